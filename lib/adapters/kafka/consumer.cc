@@ -1,0 +1,159 @@
+#include "adapters/kafka/consumer.h"
+
+#include <cstring>
+
+namespace ms::kafka {
+
+StatusOr<std::unique_ptr<Consumer>> Consumer::Open(const ConsumerOptions& options,
+                                                   RebalanceListener* listener) {
+  Properties props = {
+      {"bootstrap.servers", options.brokers},
+      {"group.id", options.group_id},
+      {"partition.assignment.strategy", "cooperative-sticky"},
+      {"enable.auto.offset.store", "false"},
+      {"enable.auto.commit", "true"},
+      {"auto.commit.interval.ms", std::to_string(options.commit_interval.count())},
+      {"auto.offset.reset", "earliest"},
+      {"enable.partition.eof", "false"},
+  };
+  for (const auto& [k, v] : options.properties) props[k] = v;
+  MS_ASSIGN_OR_RETURN(rd_kafka_conf_t * conf, BuildConf(props));
+  auto consumer = std::unique_ptr<Consumer>(new Consumer(nullptr, listener));
+  rd_kafka_conf_set_opaque(conf, consumer.get());
+  rd_kafka_conf_set_rebalance_cb(conf, &Consumer::OnRebalance);
+  char errstr[512];
+  rd_kafka_t* rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, errstr, sizeof errstr);
+  if (rk == nullptr) {
+    rd_kafka_conf_destroy(conf);
+    return InvalidArgument(std::string("kafka consumer: ") + errstr);
+  }
+  consumer->rk_.reset(rk);
+  rd_kafka_poll_set_consumer(rk);
+  OwnedPartitionList topics(
+      rd_kafka_topic_partition_list_new(static_cast<int>(options.topics.size())));
+  for (const auto& topic : options.topics) {
+    rd_kafka_topic_partition_list_add(topics.get(), topic.c_str(), RD_KAFKA_PARTITION_UA);
+  }
+  rd_kafka_resp_err_t err = rd_kafka_subscribe(rk, topics.get());
+  if (err) return FromKafkaError(err, "kafka subscribe");
+  return consumer;
+}
+
+Consumer::~Consumer() {
+  (void)Close();
+}
+
+void Consumer::OnRebalance(rd_kafka_t*, rd_kafka_resp_err_t err,
+                           rd_kafka_topic_partition_list_t* parts, void* opaque) {
+  static_cast<Consumer*>(opaque)->HandleRebalance(err, parts);
+}
+
+void Consumer::HandleRebalance(rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t* parts) {
+  rd_kafka_t* rk = rk_.get();
+  const bool cooperative = std::strcmp(rd_kafka_rebalance_protocol(rk), "COOPERATIVE") == 0;
+  if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
+    if (cooperative) {
+      rd_kafka_error_t* error = rd_kafka_incremental_assign(rk, parts);
+      if (error) rd_kafka_error_destroy(error);
+    } else {
+      rd_kafka_assign(rk, parts);
+    }
+    if (listener_) listener_->OnAssigned(ToVector(parts));
+    return;
+  }
+  const bool lost = rd_kafka_assignment_lost(rk) != 0;
+  if (listener_) listener_->OnRevoked(ToVector(parts), lost);
+  if (!lost) rd_kafka_commit(rk, nullptr, /*async=*/0);  // what was stored before release
+  if (cooperative) {
+    rd_kafka_error_t* error = rd_kafka_incremental_unassign(rk, parts);
+    if (error) rd_kafka_error_destroy(error);
+  } else {
+    rd_kafka_assign(rk, nullptr);
+  }
+}
+
+StatusOr<std::vector<OwnedMessage>> Consumer::Poll(size_t max, std::chrono::milliseconds wait) {
+  std::vector<OwnedMessage> out;
+  int timeout_ms = static_cast<int>(wait.count());
+  while (out.size() < max) {
+    OwnedMessage msg(rd_kafka_consumer_poll(rk_.get(), out.empty() ? timeout_ms : 0));
+    if (!msg) break;
+    if (msg->err == RD_KAFKA_RESP_ERR_NO_ERROR) {
+      out.push_back(std::move(msg));
+      continue;
+    }
+    if (msg->err == RD_KAFKA_RESP_ERR__FATAL) {
+      char reason[512];
+      rd_kafka_fatal_error(rk_.get(), reason, sizeof reason);
+      return FailedPrecondition(std::string("kafka consumer fatal error: ") + reason);
+    }
+    // Transient (broker down, partition EOF, unknown topic while it is being created):
+    // librdkafka retries by itself; keep polling.
+    if (out.empty()) timeout_ms = 0;
+  }
+  return out;
+}
+
+Status Consumer::StoreOffset(const TopicPartition& tp, int64_t next_offset) {
+  OwnedPartitionList list(rd_kafka_topic_partition_list_new(1));
+  rd_kafka_topic_partition_list_add(list.get(), tp.topic.c_str(), tp.partition)->offset =
+      next_offset;
+  rd_kafka_resp_err_t err = rd_kafka_offsets_store(rk_.get(), list.get());
+  if (err == RD_KAFKA_RESP_ERR_NO_ERROR) err = list->elems[0].err;
+  if (err == RD_KAFKA_RESP_ERR__STATE || err == RD_KAFKA_RESP_ERR__UNKNOWN_PARTITION) {
+    return Aborted("kafka: " + tp.topic + "/" + std::to_string(tp.partition) +
+                   " is no longer assigned; offset not stored");
+  }
+  return FromKafkaError(err, "kafka offsets_store");
+}
+
+Status Consumer::CommitSync() {
+  rd_kafka_resp_err_t err = rd_kafka_commit(rk_.get(), nullptr, /*async=*/0);
+  if (err == RD_KAFKA_RESP_ERR__NO_OFFSET) return Status::Ok();  // nothing new to commit
+  return FromKafkaError(err, "kafka commit");
+}
+
+Status Consumer::Pause(const std::vector<TopicPartition>& parts) {
+  if (parts.empty()) return Status::Ok();
+  return FromKafkaError(rd_kafka_pause_partitions(rk_.get(), ToList(parts).get()), "kafka pause");
+}
+
+Status Consumer::Resume(const std::vector<TopicPartition>& parts) {
+  if (parts.empty()) return Status::Ok();
+  return FromKafkaError(rd_kafka_resume_partitions(rk_.get(), ToList(parts).get()), "kafka resume");
+}
+
+std::vector<TopicPartition> Consumer::Assignment() {
+  rd_kafka_topic_partition_list_t* list = nullptr;
+  if (rd_kafka_assignment(rk_.get(), &list) != RD_KAFKA_RESP_ERR_NO_ERROR) return {};
+  OwnedPartitionList owned(list);
+  return ToVector(list);
+}
+
+StatusOr<std::vector<Consumer::Lag>> Consumer::Lags(std::chrono::milliseconds wait) {
+  std::vector<Lag> out;
+  auto parts = Assignment();
+  if (parts.empty()) return out;
+  OwnedPartitionList list = ToList(parts);
+  rd_kafka_resp_err_t err =
+      rd_kafka_committed(rk_.get(), list.get(), static_cast<int>(wait.count()));
+  if (err) return FromKafkaError(err, "kafka committed");
+  for (int idx = 0; idx < list->cnt; ++idx) {
+    auto& elem = list->elems[idx];
+    int64_t low = 0, high = -1;
+    rd_kafka_get_watermark_offsets(rk_.get(), elem.topic, elem.partition, &low, &high);
+    out.push_back({{elem.topic, elem.partition}, elem.offset, high});
+  }
+  return out;
+}
+
+Status Consumer::Close() {
+  if (closed_ || !rk_) return Status::Ok();
+  closed_ = true;
+  Status st = CommitSync();
+  rd_kafka_resp_err_t err = rd_kafka_consumer_close(rk_.get());
+  if (st.ok()) st = FromKafkaError(err, "kafka close");
+  return st;
+}
+
+}  // namespace ms::kafka

@@ -1,0 +1,117 @@
+// The schema, as forward-only migrations. Never edit a released migration: add the next one.
+#include "adapters/postgres/migrations.h"
+
+namespace ms::pg {
+namespace {
+
+constexpr std::string_view k0001Init = R"sql(
+CREATE TABLE messages (
+  id              BIGSERIAL PRIMARY KEY,
+  company_id      TEXT NOT NULL,
+  source          TEXT NOT NULL CHECK (source IN ('slack', 'gmail')),
+  source_msg_id   TEXT NOT NULL,
+  sender          TEXT NOT NULL DEFAULT '',
+  subject         TEXT NOT NULL DEFAULT '',
+  text            TEXT NOT NULL,
+  sent_at         TIMESTAMPTZ,
+  thread_id       TEXT NOT NULL DEFAULT '',
+  kafka_topic     TEXT NOT NULL DEFAULT '',
+  kafka_partition INTEGER NOT NULL DEFAULT -1,
+  kafka_offset    BIGINT NOT NULL DEFAULT -1,
+  batch_id        BIGINT,
+  edited_at       TIMESTAMPTZ,
+  created_at      TIMESTAMPTZ NOT NULL DEFAULT now(),
+  UNIQUE (company_id, source, source_msg_id)
+);
+CREATE INDEX messages_pending_idx ON messages (company_id, id) WHERE batch_id IS NULL;
+CREATE INDEX messages_batch_idx ON messages (batch_id) WHERE batch_id IS NOT NULL;
+
+CREATE TABLE batches (
+  id                BIGSERIAL PRIMARY KEY,
+  company_id        TEXT NOT NULL,
+  claim_id          TEXT NOT NULL UNIQUE,
+  message_count     INTEGER NOT NULL,
+  trigger           TEXT NOT NULL CHECK (trigger IN ('threshold', 'max_age', 'rebuild', 'manual')),
+  status            TEXT NOT NULL DEFAULT 'claimed'
+                    CHECK (status IN ('claimed', 'extracting', 'done', 'failed')),
+  attempts          INTEGER NOT NULL DEFAULT 0,
+  last_error        TEXT,
+  provider          TEXT,
+  model             TEXT,
+  prompt_tokens     BIGINT NOT NULL DEFAULT 0,
+  completion_tokens BIGINT NOT NULL DEFAULT 0,
+  cost_usd          NUMERIC(14, 6) NOT NULL DEFAULT 0,
+  claimed_at        TIMESTAMPTZ NOT NULL DEFAULT now(),
+  started_at        TIMESTAMPTZ,
+  finished_at       TIMESTAMPTZ
+);
+CREATE INDEX batches_company_idx ON batches (company_id, id);
+CREATE INDEX batches_status_idx ON batches (status) WHERE status <> 'done';
+
+CREATE TABLE events (
+  id                 BIGSERIAL PRIMARY KEY,
+  event_uid          UUID NOT NULL UNIQUE DEFAULT gen_random_uuid(),
+  company_id         TEXT NOT NULL,
+  type               TEXT NOT NULL,
+  title              TEXT NOT NULL,
+  description        TEXT NOT NULL DEFAULT '',
+  impact             TEXT NOT NULL DEFAULT '',
+  metrics            JSONB NOT NULL DEFAULT '{}'::jsonb,
+  timeline           TEXT NOT NULL DEFAULT '',
+  severity           TEXT NOT NULL CHECK (severity IN ('high', 'medium', 'low')),
+  stakeholders       JSONB NOT NULL DEFAULT '[]'::jsonb,
+  source_message_ids JSONB NOT NULL DEFAULT '[]'::jsonb,
+  fingerprint        TEXT NOT NULL,
+  first_seen         TIMESTAMPTZ NOT NULL DEFAULT now(),
+  last_seen          TIMESTAMPTZ NOT NULL DEFAULT now(),
+  sightings          INTEGER NOT NULL DEFAULT 1,
+  state              TEXT NOT NULL DEFAULT 'open' CHECK (state IN ('open', 'stale', 'closed')),
+  UNIQUE (company_id, fingerprint)
+);
+CREATE INDEX events_company_idx ON events (company_id, last_seen DESC);
+
+CREATE TABLE event_history (
+  id         BIGSERIAL PRIMARY KEY,
+  event_id   BIGINT NOT NULL REFERENCES events (id),
+  batch_id   BIGINT REFERENCES batches (id),
+  kind       TEXT NOT NULL CHECK (kind IN ('created', 'sighted', 'changed', 'state_changed')),
+  diff       JSONB NOT NULL DEFAULT '{}'::jsonb,
+  created_at TIMESTAMPTZ NOT NULL DEFAULT now()
+);
+CREATE INDEX event_history_event_idx ON event_history (event_id, id);
+
+CREATE TABLE outbox (
+  id           BIGSERIAL PRIMARY KEY,
+  aggregate    TEXT NOT NULL,
+  event_id     BIGINT NOT NULL REFERENCES events (id),
+  type         TEXT NOT NULL,
+  payload      JSONB NOT NULL,
+  created_at   TIMESTAMPTZ NOT NULL DEFAULT now(),
+  published_at TIMESTAMPTZ,
+  attempts     INTEGER NOT NULL DEFAULT 0,
+  last_error   TEXT
+);
+CREATE INDEX outbox_unpublished_idx ON outbox (aggregate, id) WHERE published_at IS NULL;
+
+CREATE TABLE investor_updates (
+  id         BIGSERIAL PRIMARY KEY,
+  company_id TEXT NOT NULL,
+  subject    TEXT NOT NULL,
+  body       TEXT NOT NULL,
+  content    JSONB NOT NULL,
+  event_ids  BIGINT[] NOT NULL,
+  provider   TEXT NOT NULL,
+  created_at TIMESTAMPTZ NOT NULL DEFAULT now()
+);
+)sql";
+
+}  // namespace
+
+const std::vector<Migration>& AllMigrations() {
+  static const std::vector<Migration> kMigrations = {
+      {1, "init", k0001Init},
+  };
+  return kMigrations;
+}
+
+}  // namespace ms::pg

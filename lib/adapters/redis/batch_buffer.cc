@@ -1,0 +1,226 @@
+#include "adapters/redis/batch_buffer.h"
+
+#include <atomic>
+#include <map>
+#include <random>
+#include <sstream>
+
+namespace ms::redis {
+namespace {
+
+// KEYS: pending, meta. ARGV: now, member... Returns {pending count, oldest score}.
+constexpr std::string_view kAppendLua = R"lua(
+for i = 2, #ARGV do
+  if redis.call('ZADD', KEYS[1], 'NX', ARGV[1], ARGV[i]) == 1 then
+    local field = (string.sub(ARGV[i], -1) == 's') and 'slack' or 'gmail'
+    redis.call('HINCRBY', KEYS[2], field, 1)
+  end
+end
+local oldest = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
+return {redis.call('ZCARD', KEYS[1]), oldest[2] or ''}
+)lua";
+
+// KEYS: pending, meta, claim. ARGV: threshold, max_age ms, now ms.
+// Returns {0, oldest} when nothing is due, else {1, oldest remaining, trigger, member...}.
+constexpr std::string_view kClaimLua = R"lua(
+local threshold = tonumber(ARGV[1])
+local n = redis.call('ZCARD', KEYS[1])
+if n == 0 then return {0, ''} end
+local trigger = 'threshold'
+if n < threshold then
+  local oldest = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
+  if tonumber(oldest[2]) > tonumber(ARGV[3]) - tonumber(ARGV[2]) then return {0, oldest[2]} end
+  trigger = 'max_age'
+end
+local members = redis.call('ZRANGE', KEYS[1], 0, threshold - 1)
+redis.call('ZREMRANGEBYRANK', KEYS[1], 0, #members - 1)
+local slack = 0
+for _, m in ipairs(members) do
+  if string.sub(m, -1) == 's' then slack = slack + 1 end
+end
+redis.call('HINCRBY', KEYS[2], 'slack', -slack)
+redis.call('HINCRBY', KEYS[2], 'gmail', slack - #members)
+redis.call('HSET', KEYS[3], 'trigger', trigger, 'taken_at', ARGV[3], 'ids', table.concat(members, ','))
+local rest = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
+local out = {1, rest[2] or '', trigger}
+for _, m in ipairs(members) do out[#out + 1] = m end
+return out
+)lua";
+
+std::string Member(const MessageRef& ref) {
+  return std::to_string(ref.id) + (ref.source == Source::kSlack ? ":s" : ":g");
+}
+
+int64_t IdOfMember(std::string_view member) {
+  return std::strtoll(std::string(member.substr(0, member.find(':'))).c_str(), nullptr, 10);
+}
+
+std::string NewClaimId() {
+  static std::atomic<uint64_t> counter{0};
+  static const uint64_t nonce = std::random_device{}() ^ (uint64_t{std::random_device{}()} << 32);
+  std::ostringstream out;
+  out << std::hex << nonce << '-' << counter.fetch_add(1);
+  return out.str();
+}
+
+Status ExpectOk(const StatusOr<std::vector<Reply>>& replies) {
+  if (!replies.ok()) return replies.status();
+  for (const Reply& r : *replies) {
+    if (r.type == Reply::Type::kError) return Internal("redis: " + r.str);
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+RedisBatchBuffer::RedisBatchBuffer(std::unique_ptr<Connection> conn, std::string prefix)
+    : conn_(std::move(conn)),
+      prefix_(std::move(prefix)),
+      append_(std::string(kAppendLua)),
+      claim_(std::string(kClaimLua)) {}
+
+std::string RedisBatchBuffer::CompanyKey(const std::string& company_id,
+                                         std::string_view suffix) const {
+  return prefix_ + ":{" + company_id + "}:" + std::string(suffix);
+}
+
+Status RedisBatchBuffer::UpdateDue(const std::string& company_id, const std::string& oldest) {
+  std::vector<std::string> cmd =
+      oldest.empty() ? std::vector<std::string>{"ZREM", GlobalKey("due"), company_id}
+                     : std::vector<std::string>{"ZADD", GlobalKey("due"), oldest, company_id};
+  auto reply = conn_->Command(cmd);
+  return reply.status();
+}
+
+StatusOr<std::vector<std::string>> RedisBatchBuffer::Append(std::span<const MessageRef> refs,
+                                                            int threshold,
+                                                            std::chrono::milliseconds now) {
+  std::map<std::string, std::vector<std::string>> by_company;
+  for (const MessageRef& ref : refs) by_company[ref.company_id].push_back(Member(ref));
+  std::vector<std::vector<std::string>> commands;
+  std::vector<std::string> companies;
+  for (auto& [company, members] : by_company) {
+    std::vector<std::string> cmd = {"EVALSHA",
+                                    append_.sha1(),
+                                    "2",
+                                    CompanyKey(company, "pending"),
+                                    CompanyKey(company, "meta"),
+                                    std::to_string(now.count())};
+    cmd.insert(cmd.end(), members.begin(), members.end());
+    commands.push_back(std::move(cmd));
+    companies.push_back(company);
+  }
+  MS_ASSIGN_OR_RETURN(std::vector<Reply> replies, conn_->Pipeline(commands));
+  if (!replies.empty() && replies[0].type == Reply::Type::kError &&
+      replies[0].str.starts_with("NOSCRIPT")) {
+    // Redis restarted and lost its script cache; appends are idempotent, so run them again.
+    MS_RETURN_IF_ERROR(conn_->Load(append_));
+    MS_ASSIGN_OR_RETURN(replies, conn_->Pipeline(commands));
+  }
+  std::vector<std::string> full;
+  std::vector<std::vector<std::string>> due_updates;
+  for (size_t idx = 0; idx < replies.size(); ++idx) {
+    const Reply& r = replies[idx];
+    if (r.type != Reply::Type::kArray || r.elements.size() != 2) {
+      return Internal("redis: append script failed: " + r.str);
+    }
+    if (r.elements[0].integer >= threshold) full.push_back(companies[idx]);
+    if (!r.elements[1].str.empty()) {
+      due_updates.push_back({"ZADD", GlobalKey("due"), "NX", r.elements[1].str, companies[idx]});
+    }
+  }
+  if (!due_updates.empty()) MS_RETURN_IF_ERROR(ExpectOk(conn_->Pipeline(due_updates)));
+  return full;
+}
+
+StatusOr<std::optional<Claim>> RedisBatchBuffer::TakeClaim(const std::string& company_id,
+                                                           int threshold,
+                                                           std::chrono::milliseconds max_age,
+                                                           std::chrono::milliseconds now) {
+  Claim claim;
+  claim.claim_id = NewClaimId();
+  claim.company_id = company_id;
+  MS_ASSIGN_OR_RETURN(
+      Reply r, conn_->Eval(claim_,
+                           {CompanyKey(company_id, "pending"), CompanyKey(company_id, "meta"),
+                            CompanyKey(company_id, "claim:" + claim.claim_id)},
+                           {std::to_string(threshold), std::to_string(max_age.count()),
+                            std::to_string(now.count())}));
+  if (r.type != Reply::Type::kArray || r.elements.size() < 2) {
+    return Internal("redis: claim script returned an unexpected reply");
+  }
+  if (r.elements[0].integer == 0) {
+    MS_RETURN_IF_ERROR(UpdateDue(company_id, r.elements[1].str));
+    return std::optional<Claim>();
+  }
+  claim.trigger = r.elements[2].str;
+  for (size_t idx = 3; idx < r.elements.size(); ++idx) {
+    claim.message_ids.push_back(IdOfMember(r.elements[idx].str));
+  }
+  MS_RETURN_IF_ERROR(
+      ExpectOk(conn_->Pipeline({{"ZADD", GlobalKey("claims"), std::to_string(now.count()),
+                                 company_id + "\t" + claim.claim_id}})));
+  MS_RETURN_IF_ERROR(UpdateDue(company_id, r.elements[1].str));
+  return std::optional<Claim>(std::move(claim));
+}
+
+Status RedisBatchBuffer::Release(const Claim& claim) {
+  return ExpectOk(
+      conn_->Pipeline({{"DEL", CompanyKey(claim.company_id, "claim:" + claim.claim_id)},
+                       {"ZREM", GlobalKey("claims"), claim.company_id + "\t" + claim.claim_id}}));
+}
+
+StatusOr<std::vector<Claim>> RedisBatchBuffer::Orphans(std::chrono::milliseconds older_than,
+                                                       std::chrono::milliseconds now) {
+  MS_ASSIGN_OR_RETURN(Reply r, conn_->Command({"ZRANGEBYSCORE", GlobalKey("claims"), "-inf",
+                                               std::to_string((now - older_than).count())}));
+  std::vector<Claim> out;
+  for (const Reply& entry : r.elements) {
+    size_t tab = entry.str.find('\t');
+    if (tab == std::string::npos) continue;
+    Claim claim;
+    claim.company_id = entry.str.substr(0, tab);
+    claim.claim_id = entry.str.substr(tab + 1);
+    MS_ASSIGN_OR_RETURN(
+        Reply fields,
+        conn_->Command(
+            {"HMGET", CompanyKey(claim.company_id, "claim:" + claim.claim_id), "trigger", "ids"}));
+    if (fields.elements.size() == 2 && !fields.elements[1].is_nil()) {
+      claim.trigger = fields.elements[0].str;
+      std::stringstream ids(fields.elements[1].str);
+      for (std::string member; std::getline(ids, member, ',');) {
+        claim.message_ids.push_back(IdOfMember(member));
+      }
+    }
+    out.push_back(std::move(claim));  // no ids left: Release just drops the index entry
+  }
+  return out;
+}
+
+StatusOr<std::vector<std::string>> RedisBatchBuffer::DueCompanies(std::chrono::milliseconds max_age,
+                                                                  std::chrono::milliseconds now) {
+  MS_ASSIGN_OR_RETURN(
+      Reply r, conn_->Command({"ZRANGEBYSCORE", GlobalKey("due"), "-inf",
+                               std::to_string((now - max_age).count()), "LIMIT", "0", "1000"}));
+  std::vector<std::string> out;
+  for (const Reply& e : r.elements) out.push_back(e.str);
+  return out;
+}
+
+StatusOr<bool> RedisBatchBuffer::NeedsRebuild() {
+  MS_ASSIGN_OR_RETURN(Reply r, conn_->Command({"EXISTS", GlobalKey("epoch")}));
+  return r.integer == 0;
+}
+
+Status RedisBatchBuffer::MarkRebuilt() {
+  auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
+      std::chrono::system_clock::now().time_since_epoch());
+  return conn_->Command({"SET", GlobalKey("epoch"), std::to_string(now.count())}).status();
+}
+
+StatusOr<int64_t> RedisBatchBuffer::PendingCount(const std::string& company_id) {
+  MS_ASSIGN_OR_RETURN(Reply r, conn_->Command({"ZCARD", CompanyKey(company_id, "pending")}));
+  return r.integer;
+}
+
+}  // namespace ms::redis

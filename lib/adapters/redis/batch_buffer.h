@@ -1,0 +1,58 @@
+// Redis implementation of the BatchBuffer port (design §3 Redis keys).
+//
+// Keys, all company keys in the company's hash tag so they live in one cluster slot:
+//   <p>:{<company>}:pending           ZSET  member "<message id>:<s|g>", score = arrival ms
+//   <p>:{<company>}:meta              HASH  slack, gmail: pending counts per source
+//   <p>:{<company>}:claim:<claim id>  HASH  trigger, taken_at, ids: a claim not yet recorded
+// and three index keys outside any company slot, updated by separate commands after the
+// company's script (so scripts never cross slots):
+//   <p>:due     ZSET  company -> arrival of its oldest pending message (the max-age sweep)
+//   <p>:claims  ZSET  "<company>\t<claim id>" -> taken_at (orphan recovery)
+//   <p>:epoch   STRING set after a rebuild; its absence means Redis lost its state
+// An index entry lost in a crash between the script and the index update is repaired by the
+// periodic reconcile (Pending(min_age) re-offered), since appends are idempotent.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "adapters/redis/redis.h"
+#include "ports/ingest.h"
+
+namespace ms::redis {
+
+class RedisBatchBuffer final : public BatchBuffer {
+ public:
+  // `conn` is used from one thread at a time (one buffer per worker thread).
+  RedisBatchBuffer(std::unique_ptr<Connection> conn, std::string prefix);
+
+  StatusOr<std::vector<std::string>> Append(std::span<const MessageRef> refs, int threshold,
+                                            std::chrono::milliseconds now) override;
+  StatusOr<std::optional<Claim>> TakeClaim(const std::string& company_id, int threshold,
+                                           std::chrono::milliseconds max_age,
+                                           std::chrono::milliseconds now) override;
+  Status Release(const Claim& claim) override;
+  StatusOr<std::vector<Claim>> Orphans(std::chrono::milliseconds older_than,
+                                       std::chrono::milliseconds now) override;
+  StatusOr<std::vector<std::string>> DueCompanies(std::chrono::milliseconds max_age,
+                                                  std::chrono::milliseconds now) override;
+  StatusOr<bool> NeedsRebuild() override;
+  Status MarkRebuilt() override;
+
+  // Pending count of one company (for status and tests).
+  StatusOr<int64_t> PendingCount(const std::string& company_id);
+
+ private:
+  std::string CompanyKey(const std::string& company_id, std::string_view suffix) const;
+  std::string GlobalKey(std::string_view suffix) const {
+    return prefix_ + ":" + std::string(suffix);
+  }
+  Status UpdateDue(const std::string& company_id, const std::string& oldest);
+
+  std::unique_ptr<Connection> conn_;
+  std::string prefix_;
+  Script append_;
+  Script claim_;
+};
+
+}  // namespace ms::redis

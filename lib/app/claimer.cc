@@ -1,0 +1,115 @@
+#include "app/claimer.h"
+
+#include <spdlog/spdlog.h>
+
+namespace ms::app {
+namespace {
+
+// A claim older than this without being recorded belongs to a dead taker.
+constexpr std::chrono::milliseconds kOrphanAge = std::chrono::seconds(30);
+
+}  // namespace
+
+Claimer::Claimer(const Config& config, BatchBuffer* buffer, MessageStore* store,
+                 BatchLedger* ledger, BoundedQueue<std::string>* full_companies,
+                 BoundedQueue<ClaimedBatch>* claimed, const Clock* clock, ClaimStats* stats)
+    : config_(config),
+      buffer_(buffer),
+      store_(store),
+      ledger_(ledger),
+      full_companies_(full_companies),
+      claimed_(claimed),
+      clock_(clock),
+      stats_(stats) {}
+
+void Claimer::Run(const std::atomic<bool>& stop) {
+  auto last_sweep = std::chrono::milliseconds(0);
+  while (!stop.load()) {
+    auto company = full_companies_->Pop(
+        std::min(config_.batch.sweep_interval, std::chrono::milliseconds(500)));
+    Status st;
+    if (company) st = ClaimAll(*company);
+    if (st.ok() && clock_->Now() - last_sweep >= config_.batch.sweep_interval) {
+      st = Sweep();
+      if (st.ok()) last_sweep = clock_->Now();
+    }
+    if (!st.ok()) {
+      stats_->failures += 1;
+      spdlog::warn("claim: {} (will retry)", st.ToString());
+      if (company) full_companies_->TryPush(*company);
+    }
+  }
+}
+
+Status Claimer::RecordAndRelease(const Claim& claim) {
+  MS_ASSIGN_OR_RETURN(ClaimedBatch batch, ledger_->RecordClaim(claim));
+  MS_RETURN_IF_ERROR(buffer_->Release(claim));
+  if (batch.batch_id == 0) return Status::Ok();  // every message was batched already
+  stats_->batches += 1;
+  stats_->messages += batch.message_count;
+  spdlog::debug("claim: batch {} company={} messages={} trigger={}", batch.batch_id,
+                batch.company_id, batch.message_count, claim.trigger);
+  if (!claimed_->Push(batch, std::chrono::seconds(5))) {
+    // The batch is safe in Postgres as `claimed`; the extractor picks claimed batches up
+    // from there too, so a full hand-over queue only delays it.
+    spdlog::debug("claim: hand-over queue full; batch {} waits in Postgres", batch.batch_id);
+  }
+  return Status::Ok();
+}
+
+Status Claimer::ClaimAll(const std::string& company_id) {
+  while (true) {
+    MS_ASSIGN_OR_RETURN(auto claim, buffer_->TakeClaim(company_id, config_.batch.threshold,
+                                                       config_.batch.max_age, clock_->Now()));
+    if (!claim) return Status::Ok();
+    MS_RETURN_IF_ERROR(RecordAndRelease(*claim));  // on failure the orphan sweep finishes it
+  }
+}
+
+Status Claimer::RebuildIfNeeded() {
+  MS_ASSIGN_OR_RETURN(bool needed, buffer_->NeedsRebuild());
+  if (!needed) return Status::Ok();
+  MS_RETURN_IF_ERROR(Reoffer(std::chrono::milliseconds(0)));
+  MS_RETURN_IF_ERROR(buffer_->MarkRebuilt());
+  stats_->rebuilds += 1;
+  return Status::Ok();
+}
+
+Status Claimer::Reoffer(std::chrono::milliseconds min_age) {
+  MS_ASSIGN_OR_RETURN(std::vector<MessageRef> pending, store_->Pending(min_age));
+  constexpr size_t kChunk = 5000;
+  for (size_t start = 0; start < pending.size(); start += kChunk) {
+    std::span<const MessageRef> chunk(pending.data() + start,
+                                      std::min(kChunk, pending.size() - start));
+    MS_ASSIGN_OR_RETURN(auto full, buffer_->Append(chunk, config_.batch.threshold, clock_->Now()));
+    for (const auto& company : full) MS_RETURN_IF_ERROR(ClaimAll(company));
+  }
+  if (!pending.empty()) {
+    spdlog::info("claim: re-offered {} unbatched messages from Postgres", pending.size());
+  }
+  return Status::Ok();
+}
+
+Status Claimer::Sweep() {
+  MS_RETURN_IF_ERROR(RebuildIfNeeded());
+  MS_ASSIGN_OR_RETURN(std::vector<Claim> orphans, buffer_->Orphans(kOrphanAge, clock_->Now()));
+  for (const Claim& claim : orphans) {
+    if (claim.message_ids.empty()) {  // its ids were lost with Redis; Reoffer covers them
+      MS_RETURN_IF_ERROR(buffer_->Release(claim));
+      continue;
+    }
+    MS_RETURN_IF_ERROR(RecordAndRelease(claim));
+    stats_->orphans_recovered += 1;
+  }
+  MS_ASSIGN_OR_RETURN(auto due, buffer_->DueCompanies(config_.batch.max_age, clock_->Now()));
+  for (const std::string& company : due) MS_RETURN_IF_ERROR(ClaimAll(company));
+  // Messages unbatched for much longer than max_age lost their buffer entry: offer them again.
+  auto reoffer_age = std::max(config_.batch.max_age * 3, std::chrono::milliseconds(60000));
+  if (clock_->Now() - last_reoffer_ >= reoffer_age) {
+    MS_RETURN_IF_ERROR(Reoffer(reoffer_age));
+    last_reoffer_ = clock_->Now();
+  }
+  return Status::Ok();
+}
+
+}  // namespace ms::app

@@ -1,0 +1,59 @@
+// The claim stage: turns full or aged per-company buffers into `batches` rows.
+//
+// Runs on its own thread with its own Redis connection. Triggers: a company reported full by
+// ingest (bounded queue), and a periodic sweep that (1) rebuilds the buffer from Postgres when
+// Redis lost its state, (2) finishes claims whose taker died before recording them, (3) claims
+// companies whose oldest pending message exceeded batch.max_age, and (4) re-offers messages
+// still unbatched long after they were stored (their buffer entry was lost in a crash).
+// Postgres decides membership (RecordClaim assigns only unbatched messages), so a message that
+// two of these paths offer twice still lands in exactly one batch.
+#pragma once
+
+#include <atomic>
+#include <string>
+
+#include "config/config.h"
+#include "core/clock.h"
+#include "ports/ingest.h"
+#include "runtime/bounded_queue.h"
+
+namespace ms::app {
+
+struct ClaimStats {
+  std::atomic<int64_t> batches{0};
+  std::atomic<int64_t> messages{0};
+  std::atomic<int64_t> rebuilds{0};
+  std::atomic<int64_t> orphans_recovered{0};
+  std::atomic<int64_t> failures{0};
+};
+
+class Claimer {
+ public:
+  Claimer(const Config& config, BatchBuffer* buffer, MessageStore* store, BatchLedger* ledger,
+          BoundedQueue<std::string>* full_companies, BoundedQueue<ClaimedBatch>* claimed,
+          const Clock* clock, ClaimStats* stats);
+
+  void Run(const std::atomic<bool>& stop);
+
+  // One sweep (exposed for tests and `milestonectl`): rebuild, orphans, due companies.
+  Status Sweep();
+  // Claims every due batch of the company.
+  Status ClaimAll(const std::string& company_id);
+
+ private:
+  Status RebuildIfNeeded();
+  Status Reoffer(std::chrono::milliseconds min_age);
+  Status RecordAndRelease(const Claim& claim);
+
+  const Config& config_;
+  BatchBuffer* buffer_;
+  MessageStore* store_;
+  BatchLedger* ledger_;
+  BoundedQueue<std::string>* full_companies_;
+  BoundedQueue<ClaimedBatch>* claimed_;
+  const Clock* clock_;
+  ClaimStats* stats_;
+  std::chrono::milliseconds last_reoffer_{0};
+};
+
+}  // namespace ms::app

@@ -1,0 +1,50 @@
+#include "app/options.h"
+
+namespace ms::app {
+
+pg::PgOptions PgOptionsFrom(const Config& config) {
+  pg::PgOptions out;
+  out.dsn = config.postgres.dsn;
+  out.password = config.postgres.password.Reveal();
+  out.pool_size = config.postgres.pool_size;
+  out.connect_timeout = config.postgres.connect_timeout;
+  return out;
+}
+
+redis::RedisOptions RedisOptionsFrom(const Config& config) {
+  redis::RedisOptions out;
+  out.host = config.redis.host;
+  out.port = config.redis.port;
+  out.password = config.redis.password.Reveal();
+  out.db = config.redis.db;
+  out.connect_timeout = config.redis.connect_timeout;
+  return out;
+}
+
+kafka::ConsumerOptions ConsumerOptionsFrom(const Config& config) {
+  kafka::ConsumerOptions out;
+  out.brokers = config.kafka.brokers;
+  out.group_id = config.kafka.group_id;
+  out.topics = config.kafka.topics;
+  out.properties = config.kafka.consumer.properties;
+  out.commit_interval = config.kafka.commit_interval;
+  return out;
+}
+
+kafka::ProducerOptions ProducerOptionsFrom(const Config& config) {
+  kafka::ProducerOptions out;
+  out.brokers = config.kafka.brokers;
+  out.properties = config.kafka.producer.properties;
+  return out;
+}
+
+DecodeLimits DecodeLimitsFrom(const Config& config) {
+  DecodeLimits out;
+  out.max_message_bytes = static_cast<size_t>(config.ingest.max_message_bytes);
+  out.max_text_chars = static_cast<size_t>(config.ingest.max_text_chars);
+  out.max_json_depth = config.ingest.max_json_depth;
+  out.default_company = config.ingest.default_company;
+  return out;
+}
+
+}  // namespace ms::app

@@ -1,0 +1,20 @@
+// Maps the validated Config onto each adapter's option struct, so adapters stay independent
+// of the config module.
+#pragma once
+
+#include "adapters/kafka/consumer.h"
+#include "adapters/kafka/producer.h"
+#include "adapters/postgres/pg.h"
+#include "adapters/redis/redis.h"
+#include "config/config.h"
+#include "pipeline/decode.h"
+
+namespace ms::app {
+
+pg::PgOptions PgOptionsFrom(const Config& config);
+redis::RedisOptions RedisOptionsFrom(const Config& config);
+kafka::ConsumerOptions ConsumerOptionsFrom(const Config& config);
+kafka::ProducerOptions ProducerOptionsFrom(const Config& config);
+DecodeLimits DecodeLimitsFrom(const Config& config);
+
+}  // namespace ms::app

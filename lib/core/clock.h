@@ -1,0 +1,23 @@
+// The clock as a port: code that decides by time takes a Clock so tests can freeze it.
+#pragma once
+
+#include <chrono>
+
+namespace ms {
+
+class Clock {
+ public:
+  virtual ~Clock() = default;
+  // Wall-clock time since the Unix epoch, in milliseconds.
+  virtual std::chrono::milliseconds Now() const = 0;
+};
+
+class SystemClock final : public Clock {
+ public:
+  std::chrono::milliseconds Now() const override {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(
+        std::chrono::system_clock::now().time_since_epoch());
+  }
+};
+
+}  // namespace ms

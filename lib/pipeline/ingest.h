@@ -1,0 +1,73 @@
+// The ingest stage's logic, independent of Kafka: decode a polled batch of records, then make
+// it durable — dead letters acknowledged, messages upserted in the store, refs appended to the
+// per-company buffer — and report which offsets may now be stored.
+//
+// Process() is resumable: each step records its completion in the batch, so after a failure
+// (a dependency down) calling it again redoes only what is left, and every step is
+// idempotent, so redoing it after a crash is harmless too.
+#pragma once
+
+#include <chrono>
+#include <map>
+#include <span>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "pipeline/decode.h"
+#include "ports/ingest.h"
+
+namespace ms {
+
+struct RawRecord {
+  std::string_view topic;
+  int32_t partition = -1;
+  int64_t offset = -1;
+  std::string_view key;
+  std::string_view value;
+  int64_t timestamp_ms = 0;  // Kafka record timestamp, used when the payload has no time
+};
+
+using PartitionKey = std::pair<std::string, int32_t>;
+
+struct IngestBatch {
+  std::vector<Message> messages;  // distinct identities; edits folded in
+  std::vector<DeadLetter> dead;
+  std::map<PartitionKey, int64_t> next_offsets;  // per partition: last offset + 1
+  size_t records = 0;
+  size_t folded = 0;  // records merged into another one of the same identity
+  // Progress of Process():
+  bool dead_published = false;
+  bool stored = false;
+  std::vector<MessageRef> refs;  // filled by the store step
+  bool buffered = false;
+};
+
+// Decodes every record; bad ones become dead letters. Pure.
+IngestBatch DecodeBatch(std::span<const RawRecord> records, const DecodeLimits& limits);
+
+// Removes the messages, dead letters and offsets of partitions this instance no longer owns.
+void DropPartitions(IngestBatch& batch, std::span<const PartitionKey> partitions);
+
+struct IngestCounts {
+  size_t stored = 0;                        // refs returned by the store
+  size_t new_pending = 0;                   // refs still pending (appended to the buffer)
+  std::vector<std::string> full_companies;  // reached the batch threshold
+};
+
+class Ingestor {
+ public:
+  Ingestor(MessageStore* store, BatchBuffer* buffer, DeadLetterSink* dead_letters, int threshold)
+      : store_(store), buffer_(buffer), dead_letters_(dead_letters), threshold_(threshold) {}
+
+  // Runs the remaining steps. On error the batch keeps its progress; retry with the same batch.
+  StatusOr<IngestCounts> Process(IngestBatch& batch, std::chrono::milliseconds now);
+
+ private:
+  MessageStore* store_;
+  BatchBuffer* buffer_;
+  DeadLetterSink* dead_letters_;
+  int threshold_;
+};
+
+}  // namespace ms

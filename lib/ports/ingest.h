@@ -1,0 +1,106 @@
+// Ports of the ingest half of the pipeline (design §1 persist and claim).
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "core/message.h"
+#include "core/status.h"
+
+namespace ms {
+
+// A stored message as the batching layer sees it: a compact reference, never the text.
+struct MessageRef {
+  int64_t id = 0;  // messages.id
+  std::string company_id;
+  Source source = Source::kSlack;
+  bool pending = true;  // batch_id IS NULL: still to be batched
+};
+
+// Postgres `messages` (+ `batches` for claims). Source of truth.
+class MessageStore {
+ public:
+  virtual ~MessageStore() = default;
+  // Idempotent upsert keyed by (company_id, source, source_msg_id): a redelivered message
+  // changes nothing, an edit (is_edit) replaces the text only. Returns one ref per distinct
+  // message identity in `messages`, including ones stored earlier. All-or-nothing.
+  virtual StatusOr<std::vector<MessageRef>> Upsert(std::span<const Message> messages) = 0;
+  // Every message with batch_id IS NULL stored at least `min_age` ago (0 = all): to rebuild
+  // a lost Redis, and to re-offer messages whose buffer entry was lost in a crash.
+  virtual StatusOr<std::vector<MessageRef>> Pending(std::chrono::milliseconds min_age) = 0;
+};
+
+// A set of pending messages taken atomically from a company's buffer.
+struct Claim {
+  std::string claim_id;  // unique; makes recording the claim idempotent
+  std::string company_id;
+  std::vector<int64_t> message_ids;
+  std::string trigger;  // threshold | max_age | rebuild | manual
+};
+
+struct ClaimedBatch {
+  int64_t batch_id = 0;  // 0 when none of the claim's messages was still unbatched
+  std::string company_id;
+  int64_t message_count = 0;
+};
+
+class BatchLedger {
+ public:
+  virtual ~BatchLedger() = default;
+  // Creates the `batches` row for the claim (once per claim_id) and assigns the claim's
+  // still-unbatched messages to it, in one transaction. Messages already in another batch are
+  // left there (a message is in exactly one batch). Re-recording a claim returns the same
+  // batch.
+  virtual StatusOr<ClaimedBatch> RecordClaim(const Claim& claim) = 0;
+};
+
+// Redis: per-company pending buffers, hot and rebuildable.
+class BatchBuffer {
+ public:
+  virtual ~BatchBuffer() = default;
+  // Adds pending refs (idempotent per message id). Returns the companies whose pending total
+  // reached `threshold`.
+  virtual StatusOr<std::vector<std::string>> Append(std::span<const MessageRef> refs, int threshold,
+                                                    std::chrono::milliseconds now) = 0;
+  // Atomically takes up to `threshold` of the company's oldest pending messages when it holds
+  // at least `threshold`, or when its oldest is older than `now - max_age`. The claim stays
+  // recorded in the buffer until Release, so a crash between Claim and RecordClaim is
+  // recovered by Orphans().
+  virtual StatusOr<std::optional<Claim>> TakeClaim(const std::string& company_id, int threshold,
+                                                   std::chrono::milliseconds max_age,
+                                                   std::chrono::milliseconds now) = 0;
+  virtual Status Release(const Claim& claim) = 0;
+  // Claims taken but never released (their taker died).
+  virtual StatusOr<std::vector<Claim>> Orphans(std::chrono::milliseconds older_than,
+                                               std::chrono::milliseconds now) = 0;
+  // Companies whose oldest pending message is older than `now - max_age`.
+  virtual StatusOr<std::vector<std::string>> DueCompanies(std::chrono::milliseconds max_age,
+                                                          std::chrono::milliseconds now) = 0;
+  // True when the buffer lost its state (restarted empty, flushed) and must be rebuilt.
+  virtual StatusOr<bool> NeedsRebuild() = 0;
+  virtual Status MarkRebuilt() = 0;
+};
+
+// A record routed to the dead-letter topic.
+struct DeadLetter {
+  std::string source_topic;
+  int32_t partition = -1;
+  int64_t offset = -1;
+  std::string key;
+  std::string value;
+  std::string reason;  // stable code (DlqReasonCode)
+  std::string detail;  // never message content
+};
+
+class DeadLetterSink {
+ public:
+  virtual ~DeadLetterSink() = default;
+  // OK only when every record is acknowledged by the broker.
+  virtual Status Publish(std::span<const DeadLetter> letters) = 0;
+};
+
+}  // namespace ms

@@ -1,0 +1,89 @@
+#include <iostream>
+#include <nlohmann/json.hpp>
+
+#include "app/options.h"
+#include "milestonectl/commands.h"
+
+namespace ms::ctl {
+namespace {
+
+StatusOr<nlohmann::json> Collect(const Config& config) {
+  MS_ASSIGN_OR_RETURN(auto conn, pg::Connection::Open(app::PgOptionsFrom(config)));
+  nlohmann::json out;
+  MS_ASSIGN_OR_RETURN(
+      pg::Result msgs,
+      conn->Exec("SELECT source, count(*), count(*) FILTER (WHERE batch_id IS NULL) "
+                 "FROM messages GROUP BY source ORDER BY source"));
+  for (int row = 0; row < msgs.rows(); ++row) {
+    out["messages"][std::string(msgs.Get(row, 0))] = {{"stored", msgs.GetInt(row, 1)},
+                                                      {"pending", msgs.GetInt(row, 2)}};
+  }
+  MS_ASSIGN_OR_RETURN(pg::Result batches,
+                      conn->Exec("SELECT status, count(*), COALESCE(sum(message_count), 0) "
+                                 "FROM batches GROUP BY status ORDER BY status"));
+  for (int row = 0; row < batches.rows(); ++row) {
+    out["batches"][std::string(batches.Get(row, 0))] = {{"batches", batches.GetInt(row, 1)},
+                                                        {"messages", batches.GetInt(row, 2)}};
+  }
+  MS_ASSIGN_OR_RETURN(
+      pg::Result companies,
+      conn->Exec("SELECT m.company_id, count(*), count(*) FILTER (WHERE m.batch_id IS NULL), "
+                 "count(DISTINCT m.batch_id) FROM messages m GROUP BY m.company_id "
+                 "ORDER BY m.company_id"));
+  out["companies"] = nlohmann::json::array();
+  for (int row = 0; row < companies.rows(); ++row) {
+    out["companies"].push_back({{"company", companies.Get(row, 0)},
+                                {"messages", companies.GetInt(row, 1)},
+                                {"pending", companies.GetInt(row, 2)},
+                                {"batches", companies.GetInt(row, 3)}});
+  }
+  MS_ASSIGN_OR_RETURN(pg::Result outbox,
+                      conn->Exec("SELECT count(*) FROM outbox WHERE published_at IS NULL"));
+  out["outbox_backlog"] = outbox.GetInt(0, 0);
+  return out;
+}
+
+void PrintText(nlohmann::json s) {
+  std::cout << "messages:";
+  const nlohmann::json& messages = s["messages"];
+  for (auto it = messages.begin(); messages.is_object() && it != messages.end(); ++it) {
+    std::cout << "  " << it.key() << " stored=" << (*it)["stored"]
+              << " pending=" << (*it)["pending"];
+  }
+  std::cout << "\nbatches:";
+  const nlohmann::json& batches = s["batches"];
+  for (auto it = batches.begin(); batches.is_object() && it != batches.end(); ++it) {
+    std::cout << "  " << it.key() << "=" << (*it)["batches"] << " (" << (*it)["messages"]
+              << " messages)";
+  }
+  std::cout << "\noutbox backlog: " << s["outbox_backlog"] << "\n\n";
+  printf("%-28s %10s %10s %8s\n", "company", "messages", "pending", "batches");
+  for (const auto& c : s["companies"]) {
+    printf("%-28s %10lld %10lld %8lld\n", c["company"].get<std::string>().c_str(),
+           c["messages"].get<long long>(), c["pending"].get<long long>(),
+           c["batches"].get<long long>());
+  }
+}
+
+}  // namespace
+
+void RegisterStatus(CLI::App& cli, Registry& registry) {
+  auto* cmd = cli.add_subcommand("status", "Messages, pending and batches per company");
+  auto json = std::make_shared<bool>(false);
+  cmd->add_flag("--json", *json, "Print JSON");
+  registry[cmd] = [json](const Config& config) {
+    auto s = Collect(config);
+    if (!s.ok()) {
+      std::cerr << "status: " << s.status().message() << "\n";
+      return 1;
+    }
+    if (*json) {
+      std::cout << s->dump(2) << "\n";
+    } else {
+      PrintText(*s);
+    }
+    return 0;
+  };
+}
+
+}  // namespace ms::ctl

@@ -1,0 +1,116 @@
+#include <set>
+// First contact with the real servers of the local stack: Kafka round trip, migrations applied
+// twice, a Lua script on Redis (including reload after the script cache is flushed).
+#include <gtest/gtest.h>
+
+#include "adapters/kafka/admin.h"
+#include "adapters/kafka/consumer.h"
+#include "adapters/kafka/producer.h"
+#include "adapters/postgres/migrations.h"
+#include "tests/support/stack_env.h"
+
+namespace ms {
+namespace {
+
+using namespace std::chrono_literals;
+
+TEST(KafkaSmoke, ProducesAndConsumesThroughARealBroker) {
+  MS_REQUIRE_STACK(env);
+  std::string topic = test::UniqueName("smoke");
+  ASSERT_TRUE(kafka::EnsureTopics(env.brokers, {}, {{topic, 2}}, 30s).ok());
+
+  kafka::ProducerOptions popts;
+  popts.brokers = env.brokers;
+  auto producer = kafka::Producer::Open(popts);
+  ASSERT_TRUE(producer.ok()) << producer.status().ToString();
+  std::vector<kafka::OutMessage> out;
+  for (int idx = 0; idx < 20; ++idx) {
+    out.push_back({topic,
+                   "company-" + std::to_string(idx % 3),
+                   "value-" + std::to_string(idx),
+                   {{"x-test", "yes"}}});
+  }
+  for (const Status& st : (*producer)->ProduceAndWait(out, 30s))
+    ASSERT_TRUE(st.ok()) << st.ToString();
+
+  kafka::ConsumerOptions copts;
+  copts.brokers = env.brokers;
+  copts.group_id = test::UniqueName("group");
+  copts.topics = {topic};
+  auto consumer = kafka::Consumer::Open(copts, nullptr);
+  ASSERT_TRUE(consumer.ok()) << consumer.status().ToString();
+  std::set<std::string> values;
+  ASSERT_TRUE(test::WaitFor(
+      [&] {
+        auto batch = (*consumer)->Poll(100, 200ms);
+        if (!batch.ok()) return false;
+        for (auto& msg : *batch) {
+          values.insert(std::string(kafka::ValueOf(msg.get())));
+          EXPECT_EQ(kafka::HeadersOf(msg.get()).at(0).value, "yes");
+          EXPECT_TRUE((*consumer)->StoreOffset({topic, msg->partition}, msg->offset + 1).ok());
+        }
+        return values.size() == 20;
+      },
+      60s));
+  EXPECT_TRUE((*consumer)->CommitSync().ok());
+  auto lags = (*consumer)->Lags(10s);
+  ASSERT_TRUE(lags.ok());
+  int64_t committed = 0;
+  for (const auto& lag : *lags) committed += std::max<int64_t>(0, lag.committed);  // -1001: none
+  EXPECT_EQ(committed, 20);  // offsets stored as last + 1, all committed
+  EXPECT_TRUE((*consumer)->Close().ok());
+}
+
+TEST(PostgresSmoke, MigrationsApplyOnceThenAreANoOp) {
+  MS_REQUIRE_STACK(env);
+  std::string db = test::UniqueName("smoke");
+  std::string dsn = test::CreateDatabase(env, db);
+  {
+    auto conn = pg::Connection::Open(test::PgOptionsFor(dsn));
+    ASSERT_TRUE(conn.ok()) << conn.status().ToString();
+    auto first = pg::Migrate(**conn);
+    ASSERT_TRUE(first.ok()) << first.status().ToString();
+    EXPECT_EQ(first->applied.size(), pg::AllMigrations().size());
+    EXPECT_EQ(first->current_version, pg::AllMigrations().back().version);
+    auto second = pg::Migrate(**conn);
+    ASSERT_TRUE(second.ok()) << second.status().ToString();
+    EXPECT_TRUE(second->applied.empty());
+    EXPECT_EQ(second->current_version, first->current_version);
+    auto tables = (*conn)->Exec(
+        "SELECT count(*) FROM information_schema.tables WHERE table_name = ANY($1::text[])",
+        {"{messages,batches,events,event_history,outbox,schema_migrations}"});
+    ASSERT_TRUE(tables.ok());
+    EXPECT_EQ(tables->GetInt(0, 0), 6);
+  }
+  test::DropDatabase(env, db);
+}
+
+TEST(PostgresSmoke, ParametersAreNeverSplicedIntoSql) {
+  MS_REQUIRE_STACK(env);
+  auto conn = pg::Connection::Open(test::PgOptionsFor(env.pg_dsn));
+  ASSERT_TRUE(conn.ok());
+  std::string hostile = "x'); DROP TABLE nothing; --";
+  auto res = (*conn)->Exec("SELECT $1::text", {hostile});
+  ASSERT_TRUE(res.ok());
+  EXPECT_EQ(res->Get(0, 0), hostile);
+}
+
+TEST(RedisSmoke, LoadsAndRunsALuaScriptAndReloadsAfterFlush) {
+  MS_REQUIRE_STACK(env);
+  auto conn = redis::Connection::Open(test::RedisOptionsFor(env));
+  ASSERT_TRUE(conn.ok()) << conn.status().ToString();
+  std::string key = test::UniqueName("smoke");
+  redis::Script incr_by("return redis.call('INCRBY', KEYS[1], ARGV[1])");
+  ASSERT_TRUE((*conn)->Load(incr_by).ok());
+  auto first = (*conn)->Eval(incr_by, {key}, {"5"});
+  ASSERT_TRUE(first.ok()) << first.status().ToString();
+  EXPECT_EQ(first->integer, 5);
+  ASSERT_TRUE((*conn)->Command({"SCRIPT", "FLUSH"}).ok());
+  auto second = (*conn)->Eval(incr_by, {key}, {"2"});  // NOSCRIPT -> load -> retry
+  ASSERT_TRUE(second.ok()) << second.status().ToString();
+  EXPECT_EQ(second->integer, 7);
+  (void)(*conn)->Command({"DEL", key});
+}
+
+}  // namespace
+}  // namespace ms

@@ -1,0 +1,93 @@
+#include "tests/support/stack_env.h"
+
+#include <unistd.h>
+
+#include <atomic>
+#include <cstdlib>
+#include <random>
+#include <thread>
+
+namespace ms::test {
+namespace {
+
+std::string Env(const char* name) {
+  const char* v = std::getenv(name);
+  return v ? v : "";
+}
+
+std::string AdminDsn(const StackEnv& env) {
+  return env.pg_dsn;  // the `milestoned` role is a superuser on the test stack
+}
+
+}  // namespace
+
+std::optional<StackEnv> LoadStackEnv() {
+  StackEnv env;
+  env.brokers = Env("MILESTONE_KAFKA_BROKERS");
+  env.pg_dsn = Env("MILESTONE_POSTGRES_DSN");
+  env.redis_host = Env("MILESTONE_REDIS_HOST");
+  std::string port = Env("MILESTONE_REDIS_PORT");
+  if (env.brokers.empty() || env.pg_dsn.empty() || env.redis_host.empty() || port.empty()) {
+    return std::nullopt;
+  }
+  env.redis_port = std::atoi(port.c_str());
+  return env;
+}
+
+bool StackRequired() {
+  return Env("MILESTONE_REQUIRE_STACK") == "1";
+}
+
+std::string UniqueName(const std::string& prefix) {
+  static std::atomic<int> counter{0};
+  static const unsigned nonce = std::random_device{}() % 100000;
+  return prefix + "_" + std::to_string(getpid()) + "_" + std::to_string(counter++) + "_" +
+         std::to_string(nonce);
+}
+
+pg::PgOptions PgOptionsFor(const std::string& dsn) {
+  pg::PgOptions opts;
+  opts.dsn = dsn;
+  opts.pool_size = 2;
+  return opts;
+}
+
+redis::RedisOptions RedisOptionsFor(const StackEnv& env) {
+  redis::RedisOptions opts;
+  opts.host = env.redis_host;
+  opts.port = env.redis_port;
+  return opts;
+}
+
+std::string CreateDatabase(const StackEnv& env, const std::string& name) {
+  auto conn = pg::Connection::Open(PgOptionsFor(AdminDsn(env)));
+  if (!conn.ok()) throw std::runtime_error(conn.status().ToString());
+  // Identifiers cannot be parameters; `name` comes from UniqueName (alphanumerics and _).
+  auto res = (*conn)->Exec("CREATE DATABASE " + name);
+  if (!res.ok()) throw std::runtime_error(res.status().ToString());
+  return env.pg_dsn + " dbname=" + name;
+}
+
+void DropDatabase(const StackEnv& env, const std::string& name) {
+  auto conn = pg::Connection::Open(PgOptionsFor(AdminDsn(env)));
+  if (conn.ok()) (void)(*conn)->Exec("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)");
+}
+
+bool WaitFor(const std::function<bool()>& condition, std::chrono::milliseconds timeout) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (condition()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return condition();
+}
+
+int64_t QueryInt(const std::string& dsn, const std::string& sql) {
+  auto conn = pg::Connection::Open(PgOptionsFor(dsn));
+  if (!conn.ok()) return -1;
+  auto res = (*conn)->Exec(sql);
+  if (!res.ok() || res->rows() == 0) return -1;
+  return res->GetInt(0, 0);
+}
+
+}  // namespace ms::test

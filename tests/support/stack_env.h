@@ -1,0 +1,54 @@
+// Test access to the local stack started by deploy/local/stack (its env file must be
+// sourced). Each test isolates itself: its own database, topics, consumer group and Redis key
+// prefix, named by UniqueName().
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <optional>
+#include <string>
+
+#include "adapters/postgres/pg.h"
+#include "adapters/redis/redis.h"
+
+namespace ms::test {
+
+struct StackEnv {
+  std::string brokers;
+  std::string pg_dsn;  // the stack's `milestoned` database
+  std::string redis_host;
+  int redis_port = 0;
+};
+
+// Reads MILESTONE_KAFKA_BROKERS, MILESTONE_POSTGRES_DSN, MILESTONE_REDIS_HOST/PORT.
+std::optional<StackEnv> LoadStackEnv();
+
+// In a test body: skips (or, with MILESTONE_REQUIRE_STACK=1 as in CI, fails) when the stack
+// env is missing.
+#define MS_REQUIRE_STACK(env_var)                                                          \
+  auto env_var##_opt = ::ms::test::LoadStackEnv();                                         \
+  if (!env_var##_opt) {                                                                    \
+    if (::ms::test::StackRequired()) FAIL() << "local stack env missing (source its env)"; \
+    GTEST_SKIP() << "local stack not running: deploy/local/stack up, then source its env"; \
+  }                                                                                        \
+  const ::ms::test::StackEnv& env_var = *env_var##_opt
+
+bool StackRequired();
+
+// "prefix_<pid>_<counter>_<random>": unique across tests and concurrent test processes.
+std::string UniqueName(const std::string& prefix);
+
+// Creates an empty database and returns a DSN for it; dropped by DropDatabase.
+std::string CreateDatabase(const StackEnv& env, const std::string& name);
+void DropDatabase(const StackEnv& env, const std::string& name);
+
+pg::PgOptions PgOptionsFor(const std::string& dsn);
+redis::RedisOptions RedisOptionsFor(const StackEnv& env);
+
+// Polls `condition` every 50 ms until it holds or `timeout` passes. Returns whether it held.
+bool WaitFor(const std::function<bool()>& condition, std::chrono::milliseconds timeout);
+
+// Runs one query expected to return a single integer (test assertions).
+int64_t QueryInt(const std::string& dsn, const std::string& sql);
+
+}  // namespace ms::test
