@@ -83,7 +83,8 @@ StatusOr<std::unique_ptr<Connection>> Connection::Open(const PgOptions& options)
     return Unavailable(msg);
   }
   // Server NOTICEs ("relation already exists, skipping") are not errors; keep them off stderr.
-  PQsetNoticeProcessor(conn, [](void*, const char*) {}, nullptr);
+  PQsetNoticeProcessor(
+      conn, [](void*, const char*) {}, nullptr);
   return std::unique_ptr<Connection>(new Connection(conn));
 }
 
