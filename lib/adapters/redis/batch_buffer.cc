@@ -38,7 +38,7 @@ local slack = 0
 for _, m in ipairs(members) do
   if string.sub(m, -1) == 's' then slack = slack + 1 end
 end
-redis.call('HINCRBY', KEYS[2], 'slack', -slack)
+redis.call('HINCRBY', KEYS[2], 'slack', 0 - slack)  -- not -slack: Lua prints -0
 redis.call('HINCRBY', KEYS[2], 'gmail', slack - #members)
 redis.call('HSET', KEYS[3], 'trigger', trigger, 'taken_at', ARGV[3], 'ids', table.concat(members, ','))
 local rest = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')

@@ -1,0 +1,103 @@
+#include "tests/e2e/harness.h"
+
+#include <cstdlib>
+#include <filesystem>
+
+namespace ms::test {
+
+std::string BinDir() {
+  return MS_BIN_DIR;
+}
+std::string SourceDir() {
+  return MS_SOURCE_DIR;
+}
+
+void PipelineTest::SetUp() {
+  stack_ = LoadStackEnv();
+  if (!stack_) {
+    if (StackRequired()) GTEST_FAIL() << "local stack env missing";
+    GTEST_SKIP() << "local stack not running: deploy/local/stack up, then source its env";
+  }
+  id_ = UniqueName("e2e");
+  db_ = id_;
+  dsn_ = CreateDatabase(*stack_, db_);
+  scratch_ = (std::filesystem::temp_directory_path() / id_).string();
+  std::filesystem::create_directories(scratch_);
+}
+
+void PipelineTest::TearDown() {
+  if (!stack_) return;
+  if (HasFailure()) {
+    std::cerr << "logs kept in " << scratch_ << "\n";
+  } else {
+    std::filesystem::remove_all(scratch_);
+  }
+  DropDatabase(*stack_, db_);
+}
+
+std::map<std::string, std::string> PipelineTest::Env() const {
+  std::map<std::string, std::string> env = {
+      {"MILESTONE_KAFKA_BROKERS", stack_->brokers},
+      {"MILESTONE_KAFKA_TOPICS", id_ + "-slack," + id_ + "-gmail"},
+      {"MILESTONE_KAFKA_DLQ_TOPIC", id_ + "-dlq"},
+      {"MILESTONE_KAFKA_EVENTS_TOPIC", id_ + "-events"},
+      {"MILESTONE_KAFKA_GROUP_ID", id_},
+      {"MILESTONE_POSTGRES_DSN", dsn_},
+      {"MILESTONE_REDIS_HOST", stack_->redis_host},
+      {"MILESTONE_REDIS_PORT", std::to_string(stack_->redis_port)},
+      {"MILESTONE_REDIS_KEY_PREFIX", id_},
+      {"MILESTONE_BATCH_MAX_AGE", "2s"},
+      {"MILESTONE_BATCH_SWEEP_INTERVAL", "500ms"},
+      {"MILESTONE_HTTP_PORT", "0"},
+      // A killed member's partitions move after 6 s instead of 45 s.
+      {"MILESTONE_KAFKA_CONSUMER_PROPERTIES", "session.timeout.ms=6000,heartbeat.interval.ms=1000"},
+      {"MILESTONE_CONFIG", SourceDir() + "/config.yaml"},
+  };
+  for (const auto& [k, v] : overrides_) env[k] = v;
+  return env;
+}
+
+std::unique_ptr<Process> PipelineTest::StartDaemon(const std::string& name) {
+  return std::make_unique<Process>(
+      Process::Start({BinDir() + "/daemon/milestoned"}, Env(), LogPath(name)));
+}
+
+int PipelineTest::Ctl(const std::vector<std::string>& args, std::chrono::milliseconds wait) {
+  std::vector<std::string> argv = {BinDir() + "/milestonectl/milestonectl"};
+  argv.insert(argv.end(), args.begin(), args.end());
+  return RunToEnd(argv, Env(), LogPath("milestonectl"), wait);
+}
+
+std::string PipelineTest::Generate(int64_t rows, int companies, uint64_t seed) {
+  std::string path = scratch_ + "/generated.csv";
+  int rc = Ctl({"generate", "--rows", std::to_string(rows), "--companies",
+                std::to_string(companies), "--seed", std::to_string(seed), "-o", path});
+  EXPECT_EQ(rc, 0);
+  return path;
+}
+
+bool PipelineTest::WaitAllBatched(int64_t expected, std::chrono::milliseconds wait) {
+  return WaitFor(
+      [&] {
+        return Stored() == expected &&
+               Query("SELECT count(*) FROM messages WHERE batch_id IS NULL") == 0;
+      },
+      wait);
+}
+
+void PipelineTest::ExpectEveryMessageInExactlyOneBatch(int64_t expected_messages) {
+  EXPECT_EQ(Stored(), expected_messages);
+  EXPECT_EQ(Query("SELECT count(*) FROM messages WHERE batch_id IS NULL"), 0);
+  EXPECT_EQ(Query("SELECT COALESCE(sum(message_count), 0) FROM batches"), expected_messages);
+  EXPECT_EQ(Query("SELECT count(*) FROM messages m JOIN batches b ON b.id = m.batch_id "
+                  "WHERE m.company_id <> b.company_id"),
+            0)
+      << "a batch holds another company's message";
+  EXPECT_EQ(Query("SELECT count(*) FROM batches b WHERE message_count <> "
+                  "(SELECT count(*) FROM messages m WHERE m.batch_id = b.id)"),
+            0)
+      << "a batch's message_count disagrees with its messages";
+  EXPECT_EQ(Query("SELECT count(*) FROM batches WHERE message_count = 0"), 0);
+}
+
+}  // namespace ms::test

@@ -1,0 +1,123 @@
+// The ingest half of the pipeline, end to end: real milestoned processes, real Kafka, Postgres
+// and Redis. Each test breaks something at a bad moment and checks invariants 1 and 2.
+#include <signal.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "adapters/redis/redis.h"
+#include "tests/e2e/harness.h"
+
+namespace ms::test {
+namespace {
+
+using namespace std::chrono_literals;
+
+std::string ScaleflowCsv() {
+  return SourceDir() + "/../shared/data/scaleflow_full.csv";
+}
+
+TEST_F(PipelineTest, ScaleflowDataSetBecomesThresholdBatchesPlusOneAgedRemainder) {
+  if (!std::filesystem::exists(ScaleflowCsv())) GTEST_SKIP() << ScaleflowCsv() << " absent";
+  auto daemon = StartDaemon();
+  ASSERT_EQ(Ctl({"produce", ScaleflowCsv()}), 0);
+  ASSERT_TRUE(WaitAllBatched(1100, 60s)) << "stored=" << Stored() << "\n" << daemon->Log();
+  ExpectEveryMessageInExactlyOneBatch(1100);
+  EXPECT_EQ(Query("SELECT count(*) FROM batches WHERE message_count = 200 AND trigger = "
+                  "'threshold'"),
+            5);
+  EXPECT_EQ(Query("SELECT count(*) FROM batches WHERE message_count = 100 AND trigger = "
+                  "'max_age'"),
+            1);
+  EXPECT_EQ(Query("SELECT count(*) FROM batches"), 6);
+  daemon->Signal(SIGTERM);
+  EXPECT_EQ(daemon->Wait(60s), 0) << daemon->Log();
+}
+
+TEST_F(PipelineTest, RedeliveredMessagesAreStoredOnce) {
+  std::string csv = Generate(3000, 20, 11);
+  auto daemon = StartDaemon();
+  ASSERT_EQ(Ctl({"produce", csv, "--repeat", "2"}), 0);  // every message twice
+  ASSERT_TRUE(WaitAllBatched(3000, 90s)) << "stored=" << Stored();
+  // All 6000 records were consumed (their offsets committed) yet 3000 rows exist.
+  ASSERT_EQ(Ctl({"produce", csv}), 0);  // and a third time, after batching
+  auto count_records = [&] {
+    return daemon->Log().find("records=") != std::string::npos;  // final stats line
+  };
+  daemon->Signal(SIGTERM);
+  ASSERT_EQ(daemon->Wait(60s), 0);
+  ASSERT_TRUE(count_records());
+  EXPECT_NE(daemon->Log().find("records=9000"), std::string::npos) << daemon->Log();
+  ExpectEveryMessageInExactlyOneBatch(3000);
+}
+
+TEST_F(PipelineTest, KillNineMidStreamThenRestartLosesAndDuplicatesNothing) {
+  std::string csv = Generate(20000, 50, 21);
+  auto daemon = StartDaemon("first");
+  ASSERT_EQ(Ctl({"produce", csv}), 0);
+  ASSERT_TRUE(WaitFor([&] { return Stored() >= 3000; }, 60s)) << daemon->Log();
+  daemon->Signal(SIGKILL);
+  ASSERT_EQ(daemon->Wait(10s), 128 + SIGKILL);
+  int64_t at_kill = Stored();
+  auto restarted = StartDaemon("second");
+  ASSERT_TRUE(WaitAllBatched(20000, 120s))
+      << "stored=" << Stored() << " (at kill " << at_kill << ")\n"
+      << restarted->Log();
+  ExpectEveryMessageInExactlyOneBatch(20000);
+}
+
+TEST_F(PipelineTest, RedisFlushedMidStreamIsRebuiltFromPostgres) {
+  // A Redis db of its own, so flushing it cannot disturb tests running beside this one.
+  overrides_["MILESTONE_REDIS_DB"] = "15";
+  std::string csv = Generate(20000, 50, 31);
+  auto daemon = StartDaemon();
+  ASSERT_EQ(Ctl({"produce", csv}), 0);
+  ASSERT_TRUE(WaitFor([&] { return Stored() >= 3000; }, 60s)) << daemon->Log();
+  redis::RedisOptions opts = RedisOptionsFor(*stack_);
+  opts.db = 15;
+  auto redis = redis::Connection::Open(opts);
+  ASSERT_TRUE(redis.ok());
+  ASSERT_TRUE((*redis)->Command({"FLUSHDB"}).ok());
+  ASSERT_TRUE(WaitAllBatched(20000, 120s)) << "stored=" << Stored() << "\n" << daemon->Log();
+  ExpectEveryMessageInExactlyOneBatch(20000);
+}
+
+TEST_F(PipelineTest, TwoInstancesShareSixPartitionsWithoutDoubleBatching) {
+  overrides_["MILESTONE_KAFKA_TOPIC_PARTITIONS"] = "6";
+  overrides_["MILESTONE_BATCH_THRESHOLD"] = "50";
+  std::string csv = Generate(20000, 50, 41);
+  auto first = StartDaemon("first");
+  auto second = StartDaemon("second");
+  ASSERT_EQ(Ctl({"produce", csv}), 0);
+  ASSERT_TRUE(WaitAllBatched(20000, 120s)) << "stored=" << Stored();
+  ExpectEveryMessageInExactlyOneBatch(20000);
+  EXPECT_EQ(Query("SELECT count(DISTINCT company_id) FROM batches"), 50);
+  first->Signal(SIGTERM);
+  second->Signal(SIGTERM);
+  EXPECT_EQ(first->Wait(60s), 0);
+  EXPECT_EQ(second->Wait(60s), 0);
+  EXPECT_NE(first->Log().find("assigned"), std::string::npos);
+  EXPECT_NE(second->Log().find("assigned"), std::string::npos);
+}
+
+TEST_F(PipelineTest, PoisonMessagesGoToTheDeadLetterTopicAndTheRestFlows) {
+  std::string jsonl = scratch_ + "/mixed.jsonl";
+  {
+    std::ofstream out(jsonl);
+    out << R"({"metadata":{"company_id":"acme"},"type":"message","text":"We closed our Series A","user":"U1","ts":"1762000000.000100","channel":"C1"})"
+        << "\n"
+        << R"({"metadata":{"company_id":"acme"},"type":"message","text":"","user":"U1","ts":"1762000000.000200","channel":"C1"})"
+        << "\n"
+        << R"({"metadata":{"company_id":"acme"},"type":"reaction_added","user":"U1"})"
+        << "\n";
+  }
+  auto daemon = StartDaemon();
+  ASSERT_EQ(Ctl({"produce", jsonl}), 0);
+  ASSERT_TRUE(WaitAllBatched(1, 60s)) << daemon->Log();
+  daemon->Signal(SIGTERM);
+  ASSERT_EQ(daemon->Wait(60s), 0);
+  EXPECT_NE(daemon->Log().find("dead=2"), std::string::npos) << daemon->Log();
+}
+
+}  // namespace
+}  // namespace ms::test
