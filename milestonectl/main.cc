@@ -10,7 +10,7 @@
 #include "milestonectl/commands.h"
 
 int main(int argc, char** argv) {
-  CLI::App cli{"milestonectl: operate milestoned (migrate, produce, generate, status)"};
+  CLI::App cli{"milestonectl: operate milestoned"};
   cli.require_subcommand(1);
   std::string config_path;
   if (const char* env = std::getenv("MILESTONE_CONFIG")) config_path = env;
@@ -27,8 +27,6 @@ int main(int argc, char** argv) {
     std::cerr << config.status().message() << "\n";
     return 2;
   }
-  for (auto* sub : cli.get_subcommands()) {
-    if (auto it = registry.find(sub); it != registry.end()) return it->second(*config);
-  }
-  return 2;
+  const ms::ctl::Run* run = ms::ctl::Chosen(cli, registry);
+  return run ? (*run)(*config) : 2;
 }

@@ -64,10 +64,13 @@ Status ProduceJsonl(std::istream& in, const ProduceArgs& args, Sender& sender) {
     ++line_no;
     if (line.empty()) continue;
     auto j = nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false);
-    if (j.is_discarded() || !j.is_object()) {
-      return InvalidArgument("line " + std::to_string(line_no) + ": not a JSON object");
-    }
     std::string key = args.company;
+    if (j.is_discarded() || !j.is_object()) {
+      // Sent as it is: the daemon must dead-letter it (useful to test poison handling).
+      std::cerr << "produce: line " << line_no << " is not a JSON object; sent unparsed\n";
+      MS_RETURN_IF_ERROR(sender.Send(Source::kSlack, key, line));
+      continue;
+    }
     if (auto m = j.find("metadata"); m != j.end() && m->is_object()) {
       key = m->value("company_id", args.company);
     }

@@ -1,0 +1,70 @@
+#include "adapters/llm/anthropic_client.h"
+
+namespace ms::llm {
+
+using nlohmann::json;
+
+namespace {
+
+std::string FinishReason(const std::string& reason) {
+  if (reason == "end_turn" || reason == "tool_use" || reason == "stop_sequence") return "stop";
+  if (reason == "max_tokens") return "length";
+  return "other";  // refusal, pause_turn, ...
+}
+
+// The record_events tool input, serialised; failing that, any text blocks (a model that
+// ignored the tool may still have answered in JSON).
+std::string AnswerText(const json& content) {
+  std::string text;
+  if (!content.is_array()) return text;
+  for (const json& block : content) {
+    std::string type = JsonString(block, "type");
+    if (type == "tool_use" && JsonString(block, "name") == kRecordEventsTool &&
+        block.contains("input")) {
+      return block["input"].dump();
+    }
+    if (type == "text") text += JsonString(block, "text");
+  }
+  return text;
+}
+
+}  // namespace
+
+AnthropicClient::AnthropicClient(LlmClientOptions options)
+    : HttpLlmClient("anthropic", std::move(options)) {}
+
+HttpLlmClient::Headers AnthropicClient::AuthHeaders() const {
+  return {{"x-api-key", options().api_key}, {"anthropic-version", kAnthropicVersion}};
+}
+
+json AnthropicClient::Body(const LlmRequest& request, const json& schema) const {
+  json tool = {{"name", kRecordEventsTool},
+               {"description", "Record the significant business events found in the messages."},
+               {"input_schema", schema}};
+  return {
+      {"model", options().model},
+      {"max_tokens", request.max_output_tokens},
+      {"system", request.system},
+      {"messages", json::array({{{"role", "user"}, {"content", request.user}}})},
+      {"tools", json::array({tool})},
+      {"tool_choice", {{"type", "tool"}, {"name", kRecordEventsTool}}},
+      {"temperature", 0},
+  };
+}
+
+LlmResult AnthropicClient::Parse(const json& body) const {
+  if (!body.contains("content")) return Fail(Unavailable("anthropic: malformed response"));
+  LlmResponse response;
+  response.text = AnswerText(body["content"]);
+  response.finish_reason = FinishReason(JsonString(body, "stop_reason"));
+  const json usage = body.value("usage", json::object());
+  response.usage.prompt_tokens = JsonCount(usage, "input_tokens") +
+                                 JsonCount(usage, "cache_creation_input_tokens") +
+                                 JsonCount(usage, "cache_read_input_tokens");
+  response.usage.completion_tokens = JsonCount(usage, "output_tokens");
+  response.model = JsonString(body, "model");
+  if (response.model.empty()) response.model = options().model;
+  return {std::move(response), std::nullopt};
+}
+
+}  // namespace ms::llm

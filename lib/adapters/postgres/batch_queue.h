@@ -1,0 +1,29 @@
+// Postgres implementation of BatchQueue/BatchTicket (design §3 batches, events, event_history,
+// outbox; invariant 3).
+//
+// A ticket holds a pooled connection and a session-level advisory lock on its batch for as
+// long as it lives: another worker or instance skips a locked batch, and if this process dies
+// the connection drops, the lock goes with it, and the batch (still `extracting`) is taken
+// again by the next Take(). Store() checks the batch is not `done` under FOR UPDATE inside its
+// transaction, so a batch re-run after a crash between the model's answer and the commit is
+// stored exactly once.
+#pragma once
+
+#include "adapters/postgres/pg.h"
+#include "ports/ledger.h"
+
+namespace ms::pg {
+
+class PgBatchQueue final : public BatchQueue {
+ public:
+  explicit PgBatchQueue(Pool* pool) : pool_(pool) {}
+  StatusOr<std::unique_ptr<BatchTicket>> Take() override;
+
+ private:
+  Pool* pool_;
+};
+
+// Advisory-lock key of a batch (distinct from the migration and relay keys).
+int64_t BatchLockKey(int64_t batch_id);
+
+}  // namespace ms::pg

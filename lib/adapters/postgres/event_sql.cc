@@ -1,0 +1,143 @@
+#include "adapters/postgres/event_sql.h"
+
+#include <nlohmann/json.hpp>
+
+namespace ms::pg {
+namespace {
+
+using nlohmann::json;
+
+constexpr std::string_view kInsertEvent = R"sql(
+INSERT INTO events (company_id, type, title, description, impact, metrics, timeline, severity,
+                    stakeholders, source_message_ids, fingerprint)
+VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7, $8, $9::jsonb, $10::jsonb, $11)
+RETURNING id)sql";
+
+// A sighting: later facts win for metrics, sources are unioned, the longer description is kept,
+// severity only rises, and a stale event becomes open again.
+constexpr std::string_view kSightEvent = R"sql(
+UPDATE events SET
+  last_seen = now(),
+  sightings = sightings + 1,
+  metrics = metrics || $2::jsonb,
+  source_message_ids = (SELECT COALESCE(jsonb_agg(DISTINCT v), '[]'::jsonb)
+                        FROM jsonb_array_elements(source_message_ids || $3::jsonb) v),
+  description = CASE WHEN length($4) > length(description) THEN $4 ELSE description END,
+  severity = CASE WHEN $5 = 'high' OR severity = 'high' THEN 'high'
+                  WHEN $5 = 'medium' OR severity = 'medium' THEN 'medium' ELSE 'low' END,
+  state = 'open'
+WHERE id = $1)sql";
+
+constexpr std::string_view kHistory = R"sql(
+INSERT INTO event_history (event_id, batch_id, kind, diff) VALUES ($1, $2, $3, $4::jsonb))sql";
+
+constexpr std::string_view kOutbox = R"sql(
+INSERT INTO outbox (aggregate, event_id, type, payload)
+SELECT company_id, id, $2, jsonb_build_object(
+  'event_id', event_uid, 'company_id', company_id, 'type', type, 'title', title,
+  'description', description, 'impact', impact, 'metrics', metrics, 'timeline', timeline,
+  'severity', severity, 'stakeholders', stakeholders, 'source_message_ids', source_message_ids,
+  'first_seen', first_seen, 'last_seen', last_seen, 'sightings', sightings, 'state', state,
+  'batch_id', $3::bigint, 'change', $2)
+FROM events WHERE id = $1)sql";
+
+constexpr std::string_view kBatchDone = R"sql(
+UPDATE batches SET status = 'done', finished_at = now(), last_error = NULL, provider = $2,
+  model = $3, prompt_tokens = prompt_tokens + $4, completion_tokens = completion_tokens + $5,
+  cost_usd = cost_usd + $6
+WHERE id = $1)sql";
+
+json MetricsJson(const ExtractedEvent& e) {
+  json m = json::object();
+  for (const auto& [k, v] : e.metrics) m[k] = v;
+  return m;
+}
+
+// {"metrics": {"mrr_usd": ["180000", "192400"]}} for keys whose value changed or appeared.
+json MetricsDiff(const json& before, const json& added) {
+  json diff = json::object();
+  for (auto it = added.begin(); it != added.end(); ++it) {
+    auto old = before.find(it.key());
+    if (old == before.end() || *old != *it) {
+      diff[it.key()] = {old == before.end() ? json() : *old, *it};
+    }
+  }
+  return diff;
+}
+
+struct Ids {
+  std::string event;
+  std::string batch;
+};
+
+Status Append(Connection& tx, const Ids& ids, const char* kind, const json& diff,
+              const char* outbox_type) {
+  MS_RETURN_IF_ERROR(
+      tx.Exec(kHistory, {ids.event, ids.batch, std::string(kind), diff.dump()}).status());
+  if (outbox_type == nullptr) return Status::Ok();
+  return tx.Exec(kOutbox, {ids.event, std::string(outbox_type), ids.batch}).status();
+}
+
+Status UpsertEvent(Connection& tx, const std::string& batch, const std::string& company,
+                   const ExtractedEvent& e, const std::string& fingerprint,
+                   BatchTicket::StoreOutcome* outcome) {
+  json metrics = MetricsJson(e);
+  json sources = e.source_message_ids;
+  MS_ASSIGN_OR_RETURN(Result found, tx.Exec("SELECT id, metrics::text FROM events WHERE "
+                                            "company_id = $1 AND fingerprint = $2 FOR UPDATE",
+                                            {company, fingerprint}));
+  if (found.rows() == 0) {
+    json stakeholders = e.stakeholders;
+    MS_ASSIGN_OR_RETURN(Result ins,
+                        tx.Exec(kInsertEvent, {company, e.type, e.title, e.description, e.impact,
+                                               metrics.dump(), e.timeline, e.severity,
+                                               stakeholders.dump(), sources.dump(), fingerprint}));
+    outcome->created++;
+    return Append(tx, {std::string(ins.Get(0, 0)), batch}, "created", json::object(),
+                  "event.created");
+  }
+  Ids ids{std::string(found.Get(0, 0)), batch};
+  json before = json::parse(found.Get(0, 1), nullptr, false);
+  MS_RETURN_IF_ERROR(
+      tx.Exec(kSightEvent, {ids.event, metrics.dump(), sources.dump(), e.description, e.severity})
+          .status());
+  outcome->sighted++;
+  json diff = before.is_object() ? MetricsDiff(before, metrics) : json::object();
+  if (diff.empty()) return Append(tx, ids, "sighted", json::object(), "event.sighted");
+  outcome->changed++;
+  MS_RETURN_IF_ERROR(Append(tx, ids, "sighted", json::object(), nullptr));
+  return Append(tx, ids, "changed", json{{"metrics", diff}}, "event.changed");
+}
+
+}  // namespace
+
+Status StoreBatchEvents(Connection& tx, int64_t batch_id, const std::string& company_id,
+                        const ExtractionResult& result,
+                        const std::vector<std::string>& fingerprints, double cost_usd,
+                        BatchTicket::StoreOutcome* outcome) {
+  std::string batch = std::to_string(batch_id);
+  MS_ASSIGN_OR_RETURN(Result status,
+                      tx.Exec("SELECT status FROM batches WHERE id = $1 FOR UPDATE", {batch}));
+  if (status.rows() == 0) return NotFound("batch " + batch + " does not exist");
+  if (status.Get(0, 0) == "done") {
+    outcome->already_done = true;
+    return Status::Ok();
+  }
+  for (size_t idx = 0; idx < result.events.size(); ++idx) {
+    MS_RETURN_IF_ERROR(
+        UpsertEvent(tx, batch, company_id, result.events[idx], fingerprints.at(idx), outcome));
+  }
+  if (!result.events.empty()) {
+    MS_RETURN_IF_ERROR(
+        tx.Exec("SELECT pg_notify($1, $2)", {std::string(kOutboxChannel), company_id}).status());
+  }
+  char cost[32];
+  snprintf(cost, sizeof cost, "%.6f", cost_usd);
+  return tx
+      .Exec(kBatchDone,
+            {batch, result.provider, result.model, std::to_string(result.usage.prompt_tokens),
+             std::to_string(result.usage.completion_tokens), std::string(cost)})
+      .status();
+}
+
+}  // namespace ms::pg

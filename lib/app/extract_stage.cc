@@ -1,0 +1,58 @@
+#include "app/extract_stage.h"
+
+#include <spdlog/spdlog.h>
+
+#include "pipeline/record.h"
+
+namespace ms::app {
+
+double ExtractStage::CostOf(const ExtractionResult& result) const {
+  auto it = config_.llm.prices.find(result.model);
+  if (it == config_.llm.prices.end()) return 0;
+  return EstimateCostUsd(result.usage, it->second.input_per_mtok, it->second.output_per_mtok);
+}
+
+Status ExtractStage::ProcessOne(bool* found) {
+  MS_ASSIGN_OR_RETURN(std::unique_ptr<BatchTicket> ticket, queue_->Take());
+  *found = ticket != nullptr;
+  if (!ticket) return Status::Ok();
+  MS_ASSIGN_OR_RETURN(ExtractionRequest request, ticket->Load());
+  auto result = extractor_->Extract(request);
+  if (!result.ok()) {
+    stats_->batches_failed += 1;
+    spdlog::warn("extract: batch {} company={} failed: {}", ticket->batch_id(),
+                 ticket->company_id(), result.status().ToString());
+    return ticket->Fail(result.status().ToString(), nullptr);
+  }
+  std::vector<std::string> fingerprints = MergeByFingerprint(request.company_id, &result->events);
+  MS_ASSIGN_OR_RETURN(auto outcome, ticket->Store(*result, fingerprints, {CostOf(*result)}));
+  if (outcome.already_done) return Status::Ok();
+  stats_->batches_done += 1;
+  stats_->events_created += outcome.created;
+  stats_->events_sighted += outcome.sighted;
+  stats_->prompt_tokens += result->usage.prompt_tokens;
+  stats_->completion_tokens += result->usage.completion_tokens;
+  stats_->llm_calls += result->llm_calls;
+  spdlog::info("extract: batch {} company={} messages={} events: {} new, {} seen again ({})",
+               ticket->batch_id(), ticket->company_id(), request.messages.size(), outcome.created,
+               outcome.sighted, result->provider);
+  return Status::Ok();
+}
+
+void ExtractStage::RunWorker(const std::atomic<bool>& stop) {
+  while (!stop.load()) {
+    bool found = true;
+    while (found && !stop.load()) {
+      Status st = ProcessOne(&found);
+      if (!st.ok()) {
+        stats_->store_failures += 1;
+        spdlog::warn("extract: {} (batch left for retry)", st.ToString());
+        found = false;
+      }
+    }
+    // Wait for the claim stage's hint, or poll Postgres every second regardless.
+    (void)hints_->Pop(std::chrono::seconds(1));
+  }
+}
+
+}  // namespace ms::app

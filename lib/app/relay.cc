@@ -1,0 +1,152 @@
+#include "app/relay.h"
+
+#include <libpq-fe.h>
+#include <spdlog/spdlog.h>
+#include <sys/select.h>
+
+#include <thread>
+
+namespace ms::app {
+namespace {
+
+constexpr std::string_view kRelayLockKey = "4242770002";
+
+constexpr std::string_view kPendingSql = R"sql(
+SELECT o.id, o.aggregate, o.type, o.payload::text, e.event_uid
+FROM outbox o JOIN events e ON e.id = o.event_id
+WHERE o.published_at IS NULL ORDER BY o.id LIMIT $1)sql";
+
+constexpr std::string_view kStaleSql = R"sql(
+WITH gone AS (
+  UPDATE events SET state = 'stale'
+  WHERE state = 'open' AND last_seen < now() - make_interval(secs => $1)
+  RETURNING id)
+INSERT INTO event_history (event_id, kind, diff)
+SELECT id, 'state_changed', '{"state": ["open", "stale"]}'::jsonb FROM gone)sql";
+
+std::string IdArray(const std::vector<std::string>& ids) {
+  std::string out = "{";
+  for (size_t idx = 0; idx < ids.size(); ++idx) out += (idx ? "," : "") + ids[idx];
+  return out + "}";
+}
+
+}  // namespace
+
+Status OutboxRelay::BecomeLeader(pg::Connection& conn) {
+  MS_ASSIGN_OR_RETURN(pg::Result got, conn.Exec("SELECT pg_try_advisory_lock($1::bigint)",
+                                                {std::string(kRelayLockKey)}));
+  if (got.Get(0, 0) != "t") return Aborted("another instance is the relay");
+  MS_RETURN_IF_ERROR(conn.Exec("LISTEN milestoned_outbox").status());
+  spdlog::info("relay: this instance publishes the outbox");
+  return Status::Ok();
+}
+
+Status OutboxRelay::PublishPending(pg::Connection& conn) {
+  while (true) {
+    MS_ASSIGN_OR_RETURN(pg::Result rows,
+                        conn.Exec(kPendingSql, {std::to_string(config_.outbox.batch_size)}));
+    if (rows.rows() == 0) return Status::Ok();
+    std::vector<kafka::OutMessage> out;
+    for (int row = 0; row < rows.rows(); ++row) {
+      out.push_back({config_.kafka.events_topic,
+                     std::string(rows.Get(row, 1)),
+                     std::string(rows.Get(row, 3)),
+                     {{"x-event-id", std::string(rows.Get(row, 4))},
+                      {"x-event-type", std::string(rows.Get(row, 2))}}});
+    }
+    std::vector<Status> results = producer_->ProduceAndWait(out, std::chrono::seconds(30));
+    std::vector<std::string> published, failed;
+    Status first_error;
+    for (int row = 0; row < rows.rows(); ++row) {
+      (results[row].ok() ? published : failed).emplace_back(rows.Get(row, 0));
+      if (!results[row].ok() && first_error.ok()) first_error = results[row];
+    }
+    if (!published.empty()) {
+      MS_RETURN_IF_ERROR(conn.Exec("UPDATE outbox SET published_at = now(), attempts = attempts "
+                                   "+ 1 WHERE id = ANY($1::bigint[])",
+                                   {IdArray(published)})
+                             .status());
+      stats_->published += static_cast<int64_t>(published.size());
+    }
+    if (!failed.empty()) {
+      stats_->failures += static_cast<int64_t>(failed.size());
+      (void)conn.Exec(
+          "UPDATE outbox SET attempts = attempts + 1, last_error = $2 "
+          "WHERE id = ANY($1::bigint[])",
+          {IdArray(failed), first_error.message()});
+      return first_error.WithContext("relay");
+    }
+  }
+}
+
+Status OutboxRelay::Maintain(pg::Connection& conn) {
+  double retention_s = static_cast<double>(config_.outbox.retention.count()) / 1000.0;
+  MS_RETURN_IF_ERROR(conn.Exec("DELETE FROM outbox WHERE published_at < now() - "
+                               "make_interval(secs => $1)",
+                               {std::to_string(retention_s)})
+                         .status());
+  double stale_s = static_cast<double>(config_.events.stale_after.count()) / 1000.0;
+  MS_RETURN_IF_ERROR(conn.Exec(kStaleSql, {std::to_string(stale_s)}).status());
+  MS_ASSIGN_OR_RETURN(pg::Result backlog,
+                      conn.Exec("SELECT count(*) FROM outbox WHERE published_at IS NULL"));
+  stats_->backlog = backlog.GetInt(0, 0);
+  return Status::Ok();
+}
+
+void OutboxRelay::WaitForNotification(pg::Connection& conn, std::chrono::milliseconds wait) {
+  int fd = PQsocket(conn.raw());
+  if (fd < 0) {
+    std::this_thread::sleep_for(wait);
+    return;
+  }
+  fd_set set;
+  FD_ZERO(&set);
+  FD_SET(fd, &set);
+  timeval tv{static_cast<time_t>(wait.count() / 1000),
+             static_cast<suseconds_t>((wait.count() % 1000) * 1000)};
+  select(fd + 1, &set, nullptr, nullptr, &tv);
+  PQconsumeInput(conn.raw());
+  while (PGnotify* note = PQnotifies(conn.raw())) PQfreemem(note);
+}
+
+void OutboxRelay::Run(const std::atomic<bool>& stop) {
+  if (config_.kafka.events_topic.empty()) {
+    spdlog::warn("relay: kafka.events_topic is empty; outbox rows are not published to Kafka");
+    return;
+  }
+  std::unique_ptr<pg::Connection> conn;
+  bool leader = false;
+  auto last_maintenance = std::chrono::steady_clock::time_point{};
+  const auto poll = config_.outbox.poll_interval;
+  while (!stop.load()) {
+    if (!conn || !conn->healthy()) {
+      leader = false;
+      stats_->leader = false;
+      auto opened = pg::Connection::Open(pg_options_);
+      if (!opened.ok()) {
+        std::this_thread::sleep_for(poll);
+        continue;
+      }
+      conn = std::move(opened).value();
+    }
+    if (!leader) {
+      Status st = BecomeLeader(*conn);
+      leader = st.ok();
+      stats_->leader = leader;
+      if (!leader) {
+        std::this_thread::sleep_for(poll);  // stand by; retry the lock
+        continue;
+      }
+    }
+    Status st = PublishPending(*conn);
+    if (!st.ok()) spdlog::warn("relay: {} (retrying)", st.ToString());
+    if (std::chrono::steady_clock::now() - last_maintenance > std::chrono::seconds(60)) {
+      Status maintained = Maintain(*conn);
+      if (!maintained.ok()) spdlog::warn("relay: maintenance: {}", maintained.ToString());
+      last_maintenance = std::chrono::steady_clock::now();
+    }
+    WaitForNotification(*conn, poll);
+  }
+}
+
+}  // namespace ms::app

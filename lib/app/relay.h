@@ -1,0 +1,55 @@
+// The outbox relay (design §1 relay, invariant 4): publishes `outbox` rows to Kafka
+// `kafka.events_topic` (idempotent producer, key = company, headers x-event-id and
+// x-event-type) and marks them published.
+//
+// Ordering across instances: exactly one relay is active at a time — the holder of a
+// session-level advisory lock on its own connection; the others stand by and take over when
+// that connection (and so the lock) goes away. Within the leader rows go out in id order, and
+// with the idempotent producer a failed delivery fails every later message to the same
+// partition too, so only a prefix per company is ever marked published.
+// Wake-ups: LISTEN milestoned_outbox (the store transaction NOTIFYs on commit) with a fallback
+// poll every outbox.poll_interval — a notification is only a hint.
+// A produce that times out is not marked published; it is sent again (consumers dedup on
+// x-event-id). Published rows older than outbox.retention are deleted; open events unseen for
+// events.stale_after become `stale` (with a history row).
+#pragma once
+
+#include <atomic>
+#include <memory>
+
+#include "adapters/kafka/producer.h"
+#include "adapters/postgres/pg.h"
+#include "config/config.h"
+
+namespace ms::app {
+
+struct RelayStats {
+  std::atomic<int64_t> published{0};
+  std::atomic<int64_t> failures{0};
+  std::atomic<int64_t> backlog{0};
+  std::atomic<bool> leader{false};
+};
+
+class OutboxRelay {
+ public:
+  OutboxRelay(const Config& config, pg::PgOptions pg_options, kafka::Producer* producer,
+              RelayStats* stats)
+      : config_(config), pg_options_(std::move(pg_options)), producer_(producer), stats_(stats) {}
+
+  void Run(const std::atomic<bool>& stop);
+
+  // One round: publish everything pending (leader only). Exposed for tests.
+  Status PublishPending(pg::Connection& conn);
+  Status Maintain(pg::Connection& conn);
+
+ private:
+  Status BecomeLeader(pg::Connection& conn);
+  void WaitForNotification(pg::Connection& conn, std::chrono::milliseconds wait);
+
+  const Config& config_;
+  pg::PgOptions pg_options_;
+  kafka::Producer* producer_;
+  RelayStats* stats_;
+};
+
+}  // namespace ms::app

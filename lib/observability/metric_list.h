@@ -1,0 +1,102 @@
+// Every metric milestoned exports, declared in ONE list (after Envoy's ALL_*_STATS macros): the
+// name, help text and label names live only here. metrics.cc builds the prometheus families
+// from it, the typed accessors of Metrics fill labels by position from it, docs/operations.md
+// tables it, and a unit test checks that every entry is in the /metrics output with its HELP.
+//
+// Naming (https://prometheus.io/docs/practices/naming/): `milestoned_` prefix, base units
+// (`_seconds`), counters end in `_total`. Renaming a metric breaks dashboards and alerts:
+// add the new one, keep the old one for a release.
+//
+// COUNTER(member, name, help, label...)   GAUGE(member, name, help, label...)
+// HISTOGRAM(member, name, help, buckets, label...)  where `buckets` names a BucketSet.
+#pragma once
+
+#include <cstddef>
+#include <span>
+#include <string_view>
+#include <vector>
+
+// clang-format off
+#define MS_ALL_METRICS(COUNTER, GAUGE, HISTOGRAM)                                                \
+  COUNTER(messages_consumed, "milestoned_messages_consumed_total",                               \
+          "Kafka records consumed, by source.", "source")                                        \
+  COUNTER(messages_stored, "milestoned_messages_stored_total",                                   \
+          "Messages made durable in Postgres (new or edited), by source.", "source")             \
+  COUNTER(messages_duplicate, "milestoned_messages_duplicate_total",                             \
+          "Redelivered or repeated messages that changed nothing, by source.", "source")        \
+  COUNTER(dlq, "milestoned_dlq_messages_total",                                                  \
+          "Records routed to the dead-letter topic, by machine-readable reason.", "reason")      \
+  COUNTER(batches_claimed, "milestoned_batches_claimed_total",                                   \
+          "Batches claimed from the per-company pending buffers.")                               \
+  COUNTER(batches_done, "milestoned_batches_done_total",                                         \
+          "Batches whose events, history and outbox rows were stored.")                          \
+  COUNTER(batches_failed, "milestoned_batches_failed_total",                                     \
+          "Batches marked failed; retry with `milestonectl batches retry`.")                     \
+  HISTOGRAM(batch_size, "milestoned_batch_size_messages",                                        \
+            "Messages per claimed batch.", kBatchSize)                                           \
+  HISTOGRAM(stage_duration, "milestoned_stage_duration_seconds",                                 \
+            "Wall time of one unit of work of a pipeline stage.", kStage, "stage")               \
+  HISTOGRAM(llm_request_duration, "milestoned_llm_request_duration_seconds",                     \
+            "LLM provider request latency, by provider and HTTP status.", kLlm,                  \
+            "provider", "status")                                                                \
+  COUNTER(llm_request_errors, "milestoned_llm_request_errors_total",                             \
+          "Failed LLM provider requests, by provider and HTTP status (transport = no response).",\
+          "provider", "status")                                                                  \
+  COUNTER(llm_tokens, "milestoned_llm_tokens_total",                                             \
+          "LLM tokens, by provider and direction (in = prompt, out = completion).",              \
+          "provider", "direction")                                                               \
+  COUNTER(llm_cost, "milestoned_llm_cost_usd_total",                                             \
+          "Estimated LLM spend in US dollars, from the configured price table.", "provider")     \
+  COUNTER(llm_rate_limit_waits, "milestoned_llm_rate_limit_waits_total",                         \
+          "LLM requests that waited for the local rate limiter or a Retry-After.", "provider")   \
+  COUNTER(llm_rate_limit_wait_seconds, "milestoned_llm_rate_limit_wait_seconds_total",           \
+          "Seconds LLM requests spent waiting for the rate limiter or a Retry-After.",           \
+          "provider")                                                                            \
+  GAUGE(llm_circuit_state, "milestoned_llm_circuit_state",                                       \
+        "LLM circuit breaker state: 0 closed, 1 half-open, 2 open.", "provider")                 \
+  GAUGE(consumer_lag, "milestoned_kafka_consumer_lag_messages",                                  \
+        "High watermark minus committed offset, per assigned partition.", "topic", "partition") \
+  GAUGE(pending_companies, "milestoned_pending_companies",                                       \
+        "Companies with messages waiting to be batched.")                                        \
+  GAUGE(oldest_pending_age, "milestoned_oldest_pending_age_seconds",                             \
+        "Age of the oldest message waiting to be batched (0 when none).")                        \
+  GAUGE(outbox_backlog, "milestoned_outbox_backlog_rows",                                        \
+        "Outbox rows not yet published.")                                                        \
+  HISTOGRAM(outbox_publish_latency, "milestoned_outbox_publish_latency_seconds",                 \
+            "Seconds from an outbox row's commit to its acknowledged publication.", kOutbox)     \
+  GAUGE(relay_leader, "milestoned_relay_leader",                                                 \
+        "1 while this instance holds the outbox relay lock, else 0.")                            \
+  GAUGE(ingest_paused, "milestoned_ingest_paused",                                               \
+        "1 while consumption is paused because a dependency is down, else 0.")                   \
+  GAUGE(build_info, "milestoned_build_info",                                                     \
+        "Build information; the value is always 1.", "version")
+// clang-format on
+
+namespace ms {
+
+enum class MetricKind { kCounter, kGauge, kHistogram };
+
+// Bucket boundaries of a histogram, in the metric's unit (see metrics.cc).
+enum class BucketSet { kNone, kBatchSize, kStage, kLlm, kOutbox };
+
+#define MS_METRIC_ID(member, ...) member,
+enum class MetricId { MS_ALL_METRICS(MS_METRIC_ID, MS_METRIC_ID, MS_METRIC_ID) };
+#undef MS_METRIC_ID
+
+struct MetricSpec {
+  MetricId id;
+  MetricKind kind;
+  std::string_view name;
+  std::string_view help;
+  BucketSet buckets;
+  std::vector<std::string_view> labels;  // label names, in accessor argument order
+};
+
+// The list above as data, in declaration order; AllMetricSpecs()[i].id == MetricId(i).
+std::span<const MetricSpec> AllMetricSpecs();
+
+inline const MetricSpec& SpecOf(MetricId id) {
+  return AllMetricSpecs()[static_cast<size_t>(id)];
+}
+
+}  // namespace ms

@@ -1,0 +1,147 @@
+// The daemon's Prometheus metrics: one registry, every family declared in metric_list.h, and
+// typed accessors so a call site cannot misspell a name or a label.
+//
+// Promises:
+//  - Thread-safe. Every accessor returns a reference that stays valid for the life of the
+//    Metrics object; hot paths may cache it. Accessors keyed by enums (Source, Stage) are an
+//    array lookup; accessors keyed by strings (DLQ reason, LLM provider) take a short lock on a
+//    small cache the first time per label set and on every call after (no allocation for
+//    label values of up to 15 bytes).
+//  - Label sets known up front (both sources, every stage, the configured providers and DLQ
+//    reasons) exist at zero from construction, so `rate()` and alerts see them before the
+//    first event. Open-ended ones (HTTP status, Kafka partitions) appear when first used.
+//  - Serialize() renders text exposition format 0.0.4 and never fails.
+//
+// One Metrics object is built by the daemon and passed down (never a global).
+#pragma once
+
+#include <prometheus/counter.h>
+#include <prometheus/family.h>
+#include <prometheus/gauge.h>
+#include <prometheus/histogram.h>
+#include <prometheus/registry.h>
+
+#include <array>
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/message.h"
+#include "observability/label_cache.h"
+#include "observability/metric_list.h"
+
+namespace ms {
+
+// Pipeline stages timed by milestoned_stage_duration_seconds{stage=...}.
+enum class Stage { kPersist, kClaim, kExtract, kStore, kRelay };
+inline constexpr std::array<std::string_view, 5> kStageNames = {"persist", "claim", "extract",
+                                                                "store", "relay"};
+
+enum class TokenDirection { kIn, kOut };  // prompt, completion
+enum class CircuitState { kClosed = 0, kHalfOpen = 1, kOpen = 2 };
+
+// This build's version (the CMake project version), for milestoned_build_info.
+std::string_view BuildVersion();
+
+struct MetricsOptions {
+  std::string version;                     // empty = BuildVersion()
+  std::vector<std::string> llm_providers;  // created at zero ("rules", "openai", ...)
+  std::vector<std::string> dlq_reasons;    // created at zero (DlqReasonCode values)
+};
+
+struct PartitionLag {
+  std::string topic;
+  int32_t partition = -1;
+  int64_t lag = 0;  // high watermark - committed offset; never negative
+};
+
+class Metrics {
+ public:
+  explicit Metrics(const MetricsOptions& options = {});
+  ~Metrics();
+  Metrics(const Metrics&) = delete;
+  Metrics& operator=(const Metrics&) = delete;
+
+  // Ingest.
+  prometheus::Counter& MessagesConsumed(Source source);
+  prometheus::Counter& MessagesStored(Source source);
+  prometheus::Counter& MessagesDuplicate(Source source);
+  prometheus::Counter& Dlq(std::string_view reason);
+  prometheus::Gauge& IngestPaused();
+  void SetConsumerLags(std::span<const PartitionLag> lags);  // replaces the whole set
+
+  // Batching.
+  prometheus::Counter& BatchesClaimed();
+  prometheus::Counter& BatchesDone();
+  prometheus::Counter& BatchesFailed();
+  prometheus::Histogram& BatchSize();
+  prometheus::Gauge& PendingCompanies();
+  prometheus::Gauge& OldestPendingAge();
+  prometheus::Histogram& StageLatency(Stage stage);
+
+  // LLM. `http_status` 0 means no HTTP response (transport error, timeout).
+  prometheus::Histogram& LlmRequestLatency(std::string_view provider, int http_status);
+  prometheus::Counter& LlmRequestErrors(std::string_view provider, int http_status);
+  prometheus::Counter& LlmTokens(std::string_view provider, TokenDirection direction);
+  prometheus::Counter& LlmCost(std::string_view provider);
+  prometheus::Counter& LlmRateLimitWaits(std::string_view provider);
+  prometheus::Counter& LlmRateLimitWaitSeconds(std::string_view provider);
+  void SetCircuitState(std::string_view provider, CircuitState state);
+
+  // Outbox relay.
+  prometheus::Gauge& OutboxBacklog();
+  prometheus::Histogram& OutboxPublishLatency();
+  prometheus::Gauge& RelayLeader();
+
+  // Text exposition format 0.0.4 of every family.
+  std::string Serialize() const;
+  prometheus::Registry& registry() { return *registry_; }
+
+ private:
+  void Build();
+  void Seed(const MetricsOptions& options);
+  prometheus::Counter& CounterFor(MetricId id, std::initializer_list<std::string_view> values);
+  prometheus::Gauge& GaugeFor(MetricId id, std::initializer_list<std::string_view> values);
+  prometheus::Histogram& HistogramFor(MetricId id, std::initializer_list<std::string_view> values);
+
+  std::shared_ptr<prometheus::Registry> registry_;
+#define MS_COUNTER_FAMILY(member, ...) prometheus::Family<prometheus::Counter>* member##_ = nullptr;
+#define MS_GAUGE_FAMILY(member, ...) prometheus::Family<prometheus::Gauge>* member##_ = nullptr;
+#define MS_HISTOGRAM_FAMILY(member, ...) \
+  prometheus::Family<prometheus::Histogram>* member##_ = nullptr;
+  MS_ALL_METRICS(MS_COUNTER_FAMILY, MS_GAUGE_FAMILY, MS_HISTOGRAM_FAMILY)
+#undef MS_COUNTER_FAMILY
+#undef MS_GAUGE_FAMILY
+#undef MS_HISTOGRAM_FAMILY
+  LabelCache<prometheus::Counter> counters_;
+  LabelCache<prometheus::Gauge> gauges_;
+  LabelCache<prometheus::Histogram> histograms_;
+  std::array<prometheus::Counter*, 2> consumed_{}, stored_{}, duplicate_{};  // by Source
+  std::array<prometheus::Histogram*, kStageNames.size()> stages_{};
+  std::mutex lag_mu_;
+  std::vector<prometheus::Gauge*> lags_;  // guarded by lag_mu_: children of consumer_lag_
+};
+
+// Advances `counter` to `total` (a monotonic total kept elsewhere, e.g. a stage's atomic
+// stats). Never decreases it: a smaller total (a restarted source) is ignored.
+void SyncCounter(prometheus::Counter& counter, double total);
+
+// Observes the time from construction to destruction into `histogram`, in seconds.
+class ScopedLatency {
+ public:
+  explicit ScopedLatency(prometheus::Histogram& histogram)
+      : histogram_(histogram), start_(std::chrono::steady_clock::now()) {}
+  ~ScopedLatency();
+  ScopedLatency(const ScopedLatency&) = delete;
+  ScopedLatency& operator=(const ScopedLatency&) = delete;
+
+ private:
+  prometheus::Histogram& histogram_;
+  std::chrono::steady_clock::time_point start_;
+};
+
+}  // namespace ms

@@ -1,0 +1,100 @@
+#include "pipeline/investor_update.h"
+
+#include <algorithm>
+#include <map>
+#include <nlohmann/json.hpp>
+
+namespace ms {
+namespace {
+
+int Rank(const std::string& severity) {
+  return severity == "high" ? 0 : severity == "medium" ? 1 : 2;
+}
+
+std::string Pretty(std::string type) {
+  std::replace(type.begin(), type.end(), '_', ' ');
+  if (!type.empty()) type[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(type[0])));
+  return type;
+}
+
+std::string Section(const std::vector<const StoredEvent*>& events) {
+  std::map<std::string, std::vector<const StoredEvent*>> by_type;
+  for (const StoredEvent* e : events) by_type[e->type].push_back(e);
+  std::string out;
+  for (const auto& [type, list] : by_type) {
+    out += "### " + Pretty(type) + "\n\n";
+    for (const StoredEvent* e : list) {
+      out += "- **" + e->title + "**";
+      if (!e->description.empty() && e->description != e->title) out += " — " + e->description;
+      if (e->sightings > 1) out += " (mentioned " + std::to_string(e->sightings) + " times)";
+      out += "\n";
+    }
+    out += "\n";
+  }
+  return out;
+}
+
+}  // namespace
+
+InvestorUpdate BuildInvestorUpdateOffline(const std::string& company_id,
+                                          const std::vector<StoredEvent>& events) {
+  InvestorUpdate update;
+  update.company_id = company_id;
+  std::vector<const StoredEvent*> sorted;
+  for (const StoredEvent& e : events) sorted.push_back(&e);
+  std::stable_sort(sorted.begin(), sorted.end(), [](const StoredEvent* a, const StoredEvent* b) {
+    if (Rank(a->severity) != Rank(b->severity)) return Rank(a->severity) < Rank(b->severity);
+    return a->last_seen > b->last_seen;
+  });
+  std::map<std::string, std::pair<std::string, std::string>> latest;  // metric -> (when, value)
+  for (const StoredEvent* e : sorted) {
+    update.event_ids.push_back(e->id);
+    for (const auto& [k, v] : e->metrics) {
+      auto& slot = latest[k];
+      if (e->last_seen >= slot.first) slot = {e->last_seen, v};
+    }
+    bool high = e->severity == "high";
+    if ((high && update.highlights.size() < 5) || update.highlights.size() < 3) {
+      update.highlights.push_back(e->title);
+    }
+  }
+  for (const auto& [k, v] : latest) update.metrics.emplace_back(k, v.second);
+  update.subject = company_id + " investor update: " +
+                   (update.highlights.empty() ? std::string("no significant events yet")
+                                              : update.highlights.front());
+  std::string body = "Hi all,\n\nHere is the latest from " + company_id + ".\n\n";
+  if (!update.highlights.empty()) {
+    body += "## Highlights\n\n";
+    for (const auto& h : update.highlights) body += "- " + h + "\n";
+    body += "\n";
+  }
+  if (!update.metrics.empty()) {
+    body += "## Key metrics\n\n| metric | value |\n|---|---|\n";
+    for (const auto& [k, v] : update.metrics) body += "| " + k + " | " + v + " |\n";
+    body += "\n";
+  }
+  body += sorted.empty() ? "No significant events were recorded in this period.\n\n"
+                         : "## Details\n\n" + Section(sorted);
+  body += "Thank you for your continued support.\n";
+  update.body = std::move(body);
+  return update;
+}
+
+std::string InvestorUpdateMarkdown(const InvestorUpdate& update) {
+  return "# " + update.subject + "\n\n" + update.body;
+}
+
+std::string InvestorUpdateJson(const InvestorUpdate& update) {
+  nlohmann::json metrics = nlohmann::json::object();
+  for (const auto& [k, v] : update.metrics) metrics[k] = v;
+  nlohmann::json j = {{"company_id", update.company_id},
+                      {"subject", update.subject},
+                      {"body", update.body},
+                      {"highlights", update.highlights},
+                      {"metrics", metrics},
+                      {"event_ids", update.event_ids},
+                      {"provider", update.provider}};
+  return j.dump(2);
+}
+
+}  // namespace ms

@@ -1,0 +1,20 @@
+// Between extraction and the store transaction: fold duplicate events and price the tokens.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "ports/extract.h"
+
+namespace ms {
+
+// Merges events of one batch that share a fingerprint (sources unioned, metrics merged, the
+// higher severity and longer description kept) and returns the fingerprint of each remaining
+// event, aligned with `events`.
+std::vector<std::string> MergeByFingerprint(const std::string& company_id,
+                                            std::vector<ExtractedEvent>* events);
+
+// USD for the usage at the given prices per million tokens.
+double EstimateCostUsd(const TokenUsage& usage, double input_per_mtok, double output_per_mtok);
+
+}  // namespace ms

@@ -1,0 +1,122 @@
+// Ports of the extraction half of the pipeline (design §1 extract/store, §5).
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/message.h"
+#include "core/status.h"
+
+namespace ms {
+
+// The 14 event types of design §5, in the order the schema lists them.
+inline constexpr const char* kEventTypes[] = {"user_growth",      "revenue_milestone",
+                                              "funding",          "partnership",
+                                              "product_launch",   "hiring",
+                                              "enterprise_deal",  "technical_achievement",
+                                              "market_expansion", "compliance",
+                                              "media_coverage",   "investor_interest",
+                                              "customer_success", "other"};
+inline constexpr const char* kSeverities[] = {"high", "medium", "low"};
+
+// A stored message as extraction sees it.
+struct BatchMessage {
+  int64_t id = 0;  // messages.id
+  Source source = Source::kSlack;
+  std::string sender;
+  std::string subject;
+  std::string text;
+  int64_t sent_at_ms = 0;
+};
+
+struct ExtractionRequest {
+  int64_t batch_id = 0;
+  std::string company_id;
+  std::vector<BatchMessage> messages;
+};
+
+// One significant business event, validated against the event schema.
+struct ExtractedEvent {
+  std::string company_id;  // as stated by the extractor; must equal the batch's
+  std::string type;        // one of kEventTypes
+  std::string title;
+  std::string description;
+  std::string impact;
+  std::map<std::string, std::string>
+      metrics;  // e.g. {"mrr_usd": "192400", "growth_wow_pct": "12.5"}
+  std::string timeline;
+  std::string severity;  // one of kSeverities
+  std::vector<std::string> stakeholders;
+  std::vector<int64_t> source_message_ids;  // messages.id values from the request
+};
+
+struct TokenUsage {
+  int64_t prompt_tokens = 0;
+  int64_t completion_tokens = 0;
+};
+
+struct ExtractionResult {
+  std::vector<ExtractedEvent> events;
+  TokenUsage usage;
+  std::string provider;  // "rules", "openai", "gemini", "anthropic"
+  std::string model;
+  int llm_calls = 0;
+  int dropped_by_prefilter = 0;
+  int rejected_events = 0;  // failed validation (unknown type, other company, no title)
+};
+
+// Turns a batch into events. Errors: Unavailable (retry the batch later), FailedPrecondition
+// (configuration/auth/quota: fail the batch, don't retry until fixed), InvalidArgument (the
+// batch itself cannot be processed, e.g. too large for the context), DeadlineExceeded.
+class Extractor {
+ public:
+  virtual ~Extractor() = default;
+  virtual StatusOr<ExtractionResult> Extract(const ExtractionRequest& request) = 0;
+};
+
+// ---- The LLM wire, below the Extractor ------------------------------------------------------
+
+struct LlmRequest {
+  std::string system;       // instructions
+  std::string user;         // the compact prompt with delimited message data
+  std::string schema_json;  // JSON Schema of the expected answer
+  int max_output_tokens = 4096;
+  std::chrono::milliseconds deadline{60000};
+};
+
+struct LlmResponse {
+  std::string text;           // the model's JSON answer (tool input for Anthropic)
+  std::string finish_reason;  // normalized: "stop", "length", "other"
+  TokenUsage usage;
+  std::string model;
+};
+
+// A failed call, classified for the retry policy.
+struct LlmError {
+  Status status;  // Unavailable = retryable, FailedPrecondition/InvalidArgument = not
+  int http_status = 0;
+  std::optional<std::chrono::milliseconds> retry_after;  // server-given delay, if any
+  bool quota_exhausted = false;                          // spend/quota limit: never retry
+};
+
+struct LlmResult {
+  std::optional<LlmResponse> response;
+  std::optional<LlmError> error;
+  bool ok() const { return response.has_value(); }
+};
+
+// One provider's HTTP API (OpenAI-compatible, Gemini, Anthropic). One call, no retries: the
+// retry policy lives above it.
+class LlmClient {
+ public:
+  virtual ~LlmClient() = default;
+  virtual LlmResult Complete(const LlmRequest& request) = 0;
+  virtual std::string provider() const = 0;
+  virtual std::string model() const = 0;
+};
+
+}  // namespace ms

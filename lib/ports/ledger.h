@@ -1,0 +1,76 @@
+// Ports of the store half (design §1 store, §3 events/event_history/outbox, invariant 3).
+#pragma once
+
+#include <chrono>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "ports/extract.h"
+
+namespace ms {
+
+// A batch taken for extraction. While the ticket lives, no other worker or instance can take
+// the same batch; if the process dies, the batch becomes available again.
+class BatchTicket {
+ public:
+  virtual ~BatchTicket() = default;
+  virtual int64_t batch_id() const = 0;
+  virtual const std::string& company_id() const = 0;
+  virtual int attempts() const = 0;
+  // The batch's messages, in id order.
+  virtual StatusOr<ExtractionRequest> Load() = 0;
+
+  struct Accounting {
+    double cost_usd = 0;
+  };
+  // ONE transaction: events upserted by fingerprint (a known event gets a sighting), history
+  // rows, outbox rows, batch -> done with usage and cost. A batch already `done` is left
+  // untouched (re-running a batch after a crash changes nothing). Returns the number of
+  // events created and sighted.
+  struct StoreOutcome {
+    int created = 0;
+    int sighted = 0;
+    int changed = 0;
+    bool already_done = false;
+  };
+  virtual StatusOr<StoreOutcome> Store(const ExtractionResult& result,
+                                       const std::vector<std::string>& fingerprints,
+                                       const Accounting& accounting) = 0;
+  // batch -> failed with the error; stays retryable by an operator (batches retry).
+  virtual Status Fail(const std::string& error, const ExtractionResult* partial) = 0;
+};
+
+class BatchQueue {
+ public:
+  virtual ~BatchQueue() = default;
+  // The oldest batch that is `claimed` (or `extracting` but abandoned by a dead worker),
+  // locked for this caller; nullopt when there is none.
+  virtual StatusOr<std::unique_ptr<BatchTicket>> Take() = 0;
+};
+
+}  // namespace ms
+
+namespace ms {
+
+// An event as stored in the ledger (for reports, the read API and investor updates).
+struct StoredEvent {
+  int64_t id = 0;
+  std::string event_uid;
+  std::string company_id;
+  std::string type;
+  std::string title;
+  std::string description;
+  std::string impact;
+  std::string severity;
+  std::string state;
+  std::string timeline;
+  std::map<std::string, std::string> metrics;
+  int sightings = 1;
+  std::string first_seen;  // ISO 8601, UTC
+  std::string last_seen;
+};
+
+}  // namespace ms

@@ -1,0 +1,141 @@
+#include <iostream>
+#include <nlohmann/json.hpp>
+#include <random>
+
+#include "adapters/kafka/consumer.h"
+#include "adapters/kafka/dead_letters.h"
+#include "adapters/kafka/producer.h"
+#include "app/options.h"
+#include "milestonectl/commands.h"
+
+namespace ms::ctl {
+namespace {
+
+struct DlqArgs {
+  std::string reason;  // only records with this reason
+  bool json = false;
+  bool dry_run = false;
+  int idle_ms = 3000;
+};
+
+std::string HeaderValue(const std::vector<kafka::Header>& headers, std::string_view key) {
+  for (const auto& h : headers) {
+    if (h.key == key) return h.value;
+  }
+  return "";
+}
+
+// Reads the DLQ until it has been idle for `idle_ms`. `group` decides where reading starts:
+// a fresh group reads everything; the replay group resumes after what it replayed before.
+template <typename Fn>
+Status ReadDlq(const Config& config, const std::string& group, int idle_ms, bool commit, Fn&& fn) {
+  kafka::ConsumerOptions opts = app::ConsumerOptionsFrom(config);
+  opts.group_id = group;
+  opts.topics = {config.kafka.dlq_topic};
+  MS_ASSIGN_OR_RETURN(auto consumer, kafka::Consumer::Open(opts, nullptr));
+  auto idle_since = std::chrono::steady_clock::now();
+  while (std::chrono::steady_clock::now() - idle_since < std::chrono::milliseconds(idle_ms)) {
+    MS_ASSIGN_OR_RETURN(auto batch, consumer->Poll(500, std::chrono::milliseconds(200)));
+    if (!batch.empty()) idle_since = std::chrono::steady_clock::now();
+    for (auto& msg : batch) {
+      MS_RETURN_IF_ERROR(fn(msg.get()));
+      if (commit) {
+        MS_RETURN_IF_ERROR(
+            consumer->StoreOffset({config.kafka.dlq_topic, msg->partition}, msg->offset + 1));
+      }
+    }
+  }
+  return consumer->Close();
+}
+
+int List(const Config& config, const DlqArgs& a) {
+  std::string group = "milestonectl-dlq-list-" + std::to_string(std::random_device{}());
+  nlohmann::json out = nlohmann::json::array();
+  Status st = ReadDlq(config, group, a.idle_ms, false, [&](const rd_kafka_message_t* m) {
+    auto headers = kafka::HeadersOf(m);
+    std::string reason = HeaderValue(headers, kafka::kReasonHeader);
+    if (!a.reason.empty() && reason != a.reason) return Status::Ok();
+    out.push_back({{"partition", m->partition},
+                   {"offset", m->offset},
+                   {"reason", reason},
+                   {"detail", HeaderValue(headers, kafka::kDetailHeader)},
+                   {"source_topic", HeaderValue(headers, kafka::kSourceTopicHeader)},
+                   {"source_partition", HeaderValue(headers, kafka::kSourcePartitionHeader)},
+                   {"source_offset", HeaderValue(headers, kafka::kSourceOffsetHeader)},
+                   {"key", std::string(kafka::KeyOf(m))},
+                   {"bytes", m->len}});
+    return Status::Ok();
+  });
+  if (!st.ok()) {
+    std::cerr << "dlq list: " << st.message() << "\n";
+    return 1;
+  }
+  if (a.json) {
+    std::cout << out.dump(2) << "\n";
+    return 0;
+  }
+  for (const auto& r : out) {
+    std::cout << r["source_topic"].get<std::string>() << "/"
+              << r["source_partition"].get<std::string>() << "@"
+              << r["source_offset"].get<std::string>() << "  " << r["reason"].get<std::string>()
+              << "  " << r["detail"].get<std::string>() << "  key=" << r["key"].get<std::string>()
+              << "\n";
+  }
+  std::cerr << out.size() << " dead letters\n";
+  return 0;
+}
+
+int Replay(const Config& config, const DlqArgs& a) {
+  auto producer = kafka::Producer::Open(app::ProducerOptionsFrom(config));
+  if (!producer.ok()) {
+    std::cerr << "dlq replay: " << producer.status().message() << "\n";
+    return 1;
+  }
+  int64_t replayed = 0;
+  Status st =
+      ReadDlq(config, config.kafka.group_id + "-dlq-replay", a.idle_ms, !a.dry_run,
+              [&](const rd_kafka_message_t* m) -> Status {
+                auto headers = kafka::HeadersOf(m);
+                if (!a.reason.empty() && HeaderValue(headers, kafka::kReasonHeader) != a.reason) {
+                  return Status::Ok();
+                }
+                std::string topic = HeaderValue(headers, kafka::kSourceTopicHeader);
+                if (topic.empty()) return Status::Ok();
+                ++replayed;
+                if (a.dry_run) return Status::Ok();
+                auto results = (*producer)->ProduceAndWait(
+                    {{topic,
+                      std::string(kafka::KeyOf(m)),
+                      std::string(kafka::ValueOf(m)),
+                      {{"x-milestoned-replayed-from", config.kafka.dlq_topic + "/" +
+                                                          std::to_string(m->partition) + "@" +
+                                                          std::to_string(m->offset)}}}},
+                    std::chrono::seconds(30));
+                return results.at(0);
+              });
+  if (!st.ok()) {
+    std::cerr << "dlq replay: " << st.message() << " (" << replayed << " replayed before)\n";
+    return 1;
+  }
+  std::cout << (a.dry_run ? "would replay " : "replayed ") << replayed << " record(s)\n";
+  return 0;
+}
+
+}  // namespace
+
+void RegisterDlq(CLI::App& cli, Registry& registry) {
+  auto* cmd = cli.add_subcommand("dlq", "Inspect and replay the dead-letter topic");
+  cmd->require_subcommand(1);
+  auto args = std::make_shared<DlqArgs>();
+  auto* list = cmd->add_subcommand("list", "Every dead letter with its reason and origin");
+  list->add_option("--reason", args->reason, "Only this reason code (e.g. invalid_json)");
+  list->add_flag("--json", args->json, "Print JSON");
+  registry[list] = [args](const Config& c) { return List(c, *args); };
+  auto* replay = cmd->add_subcommand(
+      "replay", "Re-produce dead letters to their source topic (after fixing the cause)");
+  replay->add_option("--reason", args->reason, "Only this reason code");
+  replay->add_flag("--dry-run", args->dry_run, "Count, don't send");
+  registry[replay] = [args](const Config& c) { return Replay(c, *args); };
+}
+
+}  // namespace ms::ctl
