@@ -1,0 +1,265 @@
+// End-to-end ingest benchmark against the local stack (design §7, issue "Ingest").
+//
+// Pre-fills two topics with N generated messages over C companies, then measures on the same
+// machine and run:
+//   1. consume-only: librdkafka reading every record (the Kafka ceiling);
+//   2. Postgres COPY of the same decoded rows into `messages` (the Postgres ceiling), and the
+//      daemon's own idempotent upsert path (unnest + ON CONFLICT) in chunks of one poll;
+//   3. end to end: the real milestoned binary from start until every message is stored in
+//      Postgres and appended in Redis, and until its offsets are committed; plus its peak RSS.
+//
+//   . <(deploy/local/stack env) && build/bench/ingest_bench [messages] [companies]
+#include <libpq-fe.h>
+#include <librdkafka/rdkafka.h>
+#include <signal.h>
+
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <map>
+#include <sstream>
+#include <thread>
+
+#include "adapters/kafka/admin.h"
+#include "adapters/kafka/consumer.h"
+#include "adapters/kafka/producer.h"
+#include "adapters/postgres/message_store.h"
+#include "adapters/postgres/migrations.h"
+#include "pipeline/csv.h"
+#include "pipeline/generator.h"
+#include "pipeline/ingest.h"
+#include "pipeline/producer_payload.h"
+#include "tests/support/process.h"
+#include "tests/support/stack_env.h"
+
+namespace ms {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+double Seconds(Clock::time_point since) {
+  return std::chrono::duration<double>(Clock::now() - since).count();
+}
+
+void Die(const std::string& what) {
+  fprintf(stderr, "ingest_bench: %s\n", what.c_str());
+  exit(1);
+}
+
+std::vector<ProducedRecord> Generate(int64_t rows, int companies) {
+  GeneratorOptions opts;
+  opts.rows = rows;
+  opts.companies = companies;
+  opts.seed = 2026;
+  std::stringstream csv;
+  GenerateCsv(opts, csv);
+  CsvReader reader(csv);
+  (void)reader.Next();
+  std::vector<ProducedRecord> out;
+  out.reserve(rows);
+  while (true) {
+    auto fields = reader.Next();
+    if (!fields.ok() || !*fields) break;
+    out.push_back(BuildPayload(ParseCsvRow(**fields).value(), "bench"));
+  }
+  return out;
+}
+
+struct Topics {
+  std::string slack, gmail;
+};
+
+void Prefill(const test::StackEnv& env, const Topics& t, const std::vector<ProducedRecord>& recs) {
+  if (!kafka::EnsureTopics(env.brokers, {}, {{t.slack, 6}, {t.gmail, 6}}, std::chrono::seconds(30))
+           .ok()) {
+    Die("cannot create topics");
+  }
+  kafka::ProducerOptions opts;
+  opts.brokers = env.brokers;
+  opts.properties = {{"linger.ms", "20"}, {"batch.num.messages", "10000"}};
+  auto producer = kafka::Producer::Open(opts).value();
+  for (const auto& r : recs) {
+    (void)producer->Send(
+        {r.source == Source::kSlack ? t.slack : t.gmail, r.company_id, r.payload, {}});
+  }
+  if (!producer->Flush(std::chrono::minutes(2)).ok()) Die("prefill flush failed");
+}
+
+double ConsumeOnly(const test::StackEnv& env, const Topics& t, int64_t n) {
+  kafka::ConsumerOptions opts;
+  opts.brokers = env.brokers;
+  opts.group_id = test::UniqueName("bench_consume");
+  opts.topics = {t.slack, t.gmail};
+  auto consumer = kafka::Consumer::Open(opts, nullptr).value();
+  int64_t seen = 0;
+  Clock::time_point start;
+  bool started = false;
+  while (seen < n) {
+    auto batch = consumer->Poll(5000, std::chrono::milliseconds(500)).value();
+    if (!started && !batch.empty()) {
+      start = Clock::now();
+      started = true;
+    }
+    seen += static_cast<int64_t>(batch.size());
+  }
+  double secs = Seconds(start);
+  (void)consumer->Close();
+  return static_cast<double>(n) / secs;
+}
+
+std::vector<Message> Decode(const std::vector<ProducedRecord>& recs) {
+  std::vector<RawRecord> raw;
+  int64_t offset = 0;
+  for (const auto& r : recs) raw.push_back({"bench", 0, offset++, r.company_id, r.payload, 0});
+  return DecodeBatch(raw, DecodeLimits{}).messages;
+}
+
+double CopyRate(pg::Connection& conn, const std::vector<Message>& msgs) {
+  std::string data;
+  for (const Message& m : msgs) {
+    for (std::string_view f :
+         {std::string_view(m.company_id), SourceName(m.source), std::string_view(m.source_msg_id),
+          std::string_view(m.sender), std::string_view(m.subject), std::string_view(m.text)}) {
+      pg::CopyEscape(f, &data);
+      data += '\t';
+    }
+    data += std::to_string(m.sent_at_ms / 1000) + "\n";
+  }
+  auto start = Clock::now();
+  Status st = conn.CopyIn(
+      "COPY messages (company_id, source, source_msg_id, sender, subject, "
+      "text, sent_at) FROM STDIN WITH (FORMAT text)",
+      data);
+  if (!st.ok()) Die("COPY failed: " + st.ToString());
+  return static_cast<double>(msgs.size()) / Seconds(start);
+}
+
+double UpsertRate(pg::Pool& pool, std::vector<Message>& msgs) {
+  pg::PgMessageStore store(&pool);
+  auto start = Clock::now();
+  for (size_t at = 0; at < msgs.size(); at += 5000) {
+    std::span<const Message> chunk(msgs.data() + at, std::min<size_t>(5000, msgs.size() - at));
+    if (!store.Upsert(chunk).ok()) Die("upsert failed");
+  }
+  return static_cast<double>(msgs.size()) / Seconds(start);
+}
+
+int64_t Committed(const std::string& brokers, const std::string& group, const Topics& t) {
+  char err[256];
+  rd_kafka_conf_t* conf = rd_kafka_conf_new();
+  rd_kafka_conf_set(conf, "bootstrap.servers", brokers.c_str(), err, sizeof err);
+  rd_kafka_conf_set(conf, "group.id", group.c_str(), err, sizeof err);
+  rd_kafka_t* rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, err, sizeof err);
+  rd_kafka_topic_partition_list_t* list = rd_kafka_topic_partition_list_new(12);
+  for (int p = 0; p < 6; ++p) {
+    rd_kafka_topic_partition_list_add(list, t.slack.c_str(), p);
+    rd_kafka_topic_partition_list_add(list, t.gmail.c_str(), p);
+  }
+  int64_t sum = 0;
+  if (rd_kafka_committed(rk, list, 10000) == RD_KAFKA_RESP_ERR_NO_ERROR) {
+    for (int i = 0; i < list->cnt; ++i) sum += std::max<int64_t>(0, list->elems[i].offset);
+  }
+  rd_kafka_topic_partition_list_destroy(list);
+  rd_kafka_destroy(rk);
+  return sum;
+}
+
+int64_t PeakRssKb(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind("VmHWM:", 0) == 0) return std::stoll(line.substr(6));
+  }
+  return -1;
+}
+
+}  // namespace
+}  // namespace ms
+
+int main(int argc, char** argv) {
+  using namespace ms;
+  int64_t n = argc > 1 ? std::atoll(argv[1]) : 200000;
+  int companies = argc > 2 ? std::atoi(argv[2]) : 1000;
+  auto env = test::LoadStackEnv();
+  if (!env) Die("source the local stack env first: . <(deploy/local/stack env)");
+  std::string id = test::UniqueName("bench");
+  Topics topics{id + "-slack", id + "-gmail"};
+  printf("ingest_bench: %lld messages over %d companies (generated, seed 2026)\n",
+         static_cast<long long>(n), companies);
+  auto recs = Generate(n, companies);
+  auto t0 = Clock::now();
+  Prefill(*env, topics, recs);
+  printf("  prefill (produce, not measured as ingest): %.1f s\n", Seconds(t0));
+
+  double consume = ConsumeOnly(*env, topics, n);
+  printf("  ceiling, consume-only (librdkafka):          %10.0f msg/s\n", consume);
+
+  std::string dsn = test::CreateDatabase(*env, id);
+  auto pool = pg::Pool::Open(test::PgOptionsFor(dsn)).value();
+  {
+    auto lease = pool->Acquire().value();
+    if (!pg::Migrate(*lease).ok()) Die("migrate failed");
+  }
+  auto msgs = Decode(recs);
+  double copy_rate, upsert_rate;
+  {
+    auto lease = pool->Acquire().value();
+    (void)lease->Exec("ALTER TABLE messages ALTER COLUMN sent_at TYPE bigint USING 0");
+    copy_rate = CopyRate(*lease, msgs);
+    (void)lease->Exec("TRUNCATE messages");
+    (void)lease->Exec(
+        "ALTER TABLE messages ALTER COLUMN sent_at TYPE timestamptz USING "
+        "to_timestamp(sent_at)");
+  }
+  printf("  ceiling, Postgres COPY of the same rows:     %10.0f rows/s\n", copy_rate);
+  upsert_rate = UpsertRate(*pool, msgs);
+  printf("  daemon's upsert path (unnest, 5000/stmt):   %10.0f rows/s\n", upsert_rate);
+  {
+    auto lease = pool->Acquire().value();
+    (void)lease->Exec("TRUNCATE messages");
+  }
+
+  std::string group = id + "-group";
+  std::map<std::string, std::string> denv = {
+      {"MILESTONE_KAFKA_BROKERS", env->brokers},
+      {"MILESTONE_KAFKA_TOPICS", topics.slack + "," + topics.gmail},
+      {"MILESTONE_KAFKA_DLQ_TOPIC", id + "-dlq"},
+      {"MILESTONE_KAFKA_EVENTS_TOPIC", id + "-events"},
+      {"MILESTONE_KAFKA_GROUP_ID", group},
+      {"MILESTONE_POSTGRES_DSN", dsn},
+      {"MILESTONE_REDIS_HOST", env->redis_host},
+      {"MILESTONE_REDIS_PORT", std::to_string(env->redis_port)},
+      {"MILESTONE_REDIS_KEY_PREFIX", id},
+      {"MILESTONE_HTTP_PORT", "0"},
+      {"MILESTONE_LOG_LEVEL", "warn"},
+      {"MILESTONE_CONFIG", std::string(MS_SOURCE_DIR) + "/config.yaml"}};
+  auto start = Clock::now();
+  auto daemon = test::Process::Start({std::string(MS_BIN_DIR) + "/daemon/milestoned"}, denv,
+                                     "/tmp/" + id + "-daemon.log");
+  Clock::time_point first{};
+  while (true) {
+    int64_t stored = test::QueryInt(dsn, "SELECT count(*) FROM messages");
+    if (stored > 0 && first == Clock::time_point{}) first = Clock::now();
+    if (stored >= n) break;
+    if (!daemon.running()) Die("daemon exited: see /tmp/" + id + "-daemon.log");
+    if (Seconds(start) > 600) Die("timed out");
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  double stored_s = Seconds(start);
+  double steady_s = std::chrono::duration<double>(Clock::now() - first).count();
+  while (Committed(env->brokers, group, topics) < n && Seconds(start) < 600) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  double committed_s = Seconds(start);
+  int64_t rss = PeakRssKb(daemon.pid());
+  daemon.Signal(SIGTERM);
+  daemon.Wait(std::chrono::seconds(60));
+  printf(
+      "  end to end (stored + appended in Redis):     %10.0f msg/s  (%.2f s from daemon start, "
+      "%.0f msg/s from first row)\n",
+      n / stored_s, stored_s, n / steady_s);
+  printf("  end to end incl. offsets committed:          %10.0f msg/s  (%.2f s)\n", n / committed_s,
+         committed_s);
+  printf("  milestoned peak RSS:                         %10.1f MiB\n", rss / 1024.0);
+  test::DropDatabase(*env, id);
+  return 0;
+}

@@ -1,0 +1,81 @@
+// Micro-benchmarks of the per-message hot path: decode/normalize of each input shape, and the
+// batch decode of a poll. Run: build/bench/micro_bench
+#include <benchmark/benchmark.h>
+
+#include <sstream>
+
+#include "pipeline/csv.h"
+#include "pipeline/decode.h"
+#include "pipeline/generator.h"
+#include "pipeline/ingest.h"
+#include "pipeline/producer_payload.h"
+
+namespace ms {
+namespace {
+
+std::vector<ProducedRecord> Payloads(int rows) {
+  GeneratorOptions opts;
+  opts.rows = rows;
+  opts.companies = 100;
+  std::stringstream csv;
+  GenerateCsv(opts, csv);
+  CsvReader reader(csv);
+  (void)reader.Next();
+  std::vector<ProducedRecord> out;
+  while (true) {
+    auto fields = reader.Next();
+    if (!fields.ok() || !*fields) break;
+    auto row = ParseCsvRow(**fields);
+    if (row.ok()) out.push_back(BuildPayload(*row, "bench"));
+  }
+  return out;
+}
+
+void BM_DecodeSlack(benchmark::State& state) {
+  auto payloads = Payloads(2000);
+  std::erase_if(payloads, [](const auto& p) { return p.source != Source::kSlack; });
+  DecodeLimits limits;
+  size_t idx = 0, bytes = 0;
+  for (auto _ : state) {
+    const auto& p = payloads[idx++ % payloads.size()];
+    bytes += p.payload.size();
+    benchmark::DoNotOptimize(DecodeMessage("slack-messages", p.company_id, p.payload, limits));
+  }
+  state.SetItemsProcessed(state.iterations());
+  state.SetBytesProcessed(static_cast<int64_t>(bytes));
+}
+BENCHMARK(BM_DecodeSlack);
+
+void BM_DecodeGmail(benchmark::State& state) {
+  auto payloads = Payloads(4000);
+  std::erase_if(payloads, [](const auto& p) { return p.source != Source::kGmail; });
+  DecodeLimits limits;
+  size_t idx = 0, bytes = 0;
+  for (auto _ : state) {
+    const auto& p = payloads[idx++ % payloads.size()];
+    bytes += p.payload.size();
+    benchmark::DoNotOptimize(DecodeMessage("gmail-messages", p.company_id, p.payload, limits));
+  }
+  state.SetItemsProcessed(state.iterations());
+  state.SetBytesProcessed(static_cast<int64_t>(bytes));
+}
+BENCHMARK(BM_DecodeGmail);
+
+void BM_DecodeBatchOfAPoll(benchmark::State& state) {
+  auto payloads = Payloads(static_cast<int>(state.range(0)));
+  std::vector<RawRecord> records;
+  int64_t offset = 0;
+  for (const auto& p : payloads) {
+    records.push_back({p.source == Source::kSlack ? "slack-messages" : "gmail-messages", 0,
+                       offset++, p.company_id, p.payload, 0});
+  }
+  DecodeLimits limits;
+  for (auto _ : state) benchmark::DoNotOptimize(DecodeBatch(records, limits));
+  state.SetItemsProcessed(state.iterations() * static_cast<int64_t>(records.size()));
+}
+BENCHMARK(BM_DecodeBatchOfAPoll)->Arg(5000);
+
+}  // namespace
+}  // namespace ms
+
+BENCHMARK_MAIN();
