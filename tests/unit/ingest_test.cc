@@ -1,0 +1,152 @@
+// The ingest stage's logic with fakes behind its ports: decode of a poll, identity folding,
+// DLQ routing, resumable processing after a dependency failure, partition fencing.
+#include "pipeline/ingest.h"
+
+#include <gtest/gtest.h>
+
+namespace ms {
+namespace {
+
+using std::chrono::milliseconds;
+
+struct FakeStore : MessageStore {
+  Status next_error;
+  int calls = 0;
+  std::vector<Message> stored;
+  StatusOr<std::vector<MessageRef>> Upsert(std::span<const Message> messages) override {
+    ++calls;
+    if (!next_error.ok()) return std::exchange(next_error, Status());
+    std::vector<MessageRef> refs;
+    for (const Message& m : messages) {
+      stored.push_back(m);
+      refs.push_back({static_cast<int64_t>(stored.size()), m.company_id, m.source, true});
+    }
+    return refs;
+  }
+  StatusOr<std::vector<MessageRef>> Pending(milliseconds) override {
+    return std::vector<MessageRef>{};
+  }
+};
+
+struct FakeBuffer : BatchBuffer {
+  Status next_error;
+  int calls = 0;
+  std::vector<MessageRef> appended;
+  StatusOr<std::vector<std::string>> Append(std::span<const MessageRef> refs, int threshold,
+                                            milliseconds) override {
+    ++calls;
+    if (!next_error.ok()) return std::exchange(next_error, Status());
+    appended.insert(appended.end(), refs.begin(), refs.end());
+    if (static_cast<int>(appended.size()) >= threshold) return std::vector<std::string>{"acme"};
+    return std::vector<std::string>{};
+  }
+  StatusOr<std::optional<Claim>> TakeClaim(const std::string&, int, milliseconds,
+                                           milliseconds) override {
+    return std::optional<Claim>();
+  }
+  Status Release(const Claim&) override { return Status::Ok(); }
+  StatusOr<std::vector<Claim>> Orphans(milliseconds, milliseconds) override {
+    return std::vector<Claim>{};
+  }
+  StatusOr<std::vector<std::string>> DueCompanies(milliseconds, milliseconds) override {
+    return std::vector<std::string>{};
+  }
+  StatusOr<bool> NeedsRebuild() override { return false; }
+  Status MarkRebuilt() override { return Status::Ok(); }
+};
+
+struct FakeDlq : DeadLetterSink {
+  Status next_error;
+  int calls = 0;
+  std::vector<DeadLetter> letters;
+  Status Publish(std::span<const DeadLetter> batch) override {
+    ++calls;
+    if (!next_error.ok()) return std::exchange(next_error, Status());
+    letters.insert(letters.end(), batch.begin(), batch.end());
+    return Status::Ok();
+  }
+};
+
+std::string Slack(const std::string& id, const std::string& text) {
+  return R"({"type":"message","client_msg_id":")" + id + R"(","text":")" + text +
+         R"(","user":"U1","ts":"1762000000.000100","channel":"C1"})";
+}
+
+std::string Edit(const std::string& id, const std::string& text) {
+  return R"({"type":"event_callback","event":{"type":"message","subtype":"message_changed","channel":"C1","ts":"1762000001.000000","message":{"type":"message","client_msg_id":")" +
+         id + R"(","text":")" + text + R"(","user":"U1","ts":"1762000000.000100"}}})";
+}
+
+class IngestTest : public ::testing::Test {
+ protected:
+  IngestBatch Decode(std::vector<std::pair<int64_t, std::string>> values, int32_t partition = 0) {
+    storage_ = std::move(values);
+    std::vector<RawRecord> records;
+    for (const auto& [offset, value] : storage_) {
+      records.push_back({"slack-messages", partition, offset, "acme", value, 1000});
+    }
+    return DecodeBatch(records, DecodeLimits{});
+  }
+  FakeStore store_;
+  FakeBuffer buffer_;
+  FakeDlq dlq_;
+  Ingestor ingestor_{&store_, &buffer_, &dlq_, /*threshold=*/3};
+  std::vector<std::pair<int64_t, std::string>> storage_;
+};
+
+TEST_F(IngestTest, DecodesFoldsEditsAndRoutesPoisonToTheDlq) {
+  IngestBatch batch = Decode({{10, Slack("a", "first")},
+                              {11, "not json"},
+                              {12, Slack("a", "first")},  // redelivered in the same poll
+                              {13, Edit("a", "edited")},
+                              {14, Slack("b", "second")}});
+  ASSERT_EQ(batch.messages.size(), 2u);
+  EXPECT_EQ(batch.messages[0].text, "edited");
+  EXPECT_TRUE(batch.messages[0].is_edit);
+  EXPECT_EQ(batch.folded, 2u);
+  ASSERT_EQ(batch.dead.size(), 1u);
+  EXPECT_EQ(batch.dead[0].reason, "invalid_json");
+  EXPECT_EQ(batch.dead[0].offset, 11);
+  EXPECT_EQ(batch.dead[0].value, "not json");
+  EXPECT_EQ((batch.next_offsets[{"slack-messages", 0}]), 15);
+}
+
+TEST_F(IngestTest, ProcessIsResumableAndNeverRedoesACompletedStep) {
+  IngestBatch batch = Decode({{0, Slack("a", "x")}, {1, "{}"}, {2, Slack("b", "y")}});
+  store_.next_error = Unavailable("postgres down");
+  auto first = ingestor_.Process(batch, milliseconds(0));
+  EXPECT_EQ(first.status().code(), StatusCode::kUnavailable);
+  EXPECT_EQ(dlq_.calls, 1);
+  EXPECT_EQ(buffer_.calls, 0);
+
+  buffer_.next_error = Unavailable("redis down");
+  auto second = ingestor_.Process(batch, milliseconds(0));
+  EXPECT_EQ(second.status().code(), StatusCode::kUnavailable);
+  EXPECT_EQ(dlq_.calls, 1) << "dead letters were published again";
+  EXPECT_EQ(store_.calls, 2);
+
+  auto third = ingestor_.Process(batch, milliseconds(0));
+  ASSERT_TRUE(third.ok()) << third.status().ToString();
+  EXPECT_EQ(store_.calls, 2) << "messages were upserted again after they were durable";
+  EXPECT_EQ(buffer_.appended.size(), 2u);
+  EXPECT_EQ(dlq_.letters.size(), 1u);
+}
+
+TEST_F(IngestTest, ReportsCompaniesThatReachTheThreshold) {
+  IngestBatch batch = Decode({{0, Slack("a", "x")}, {1, Slack("b", "y")}, {2, Slack("c", "z")}});
+  auto counts = ingestor_.Process(batch, milliseconds(0));
+  ASSERT_TRUE(counts.ok());
+  EXPECT_EQ(counts->full_companies, std::vector<std::string>{"acme"});
+}
+
+TEST_F(IngestTest, DroppedPartitionsLoseTheirMessagesAndOffsets) {
+  IngestBatch batch = Decode({{0, Slack("a", "x")}, {1, "bad"}}, /*partition=*/3);
+  std::vector<PartitionKey> gone = {{"slack-messages", 3}};
+  DropPartitions(batch, gone);
+  EXPECT_TRUE(batch.messages.empty());
+  EXPECT_TRUE(batch.dead.empty());
+  EXPECT_TRUE(batch.next_offsets.empty());
+}
+
+}  // namespace
+}  // namespace ms
