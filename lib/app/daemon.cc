@@ -1,28 +1,66 @@
 #include "app/daemon.h"
 
+#include <librdkafka/rdkafka.h>
 #include <signal.h>
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
 #include <atomic>
+#include <cstdlib>
+#include <map>
+#include <mutex>
 #include <thread>
 
+#include "adapters/http/server.h"
 #include "adapters/kafka/admin.h"
 #include "adapters/kafka/dead_letters.h"
+#include "adapters/postgres/batch_queue.h"
 #include "adapters/postgres/message_store.h"
 #include "adapters/postgres/migrations.h"
+#include "adapters/postgres/read_api.h"
 #include "adapters/redis/batch_buffer.h"
 #include "app/claimer.h"
+#include "app/extract_stage.h"
+#include "app/extractor_factory.h"
 #include "app/ingest_loop.h"
 #include "app/options.h"
+#include "app/relay.h"
+#include "observability/health.h"
 #include "observability/logging.h"
+#include "observability/metrics.h"
+#include "observability/systemd.h"
+#include "pipeline/decode.h"
 
 namespace ms::app {
 namespace {
 
+// Dependency states refreshed by the ops thread. Readiness checks only read them, so /readyz
+// answers at once and never touches a non-thread-safe client from an HTTP thread.
+class Probes {
+ public:
+  void Set(const std::string& name, CheckResult result) {
+    std::lock_guard<std::mutex> lock(mu_);
+    results_[name] = std::move(result);
+  }
+  ReadinessCheck Check(std::string name) {
+    return [this, name = std::move(name)] {
+      std::lock_guard<std::mutex> lock(mu_);
+      auto it = results_.find(name);
+      return it == results_.end() ? CheckResult{false, "not probed yet"} : it->second;
+    };
+  }
+
+ private:
+  std::mutex mu_;
+  std::map<std::string, CheckResult> results_;  // guarded by mu_
+};
+
 // Every connection and stage of a running daemon. Built by Start(); torn down in reverse.
 struct Daemon {
   SystemClock clock;
+  // Operate: first, so everything that reports to them is torn down before them.
+  std::unique_ptr<Metrics> metrics;
+  std::unique_ptr<HealthRegistry> health;
   std::unique_ptr<pg::Pool> pool;
   std::unique_ptr<pg::PgMessageStore> store;
   std::unique_ptr<kafka::Producer> producer;
@@ -37,10 +75,25 @@ struct Daemon {
   std::unique_ptr<IngestLoop> ingest;
   std::unique_ptr<Claimer> claimer;
   std::unique_ptr<kafka::Consumer> consumer;
+  std::unique_ptr<pg::PgBatchQueue> batch_queue;
+  std::unique_ptr<ExtractorSet> extractors;
+  ExtractStats extract_stats;
+  std::unique_ptr<ExtractStage> extract;
+  RelayStats relay_stats;
+  std::unique_ptr<OutboxRelay> relay;
+  // Operate: last, so the HTTP server stops before anything it serves goes away.
+  Probes probes;
+  std::unique_ptr<pg::Pool> read_pool;
+  std::unique_ptr<pg::PgReadApi> read_api;
+  std::unique_ptr<redis::Connection> ops_redis;  // used by the ops thread only
+  std::unique_ptr<http::HttpServer> http;
 };
 
 Status Start(const Config& config, Daemon& d) {
-  MS_ASSIGN_OR_RETURN(d.pool, pg::Pool::Open(PgOptionsFrom(config)));
+  pg::PgOptions pg_options = PgOptionsFrom(config);
+  // Each extraction worker holds a connection for its batch's lock; ingest and claim need theirs.
+  pg_options.pool_size = std::max(pg_options.pool_size, config.llm.max_concurrency + 2);
+  MS_ASSIGN_OR_RETURN(d.pool, pg::Pool::Open(pg_options));
   if (config.postgres.migrate_on_start) {
     MS_ASSIGN_OR_RETURN(auto lease, d.pool->Acquire());
     MS_ASSIGN_OR_RETURN(auto report, pg::Migrate(*lease));
@@ -78,9 +131,154 @@ Status Start(const Config& config, Daemon& d) {
   d.claimer =
       std::make_unique<Claimer>(config, d.claim_buffer.get(), d.store.get(), d.store.get(),
                                 d.full_companies.get(), d.claimed.get(), &d.clock, &d.claim_stats);
+  d.batch_queue = std::make_unique<pg::PgBatchQueue>(d.pool.get());
+  MS_ASSIGN_OR_RETURN(d.extractors, MakeExtractor(config));
+  spdlog::info("extract: provider={} model={}", d.extractors->provider, d.extractors->model);
+  d.extract = std::make_unique<ExtractStage>(config, d.batch_queue.get(), d.extractors->extractor,
+                                             d.claimed.get(), &d.extract_stats);
+  d.relay = std::make_unique<OutboxRelay>(config, PgOptionsFrom(config), d.producer.get(),
+                                          &d.relay_stats);
   MS_ASSIGN_OR_RETURN(d.consumer,
                       kafka::Consumer::Open(ConsumerOptionsFrom(config), d.ingest.get()));
   d.ingest->Attach(d.consumer.get());
+  return Status::Ok();
+}
+
+// ---- Operate: metrics, health, HTTP endpoint, systemd (issue "Operate") ----
+
+constexpr auto kOpsInterval = std::chrono::seconds(2);
+// The ingest loop beats every poll (kafka.poll_timeout) and every backoff round (<= 5 s);
+// 20 s without a beat is a wedged loop. Below WatchdogSec=30, so /healthz fails first.
+constexpr auto kLivenessTimeout = std::chrono::seconds(20);
+
+CheckResult ResultOf(const Status& st, std::string ok_detail) {
+  return st.ok() ? CheckResult{true, std::move(ok_detail)} : CheckResult{false, st.ToString()};
+}
+
+std::unique_ptr<Metrics> MakeMetrics(const Config& config) {
+  MetricsOptions options;
+  options.llm_providers = {std::string(LlmProviderName(config.llm.provider))};  // "rules", ...
+  // DlqReason is a dense enum ending at kBadField.
+  for (int r = 0; r <= static_cast<int>(DlqReason::kBadField); ++r) {
+    options.dlq_reasons.emplace_back(DlqReasonCode(static_cast<DlqReason>(r)));
+  }
+  return std::make_unique<Metrics>(options);
+}
+
+// Kafka: a metadata round trip through the producer (works with zero partitions assigned),
+// then the lag of every assigned partition.
+void ProbeKafka(Daemon& d) {
+  const rd_kafka_metadata_t* md = nullptr;
+  rd_kafka_resp_err_t err = rd_kafka_metadata(d.producer->raw(), 0, nullptr, &md, 2000);
+  if (md != nullptr) rd_kafka_metadata_destroy(md);
+  auto lags = d.consumer->Lags(std::chrono::seconds(2));
+  if (lags.ok()) {
+    std::vector<PartitionLag> out;
+    for (const auto& lag : *lags) {
+      if (lag.committed < 0 || lag.high_watermark < 0) continue;  // nothing committed yet
+      out.push_back({lag.tp.topic, lag.tp.partition, lag.high_watermark - lag.committed});
+    }
+    d.metrics->SetConsumerLags(out);
+  }
+  d.probes.Set("kafka", err ? CheckResult{false, rd_kafka_err2str(err)}
+                            : CheckResult{true, "brokers reachable"});
+}
+
+// Postgres (through the read pool, so a busy pipeline pool does not read as "down"), and the
+// outbox backlog across all instances.
+void ProbePostgres(Daemon& d) {
+  auto lease = d.read_pool->Acquire(std::chrono::seconds(1));
+  if (!lease.ok()) return d.probes.Set("postgres", ResultOf(lease.status(), ""));
+  auto backlog = (*lease)->Exec("SELECT count(*) FROM outbox WHERE published_at IS NULL");
+  if (backlog.ok()) d.metrics->OutboxBacklog().Set(static_cast<double>(backlog->GetInt(0, 0)));
+  d.probes.Set("postgres", ResultOf(backlog.status(), "reachable"));
+}
+
+// Redis, and the pending gauges from the buffer's due ZSET (score = oldest pending, epoch ms).
+void ProbeRedis(const Config& config, Daemon& d) {
+  const std::string due = config.redis.key_prefix + ":due";
+  auto replies = d.ops_redis->Pipeline({{"ZCARD", due}, {"ZRANGE", due, "0", "0", "WITHSCORES"}});
+  if (replies.ok() && replies->size() == 2) {
+    d.metrics->PendingCompanies().Set(static_cast<double>((*replies)[0].integer));
+    const auto& oldest = (*replies)[1].elements;
+    double age_s = 0;
+    if (oldest.size() == 2) {
+      double oldest_ms = std::strtod(oldest[1].str.c_str(), nullptr);
+      age_s = std::max(0.0, (static_cast<double>(d.clock.Now().count()) - oldest_ms) / 1000);
+    }
+    d.metrics->OldestPendingAge().Set(age_s);
+  }
+  d.probes.Set("redis", ResultOf(replies.status(), "reachable"));
+}
+
+// Stage totals kept as atomics by the stages, copied into the registry, and the LLM circuit.
+void BridgeStats(Daemon& d) {
+  Metrics& m = *d.metrics;
+  const std::string provider = d.extractors ? d.extractors->provider : "rules";
+  SyncCounter(m.BatchesClaimed(), static_cast<double>(d.claim_stats.batches.load()));
+  SyncCounter(m.BatchesDone(), static_cast<double>(d.extract_stats.batches_done.load()));
+  SyncCounter(m.BatchesFailed(), static_cast<double>(d.extract_stats.batches_failed.load()));
+  SyncCounter(m.LlmTokens(provider, TokenDirection::kIn),
+              static_cast<double>(d.extract_stats.prompt_tokens.load()));
+  SyncCounter(m.LlmTokens(provider, TokenDirection::kOut),
+              static_cast<double>(d.extract_stats.completion_tokens.load()));
+  m.IngestPaused().Set(d.ingest_stats.paused ? 1 : 0);
+  m.RelayLeader().Set(d.relay_stats.leader ? 1 : 0);
+  if (!d.extractors || !d.extractors->llm) return d.probes.Set("llm", {true, "rules extractor"});
+  const LlmExtractor& llm = *d.extractors->llm;
+  SyncCounter(m.LlmRateLimitWaitSeconds(provider),
+              static_cast<double>(llm.policy().stats().rate_limited_ms) / 1000);
+  BreakerState breaker = llm.breaker_state();
+  m.SetCircuitState(provider, breaker == BreakerState::kOpen       ? CircuitState::kOpen
+                              : breaker == BreakerState::kHalfOpen ? CircuitState::kHalfOpen
+                                                                   : CircuitState::kClosed);
+  d.probes.Set(
+      "llm", {breaker != BreakerState::kOpen, "circuit " + std::string(BreakerStateName(breaker))});
+}
+
+// The ops thread: watchdog first (a slow probe must not starve it), then stats and probes.
+void RunOps(const Config& config, Daemon& d, const std::atomic<bool>& stop) {
+  while (!stop.load()) {
+    Liveness live = d.health->CheckLiveness();
+    if (live.alive) {
+      systemd::Watchdog();
+    } else {
+      spdlog::warn(
+          "liveness: no heartbeat from the ingest loop for {} ms; withholding the "
+          "watchdog ping",
+          live.since_beat.count());
+    }
+    BridgeStats(d);
+    ProbeKafka(d);
+    ProbePostgres(d);
+    ProbeRedis(config, d);
+    for (auto slept = std::chrono::milliseconds(0); slept < kOpsInterval && !stop.load();
+         slept += std::chrono::milliseconds(100)) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+  }
+}
+
+// After Start(): the metrics, health, read API and HTTP server. The HTTP port is bound here,
+// so a port in use fails start-up (systemd restarts the unit) instead of running blind.
+Status StartOps(const Config& config, Daemon& d) {
+  d.metrics = MakeMetrics(config);
+  d.health = std::make_unique<HealthRegistry>(&d.clock, kLivenessTimeout);
+  pg::PgOptions read_options = PgOptionsFrom(config);
+  read_options.pool_size = 2;
+  read_options.application_name = "milestoned-read";
+  MS_ASSIGN_OR_RETURN(d.read_pool, pg::Pool::Open(read_options));
+  d.read_api = std::make_unique<pg::PgReadApi>(d.read_pool.get());
+  MS_ASSIGN_OR_RETURN(d.ops_redis, redis::Connection::Open(RedisOptionsFrom(config)));
+  for (const char* name : {"kafka", "postgres", "redis", "llm"}) {
+    d.health->AddCheck(name, d.probes.Check(name));
+  }
+  d.ingest->SetObservers(d.metrics.get(), d.health.get());
+  if (config.http.port != 0) {
+    MS_ASSIGN_OR_RETURN(
+        d.http, http::HttpServer::Start({config.http.listen, config.http.port, 4},
+                                        {d.metrics.get(), d.health.get(), d.read_api.get()}));
+  }
   return Status::Ok();
 }
 
@@ -112,16 +310,6 @@ void WaitForSignals(sigset_t set, std::atomic<bool>* stop) {
   }
 }
 
-// The hand-over point to extraction. Extraction is not wired yet (issue: extract and
-// record): batches wait in Postgres with status `claimed`, which is what "ready for
-// extraction" means; this stage only counts and logs them.
-void RunReadyStage(BoundedQueue<ClaimedBatch>* claimed) {
-  while (auto batch = claimed->Pop(std::chrono::hours(1))) {
-    spdlog::info("batch {} ready for extraction: company={} messages={}", batch->batch_id,
-                 batch->company_id, batch->message_count);
-  }
-}
-
 }  // namespace
 
 int RunDaemon(const Config& config) {
@@ -136,28 +324,46 @@ int RunDaemon(const Config& config) {
   std::thread(WaitForSignals, signals, &stop).detach();
 
   Daemon d;
+  systemd::Status("starting");
   st = Start(config, d);
+  if (st.ok()) st = StartOps(config, d);
   if (!st.ok()) {
     spdlog::critical("start-up failed: {}", st.ToString());
     return 1;
   }
   spdlog::info("milestoned running: brokers={} topics={} group={}", config.kafka.brokers,
                config.kafka.topics.size(), config.kafka.group_id);
-  std::thread claim_thread([&] { d.claimer->Run(stop); });
-  std::thread ready_thread([&] { RunReadyStage(d.claimed.get()); });
+  std::thread ops_thread([&] { RunOps(config, d, stop); });
+  std::vector<std::thread> workers;
+  workers.emplace_back([&] { d.claimer->Run(stop); });
+  workers.emplace_back([&] { d.relay->Run(stop); });
+  for (int idx = 0; idx < config.llm.max_concurrency; ++idx) {
+    workers.emplace_back([&] { d.extract->RunWorker(stop); });
+  }
+  d.health->SetPhase(HealthPhase::kServing);
+  systemd::Ready();
+  systemd::Status("running");
   st = d.ingest->Run(stop);
   if (!st.ok()) spdlog::error("ingest stopped: {}", st.ToString());
   stop = true;
+  d.health->SetPhase(HealthPhase::kDraining);
+  systemd::Stopping();
+  systemd::Status("draining");
+  d.extractors->sleeper.Interrupt();  // cut LLM backoff waits short
+  d.claimed->Close();
+  ops_thread.join();  // before Close: the ops thread reads the consumer's lag
   Status closed = d.consumer->Close();
   if (!closed.ok()) spdlog::warn("consumer close: {}", closed.message());
-  claim_thread.join();
-  d.claimed->Close();
-  ready_thread.join();
+  for (auto& worker : workers) worker.join();
   Status flushed = d.producer->Flush(std::chrono::seconds(10));
   if (!flushed.ok()) spdlog::warn("producer flush: {}", flushed.message());
-  spdlog::info("stopped: records={} stored={} dead={} batches={}", d.ingest_stats.records.load(),
-               d.ingest_stats.stored.load(), d.ingest_stats.dead.load(),
-               d.claim_stats.batches.load());
+  spdlog::info(
+      "stopped: records={} stored={} dead={} batches={} extracted={} failed={} "
+      "events={} published={}",
+      d.ingest_stats.records.load(), d.ingest_stats.stored.load(), d.ingest_stats.dead.load(),
+      d.claim_stats.batches.load(), d.extract_stats.batches_done.load(),
+      d.extract_stats.batches_failed.load(), d.extract_stats.events_created.load(),
+      d.relay_stats.published.load());
   spdlog::default_logger()->flush();
   return st.ok() ? 0 : 1;
 }

@@ -1,10 +1,28 @@
 #include "app/extract_stage.h"
 
 #include <spdlog/spdlog.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <cstring>
 
 #include "pipeline/record.h"
 
 namespace ms::app {
+
+namespace {
+
+// Crash-test hook: MILESTONE_FAILPOINT=extract.before_store makes the process die between the
+// model's answer and the store transaction, as a kill -9 would (tests/e2e).
+void MaybeCrashBeforeStore() {
+  static const bool armed = [] {
+    const char* fp = std::getenv("MILESTONE_FAILPOINT");
+    return fp != nullptr && std::strcmp(fp, "extract.before_store") == 0;
+  }();
+  if (armed) _exit(137);
+}
+
+}  // namespace
 
 double ExtractStage::CostOf(const ExtractionResult& result) const {
   auto it = config_.llm.prices.find(result.model);
@@ -25,6 +43,7 @@ Status ExtractStage::ProcessOne(bool* found) {
     return ticket->Fail(result.status().ToString(), nullptr);
   }
   std::vector<std::string> fingerprints = MergeByFingerprint(request.company_id, &result->events);
+  MaybeCrashBeforeStore();
   MS_ASSIGN_OR_RETURN(auto outcome, ticket->Store(*result, fingerprints, {CostOf(*result)}));
   if (outcome.already_done) return Status::Ok();
   stats_->batches_done += 1;

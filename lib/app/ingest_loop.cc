@@ -50,6 +50,9 @@ Status IngestLoop::FillHeld() {
   for (const auto& msg : raw) records.push_back(ToRecord(msg.get()));
   held_ = DecodeBatch(records, limits_);  // copies what it keeps; raw can go
   stats_->records += static_cast<int64_t>(records.size());
+  if (metrics_) {
+    for (const Message& m : held_->messages) metrics_->MessagesConsumed(m.source).Increment();
+  }
   return Status::Ok();
 }
 
@@ -68,9 +71,25 @@ void IngestLoop::PauseAll() {
   stats_->paused = true;
 }
 
+void IngestLoop::CountStored(const IngestBatch& batch) {
+  if (!metrics_) return;
+  for (const Message& m : batch.messages) metrics_->MessagesStored(m.source).Increment();
+  // Already in a batch: certainly a redelivery (a still-pending repeat is not distinguishable).
+  for (const MessageRef& ref : batch.refs) {
+    if (!ref.pending) metrics_->MessagesDuplicate(ref.source).Increment();
+  }
+  for (const DeadLetter& letter : batch.dead) metrics_->Dlq(letter.reason).Increment();
+}
+
 Status IngestLoop::TryProcessHeld() {
+  auto started = std::chrono::steady_clock::now();
   auto counts = ingestor_->Process(*held_, clock_->Now());
   if (!counts.ok()) return counts.status();
+  if (metrics_) {
+    std::chrono::duration<double> took = std::chrono::steady_clock::now() - started;
+    metrics_->StageLatency(Stage::kPersist).Observe(took.count());
+  }
+  CountStored(*held_);
   StoreOffsets(*held_);
   stats_->stored += static_cast<int64_t>(counts->stored);
   stats_->dead += static_cast<int64_t>(held_->dead.size());
@@ -91,6 +110,7 @@ Status IngestLoop::TryProcessHeld() {
 
 Status IngestLoop::Run(const std::atomic<bool>& stop) {
   while (!stop.load()) {
+    if (health_) health_->Beat();
     if (!held_) {
       Status st = FillHeld();
       if (st.code() == StatusCode::kFailedPrecondition) return st;

@@ -16,6 +16,8 @@
 #include "adapters/kafka/consumer.h"
 #include "config/config.h"
 #include "core/clock.h"
+#include "observability/health.h"
+#include "observability/metrics.h"
 #include "pipeline/ingest.h"
 #include "runtime/backoff.h"
 #include "runtime/bounded_queue.h"
@@ -37,6 +39,12 @@ class IngestLoop final : public kafka::RebalanceListener {
 
   // Must be called before Run; the consumer is opened with this loop as its listener.
   void Attach(kafka::Consumer* consumer) { consumer_ = consumer; }
+  // Optional, before Run: per-source / per-reason metrics and the liveness heartbeat (Run
+  // beats once per poll or backoff round). Either may be null.
+  void SetObservers(Metrics* metrics, HealthRegistry* health) {
+    metrics_ = metrics;
+    health_ = health;
+  }
 
   // Runs until `stop` becomes true, then makes one last attempt to finish the held batch.
   // Returns an error only for a fatal consumer error.
@@ -51,6 +59,7 @@ class IngestLoop final : public kafka::RebalanceListener {
   Status TryProcessHeld();
   void StoreOffsets(const IngestBatch& batch);
   void PauseAll();
+  void CountStored(const IngestBatch& batch);
 
   const Config& config_;
   DecodeLimits limits_;
@@ -59,6 +68,8 @@ class IngestLoop final : public kafka::RebalanceListener {
   const Clock* clock_;
   IngestStats* stats_;
   kafka::Consumer* consumer_ = nullptr;
+  Metrics* metrics_ = nullptr;
+  HealthRegistry* health_ = nullptr;
   Backoff backoff_;
   std::optional<IngestBatch> held_;
   std::vector<kafka::OwnedMessage> backlog_;  // polled while paused, not yet decoded

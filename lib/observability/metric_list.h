@@ -13,17 +13,18 @@
 
 #include <cstddef>
 #include <span>
+#include <string>
 #include <string_view>
 #include <vector>
 
 // clang-format off
 #define MS_ALL_METRICS(COUNTER, GAUGE, HISTOGRAM)                                                \
   COUNTER(messages_consumed, "milestoned_messages_consumed_total",                               \
-          "Kafka records consumed, by source.", "source")                                        \
+          "Kafka records decoded into a message, by source (bad ones count as DLQ).", "source")  \
   COUNTER(messages_stored, "milestoned_messages_stored_total",                                   \
-          "Messages made durable in Postgres (new or edited), by source.", "source")             \
+          "Messages made durable in Postgres (idempotent upsert), by source.", "source")         \
   COUNTER(messages_duplicate, "milestoned_messages_duplicate_total",                             \
-          "Redelivered or repeated messages that changed nothing, by source.", "source")        \
+          "Redelivered messages already in a batch, so changing nothing, by source.", "source")  \
   COUNTER(dlq, "milestoned_dlq_messages_total",                                                  \
           "Records routed to the dead-letter topic, by machine-readable reason.", "reason")      \
   COUNTER(batches_claimed, "milestoned_batches_claimed_total",                                   \
@@ -83,6 +84,11 @@ enum class BucketSet { kNone, kBatchSize, kStage, kLlm, kOutbox };
 enum class MetricId { MS_ALL_METRICS(MS_METRIC_ID, MS_METRIC_ID, MS_METRIC_ID) };
 #undef MS_METRIC_ID
 
+#define MS_METRIC_ONE(...) +1
+inline constexpr size_t kMetricCount =
+    0 MS_ALL_METRICS(MS_METRIC_ONE, MS_METRIC_ONE, MS_METRIC_ONE);
+#undef MS_METRIC_ONE
+
 struct MetricSpec {
   MetricId id;
   MetricKind kind;
@@ -98,5 +104,9 @@ std::span<const MetricSpec> AllMetricSpecs();
 inline const MetricSpec& SpecOf(MetricId id) {
   return AllMetricSpecs()[static_cast<size_t>(id)];
 }
+
+// docs/operations.md's metric reference: a markdown table, one row per metric (name, type,
+// labels, help). A unit test keeps the document identical to it.
+std::string RenderMetricsReference();
 
 }  // namespace ms

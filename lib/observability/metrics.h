@@ -3,10 +3,10 @@
 //
 // Promises:
 //  - Thread-safe. Every accessor returns a reference that stays valid for the life of the
-//    Metrics object; hot paths may cache it. Accessors keyed by enums (Source, Stage) are an
-//    array lookup; accessors keyed by strings (DLQ reason, LLM provider) take a short lock on a
-//    small cache the first time per label set and on every call after (no allocation for
-//    label values of up to 15 bytes).
+//    Metrics object; hot paths may keep it. Accessors keyed by enums (Source, Stage) are an
+//    array lookup; accessors keyed by strings (DLQ reason, LLM provider, status) look the
+//    label set up in a small map under a short lock (building prometheus::Labels only the
+//    first time).
 //  - Label sets known up front (both sources, every stage, the configured providers and DLQ
 //    reasons) exist at zero from construction, so `rate()` and alerts see them before the
 //    first event. Open-ended ones (HTTP status, Kafka partitions) appear when first used.
@@ -109,14 +109,10 @@ class Metrics {
   prometheus::Histogram& HistogramFor(MetricId id, std::initializer_list<std::string_view> values);
 
   std::shared_ptr<prometheus::Registry> registry_;
-#define MS_COUNTER_FAMILY(member, ...) prometheus::Family<prometheus::Counter>* member##_ = nullptr;
-#define MS_GAUGE_FAMILY(member, ...) prometheus::Family<prometheus::Gauge>* member##_ = nullptr;
-#define MS_HISTOGRAM_FAMILY(member, ...) \
-  prometheus::Family<prometheus::Histogram>* member##_ = nullptr;
-  MS_ALL_METRICS(MS_COUNTER_FAMILY, MS_GAUGE_FAMILY, MS_HISTOGRAM_FAMILY)
-#undef MS_COUNTER_FAMILY
-#undef MS_GAUGE_FAMILY
-#undef MS_HISTOGRAM_FAMILY
+  // Families by MetricId; only the slot matching the spec's kind is set.
+  std::array<prometheus::Family<prometheus::Counter>*, kMetricCount> counter_families_{};
+  std::array<prometheus::Family<prometheus::Gauge>*, kMetricCount> gauge_families_{};
+  std::array<prometheus::Family<prometheus::Histogram>*, kMetricCount> histogram_families_{};
   LabelCache<prometheus::Counter> counters_;
   LabelCache<prometheus::Gauge> gauges_;
   LabelCache<prometheus::Histogram> histograms_;

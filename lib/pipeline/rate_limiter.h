@@ -16,7 +16,7 @@
 namespace ms {
 
 struct RateLimits {
-  int requests_per_minute = 60;  // <= 0: unlimited
+  int requests_per_minute = 60;    // <= 0: unlimited
   int tokens_per_minute = 100000;  // <= 0: unlimited
 };
 

@@ -12,9 +12,15 @@ namespace {
 
 using namespace std::chrono_literals;
 
+}  // namespace
+
 int Stack(const std::string& verb) {
   return std::system((SourceDir() + "/deploy/local/stack " + verb + " >/dev/null").c_str());
 }
+
+namespace {
+
+using namespace std::chrono_literals;
 
 TEST_F(PipelineTest, PostgresDownForTenSecondsPausesThenResumesWithNothingLost) {
   std::string csv = Generate(20000, 50, 51);
@@ -24,12 +30,15 @@ TEST_F(PipelineTest, PostgresDownForTenSecondsPausesThenResumesWithNothingLost) 
   ASSERT_TRUE(WaitFor([&] { return Stored() >= 2000; }, 60s)) << daemon->Log();
   ASSERT_EQ(Stack("stop-postgres"), 0);
   // Whatever happens below, the shared stack gets its Postgres back.
-  std::shared_ptr<void> restart(nullptr, [](void*) { Stack("start-postgres"); });
+  bool restarted = false;
+  std::shared_ptr<void> restart(nullptr, [&](void*) {
+    if (!restarted) Stack("start-postgres");
+  });
   // The outage itself lasts ten seconds; the daemon must ride it out.
   std::this_thread::sleep_for(10s);
   EXPECT_TRUE(daemon->running()) << daemon->Log();
   ASSERT_EQ(Stack("start-postgres"), 0);
-  restart.reset();
+  restarted = true;
   ASSERT_EQ(producer.Wait(120s), 0);
   ASSERT_TRUE(WaitAllBatched(20000, 120s)) << "stored=" << Stored() << "\n" << daemon->Log();
   ExpectEveryMessageInExactlyOneBatch(20000);
@@ -37,6 +46,57 @@ TEST_F(PipelineTest, PostgresDownForTenSecondsPausesThenResumesWithNothingLost) 
   EXPECT_NE(log.find("pausing partitions"), std::string::npos) << log;
   EXPECT_NE(log.find("partitions resumed"), std::string::npos) << log;
   EXPECT_EQ(log.find("revoked"), std::string::npos) << "left the group during the outage";
+  daemon->Signal(SIGTERM);
+  EXPECT_EQ(daemon->Wait(60s), 0);
+}
+
+}  // namespace
+}  // namespace ms::test
+
+namespace ms::test {
+namespace {
+
+using namespace std::chrono_literals;
+
+TEST_F(PipelineTest, RelayHoldsRowsWhileKafkaIsDownAndPublishesThemAfter) {
+  overrides_["MILESTONE_LLM_PROVIDER"] = "rules";
+  auto daemon = StartDaemon();
+  // Wait until the daemon migrated and its relay took the lead.
+  ASSERT_TRUE(
+      WaitFor([&] { return daemon->Log().find("relay: this instance") != std::string::npos; }, 60s))
+      << daemon->Log();
+  ASSERT_EQ(Stack("stop-kafka"), 0);
+  bool restarted = false;
+  std::shared_ptr<void> restart(nullptr, [&](void*) {
+    if (!restarted) Stack("start-kafka");
+  });
+  // Events committed by a store transaction while the broker is away.
+  for (int idx = 0; idx < 20; ++idx) {
+    std::string n = std::to_string(idx);
+    ASSERT_EQ(
+        Query("WITH e AS (INSERT INTO events (company_id, type, title, severity, fingerprint) "
+              "VALUES ('acme', 'funding', 'Round " +
+              n + "', 'high', 'fp" + n +
+              "') RETURNING id) INSERT INTO outbox (aggregate, event_id, type, payload) "
+              "SELECT 'acme', id, 'event.created', '{}'::jsonb FROM e RETURNING 1"),
+        1);
+  }
+  ASSERT_EQ(Query("SELECT count(*) FROM (SELECT pg_notify('milestoned_outbox', 'acme')) n"), 1);
+  // While the broker is down nothing may be marked published (a timed-out produce is not).
+  EXPECT_FALSE(WaitFor(
+      [&] {
+        return Query(
+                   "SELECT count(*) FROM outbox WHERE published_at IS NOT "
+                   "NULL") > 0;
+      },
+      8s));
+  EXPECT_TRUE(daemon->running());
+  ASSERT_EQ(Stack("start-kafka"), 0);
+  restarted = true;
+  ASSERT_TRUE(WaitFor(
+      [&] { return Query("SELECT count(*) FROM outbox WHERE published_at IS NULL") == 0; }, 120s))
+      << daemon->Log();
+  EXPECT_EQ(Query("SELECT count(*) FROM outbox WHERE published_at IS NOT NULL"), 20);
   daemon->Signal(SIGTERM);
   EXPECT_EQ(daemon->Wait(60s), 0);
 }

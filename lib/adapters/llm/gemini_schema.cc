@@ -10,9 +10,9 @@ namespace {
 using nlohmann::json;
 
 // Keywords copied unchanged.
-constexpr const char* kPassThrough[] = {"description", "enum",    "format",  "nullable",
-                                        "minItems",    "maxItems", "minimum", "maximum",
-                                        "required",    "propertyOrdering"};
+constexpr const char* kPassThrough[] = {
+    "description", "enum",    "format",  "nullable", "minItems",
+    "maxItems",    "minimum", "maximum", "required", "propertyOrdering"};
 
 std::string Upper(std::string text) {
   std::transform(text.begin(), text.end(), text.begin(),

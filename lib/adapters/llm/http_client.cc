@@ -58,8 +58,17 @@ size_t OnHeader(char* data, size_t size, size_t count, void* user) {
   return bytes;
 }
 
-// The scheme, host and path of `url`, without any query string (which might hold a key).
-std::string Where(const std::string& url) { return url.substr(0, url.find('?')); }
+// The scheme, host and path of `url`: no query string or user:password@ (either might hold a
+// secret).
+std::string Where(const std::string& url) {
+  std::string out = url.substr(0, url.find('?'));
+  size_t authority = out.find("://");
+  size_t at = out.find('@');
+  size_t path = out.find('/', authority == std::string::npos ? 0 : authority + 3);
+  if (authority != std::string::npos && at != std::string::npos && at < path)
+    out.erase(authority + 3, at - authority - 2);
+  return out;
+}
 
 Status TransportError(CURLcode code, const char* detail, const std::string& url) {
   std::string message = "POST " + Where(url) + ": " + curl_easy_strerror(code);
@@ -103,7 +112,9 @@ void SetOptions(CURL* curl, const HttpRequest& request, const HttpClientOptions&
 
 }  // namespace
 
-HttpClient::HttpClient(HttpClientOptions options) : options_(options) { GlobalInitOnce(); }
+HttpClient::HttpClient(HttpClientOptions options) : options_(options) {
+  GlobalInitOnce();
+}
 
 HttpClient::~HttpClient() {
   for (void* handle : idle_handles_) curl_easy_cleanup(static_cast<CURL*>(handle));

@@ -36,7 +36,8 @@ LlmResult HttpLlmClient::Complete(const LlmRequest& request) {
     result.error = ClassifyHttpError(provider_, *response, clock_.Now(), options_.api_key);
   } else {
     json body = json::parse(response->body, nullptr, /*allow_exceptions=*/false);
-    if (body.is_discarded()) return {std::nullopt, MalformedResponse(provider_, "body is not JSON")};
+    if (body.is_discarded())
+      return {std::nullopt, MalformedResponse(provider_, "body is not JSON")};
     try {
       result = Parse(body);
     } catch (const json::exception& error) {

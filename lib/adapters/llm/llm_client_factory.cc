@@ -44,8 +44,7 @@ Status Normalise(LlmClientOptions* options, const ProviderDefaults& defaults) {
 StatusOr<std::unique_ptr<LlmClient>> MakeLlmClient(const LlmClientOptions& options) {
   LlmClientOptions normalised = options;
   if (options.provider == "openai") {
-    MS_RETURN_IF_ERROR(
-        Normalise(&normalised, {kOpenAiDefaultBaseUrl, kOpenAiDefaultModel, false}));
+    MS_RETURN_IF_ERROR(Normalise(&normalised, {kOpenAiDefaultBaseUrl, kOpenAiDefaultModel, false}));
     return std::unique_ptr<LlmClient>(new OpenAiClient(std::move(normalised)));
   }
   if (options.provider == "gemini") {

@@ -46,8 +46,10 @@ void ReadGeminiDetails(const json& details, ProviderError* out) {
       for (const json& violation : detail["violations"]) {
         if (Contains(Lower(violation.dump()), "perday")) out->daily_quota = true;
       }
-    } else if (type.ends_with("ErrorInfo") && Contains(Lower(detail.dump()), "perday")) {
-      out->daily_quota = true;
+    } else if (type.ends_with("ErrorInfo")) {
+      std::string text = Lower(detail.dump());
+      if (Contains(text, "perday")) out->daily_quota = true;
+      if (Contains(text, "api_key_invalid")) out->bad_key = true;
     }
   }
 }
@@ -84,8 +86,9 @@ bool IsRetryableStatus(int http_status) {
 
 std::string Describe(std::string_view provider, int http_status, const ProviderError& error) {
   std::string out = std::string(provider) + ": HTTP " + std::to_string(http_status);
-  std::string kind = !error.code.empty() ? error.code : !error.type.empty() ? error.type
-                                                                             : error.status;
+  std::string kind = !error.code.empty()   ? error.code
+                     : !error.type.empty() ? error.type
+                                           : error.status;
   if (!kind.empty()) out += " " + kind;
   if (!error.message.empty()) out += ": " + Excerpt(error.message);
   return out;
@@ -111,6 +114,7 @@ ProviderError ParseErrorBody(std::string_view body) {
   out.status = Text(error.value("status", json()));
   out.message = Text(error.value("message", json()));
   ReadGeminiDetails(error.value("details", json()), &out);
+  if (Contains(Lower(out.message), "api key not valid")) out.bad_key = true;
   return out;
 }
 
@@ -128,8 +132,10 @@ LlmError ClassifyHttpError(std::string_view provider, const HttpResponse& respon
     out.status = InvalidArgument(detail + " (prompt exceeds the context window)");
   } else if (IsRetryableStatus(http_status)) {
     out.status = Unavailable(detail);
-    out.retry_after = error.retry_delay ? error.retry_delay
-                                        : RetryAfterFromHeaders(response.headers, now);
+    out.retry_after =
+        error.retry_delay ? error.retry_delay : RetryAfterFromHeaders(response.headers, now);
+  } else if (error.bad_key) {
+    out.status = FailedPrecondition(detail + " (check the API key)");
   } else if (http_status == 400 || http_status == 422) {
     out.status = InvalidArgument(detail);
   } else {

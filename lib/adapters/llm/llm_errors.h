@@ -7,7 +7,8 @@
 // Classification (status code of LlmError::status):
 //   Unavailable         408/409/425/429/5xx/529, timeouts, connection failures, malformed 2xx
 //                       bodies; retry_after from the headers or Gemini's RetryInfo.
-//   FailedPrecondition  401/403/404 and other 4xx (configuration); quota or spend-limit
+//   FailedPrecondition  401/403/404 and other 4xx (configuration), Gemini's 400
+//                       API_KEY_INVALID; quota or spend-limit
 //                       exhaustion (quota_exhausted = true, even on a 429: never retried).
 //   InvalidArgument     400/413/422, including context-length overflows (the batch is too big).
 #pragma once
@@ -30,6 +31,7 @@ struct ProviderError {
   std::string message;  // error.message
   std::optional<std::chrono::milliseconds> retry_delay;  // Gemini RetryInfo.retryDelay
   bool daily_quota = false;  // Gemini QuotaFailure naming a per-day limit
+  bool bad_key = false;      // Gemini reports an invalid key as 400 API_KEY_INVALID
 };
 
 // Best effort: an unparseable body gives an empty ProviderError with the body's start as the

@@ -33,9 +33,8 @@ HttpLlmClient::Headers OpenAiClient::AuthHeaders() const {
 json OpenAiClient::Body(const LlmRequest& request, const json& schema) const {
   json body = {
       {"model", options().model},
-      {"messages",
-       json::array({{{"role", "system"}, {"content", request.system}},
-                    {{"role", "user"}, {"content", request.user}}})},
+      {"messages", json::array({{{"role", "system"}, {"content", request.system}},
+                                {{"role", "user"}, {"content", request.user}}})},
       {"response_format",
        {{"type", "json_schema"},
         {"json_schema", {{"name", "record_events"}, {"strict", true}, {"schema", schema}}}}},

@@ -102,8 +102,8 @@ std::optional<milliseconds> ParseHttpDate(std::string_view text) {
   char month[4] = {0};
   int day = 0, year = 0, hour = 0, minute = 0, second = 0;
   int consumed = 0;
-  if (std::sscanf(copy.c_str(), "%3s %d %3s %d %d:%d:%d GMT%n", weekday, &day, month, &year,
-                  &hour, &minute, &second, &consumed) != 7 ||
+  if (std::sscanf(copy.c_str(), "%3s, %d %3s %d %d:%d:%d GMT%n", weekday, &day, month, &year, &hour,
+                  &minute, &second, &consumed) != 7 ||
       static_cast<size_t>(consumed) != copy.size()) {
     return std::nullopt;
   }
@@ -142,8 +142,8 @@ std::optional<milliseconds> ParseGoDuration(std::string_view text) {
   double total = 0;
   while (!text.empty()) {
     size_t digits = 0;
-    while (digits < text.size() && (std::isdigit(static_cast<unsigned char>(text[digits])) ||
-                                     text[digits] == '.')) {
+    while (digits < text.size() &&
+           (std::isdigit(static_cast<unsigned char>(text[digits])) || text[digits] == '.')) {
       ++digits;
     }
     auto number = ParseNumber(text.substr(0, digits));

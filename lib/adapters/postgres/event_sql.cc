@@ -10,7 +10,8 @@ using nlohmann::json;
 constexpr std::string_view kInsertEvent = R"sql(
 INSERT INTO events (company_id, type, title, description, impact, metrics, timeline, severity,
                     stakeholders, source_message_ids, fingerprint)
-VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7, $8, $9::jsonb, $10::jsonb, $11)
+VALUES ($1::text, $2::text, $3::text, $4::text, $5::text, $6::jsonb, $7::text, $8::text,
+        $9::jsonb, $10::jsonb, $11::text)
 RETURNING id)sql";
 
 // A sighting: later facts win for metrics, sources are unioned, the longer description is kept,
@@ -22,9 +23,10 @@ UPDATE events SET
   metrics = metrics || $2::jsonb,
   source_message_ids = (SELECT COALESCE(jsonb_agg(DISTINCT v), '[]'::jsonb)
                         FROM jsonb_array_elements(source_message_ids || $3::jsonb) v),
-  description = CASE WHEN length($4) > length(description) THEN $4 ELSE description END,
-  severity = CASE WHEN $5 = 'high' OR severity = 'high' THEN 'high'
-                  WHEN $5 = 'medium' OR severity = 'medium' THEN 'medium' ELSE 'low' END,
+  description = CASE WHEN length($4::text) > length(description) THEN $4::text
+                     ELSE description END,
+  severity = CASE WHEN $5::text = 'high' OR severity = 'high' THEN 'high'
+                  WHEN $5::text = 'medium' OR severity = 'medium' THEN 'medium' ELSE 'low' END,
   state = 'open'
 WHERE id = $1)sql";
 
@@ -33,12 +35,12 @@ INSERT INTO event_history (event_id, batch_id, kind, diff) VALUES ($1, $2, $3, $
 
 constexpr std::string_view kOutbox = R"sql(
 INSERT INTO outbox (aggregate, event_id, type, payload)
-SELECT company_id, id, $2, jsonb_build_object(
+SELECT company_id, id, $2::text, jsonb_build_object(
   'event_id', event_uid, 'company_id', company_id, 'type', type, 'title', title,
   'description', description, 'impact', impact, 'metrics', metrics, 'timeline', timeline,
   'severity', severity, 'stakeholders', stakeholders, 'source_message_ids', source_message_ids,
   'first_seen', first_seen, 'last_seen', last_seen, 'sightings', sightings, 'state', state,
-  'batch_id', $3::bigint, 'change', $2)
+  'batch_id', $3::bigint, 'change', $2::text)
 FROM events WHERE id = $1)sql";
 
 constexpr std::string_view kBatchDone = R"sql(
@@ -129,7 +131,8 @@ Status StoreBatchEvents(Connection& tx, int64_t batch_id, const std::string& com
   }
   if (!result.events.empty()) {
     MS_RETURN_IF_ERROR(
-        tx.Exec("SELECT pg_notify($1, $2)", {std::string(kOutboxChannel), company_id}).status());
+        tx.Exec("SELECT pg_notify($1::text, $2::text)", {std::string(kOutboxChannel), company_id})
+            .status());
   }
   char cost[32];
   snprintf(cost, sizeof cost, "%.6f", cost_usd);

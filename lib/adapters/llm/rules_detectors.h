@@ -1,0 +1,44 @@
+// The rules extractor's per-type detectors (internal). Each reads one message and returns at
+// most one event of its type; company_id and source ids are filled in by the caller.
+//
+// Every detector needs a trigger that is also a prefilter signal (pipeline/prefilter.h), so the
+// prefilter never drops a message a detector would fire on; prefilter_test checks this over
+// generated and real data.
+#pragma once
+
+#include <optional>
+
+#include "adapters/llm/rules_text.h"
+#include "ports/extract.h"
+
+namespace ms::rules {
+
+using Detection = std::optional<ExtractedEvent>;
+
+// A new event of `type` with the excerpt around `pos` as description, the message date as
+// timeline and the (redacted) sender as first stakeholder; the title passes through Clean().
+ExtractedEvent NewEvent(const char* type, const char* severity, std::string_view title,
+                        const MessageView& view, size_t pos);
+
+// "series_a", "seed", "pre_seed", "bridge", or "" (and where it was found).
+std::string FindRound(std::string_view lower, size_t* at = nullptr);
+
+// rules_funding.cc
+Detection DetectFunding(const MessageView& view);
+Detection DetectInvestorInterest(const MessageView& view);
+Detection DetectRevenue(const MessageView& view);
+// rules_business.cc
+Detection DetectEnterpriseDeal(const MessageView& view);
+Detection DetectHiring(const MessageView& view);
+Detection DetectCompliance(const MessageView& view);
+Detection DetectUserGrowth(const MessageView& view);
+// rules_other.cc
+Detection DetectProductLaunch(const MessageView& view);
+Detection DetectPartnership(const MessageView& view);
+Detection DetectMediaCoverage(const MessageView& view);
+Detection DetectMarketExpansion(const MessageView& view);
+Detection DetectTechnicalAchievement(const MessageView& view);
+Detection DetectCustomerSuccess(const MessageView& view);
+Detection DetectOther(const MessageView& view);
+
+}  // namespace ms::rules

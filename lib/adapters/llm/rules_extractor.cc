@@ -1,0 +1,99 @@
+#include "adapters/llm/rules_extractor.h"
+
+#include <algorithm>
+#include <exception>
+#include <map>
+
+#include "adapters/llm/rules_detectors.h"
+#include "pipeline/fingerprint.h"
+#include "pipeline/prefilter.h"
+
+namespace ms {
+namespace {
+
+using rules::Detection;
+using rules::MessageView;
+
+// Funding precedes investor_interest: a message that closes a round is not also "interest".
+constexpr Detection (*kDetectors[])(const MessageView&) = {
+    rules::DetectFunding,         rules::DetectInvestorInterest,
+    rules::DetectRevenue,         rules::DetectEnterpriseDeal,
+    rules::DetectHiring,          rules::DetectCompliance,
+    rules::DetectUserGrowth,      rules::DetectProductLaunch,
+    rules::DetectPartnership,     rules::DetectMediaCoverage,
+    rules::DetectMarketExpansion, rules::DetectTechnicalAchievement,
+    rules::DetectCustomerSuccess, rules::DetectOther};
+
+int SeverityRank(const std::string& severity) {
+  return severity == "high" ? 2 : (severity == "medium" ? 1 : 0);
+}
+
+template <typename T>
+void UnionInto(std::vector<T>* into, const std::vector<T>& from) {
+  into->insert(into->end(), from.begin(), from.end());
+  std::sort(into->begin(), into->end());
+  into->erase(std::unique(into->begin(), into->end()), into->end());
+}
+
+void Merge(ExtractedEvent* into, ExtractedEvent&& from) {
+  UnionInto(&into->source_message_ids, from.source_message_ids);
+  for (std::string& name : from.stakeholders) {
+    if (std::find(into->stakeholders.begin(), into->stakeholders.end(), name) ==
+        into->stakeholders.end()) {
+      into->stakeholders.push_back(std::move(name));
+    }
+  }
+  if (SeverityRank(from.severity) > SeverityRank(into->severity)) into->severity = from.severity;
+  for (auto& [name, value] : from.metrics) into->metrics.emplace(name, std::move(value));
+}
+
+ExtractionResult RunRules(const ExtractionRequest& request, bool prefilter) {
+  ExtractionResult result;
+  result.provider = "rules";
+  result.model = "rules-v1";
+  std::map<std::string, size_t> by_fingerprint;
+  for (const BatchMessage& message : request.messages) {
+    if (prefilter && !PrefilterKeeps(message)) {
+      ++result.dropped_by_prefilter;
+      continue;
+    }
+    for (ExtractedEvent& event : ExtractMessageEvents(request.company_id, message)) {
+      std::string fingerprint = EventFingerprint(request.company_id, event);
+      auto [slot, inserted] = by_fingerprint.emplace(fingerprint, result.events.size());
+      if (inserted) {
+        result.events.push_back(std::move(event));
+      } else {
+        Merge(&result.events[slot->second], std::move(event));
+      }
+    }
+  }
+  return result;
+}
+
+}  // namespace
+
+std::vector<ExtractedEvent> ExtractMessageEvents(const std::string& company_id,
+                                                 const BatchMessage& message) {
+  MessageView view = rules::MakeView(message);
+  std::vector<ExtractedEvent> events;
+  bool funding = false;
+  for (auto* detect : kDetectors) {
+    Detection event = detect(view);
+    if (!event || (funding && event->type == "investor_interest")) continue;
+    funding = funding || event->type == "funding";
+    event->company_id = company_id;
+    event->source_message_ids = {message.id};
+    events.push_back(std::move(*event));
+  }
+  return events;
+}
+
+StatusOr<ExtractionResult> RulesExtractor::Extract(const ExtractionRequest& request) {
+  try {
+    return RunRules(request, options_.prefilter);
+  } catch (const std::exception& error) {
+    return Internal(std::string("rules extractor: ") + error.what());
+  }
+}
+
+}  // namespace ms

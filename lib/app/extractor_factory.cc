@@ -1,0 +1,40 @@
+#include "app/extractor_factory.h"
+
+#include "adapters/llm/llm_client_factory.h"
+#include "adapters/llm/rules_extractor.h"
+
+namespace ms::app {
+
+StatusOr<std::unique_ptr<ExtractorSet>> MakeExtractor(const Config& config) {
+  auto set = std::make_unique<ExtractorSet>();
+  if (config.llm.provider == LlmProvider::kRules) {
+    set->rules = std::make_unique<RulesExtractor>(RulesExtractorOptions{config.llm.prefilter});
+    set->extractor = set->rules.get();
+    set->provider = "rules";
+    set->model = "rules-v1";
+    return set;
+  }
+  llm::LlmClientOptions client_opts;
+  client_opts.provider = std::string(LlmProviderName(config.llm.provider));
+  client_opts.base_url = config.llm.base_url;
+  client_opts.model = config.llm.model;
+  client_opts.api_key = config.llm.api_key.Reveal();
+  MS_ASSIGN_OR_RETURN(set->client, llm::MakeLlmClient(client_opts));
+  LlmPolicyOptions policy;
+  policy.max_concurrency = config.llm.max_concurrency;
+  policy.requests_per_minute = config.llm.requests_per_minute;
+  policy.tokens_per_minute = config.llm.tokens_per_minute;
+  policy.max_retries = config.llm.max_retries;
+  policy.call_deadline = config.llm.timeout;
+  policy.prompt.redact_pii = config.llm.redact_pii;
+  policy.prompt.prefilter = config.llm.prefilter;
+  policy.prompt.max_prompt_tokens = config.llm.max_batch_tokens;
+  MS_ASSIGN_OR_RETURN(
+      set->llm, LlmExtractor::Create(set->client.get(), policy, {&set->clock, &set->sleeper, {}}));
+  set->extractor = set->llm.get();
+  set->provider = set->client->provider();
+  set->model = set->client->model();
+  return set;
+}
+
+}  // namespace ms::app

@@ -1,0 +1,90 @@
+// Metrics' typed accessors: each names its family by MetricId and passes label values in the
+// order metric_list.h declares the label names.
+#include <string>
+
+#include "observability/metrics.h"
+
+namespace ms {
+namespace {
+
+std::string StatusLabel(int http_status) {
+  return http_status > 0 ? std::to_string(http_status) : "transport";
+}
+
+std::string_view DirectionLabel(TokenDirection direction) {
+  return direction == TokenDirection::kIn ? "in" : "out";
+}
+
+}  // namespace
+
+prometheus::Counter& Metrics::MessagesConsumed(Source source) {
+  return *consumed_[static_cast<size_t>(source)];
+}
+prometheus::Counter& Metrics::MessagesStored(Source source) {
+  return *stored_[static_cast<size_t>(source)];
+}
+prometheus::Counter& Metrics::MessagesDuplicate(Source source) {
+  return *duplicate_[static_cast<size_t>(source)];
+}
+prometheus::Counter& Metrics::Dlq(std::string_view reason) {
+  return CounterFor(MetricId::dlq, {reason});
+}
+prometheus::Gauge& Metrics::IngestPaused() {
+  return GaugeFor(MetricId::ingest_paused, {});
+}
+
+prometheus::Counter& Metrics::BatchesClaimed() {
+  return CounterFor(MetricId::batches_claimed, {});
+}
+prometheus::Counter& Metrics::BatchesDone() {
+  return CounterFor(MetricId::batches_done, {});
+}
+prometheus::Counter& Metrics::BatchesFailed() {
+  return CounterFor(MetricId::batches_failed, {});
+}
+prometheus::Histogram& Metrics::BatchSize() {
+  return HistogramFor(MetricId::batch_size, {});
+}
+prometheus::Gauge& Metrics::PendingCompanies() {
+  return GaugeFor(MetricId::pending_companies, {});
+}
+prometheus::Gauge& Metrics::OldestPendingAge() {
+  return GaugeFor(MetricId::oldest_pending_age, {});
+}
+prometheus::Histogram& Metrics::StageLatency(Stage stage) {
+  return *stages_[static_cast<size_t>(stage)];
+}
+
+prometheus::Histogram& Metrics::LlmRequestLatency(std::string_view provider, int http_status) {
+  return HistogramFor(MetricId::llm_request_duration, {provider, StatusLabel(http_status)});
+}
+prometheus::Counter& Metrics::LlmRequestErrors(std::string_view provider, int http_status) {
+  return CounterFor(MetricId::llm_request_errors, {provider, StatusLabel(http_status)});
+}
+prometheus::Counter& Metrics::LlmTokens(std::string_view provider, TokenDirection direction) {
+  return CounterFor(MetricId::llm_tokens, {provider, DirectionLabel(direction)});
+}
+prometheus::Counter& Metrics::LlmCost(std::string_view provider) {
+  return CounterFor(MetricId::llm_cost, {provider});
+}
+prometheus::Counter& Metrics::LlmRateLimitWaits(std::string_view provider) {
+  return CounterFor(MetricId::llm_rate_limit_waits, {provider});
+}
+prometheus::Counter& Metrics::LlmRateLimitWaitSeconds(std::string_view provider) {
+  return CounterFor(MetricId::llm_rate_limit_wait_seconds, {provider});
+}
+void Metrics::SetCircuitState(std::string_view provider, CircuitState state) {
+  GaugeFor(MetricId::llm_circuit_state, {provider}).Set(static_cast<double>(state));
+}
+
+prometheus::Gauge& Metrics::OutboxBacklog() {
+  return GaugeFor(MetricId::outbox_backlog, {});
+}
+prometheus::Histogram& Metrics::OutboxPublishLatency() {
+  return HistogramFor(MetricId::outbox_publish_latency, {});
+}
+prometheus::Gauge& Metrics::RelayLeader() {
+  return GaugeFor(MetricId::relay_leader, {});
+}
+
+}  // namespace ms

@@ -1,0 +1,113 @@
+#include "pipeline/amount.h"
+
+#include <cmath>
+#include <cstdio>
+#include <utility>
+
+#include "pipeline/ascii.h"
+
+namespace ms {
+namespace {
+
+// Magnitude of a suffix starting at text[pos], and where it ends; 0 when there is none.
+double GluedSuffix(std::string_view text, size_t pos, size_t* end) {
+  struct Suffix {
+    std::string_view word;
+    double scale;
+  };
+  constexpr Suffix kGlued[] = {{"mm", 1e6}, {"bn", 1e9}, {"k", 1e3}, {"m", 1e6}, {"b", 1e9}};
+  for (const Suffix& suffix : kGlued) {
+    size_t stop = pos + suffix.word.size();
+    if (stop > text.size()) continue;
+    if (!ascii::EqualsIgnoreCase(text.substr(pos, suffix.word.size()), suffix.word)) continue;
+    if (stop < text.size() && ascii::IsAlpha(text[stop])) continue;  // "85ms", "2.4GB"
+    *end = stop;
+    return suffix.scale;
+  }
+  return 0;
+}
+
+double WordSuffix(std::string_view text, size_t pos, size_t* end) {
+  if (pos >= text.size() || text[pos] != ' ') return 0;
+  constexpr std::pair<std::string_view, double> kWords[] = {
+      {"thousand", 1e3}, {"million", 1e6}, {"billion", 1e9}};
+  for (auto [word, scale] : kWords) {
+    size_t stop = pos + 1 + word.size();
+    if (stop > text.size()) continue;
+    if (!ascii::EqualsIgnoreCase(text.substr(pos + 1, word.size()), word)) continue;
+    if (stop < text.size() && ascii::IsAlpha(text[stop])) continue;
+    *end = stop;
+    return scale;
+  }
+  return 0;
+}
+
+}  // namespace
+
+std::optional<AmountMatch> ReadAmount(std::string_view text, size_t pos) {
+  if (pos >= text.size() || !ascii::IsDigit(text[pos])) return std::nullopt;
+  double value = 0;
+  size_t at = pos;
+  while (at < text.size()) {
+    if (ascii::IsDigit(text[at])) {
+      value = value * 10 + (text[at++] - '0');
+    } else if (text[at] == ',' && at + 3 < text.size() && ascii::IsDigit(text[at + 1]) &&
+               ascii::IsDigit(text[at + 2]) && ascii::IsDigit(text[at + 3]) &&
+               (at + 4 >= text.size() || !ascii::IsDigit(text[at + 4]))) {
+      ++at;  // thousands separator: exactly three digits follow
+    } else {
+      break;
+    }
+  }
+  if (at + 1 < text.size() && text[at] == '.' && ascii::IsDigit(text[at + 1])) {
+    double scale = 0.1;
+    for (++at; at < text.size() && ascii::IsDigit(text[at]); ++at, scale /= 10) {
+      value += (text[at] - '0') * scale;
+    }
+  }
+  AmountMatch match{value, at, false};
+  size_t end = at;
+  double magnitude = GluedSuffix(text, at, &end);
+  if (magnitude == 0) magnitude = WordSuffix(text, at, &end);
+  if (magnitude != 0) {
+    match.value = value * magnitude;
+    match.end = end;
+    match.has_suffix = true;
+  }
+  return match;
+}
+
+std::optional<double> ParseAmount(std::string_view text) {
+  for (size_t pos = 0; pos < text.size(); ++pos) {
+    if (ascii::IsDigit(text[pos])) return ReadAmount(text, pos)->value;
+  }
+  return std::nullopt;
+}
+
+std::string FormatNumber(double value) {
+  double rounded = std::round(value);
+  char buffer[64];
+  if (std::fabs(value - rounded) < 1e-6 && std::fabs(rounded) < 1e15) {
+    std::snprintf(buffer, sizeof buffer, "%.0f", rounded);
+    return buffer;
+  }
+  std::snprintf(buffer, sizeof buffer, "%.4f", value);
+  std::string text = buffer;
+  while (text.back() == '0') text.pop_back();
+  if (text.back() == '.') text.pop_back();
+  return text;
+}
+
+std::string FormatUsd(double value) {
+  if (value >= 1e9) return "$" + FormatNumber(std::round(value / 1e8) / 10) + "B";
+  if (value >= 1e6) return "$" + FormatNumber(std::round(value / 1e5) / 10) + "M";
+  std::string digits = FormatNumber(std::round(value));
+  std::string grouped;
+  for (size_t idx = 0; idx < digits.size(); ++idx) {
+    if (idx > 0 && (digits.size() - idx) % 3 == 0) grouped.push_back(',');
+    grouped.push_back(digits[idx]);
+  }
+  return "$" + grouped;
+}
+
+}  // namespace ms

@@ -1,0 +1,187 @@
+#include "pipeline/fingerprint.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <cstdio>
+#include <vector>
+
+#include "pipeline/amount.h"
+#include "pipeline/ascii.h"
+
+namespace ms {
+namespace {
+
+constexpr std::string_view kVersion = "v1";
+
+std::string Metric(const ExtractedEvent& event, const std::string& name) {
+  auto found = event.metrics.find(name);
+  return found == event.metrics.end() ? std::string() : std::string(ascii::Trim(found->second));
+}
+
+std::vector<std::string> Words(std::string_view text) {
+  std::vector<std::string> words;
+  std::string lower = ascii::Lower(text);
+  size_t pos = 0;
+  while (pos < lower.size()) {
+    while (pos < lower.size() && !ascii::IsAlnum(lower[pos])) ++pos;
+    size_t begin = pos;
+    while (pos < lower.size() && ascii::IsAlnum(lower[pos])) ++pos;
+    if (pos > begin) words.push_back(lower.substr(begin, pos - begin));
+  }
+  return words;
+}
+
+std::string Join(const std::vector<std::string>& words) {
+  std::string out;
+  for (const std::string& word : words) {
+    if (!out.empty()) out.push_back(' ');
+    out += word;
+  }
+  return out;
+}
+
+// "The Delta Air Lines, Inc." -> "delta air lines".
+std::string NormalizeName(std::string_view name) {
+  constexpr std::string_view kDropped[] = {"the",     "inc", "corp",    "corporation", "llc", "ltd",
+                                           "limited", "co",  "company", "gmbh",        "plc", "ag"};
+  std::vector<std::string> kept;
+  for (std::string& word : Words(name)) {
+    if (std::find(std::begin(kDropped), std::end(kDropped), word) == std::end(kDropped)) {
+      kept.push_back(std::move(word));
+    }
+  }
+  return Join(kept);
+}
+
+// "Vice President of Engineering" -> "engineering vp"; word order does not matter.
+std::string NormalizeRole(std::string_view role) {
+  std::string lower = " " + Join(Words(role)) + " ";
+  constexpr std::pair<std::string_view, std::string_view> kSynonyms[] = {
+      {" vice president ", " vp "},
+      {" chief executive officer ", " ceo "},
+      {" chief technology officer ", " cto "},
+      {" chief financial officer ", " cfo "},
+      {" chief operating officer ", " coo "},
+      {" chief marketing officer ", " cmo "},
+      {" chief revenue officer ", " cro "},
+      {" chief product officer ", " cpo "},
+      {" sr ", " senior "},
+      {" eng ", " engineering "}};
+  for (auto [from, to] : kSynonyms) {
+    for (size_t at = lower.find(from); at != std::string::npos; at = lower.find(from, at)) {
+      lower.replace(at, from.size(), to);
+    }
+  }
+  constexpr std::string_view kDropped[] = {"of", "the", "our", "new", "a", "an", "and", "for"};
+  std::vector<std::string> kept;
+  for (std::string& word : Words(lower)) {
+    if (std::find(std::begin(kDropped), std::end(kDropped), word) == std::end(kDropped)) {
+      kept.push_back(std::move(word));
+    }
+  }
+  std::sort(kept.begin(), kept.end());
+  return Join(kept);
+}
+
+// "SOC 2 Type II" -> "soc2type2", "ISO/IEC 27001" -> "iso27001".
+std::string NormalizeFramework(std::string_view framework) {
+  std::string compact;
+  for (const std::string& word : Words(framework)) compact += word;
+  constexpr std::pair<std::string_view, std::string_view> kForms[] = {
+      {"typeii", "type2"}, {"typei", "type1"}, {"isoiec", "iso"}, {"pcidss", "pci"}};
+  for (auto [from, to] : kForms) {
+    size_t at = compact.find(from);
+    if (at != std::string::npos) compact.replace(at, from.size(), to);
+  }
+  return compact;
+}
+
+// "Series A" / "series-a" / "SERIES_A" -> "series_a".
+std::string NormalizeRound(std::string_view round) {
+  std::vector<std::string> words = Words(round);
+  std::string out;
+  for (const std::string& word : words) out += (out.empty() ? "" : "_") + word;
+  return out;
+}
+
+// Half-decade bucket of a positive amount: $10M..$31.6M -> "b14".
+std::string AmountBucket(std::string_view value) {
+  std::optional<double> amount = ParseAmount(value);
+  if (!amount || !std::isfinite(*amount) || *amount <= 0) return "none";
+  return "b" + std::to_string(static_cast<int>(std::floor(2 * std::log10(*amount) + 1e-9)));
+}
+
+std::string NumberFact(const ExtractedEvent& event, std::initializer_list<const char*> names) {
+  for (const char* name : names) {
+    std::string value = Metric(event, name);
+    if (value.empty()) continue;
+    std::optional<double> number = ParseAmount(value);
+    return std::string(name) + "=" + (number ? FormatNumber(*number) : ascii::Lower(value));
+  }
+  return "";
+}
+
+std::string NamedFact(const char* label, const std::string& normalized) {
+  return normalized.empty() ? "" : std::string(label) + "=" + normalized;
+}
+
+std::string FundingFacts(const ExtractedEvent& event) {
+  std::string round = NormalizeRound(Metric(event, "round"));
+  std::string amount = Metric(event, "amount_usd");
+  if (round.empty() && amount.empty()) return "";
+  return "round=" + (round.empty() ? "none" : round) + "|amount=" + AmountBucket(amount);
+}
+
+std::string ComplianceFacts(const ExtractedEvent& event) {
+  std::string framework = NormalizeFramework(Metric(event, "framework"));
+  if (framework.empty()) return "";
+  std::string status = NormalizeRound(Metric(event, "status"));
+  return "framework=" + framework + (status.empty() ? "" : "|status=" + status);
+}
+
+std::string Facts(const ExtractedEvent& event) {
+  const std::string& type = event.type;
+  if (type == "funding") return FundingFacts(event);
+  if (type == "revenue_milestone") {
+    return NumberFact(event, {"mrr_usd", "arr_usd", "revenue_usd", "nrr_pct", "growth_mom_pct",
+                              "growth_wow_pct"});
+  }
+  if (type == "user_growth") return NumberFact(event, {"users", "signups"});
+  if (type == "enterprise_deal" || type == "partnership") {
+    return NamedFact("counterparty", NormalizeName(Metric(event, "counterparty")));
+  }
+  if (type == "hiring") return NamedFact("role", NormalizeRole(Metric(event, "role")));
+  if (type == "product_launch")
+    return NamedFact("product", NormalizeTitle(Metric(event, "product")));
+  if (type == "compliance") return ComplianceFacts(event);
+  if (type == "market_expansion")
+    return NamedFact("region", NormalizeTitle(Metric(event, "region")));
+  return "";
+}
+
+uint64_t Fnv1a64(std::string_view bytes) {
+  uint64_t hash = 0xcbf29ce484222325ULL;
+  for (char c : bytes) {
+    hash ^= static_cast<unsigned char>(c);
+    hash *= 0x100000001b3ULL;
+  }
+  return hash;
+}
+
+}  // namespace
+
+std::string FingerprintKey(const ExtractedEvent& event) {
+  std::string facts = Facts(event);
+  if (facts.empty()) facts = "title=" + NormalizeTitle(event.title);
+  return event.type + "|" + facts;
+}
+
+std::string EventFingerprint(const std::string& company_id, const ExtractedEvent& event) {
+  std::string key = std::string(kVersion) + "|" + company_id + "|" + FingerprintKey(event);
+  char hex[17];
+  std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(Fnv1a64(key)));
+  return hex;
+}
+
+}  // namespace ms

@@ -1,0 +1,48 @@
+// Event fingerprints: the ledger's dedup key (design §3 `events` UNIQUE(company_id, fingerprint)).
+// The same milestone seen in two batches, worded differently, must map to the same fingerprint;
+// different facts must not.
+//
+// The key facts per type, read from the event's metrics (names as the prompt and the rules
+// extractor write them); when the facts a type needs are absent, the key falls back to the
+// normalized title (NormalizeTitle):
+//   funding            round (metrics.round: "Series A" -> series_a) and the amount's
+//                      half-decade bucket (metrics.amount_usd: $10M..$31.6M share a bucket;
+//                      "none" when absent). Needs round or amount.
+//   revenue_milestone  the first present of mrr_usd, arr_usd, revenue_usd, nrr_pct,
+//                      growth_mom_pct, growth_wow_pct: name and exact value ("$192,400" and
+//                      "192400" are equal).
+//   user_growth        users, else signups: name and exact value.
+//   enterprise_deal    counterparty, normalized (lowercase; punctuation, "the" and legal
+//                      suffixes such as Inc/Corp/LLC/Ltd removed).
+//   partnership        counterparty, normalized as above.
+//   hiring             role, normalized ("Vice President of Engineering" == "VP Engineering").
+//   product_launch     product, normalized like a title.
+//   compliance         framework ("SOC 2 Type II" == "soc2 type ii") plus metrics.status
+//                      when present ("certified" and "in_progress" are different milestones).
+//   market_expansion   region, normalized like a title.
+//   every other type   the normalized title.
+// The fingerprint is 16 lowercase hex digits: FNV-1a 64 of a versioned key
+// "v1|company|type|facts"; changing any rule above requires bumping the version.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "ports/extract.h"
+
+namespace ms {
+
+// Lowercase words sorted and de-duplicated, with stop words and generic event verbs
+// ("closed", "raised", "announced", ...) removed, light suffix stemming ("launches" ==
+// "launched" == "launch"), and numbers in one form ("$12.4M" == "12,400,000" == "12.4 million"
+// -> "12400000"; "12.5%" -> "12.5"). "Closed $12M Series A led by Blue Chip" and
+// "Blue Chip leads our $12 million Series A" share most words; only wording differences in
+// content words remain.
+std::string NormalizeTitle(std::string_view title);
+
+// The readable key before hashing, e.g. "funding|round=series_a|amount=b14". For logs/tests.
+std::string FingerprintKey(const ExtractedEvent& event);
+
+std::string EventFingerprint(const std::string& company_id, const ExtractedEvent& event);
+
+}  // namespace ms

@@ -1,0 +1,108 @@
+#include "pipeline/llm_call_policy.h"
+
+#include <algorithm>
+#include <random>
+#include <string>
+
+namespace ms {
+
+using std::chrono::milliseconds;
+
+namespace {
+
+std::function<double()> ThreadLocalUniform() {
+  return [] {
+    thread_local std::mt19937_64 rng(std::random_device{}());
+    return std::uniform_real_distribution<double>(0.0, 1.0)(rng);
+  };
+}
+
+int64_t Total(const TokenUsage& usage) {
+  return usage.prompt_tokens + usage.completion_tokens;
+}
+
+}  // namespace
+
+bool IsRetryable(const LlmError& error) {
+  if (error.quota_exhausted) return false;
+  return error.status.code() == StatusCode::kUnavailable ||
+         error.status.code() == StatusCode::kDeadlineExceeded;
+}
+
+LlmCallPolicy::LlmCallPolicy(LlmClient* client, const LlmCallOptions& options, LlmCallDeps deps)
+    : client_(client),
+      options_(options),
+      deps_(std::move(deps)),
+      limiter_({options.requests_per_minute, options.tokens_per_minute}, deps_.clock),
+      semaphore_(options.max_concurrency),
+      breaker_({options.breaker_failures, options.breaker_cooldown}, deps_.clock) {
+  if (!deps_.uniform) deps_.uniform = ThreadLocalUniform();
+}
+
+Status LlmCallPolicy::Admit(int64_t tokens) {
+  if (!breaker_.Allow()) {
+    ++breaker_rejections_;
+    return Unavailable(client_->provider() + ": circuit breaker open, next probe in " +
+                       std::to_string(breaker_.RetryIn().count()) + " ms");
+  }
+  milliseconds wait = limiter_.Reserve(tokens);
+  if (wait.count() == 0) return Status::Ok();
+  rate_limited_ms_ += wait.count();
+  if (deps_.sleeper->SleepFor(wait)) return Status::Ok();
+  breaker_.RecordNeutral();
+  return Unavailable(client_->provider() + ": interrupted while waiting for the rate limiter");
+}
+
+LlmResult LlmCallPolicy::Send(const LlmRequest& request, CallBudget* budget) {
+  SemaphorePermit permit(&semaphore_);
+  ++budget->calls;
+  ++calls_;
+  return client_->Complete(request);
+}
+
+milliseconds LlmCallPolicy::RetryDelay(const LlmError& error, Backoff* backoff) const {
+  milliseconds jittered = backoff->Next();
+  if (!error.retry_after) return jittered;
+  return std::max(jittered, std::min(*error.retry_after, options_.max_server_delay));
+}
+
+StatusOr<LlmResponse> LlmCallPolicy::Call(const LlmRequest& request,
+                                          int64_t estimated_prompt_tokens, CallBudget* budget) {
+  LlmRequest bounded = request;
+  bounded.deadline = options_.call_deadline;
+  int64_t reserved = estimated_prompt_tokens + request.max_output_tokens;
+  Backoff backoff(options_.backoff_base, options_.backoff_cap, deps_.uniform);
+  for (;;) {
+    MS_RETURN_IF_ERROR(Admit(reserved));
+    LlmResult result = Send(bounded, budget);
+    if (result.ok()) {
+      breaker_.RecordSuccess();
+      if (Total(result.response->usage) > 0)
+        limiter_.Adjust(Total(result.response->usage) - reserved);
+      return std::move(*result.response);
+    }
+    ++failures_;
+    const LlmError& error = *result.error;
+    if (!IsRetryable(error)) {
+      breaker_.RecordNeutral();
+      return error.status;
+    }
+    breaker_.RecordFailure();
+    if (budget->retries_left <= 0) {
+      return Unavailable("retry budget exhausted after " + std::to_string(budget->retries) +
+                         " retries: " + error.status.message());
+    }
+    --budget->retries_left;
+    ++budget->retries;
+    ++retries_;
+    if (!deps_.sleeper->SleepFor(RetryDelay(error, &backoff)))
+      return Unavailable("interrupted while backing off: " + error.status.message());
+  }
+}
+
+LlmCallStats LlmCallPolicy::stats() const {
+  return {calls_.load(), failures_.load(), retries_.load(), breaker_rejections_.load(),
+          rate_limited_ms_.load()};
+}
+
+}  // namespace ms

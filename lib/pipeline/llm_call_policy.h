@@ -1,0 +1,99 @@
+// The resilience around one LlmClient: rate limits, bounded concurrency, a circuit breaker and
+// retries with exponential backoff and full jitter (honouring the server's Retry-After up to a
+// cap), each call bounded by a deadline. One policy per provider, shared by all workers.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+
+#include "core/clock.h"
+#include "core/status.h"
+#include "pipeline/circuit_breaker.h"
+#include "pipeline/rate_limiter.h"
+#include "pipeline/semaphore.h"
+#include "pipeline/sleeper.h"
+#include "ports/extract.h"
+#include "runtime/backoff.h"
+
+namespace ms {
+
+struct LlmCallOptions {
+  int max_concurrency = 2;
+  int requests_per_minute = 60;
+  int tokens_per_minute = 100000;
+  int max_retries = 4;  // per batch, across all its calls
+  std::chrono::milliseconds call_deadline{60000};
+  std::chrono::milliseconds max_server_delay{60000};  // cap on an honoured Retry-After
+  int breaker_failures = 5;
+  std::chrono::milliseconds breaker_cooldown{30000};
+  std::chrono::milliseconds backoff_base{1000};
+  std::chrono::milliseconds backoff_cap{30000};
+};
+
+// What the world provides; all must outlive the policy.
+struct LlmCallDeps {
+  const Clock* clock = nullptr;
+  Sleeper* sleeper = nullptr;
+  // Uniform in [0, 1) for the jitter; called from several threads, so it must be thread-safe.
+  // Empty: a thread-local generator.
+  std::function<double()> uniform;
+};
+
+// What one batch may spend and has spent.
+struct CallBudget {
+  int retries_left = 0;
+  int calls = 0;    // HTTP calls made, failed ones included
+  int retries = 0;  // calls that were retries
+};
+
+// Counters since start, for metrics.
+struct LlmCallStats {
+  int64_t calls = 0;
+  int64_t failures = 0;  // calls that returned an error
+  int64_t retries = 0;
+  int64_t breaker_rejections = 0;
+  int64_t rate_limited_ms = 0;  // total time spent waiting for the rate limiter
+};
+
+class LlmCallPolicy {
+ public:
+  LlmCallPolicy(LlmClient* client, const LlmCallOptions& options, LlmCallDeps deps);
+
+  // Sends `request` (its deadline replaced by call_deadline) until it succeeds, fails for
+  // good, or the budget runs out. `estimated_prompt_tokens` feeds the token bucket.
+  // Errors: the client's non-retryable status as is (FailedPrecondition, InvalidArgument);
+  // Unavailable when the breaker is open, the retry budget is spent (naming the last error),
+  // or the sleeper was interrupted.
+  StatusOr<LlmResponse> Call(const LlmRequest& request, int64_t estimated_prompt_tokens,
+                             CallBudget* budget);
+
+  BreakerState breaker_state() const { return breaker_.state(); }
+  int64_t breaker_times_opened() const { return breaker_.times_opened(); }
+  int in_flight() const { return semaphore_.in_use(); }
+  LlmCallStats stats() const;
+  LlmClient* client() const { return client_; }
+
+ private:
+  Status Admit(int64_t tokens);
+  LlmResult Send(const LlmRequest& request, CallBudget* budget);
+  std::chrono::milliseconds RetryDelay(const LlmError& error, Backoff* backoff) const;
+
+  LlmClient* client_;
+  const LlmCallOptions options_;
+  LlmCallDeps deps_;
+  RateLimiter limiter_;
+  Semaphore semaphore_;
+  CircuitBreaker breaker_;
+  std::atomic<int64_t> calls_{0};
+  std::atomic<int64_t> failures_{0};
+  std::atomic<int64_t> retries_{0};
+  std::atomic<int64_t> breaker_rejections_{0};
+  std::atomic<int64_t> rate_limited_ms_{0};
+};
+
+// Whether the retry policy may try `error` again.
+bool IsRetryable(const LlmError& error);
+
+}  // namespace ms

@@ -1,0 +1,196 @@
+// PreparePrompts and RepairRequest: batch -> compact, redacted, chunked prompts.
+#include "pipeline/prompt.h"
+
+#include <cstdio>
+
+#include "pipeline/ascii.h"
+#include "pipeline/prefilter.h"
+#include "pipeline/redact.h"
+
+namespace ms {
+namespace {
+
+constexpr std::string_view kTrimMarker = "\xe2\x80\xa6[trimmed]";  // "…[trimmed]"
+constexpr size_t kRepairAnswerBytes = 2000;
+constexpr size_t kHeaderReserveBytes = 160;  // "Company: ...", "<messages>", the closing lines
+
+// One message rendered without its index, and what redaction replaced in it.
+struct Line {
+  int64_t message_id = 0;
+  std::string body;  // "s|sender|time|text"
+  int redactions = 0;
+};
+
+// Civil date from days since 1970-01-01 (H. Hinnant's algorithm): no libc, no time zone.
+std::string FormatUtcMinute(int64_t epoch_ms) {
+  int64_t seconds = epoch_ms >= 0 ? epoch_ms / 1000 : (epoch_ms - 999) / 1000;
+  int64_t days = seconds >= 0 ? seconds / 86400 : (seconds - 86399) / 86400;
+  int64_t second_of_day = seconds - days * 86400;
+  days += 719468;
+  int64_t era = (days >= 0 ? days : days - 146096) / 146097;
+  int64_t day_of_era = days - era * 146097;
+  int64_t year_of_era =
+      (day_of_era - day_of_era / 1460 + day_of_era / 36524 - day_of_era / 146096) / 365;
+  int64_t day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+  int64_t mp = (5 * day_of_year + 2) / 153;
+  int64_t day = day_of_year - (153 * mp + 2) / 5 + 1;
+  int64_t month = mp < 10 ? mp + 3 : mp - 9;
+  int64_t year = year_of_era + era * 400 + (month <= 2 ? 1 : 0);
+  char buffer[96];
+  std::snprintf(buffer, sizeof buffer, "%04lld-%02lld-%02lld %02lld:%02lld",
+                static_cast<long long>(year), static_cast<long long>(month),
+                static_cast<long long>(day), static_cast<long long>(second_of_day / 3600),
+                static_cast<long long>(second_of_day % 3600 / 60));
+  return buffer;
+}
+
+// Whitespace runs (newlines included) become one space; '|' too when `field` (the sender).
+std::string Collapse(std::string_view text, bool field) {
+  std::string out;
+  out.reserve(text.size());
+  bool space = false;
+  for (char c : ascii::Trim(text)) {
+    if (ascii::IsSpace(c) || (field && c == '|')) {
+      space = true;
+      continue;
+    }
+    if (space) out.push_back(' ');
+    space = false;
+    out.push_back(c);
+  }
+  return out;
+}
+
+// A "<messages>" or "</messages>" (any case, spaces or slashes after "<") inside the data could
+// end the block early: its "<" becomes "[".
+void DefuseTags(std::string* text) {
+  constexpr std::string_view kTag = "messages";
+  for (size_t at = text->find('<'); at != std::string::npos; at = text->find('<', at + 1)) {
+    size_t name = at + 1;
+    while (name < text->size() && ((*text)[name] == ' ' || (*text)[name] == '/')) ++name;
+    if (text->size() - name >= kTag.size() &&
+        ascii::EqualsIgnoreCase(std::string_view(*text).substr(name, kTag.size()), kTag)) {
+      (*text)[at] = '[';
+    }
+  }
+}
+
+// Longest prefix of `text` of at most `max_bytes` that ends on a UTF-8 character boundary.
+std::string_view Utf8Prefix(std::string_view text, size_t max_bytes) {
+  if (text.size() <= max_bytes) return text;
+  size_t cut = max_bytes;
+  while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;
+  return text.substr(0, cut);
+}
+
+// Cuts `text` to at most `max_chars` bytes at a UTF-8 boundary, preferring a word boundary in
+// the last fifth, and appends the marker.
+void Trim(std::string* text, size_t max_chars) {
+  if (text->size() <= max_chars) return;
+  size_t cut = Utf8Prefix(*text, max_chars).size();
+  size_t space = text->rfind(' ', cut);
+  if (space != std::string::npos && space > 0 && space >= cut - cut / 5) cut = space;
+  text->resize(cut);
+  text->append(kTrimMarker);
+}
+
+std::string Sanitize(std::string_view raw, bool redact, int* redactions) {
+  if (!redact) return std::string(raw);
+  RedactionResult result = Redact(raw);
+  *redactions += result.counts.total();
+  return std::move(result.text);
+}
+
+Line RenderLine(const BatchMessage& message, const PromptOptions& options) {
+  Line line;
+  line.message_id = message.id;
+  bool redact = options.redact_pii;
+  // Collapse before redacting: joining lines could otherwise assemble a number after the check.
+  std::string sender = Sanitize(Collapse(message.sender, true), redact, &line.redactions);
+  std::string text = Collapse(message.text, false);
+  std::string subject = Collapse(message.subject, false);
+  if (!subject.empty() && !text.starts_with("Subject:")) {
+    text = "Subject: " + subject + " \xe2\x80\x94 " + text;  // " — "
+  }
+  text = Sanitize(text, redact, &line.redactions);
+  if (text.size() > options.max_message_chars) {
+    Trim(&text, options.max_message_chars);
+    text = Sanitize(text, redact, &line.redactions);  // a cut can complete a new pattern
+  }
+  DefuseTags(&text);
+  line.body = std::string(message.source == Source::kSlack ? "s" : "g") + "|" + sender + "|" +
+              FormatUtcMinute(message.sent_at_ms) + "|" + text;
+  return line;
+}
+
+PreparedPrompt BuildPrompt(const std::string& company_id, const std::vector<Line>& lines,
+                           size_t begin, size_t end) {
+  PreparedPrompt prompt;
+  std::string& user = prompt.request.user;
+  user = "Company: " + company_id + "\n<messages>\n";
+  for (size_t idx = begin; idx < end; ++idx) {
+    user += std::to_string(idx - begin) + "|" + lines[idx].body + "\n";
+    prompt.index_to_message_id.push_back(lines[idx].message_id);
+    prompt.redactions += lines[idx].redactions;
+  }
+  user += "</messages>\nReturn the events of company \"" + company_id +
+          "\" as JSON; \"sources\" are line indexes from the block above.";
+  prompt.request.system = ExtractionSystemPrompt();
+  prompt.request.schema_json = EventSchemaJson();
+  prompt.estimated_tokens = static_cast<int>((prompt.request.system.size() + user.size()) / 4);
+  return prompt;
+}
+
+}  // namespace
+
+std::vector<PreparedPrompt> PreparePrompts(const ExtractionRequest& request,
+                                           const PromptOptions& options) {
+  std::vector<Line> lines;
+  int dropped = 0;
+  for (const BatchMessage& message : request.messages) {
+    if (options.prefilter && !PrefilterKeeps(message)) {
+      ++dropped;
+      continue;
+    }
+    lines.push_back(RenderLine(message, options));
+  }
+  std::vector<PreparedPrompt> prompts;
+  size_t fixed =
+      ExtractionSystemPrompt().size() + 2 * request.company_id.size() + kHeaderReserveBytes;
+  size_t budget = options.max_prompt_tokens > 0 ? static_cast<size_t>(options.max_prompt_tokens) * 4
+                                                : static_cast<size_t>(-1);
+  size_t begin = 0;
+  size_t used = fixed;
+  for (size_t idx = 0; idx < lines.size(); ++idx) {
+    size_t cost = lines[idx].body.size() + std::to_string(idx - begin).size() + 2;
+    if (idx > begin && used + cost > budget) {
+      prompts.push_back(BuildPrompt(request.company_id, lines, begin, idx));
+      begin = idx;
+      used = fixed;
+      cost = lines[idx].body.size() + 3;
+    }
+    used += cost;
+  }
+  if (begin < lines.size())
+    prompts.push_back(BuildPrompt(request.company_id, lines, begin, lines.size()));
+  if (!prompts.empty()) prompts.front().dropped_by_prefilter = dropped;
+  return prompts;
+}
+
+LlmRequest RepairRequest(const PreparedPrompt& prompt, std::string_view bad_answer,
+                         std::string_view error) {
+  // The model saw only redacted data, but whatever it wrote goes back out: redact it too.
+  LlmRequest request = prompt.request;
+  std::string_view shown = Utf8Prefix(bad_answer, kRepairAnswerBytes);
+  request.user += "\n\nYour previous answer could not be used: ";
+  request.user += Redact(Utf8Prefix(error, kRepairAnswerBytes)).text;
+  request.user += "\nPrevious answer";
+  request.user += shown.size() < bad_answer.size() ? " (cut short):\n" : ":\n";
+  request.user += Redact(shown).text;
+  request.user +=
+      "\n\nReply again with only one complete JSON object {\"events\": [...]} that matches the "
+      "schema, with no text before or after it.";
+  return request;
+}
+
+}  // namespace ms

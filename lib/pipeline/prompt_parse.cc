@@ -1,0 +1,160 @@
+// ParseEvents: the model's answer -> validated events with message ids.
+#include <algorithm>
+#include <cmath>
+#include <nlohmann/json.hpp>
+#include <optional>
+
+#include "pipeline/amount.h"
+#include "pipeline/ascii.h"
+#include "pipeline/prompt.h"
+
+namespace ms {
+namespace {
+
+using nlohmann::json;
+
+constexpr size_t kMaxTitleBytes = 300;
+
+// The answer without surrounding whitespace and an optional ```json ... ``` fence.
+std::string_view StripFence(std::string_view answer) {
+  answer = ascii::Trim(answer);
+  if (!answer.starts_with("```")) return answer;
+  size_t newline = answer.find('\n');
+  if (newline == std::string_view::npos) return answer;
+  answer.remove_prefix(newline + 1);
+  answer = ascii::Trim(answer);
+  if (answer.ends_with("```")) answer.remove_suffix(3);
+  return ascii::Trim(answer);
+}
+
+std::optional<std::string> ScalarText(const json& value) {
+  if (value.is_string()) return value.get<std::string>();
+  if (value.is_number_integer()) return std::to_string(value.get<int64_t>());
+  if (value.is_number()) return FormatNumber(value.get<double>());
+  if (value.is_boolean()) return value.get<bool>() ? "true" : "false";
+  return std::nullopt;
+}
+
+// A string field; absent or null reads as "", any other type is a violation.
+bool ReadString(const json& event, const char* name, std::string* out) {
+  auto found = event.find(name);
+  if (found == event.end() || found->is_null()) return true;
+  if (!found->is_string()) return false;
+  *out = std::string(ascii::Trim(found->get<std::string>()));
+  return true;
+}
+
+bool IsOneOf(const std::string& value, const auto& allowed) {
+  return std::any_of(std::begin(allowed), std::end(allowed),
+                     [&](const char* option) { return value == option; });
+}
+
+bool ReadMetrics(const json& event, ExtractedEvent* out) {
+  auto found = event.find("metrics");
+  if (found == event.end() || found->is_null()) return true;
+  if (found->is_object()) {
+    for (const auto& [name, value] : found->items()) {
+      if (auto text = ScalarText(value)) out->metrics[name] = *text;
+    }
+    return true;
+  }
+  if (!found->is_array()) return false;
+  for (const json& pair : *found) {
+    if (!pair.is_object() || !pair.contains("name") || !pair["name"].is_string()) continue;
+    auto text = pair.contains("value") ? ScalarText(pair["value"]) : std::nullopt;
+    std::string name(ascii::Trim(pair["name"].get<std::string>()));
+    if (text && !name.empty()) out->metrics[name] = *text;
+  }
+  return true;
+}
+
+bool ReadStakeholders(const json& event, ExtractedEvent* out) {
+  auto found = event.find("stakeholders");
+  if (found == event.end() || found->is_null()) return true;
+  if (!found->is_array()) return false;
+  for (const json& name : *found) {
+    if (name.is_string() && !ascii::Trim(name.get<std::string>()).empty()) {
+      out->stakeholders.emplace_back(ascii::Trim(name.get<std::string>()));
+    }
+  }
+  return true;
+}
+
+// Valid indexes mapped to message ids, sorted and unique; false if there are none.
+bool ReadSources(const json& event, const PreparedPrompt& prompt, ExtractedEvent* out) {
+  auto found = event.find("sources");
+  if (found == event.end() || !found->is_array()) return false;
+  for (const json& source : *found) {
+    std::optional<double> index;
+    if (source.is_number()) index = source.get<double>();
+    if (source.is_string()) index = ParseAmount(source.get<std::string>());
+    // Range first: casting an out-of-range double to an integer is undefined.
+    if (!index || !(*index >= 0) ||
+        *index >= static_cast<double>(prompt.index_to_message_id.size()) ||
+        std::floor(*index) != *index) {
+      continue;
+    }
+    out->source_message_ids.push_back(prompt.index_to_message_id[static_cast<size_t>(*index)]);
+  }
+  auto& ids = out->source_message_ids;
+  std::sort(ids.begin(), ids.end());
+  ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+  return !ids.empty();
+}
+
+// One element of "events": the event, or nullopt when it must be rejected.
+std::optional<ExtractedEvent> ReadEvent(const json& item, const PreparedPrompt& prompt,
+                                        const std::string& company_id) {
+  ExtractedEvent event;
+  bool shaped = ReadString(item, "company_id", &event.company_id) &&
+                ReadString(item, "type", &event.type) && ReadString(item, "title", &event.title) &&
+                ReadString(item, "description", &event.description) &&
+                ReadString(item, "impact", &event.impact) &&
+                ReadString(item, "timeline", &event.timeline) &&
+                ReadString(item, "severity", &event.severity) && ReadMetrics(item, &event) &&
+                ReadStakeholders(item, &event);
+  if (!shaped) return std::nullopt;
+  event.type = ascii::Lower(event.type);
+  event.severity = ascii::Lower(event.severity);
+  if (!event.company_id.empty() && event.company_id != company_id) return std::nullopt;
+  event.company_id = company_id;
+  if (!IsOneOf(event.type, kEventTypes) || !IsOneOf(event.severity, kSeverities)) {
+    return std::nullopt;
+  }
+  if (event.title.empty()) return std::nullopt;
+  if (event.title.size() > kMaxTitleBytes) {
+    size_t cut = kMaxTitleBytes;
+    while (cut > 0 && (static_cast<unsigned char>(event.title[cut]) & 0xC0) == 0x80) --cut;
+    event.title.resize(cut);
+  }
+  if (!ReadSources(item, prompt, &event)) return std::nullopt;
+  return event;
+}
+
+}  // namespace
+
+StatusOr<std::vector<ExtractedEvent>> ParseEvents(std::string_view answer,
+                                                  const PreparedPrompt& prompt,
+                                                  const std::string& company_id, int* rejected) {
+  if (rejected != nullptr) *rejected = 0;
+  std::string_view body = StripFence(answer);
+  json document = json::parse(body.begin(), body.end(), nullptr, /*allow_exceptions=*/false);
+  if (document.is_discarded()) {
+    return InvalidArgument("answer is not valid JSON (malformed or truncated)");
+  }
+  if (!document.is_object() || !document.contains("events") || !document["events"].is_array()) {
+    return InvalidArgument("answer is not an object with an \"events\" array");
+  }
+  std::vector<ExtractedEvent> events;
+  for (const json& item : document["events"]) {
+    if (!item.is_object()) return InvalidArgument("an element of \"events\" is not an object");
+    if (auto event = ReadEvent(item, prompt, company_id)) {
+      events.push_back(std::move(*event));
+    } else if (rejected != nullptr) {
+      ++*rejected;
+    }
+  }
+  return events;
+}
+
+}  // namespace ms

@@ -1,0 +1,119 @@
+// The whole pipeline end to end with the offline `rules` extractor: messages in, events in
+// Postgres, the same events on the events topic; and a crash between the extractor's answer
+// and the store transaction.
+#include <signal.h>
+
+#include <filesystem>
+#include <set>
+
+#include "adapters/kafka/consumer.h"
+#include "tests/e2e/harness.h"
+
+namespace ms::test {
+namespace {
+
+using namespace std::chrono_literals;
+
+std::string ScaleflowCsv() {
+  return SourceDir() + "/../shared/data/scaleflow_full.csv";
+}
+
+class ExtractTest : public PipelineTest {
+ protected:
+  void SetUp() override {
+    PipelineTest::SetUp();
+    overrides_["MILESTONE_LLM_PROVIDER"] = "rules";
+  }
+
+  bool WaitAllDone(int64_t messages, std::chrono::milliseconds wait) {
+    return WaitFor(
+        [&] {
+          return Stored() == messages && Query("SELECT count(*) FROM batches") > 0 &&
+                 Query("SELECT count(*) FROM batches WHERE status <> 'done'") == 0 &&
+                 Query("SELECT count(*) FROM messages WHERE batch_id IS NULL") == 0;
+        },
+        wait);
+  }
+
+  // Every x-event-id on the events topic (reads until `expected` records or the wait ends).
+  std::multiset<std::string> EventIdsOnTopic(size_t expected, std::chrono::milliseconds wait) {
+    kafka::ConsumerOptions opts;
+    opts.brokers = stack_->brokers;
+    opts.group_id = UniqueName("events_reader");
+    opts.topics = {id_ + "-events"};
+    auto consumer = kafka::Consumer::Open(opts, nullptr);
+    std::multiset<std::string> ids;
+    if (!consumer.ok()) return ids;
+    WaitFor(
+        [&] {
+          auto batch = (*consumer)->Poll(1000, 200ms);
+          if (batch.ok()) {
+            for (auto& m : *batch) {
+              for (const auto& h : kafka::HeadersOf(m.get())) {
+                if (h.key == "x-event-id") ids.insert(h.value);
+              }
+            }
+          }
+          return ids.size() >= expected;
+        },
+        wait);
+    return ids;
+  }
+
+  void ExpectEachBatchStoredOnce() {
+    EXPECT_EQ(Query("SELECT count(*) FROM (SELECT event_id, batch_id, kind FROM event_history "
+                    "WHERE batch_id IS NOT NULL GROUP BY 1, 2, 3 HAVING count(*) > 1) dup"),
+              0)
+        << "a batch's events were written twice";
+    EXPECT_EQ(Query("SELECT count(*) FROM event_history WHERE kind = 'created'"),
+              Query("SELECT count(*) FROM events"));
+    EXPECT_EQ(Query("SELECT COALESCE(sum(sightings), 0) FROM events"),
+              Query("SELECT count(*) FROM event_history WHERE kind IN ('created', 'sighted')"));
+  }
+};
+
+TEST_F(ExtractTest, ScaleflowEventsLandInPostgresAndOnTheEventsTopicOnce) {
+  if (!std::filesystem::exists(ScaleflowCsv())) GTEST_SKIP() << ScaleflowCsv() << " absent";
+  auto daemon = StartDaemon();
+  ASSERT_EQ(Ctl({"produce", ScaleflowCsv()}), 0);
+  ASSERT_TRUE(WaitAllDone(1100, 90s)) << daemon->Log();
+  int64_t events = Query("SELECT count(*) FROM events");
+  EXPECT_GT(events, 5);
+  EXPECT_GT(Query("SELECT count(*) FROM events WHERE type = 'funding'"), 0);
+  ASSERT_TRUE(WaitFor(
+      [&] { return Query("SELECT count(*) FROM outbox WHERE published_at IS NULL") == 0; }, 60s));
+  int64_t outbox_rows = Query("SELECT count(*) FROM outbox");
+  auto ids = EventIdsOnTopic(static_cast<size_t>(outbox_rows), 60s);
+  EXPECT_EQ(static_cast<int64_t>(ids.size()), outbox_rows);
+  std::set<std::string> distinct(ids.begin(), ids.end());
+  EXPECT_EQ(static_cast<int64_t>(distinct.size()), events) << "every event reached the topic";
+  EXPECT_EQ(Query("SELECT count(DISTINCT event_uid) FROM events"), events);
+  ExpectEachBatchStoredOnce();
+  EXPECT_EQ(Ctl({"investor-email", "--company", "scaleflow"}), 0);
+  EXPECT_EQ(Query("SELECT count(*) FROM investor_updates WHERE company_id = 'scaleflow'"), 1);
+  daemon->Signal(SIGTERM);
+  EXPECT_EQ(daemon->Wait(60s), 0) << daemon->Log();
+}
+
+TEST_F(ExtractTest, CrashBetweenAnswerAndCommitStoresTheBatchOnce) {
+  std::string csv = Generate(2000, 5, 61);
+  overrides_["MILESTONE_FAILPOINT"] = "extract.before_store";
+  overrides_["MILESTONE_LLM_MAX_CONCURRENCY"] = "1";  // one batch in flight when it dies
+  auto crashing = StartDaemon("crashing");
+  ASSERT_EQ(Ctl({"produce", csv}), 0);
+  auto code = crashing->Wait(90s);
+  ASSERT_TRUE(code.has_value()) << "the failpoint never fired\n" << crashing->Log();
+  EXPECT_EQ(*code, 137);
+  EXPECT_EQ(Query("SELECT count(*) FROM events"), 0) << "stored before the crash point";
+  overrides_.erase("MILESTONE_FAILPOINT");
+  auto daemon = StartDaemon("restarted");
+  ASSERT_TRUE(WaitAllDone(2000, 120s)) << daemon->Log();
+  ExpectEveryMessageInExactlyOneBatch(2000);
+  ExpectEachBatchStoredOnce();
+  EXPECT_GT(Query("SELECT count(*) FROM events"), 0);
+  EXPECT_EQ(Query("SELECT count(*) FROM batches WHERE attempts > 1"), 1)
+      << "exactly the interrupted batch was taken twice";
+}
+
+}  // namespace
+}  // namespace ms::test

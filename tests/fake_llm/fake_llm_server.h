@@ -1,0 +1,92 @@
+// A fake LLM provider over real HTTP, for tests and the demo. It serves the three wire formats
+// at their real paths:
+//   POST /v1/chat/completions                          OpenAI-compatible
+//   POST /v1beta/models/{model}:generateContent         Gemini
+//   POST /v1/messages                                   Anthropic
+// Each request takes the next scripted FakeReply (or, when the script is empty, a success with
+// the default answer: the rules extractor's events for the prompt's messages) and is recorded with
+// its headers and body so a test can assert what was sent. For scripting from outside the process
+// (fake_llm_server binary):
+//   POST /_fake/replies   {"fault": "rate_limited", "answer": "...", "delay_ms": 0,
+//                          "retry_after": "1", "count": 1}
+//   GET  /_fake/requests  the recorded requests as JSON;  POST /_fake/reset  clears both.
+#pragma once
+
+#include <condition_variable>
+#include <deque>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "core/status.h"
+#include "tests/fake_llm/fake_llm_wire.h"
+
+namespace httplib {
+class Server;
+struct Request;
+struct Response;
+}  // namespace httplib
+
+namespace ms::test {
+
+struct RecordedRequest {
+  Wire wire = Wire::kOpenAi;
+  std::string path;
+  std::string model;                           // from the body, or the Gemini path
+  std::map<std::string, std::string> headers;  // names lower-cased
+  std::string body;
+};
+
+class FakeLlmServer {
+ public:
+  // Builds the answer for a request when the scripted reply has none.
+  using AnswerFn = std::function<std::string(const RecordedRequest&)>;
+
+  FakeLlmServer();
+  ~FakeLlmServer();  // Stop()s
+  FakeLlmServer(const FakeLlmServer&) = delete;
+  FakeLlmServer& operator=(const FakeLlmServer&) = delete;
+
+  // Binds host:port (port 0: any free port) and serves on a background thread. Returns the
+  // bound port; Unavailable if the address cannot be bound.
+  StatusOr<int> Start(const std::string& host = "127.0.0.1", int port = 0);
+  // Cuts slow replies short, stops serving and joins the thread. Idempotent.
+  void Stop();
+
+  int port() const { return port_; }
+  std::string base_url() const;  // "http://127.0.0.1:<port>"
+
+  void Push(FakeReply reply);  // replies are used in push order
+  void PushN(const FakeReply& reply, int count);
+  // Default: the offline rules extractor run over the prompt's <messages> block (see
+  // rules_answer.h); {"events":[]} for a prompt without one.
+  void SetDefaultAnswer(AnswerFn answer);
+  std::vector<RecordedRequest> requests() const;
+  size_t request_count() const;
+  void Reset();  // forgets the script and the recorded requests
+
+ private:
+  void Serve(Wire wire, const httplib::Request& request, httplib::Response* response);
+  FakeReply NextReply(const RecordedRequest& recorded, std::string* answer);
+  bool WaitOrStop(std::chrono::milliseconds delay);  // false once stopping
+  void InstallRoutes();
+  void InstallAdminRoutes();
+
+  std::unique_ptr<httplib::Server> server_;
+  std::thread thread_;
+  int port_ = 0;
+  std::string host_;
+
+  mutable std::mutex mu_;
+  std::condition_variable stop_cv_;
+  bool stopping_ = false;                  // guarded by mu_
+  std::deque<FakeReply> script_;           // guarded by mu_
+  std::vector<RecordedRequest> recorded_;  // guarded by mu_
+  AnswerFn default_answer_;                // guarded by mu_
+};
+
+}  // namespace ms::test

@@ -1,0 +1,55 @@
+// The fake LLM server's replies in each provider's wire format: successful completions and the
+// faults the retry policy must survive (or must not retry).
+#pragma once
+
+#include <chrono>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace ms::test {
+
+enum class Wire { kOpenAi, kGemini, kAnthropic };
+
+enum class Fault {
+  kNone,               // 200 with the answer
+  kRateLimited,        // 429 in the provider's rate-limit shape, with Retry-After
+  kServerError,        // 500
+  kUnavailable,        // 503
+  kOverloaded,         // 529 overloaded_error (Anthropic's shape, whatever the wire)
+  kResourceExhausted,  // Gemini's 429 RESOURCE_EXHAUSTED with a RetryInfo delay (any wire)
+  kSlow,               // 200, but only after FakeReply::delay
+  kTruncatedBody,      // 200 whose HTTP body stops mid-JSON
+  kTruncatedAnswer,    // 200, finish "stop", the model's JSON answer cut in half
+  kSchemaInvalid,      // 200, the answer is JSON that does not match the schema
+  kLength,             // 200, finish length / MAX_TOKENS / max_tokens, answer cut in half
+  kUnauthorized,       // 401 (Gemini: 400 API_KEY_INVALID, as the real API does)
+  kContextLength,      // 400 prompt longer than the context window
+  kQuotaExhausted,     // OpenAI 429 insufficient_quota, Gemini daily quota, Anthropic credit
+};
+
+// "rate_limited", "server_error", ... ("none" for kNone); nullopt for an unknown name.
+std::optional<Fault> ParseFault(std::string_view name);
+std::string_view FaultName(Fault fault);
+
+struct FakeReply {
+  Fault fault = Fault::kNone;
+  std::string answer;                  // the model's JSON answer; empty: the server's default
+  std::chrono::milliseconds delay{0};  // before replying (any fault)
+  std::string retry_after = "1";  // Retry-After header value (kRateLimited, kResourceExhausted)
+  int prompt_tokens = 120;
+  int completion_tokens = 30;
+};
+
+struct WireResponse {
+  int status = 200;
+  std::map<std::string, std::string> headers;
+  std::string body;
+};
+
+// `answer` is the JSON text the model "wrote"; `model` is echoed back.
+WireResponse RenderReply(Wire wire, const FakeReply& reply, const std::string& answer,
+                         const std::string& model);
+
+}  // namespace ms::test

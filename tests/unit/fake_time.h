@@ -1,0 +1,56 @@
+// Frozen time for tests: a clock that only moves when told, and a sleeper that moves it instead
+// of sleeping, recording every wait.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <mutex>
+#include <vector>
+
+#include "core/clock.h"
+#include "pipeline/sleeper.h"
+
+namespace ms::test {
+
+class FakeClock final : public Clock {
+ public:
+  explicit FakeClock(std::chrono::milliseconds start = std::chrono::milliseconds(1'700'000'000'000))
+      : now_ms_(start.count()) {}
+  std::chrono::milliseconds Now() const override {
+    return std::chrono::milliseconds(now_ms_.load());
+  }
+  void Advance(std::chrono::milliseconds delta) { now_ms_ += delta.count(); }
+
+ private:
+  std::atomic<int64_t> now_ms_;
+};
+
+class FakeSleeper final : public Sleeper {
+ public:
+  explicit FakeSleeper(FakeClock* clock) : clock_(clock) {}
+
+  bool SleepFor(std::chrono::milliseconds delay) override {
+    std::lock_guard lock(mu_);
+    sleeps_.push_back(delay);
+    if (interrupted_) return false;
+    clock_->Advance(delay);
+    return true;
+  }
+
+  std::vector<std::chrono::milliseconds> sleeps() const {
+    std::lock_guard lock(mu_);
+    return sleeps_;
+  }
+  void Interrupt() {
+    std::lock_guard lock(mu_);
+    interrupted_ = true;
+  }
+
+ private:
+  FakeClock* clock_;
+  mutable std::mutex mu_;
+  std::vector<std::chrono::milliseconds> sleeps_;  // guarded by mu_
+  bool interrupted_ = false;                       // guarded by mu_
+};
+
+}  // namespace ms::test

@@ -1,0 +1,158 @@
+// Fingerprints: stable across rewordings of the same milestone, distinct across facts.
+#include "pipeline/fingerprint.h"
+
+#include <gtest/gtest.h>
+
+#include <map>
+#include <string>
+
+#include "pipeline/amount.h"
+
+namespace ms {
+namespace {
+
+ExtractedEvent Ev(std::string type, std::string title,
+                  std::map<std::string, std::string> metrics = {}) {
+  ExtractedEvent event;
+  event.company_id = "acme";
+  event.type = std::move(type);
+  event.title = std::move(title);
+  event.metrics = std::move(metrics);
+  event.severity = "high";
+  return event;
+}
+
+std::string Fp(const ExtractedEvent& event, const std::string& company = "acme") {
+  return EventFingerprint(company, event);
+}
+
+TEST(NormalizeTitle, LowercasesSortsAndDropsNoise) {
+  EXPECT_EQ(NormalizeTitle("Closed $12.4M Series A led by Blue Chip Ventures"),
+            "12400000 blue chip series_a ventur");
+  EXPECT_EQ(NormalizeTitle("Blue Chip Ventures leads our $12,400,000 Series A!"),
+            "12400000 blue chip series_a ventur");
+  EXPECT_EQ(NormalizeTitle("We raised 12.4 million in our Series A, led by Blue Chip Ventures"),
+            "12400000 blue chip series_a ventur");
+  EXPECT_EQ(NormalizeTitle("MRR up +12.5% WoW"), "12.5 mrr wow");
+  EXPECT_EQ(NormalizeTitle("Launches: Orchestrate 2.0"), "2 orchestrat");  // stems, not words
+  EXPECT_EQ(NormalizeTitle("Launched Orchestrate 2.0"), "2 orchestrat");
+  EXPECT_EQ(NormalizeTitle("Reached 10k users"), NormalizeTitle("10,000 users reached"));
+  EXPECT_NE(NormalizeTitle("Series A"), NormalizeTitle("Series B"));
+  EXPECT_EQ(NormalizeTitle(""), "");
+  EXPECT_EQ(NormalizeTitle("the a of"), "");
+  EXPECT_EQ(NormalizeTitle("Caf\xc3\xa9 opened in M\xc3\xbcnchen"), "caf\xc3\xa9 m\xc3\xbcnchen");
+}
+
+TEST(Amounts, ParseAndFormat) {
+  EXPECT_DOUBLE_EQ(*ParseAmount("$12.4M"), 12400000);
+  EXPECT_DOUBLE_EQ(*ParseAmount("12,000,000"), 12000000);
+  EXPECT_DOUBLE_EQ(*ParseAmount("$75k"), 75000);
+  EXPECT_DOUBLE_EQ(*ParseAmount("1.5bn"), 1.5e9);
+  EXPECT_DOUBLE_EQ(*ParseAmount("12 million"), 12000000);
+  EXPECT_DOUBLE_EQ(*ParseAmount("85ms"), 85);
+  EXPECT_DOUBLE_EQ(*ParseAmount("2.4GB"), 2.4);
+  EXPECT_DOUBLE_EQ(*ParseAmount("1,2345"), 1);
+  EXPECT_FALSE(ParseAmount("Series A").has_value());
+  EXPECT_EQ(FormatNumber(192400), "192400");
+  EXPECT_EQ(FormatNumber(12.5), "12.5");
+  EXPECT_EQ(FormatNumber(0.08), "0.08");
+  EXPECT_EQ(FormatUsd(12400000), "$12.4M");
+  EXPECT_EQ(FormatUsd(192400), "$192,400");
+  EXPECT_EQ(FormatUsd(2500000000), "$2.5B");
+  EXPECT_EQ(FormatUsd(999), "$999");
+}
+
+TEST(EventFingerprint, IsSixteenHexDigitsAndDependsOnCompanyAndType) {
+  ExtractedEvent event = Ev("funding", "Closed Series A", {{"round", "series_a"}});
+  std::string fingerprint = Fp(event);
+  EXPECT_EQ(fingerprint.size(), 16u);
+  EXPECT_EQ(fingerprint.find_first_not_of("0123456789abcdef"), std::string::npos);
+  EXPECT_EQ(fingerprint, Fp(event)) << "deterministic";
+  EXPECT_NE(fingerprint, Fp(event, "globex"));
+  ExtractedEvent other = event;
+  other.type = "investor_interest";
+  EXPECT_NE(fingerprint, Fp(other));
+}
+
+TEST(EventFingerprint, FundingIsRoundPlusAmountBucket) {
+  ExtractedEvent a = Ev("funding", "Closed $12M Series A led by Blue Chip Ventures",
+                        {{"round", "series_a"}, {"amount_usd", "12000000"}});
+  ExtractedEvent b = Ev("funding", "Blue Chip leads $12.4 million Series-A round",
+                        {{"round", "Series A"}, {"amount_usd", "$12.4M"}});
+  ExtractedEvent c =
+      Ev("funding", "Series A closed", {{"round", "SERIES_A"}, {"amount_usd", "15000000"}});
+  EXPECT_EQ(Fp(a), Fp(b));
+  EXPECT_EQ(Fp(a), Fp(c)) << "$10M..$31.6M share a bucket";
+  EXPECT_EQ(FingerprintKey(a), "funding|round=series_a|amount=b14");
+  EXPECT_NE(Fp(a), Fp(Ev("funding", "x", {{"round", "series_b"}, {"amount_usd", "12000000"}})));
+  EXPECT_NE(Fp(a), Fp(Ev("funding", "x", {{"round", "series_a"}, {"amount_usd", "2000000"}})));
+  EXPECT_NE(Fp(a), Fp(Ev("funding", "x", {{"round", "series_a"}})));
+  EXPECT_EQ(FingerprintKey(
+                Ev("funding", "x", {{"round", "seed"}, {"amount_usd", std::string(400, '9')}})),
+            "funding|round=seed|amount=none")
+      << "an amount too large for a double is no amount";
+}
+
+TEST(EventFingerprint, RevenueIsMetricAndValue) {
+  ExtractedEvent a = Ev("revenue_milestone", "MRR reached $192,400 (+12.5% WoW)",
+                        {{"mrr_usd", "192400"}, {"growth_wow_pct", "12.5"}});
+  ExtractedEvent b = Ev("revenue_milestone", "Total MRR hits $192.4k", {{"mrr_usd", "$192,400"}});
+  EXPECT_EQ(Fp(a), Fp(b));
+  EXPECT_EQ(FingerprintKey(a), "revenue_milestone|mrr_usd=192400");
+  EXPECT_NE(Fp(a), Fp(Ev("revenue_milestone", "x", {{"mrr_usd", "265000"}})));
+  EXPECT_NE(Fp(a), Fp(Ev("revenue_milestone", "x", {{"arr_usd", "192400"}})));
+}
+
+TEST(EventFingerprint, NamedFactsPerType) {
+  // enterprise_deal: counterparty
+  EXPECT_EQ(Fp(Ev("enterprise_deal", "Signed 3-year contract with Delta Airlines, $1.4M ACV",
+                  {{"counterparty", "Delta Airlines"}, {"acv_usd", "1400000"}})),
+            Fp(Ev("enterprise_deal", "Delta signs enterprise agreement",
+                  {{"counterparty", "The Delta Airlines, Inc."}})));
+  EXPECT_NE(Fp(Ev("enterprise_deal", "x", {{"counterparty", "Delta Airlines"}})),
+            Fp(Ev("enterprise_deal", "x", {{"counterparty", "United Airlines"}})));
+  // hiring: role
+  EXPECT_EQ(Fp(Ev("hiring", "Hired VP of Engineering (Dana)", {{"role", "VP of Engineering"}})),
+            Fp(Ev("hiring", "Dana joins as Vice President, Engineering",
+                  {{"role", "Vice President Engineering"}})));
+  EXPECT_NE(Fp(Ev("hiring", "x", {{"role", "VP of Engineering"}})),
+            Fp(Ev("hiring", "x", {{"role", "VP of Sales"}})));
+  // product_launch: product
+  EXPECT_EQ(
+      Fp(Ev("product_launch", "Launched Orchestrate 2.0", {{"product", "Orchestrate 2.0"}})),
+      Fp(Ev("product_launch", "Orchestrate 2.0 is now GA", {{"product", "orchestrate 2.0"}})));
+  EXPECT_NE(Fp(Ev("product_launch", "x", {{"product", "Orchestrate 2.0"}})),
+            Fp(Ev("product_launch", "x", {{"product", "Orchestrate 3.0"}})));
+  // compliance: framework + status
+  EXPECT_EQ(Fp(Ev("compliance", "Achieved SOC 2 Type II",
+                  {{"framework", "SOC 2 Type II"}, {"status", "certified"}})),
+            Fp(Ev("compliance", "SOC2 report issued",
+                  {{"framework", "soc2 type 2"}, {"status", "certified"}})));
+  EXPECT_NE(Fp(Ev("compliance", "x", {{"framework", "SOC 2"}, {"status", "certified"}})),
+            Fp(Ev("compliance", "x", {{"framework", "SOC 2"}, {"status", "in_progress"}})));
+  EXPECT_NE(Fp(Ev("compliance", "x", {{"framework", "SOC 2"}})),
+            Fp(Ev("compliance", "x", {{"framework", "ISO 27001"}})));
+  // partnership, market_expansion, user_growth
+  EXPECT_EQ(Fp(Ev("partnership", "Partnership with AWS", {{"counterparty", "AWS"}})),
+            Fp(Ev("partnership", "AWS Marketplace listing", {{"counterparty", "aws"}})));
+  EXPECT_EQ(Fp(Ev("market_expansion", "Opened London office", {{"region", "London"}})),
+            Fp(Ev("market_expansion", "New London office", {{"region", "london"}})));
+  EXPECT_EQ(Fp(Ev("user_growth", "Reached 10,000 weekly active users", {{"users", "10000"}})),
+            Fp(Ev("user_growth", "10k WAU milestone", {{"users", "10,000"}})));
+  EXPECT_NE(Fp(Ev("user_growth", "x", {{"users", "10000"}})),
+            Fp(Ev("user_growth", "x", {{"users", "12000"}})));
+}
+
+TEST(EventFingerprint, OtherTypesFallBackToTheNormalizedTitle) {
+  EXPECT_EQ(Fp(Ev("media_coverage", "Coverage in TechCrunch")),
+            Fp(Ev("media_coverage", "TechCrunch coverage")));
+  EXPECT_NE(Fp(Ev("media_coverage", "Coverage in TechCrunch")),
+            Fp(Ev("media_coverage", "Coverage in Forbes")));
+  EXPECT_EQ(Fp(Ev("hiring", "Hired a VP of Sales")), Fp(Ev("hiring", "VP of Sales hired")))
+      << "no role metric: the title decides";
+  EXPECT_EQ(FingerprintKey(Ev("other", "Ranked #1 Product of the Day")),
+            "other|title=1 day product rank");
+}
+
+}  // namespace
+}  // namespace ms
