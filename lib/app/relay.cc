@@ -4,6 +4,8 @@
 #include <spdlog/spdlog.h>
 #include <sys/select.h>
 
+#include <algorithm>
+#include <set>
 #include <thread>
 
 namespace ms::app {
@@ -32,6 +34,51 @@ std::string IdArray(const std::vector<std::string>& ids) {
 
 }  // namespace
 
+OutboxRelay::OutboxRelay(const Config& config, pg::PgOptions pg_options, kafka::Producer* producer,
+                         RelayStats* stats)
+    : config_(config), pg_options_(std::move(pg_options)), producer_(producer), stats_(stats) {
+  if (!config.outbox.webhook_url.empty()) {
+    webhook_ = std::make_unique<WebhookSink>(config.outbox.webhook_url,
+                                             config.outbox.webhook_secret.Reveal());
+  }
+}
+
+std::vector<std::string> OutboxRelay::Deliver(const pg::Result& rows, Status* first_error) {
+  std::vector<Status> kafka_results(rows.rows(), Status::Ok());
+  if (!config_.kafka.events_topic.empty() && producer_ != nullptr) {
+    std::vector<kafka::OutMessage> out;
+    for (int row = 0; row < rows.rows(); ++row) {
+      out.push_back({config_.kafka.events_topic,
+                     std::string(rows.Get(row, 1)),
+                     std::string(rows.Get(row, 3)),
+                     {{"x-event-id", std::string(rows.Get(row, 4))},
+                      {"x-event-type", std::string(rows.Get(row, 2))}}});
+    }
+    kafka_results = producer_->ProduceAndWait(out, std::chrono::seconds(30));
+  }
+  std::vector<std::string> delivered;
+  std::set<std::string> blocked;  // companies with an undelivered earlier row this round
+  int64_t now_s = std::chrono::duration_cast<std::chrono::seconds>(
+                      std::chrono::system_clock::now().time_since_epoch())
+                      .count();
+  for (int row = 0; row < rows.rows(); ++row) {
+    std::string company(rows.Get(row, 1));
+    Status st = kafka_results[row];
+    if (st.ok() && blocked.count(company)) st = Aborted("an earlier row of the company failed");
+    if (st.ok() && webhook_) {
+      st = webhook_->Post(std::string(rows.Get(row, 4)), std::string(rows.Get(row, 2)),
+                          std::string(rows.Get(row, 3)), now_s);
+    }
+    if (st.ok()) {
+      delivered.emplace_back(rows.Get(row, 0));
+      continue;
+    }
+    blocked.insert(company);
+    if (first_error->ok()) *first_error = st;
+  }
+  return delivered;
+}
+
 Status OutboxRelay::BecomeLeader(pg::Connection& conn) {
   MS_ASSIGN_OR_RETURN(pg::Result got, conn.Exec("SELECT pg_try_advisory_lock($1::bigint)",
                                                 {std::string(kRelayLockKey)}));
@@ -46,20 +93,14 @@ Status OutboxRelay::PublishPending(pg::Connection& conn) {
     MS_ASSIGN_OR_RETURN(pg::Result rows,
                         conn.Exec(kPendingSql, {std::to_string(config_.outbox.batch_size)}));
     if (rows.rows() == 0) return Status::Ok();
-    std::vector<kafka::OutMessage> out;
-    for (int row = 0; row < rows.rows(); ++row) {
-      out.push_back({config_.kafka.events_topic,
-                     std::string(rows.Get(row, 1)),
-                     std::string(rows.Get(row, 3)),
-                     {{"x-event-id", std::string(rows.Get(row, 4))},
-                      {"x-event-type", std::string(rows.Get(row, 2))}}});
-    }
-    std::vector<Status> results = producer_->ProduceAndWait(out, std::chrono::seconds(30));
-    std::vector<std::string> published, failed;
     Status first_error;
+    std::vector<std::string> published = Deliver(rows, &first_error);
+    std::vector<std::string> failed;
     for (int row = 0; row < rows.rows(); ++row) {
-      (results[row].ok() ? published : failed).emplace_back(rows.Get(row, 0));
-      if (!results[row].ok() && first_error.ok()) first_error = results[row];
+      std::string id(rows.Get(row, 0));
+      if (std::find(published.begin(), published.end(), id) == published.end()) {
+        failed.push_back(id);
+      }
     }
     if (!published.empty()) {
       MS_RETURN_IF_ERROR(conn.Exec("UPDATE outbox SET published_at = now(), attempts = attempts "
@@ -110,8 +151,10 @@ void OutboxRelay::WaitForNotification(pg::Connection& conn, std::chrono::millise
 }
 
 void OutboxRelay::Run(const std::atomic<bool>& stop) {
-  if (config_.kafka.events_topic.empty()) {
-    spdlog::warn("relay: kafka.events_topic is empty; outbox rows are not published to Kafka");
+  if (config_.kafka.events_topic.empty() && !webhook_) {
+    spdlog::warn(
+        "relay: neither kafka.events_topic nor outbox.webhook_url is set; the outbox "
+        "is not relayed");
     return;
   }
   std::unique_ptr<pg::Connection> conn;

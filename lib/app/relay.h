@@ -10,8 +10,10 @@
 // Wake-ups: LISTEN milestoned_outbox (the store transaction NOTIFYs on commit) with a fallback
 // poll every outbox.poll_interval — a notification is only a hint.
 // A produce that times out is not marked published; it is sent again (consumers dedup on
-// x-event-id). Published rows older than outbox.retention are deleted; open events unseen for
-// events.stale_after become `stale` (with a history row).
+// x-event-id). With outbox.webhook_url set, every row is also POSTed, HMAC-signed (webhook.h);
+// a row counts as published only when every configured sink took it. Published rows older than
+// outbox.retention are deleted; open events unseen for events.stale_after become `stale` (with a
+// history row).
 #pragma once
 
 #include <atomic>
@@ -19,6 +21,7 @@
 
 #include "adapters/kafka/producer.h"
 #include "adapters/postgres/pg.h"
+#include "app/webhook.h"
 #include "config/config.h"
 
 namespace ms::app {
@@ -32,9 +35,9 @@ struct RelayStats {
 
 class OutboxRelay {
  public:
+  // `producer` may be null when kafka.events_topic is empty (webhook only).
   OutboxRelay(const Config& config, pg::PgOptions pg_options, kafka::Producer* producer,
-              RelayStats* stats)
-      : config_(config), pg_options_(std::move(pg_options)), producer_(producer), stats_(stats) {}
+              RelayStats* stats);
 
   void Run(const std::atomic<bool>& stop);
 
@@ -44,12 +47,16 @@ class OutboxRelay {
 
  private:
   Status BecomeLeader(pg::Connection& conn);
+  // Delivers one fetched round; returns the ids delivered to every configured sink, in order,
+  // stopping a company's rows at its first failure (per-company order for the webhook).
+  std::vector<std::string> Deliver(const pg::Result& rows, Status* first_error);
   void WaitForNotification(pg::Connection& conn, std::chrono::milliseconds wait);
 
   const Config& config_;
   pg::PgOptions pg_options_;
   kafka::Producer* producer_;
   RelayStats* stats_;
+  std::unique_ptr<WebhookSink> webhook_;  // null when outbox.webhook_url is empty
 };
 
 }  // namespace ms::app

@@ -66,6 +66,21 @@ TEST_F(PipelineTest, KillNineMidStreamThenRestartLosesAndDuplicatesNothing) {
   ExpectEveryMessageInExactlyOneBatch(20000);
 }
 
+TEST_F(PipelineTest, SigtermMidStreamDrainsExitsZeroAndRestartLosesNothing) {
+  std::string csv = Generate(20000, 50, 71);
+  auto daemon = StartDaemon("first");
+  ASSERT_EQ(Ctl({"produce", csv}), 0);
+  ASSERT_TRUE(WaitFor([&] { return Stored() >= 3000; }, 60s)) << daemon->Log();
+  daemon->Signal(SIGTERM);
+  ASSERT_EQ(daemon->Wait(60s), 0) << daemon->Log();
+  EXPECT_NE(daemon->Log().find("draining"), std::string::npos);
+  auto restarted = StartDaemon("second");
+  ASSERT_TRUE(WaitAllBatched(20000, 120s)) << "stored=" << Stored() << "\n" << restarted->Log();
+  ExpectEveryMessageInExactlyOneBatch(20000);
+  restarted->Signal(SIGTERM);
+  EXPECT_EQ(restarted->Wait(60s), 0);
+}
+
 TEST_F(PipelineTest, RedisFlushedMidStreamIsRebuiltFromPostgres) {
   // A Redis db of its own, so flushing it cannot disturb tests running beside this one.
   overrides_["MILESTONE_REDIS_DB"] = "15";
