@@ -9,7 +9,7 @@
 namespace ms::app {
 namespace {
 
-constexpr size_t kMaxPollBatch = 20000;
+constexpr size_t kMaxPollBatch = 5000;
 
 std::vector<PartitionKey> Keys(const std::vector<kafka::TopicPartition>& parts) {
   std::vector<PartitionKey> out;
