@@ -52,16 +52,7 @@ std::vector<ProducedRecord> Generate(int64_t rows, int companies) {
   opts.seed = 2026;
   std::stringstream csv;
   GenerateCsv(opts, csv);
-  CsvReader reader(csv);
-  (void)reader.Next();
-  std::vector<ProducedRecord> out;
-  out.reserve(rows);
-  while (true) {
-    auto fields = reader.Next();
-    if (!fields.ok() || !*fields) break;
-    out.push_back(BuildPayload(ParseCsvRow(**fields).value(), "bench"));
-  }
-  return out;
+  return PayloadsFromCsv(csv, "bench");
 }
 
 struct Topics {

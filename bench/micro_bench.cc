@@ -19,16 +19,7 @@ std::vector<ProducedRecord> Payloads(int rows) {
   opts.companies = 100;
   std::stringstream csv;
   GenerateCsv(opts, csv);
-  CsvReader reader(csv);
-  (void)reader.Next();
-  std::vector<ProducedRecord> out;
-  while (true) {
-    auto fields = reader.Next();
-    if (!fields.ok() || !*fields) break;
-    auto row = ParseCsvRow(**fields);
-    if (row.ok()) out.push_back(BuildPayload(*row, "bench"));
-  }
-  return out;
+  return PayloadsFromCsv(csv, "bench");
 }
 
 void BM_DecodeSlack(benchmark::State& state) {

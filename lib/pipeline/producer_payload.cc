@@ -4,6 +4,8 @@
 #include <ctime>
 #include <nlohmann/json.hpp>
 
+#include "pipeline/csv.h"
+
 namespace ms {
 namespace {
 
@@ -134,6 +136,28 @@ std::string EncodeBase64Url(std::string_view bytes) {
     out.push_back(kAlphabet[(n >> 18) & 63]);
     out.push_back(kAlphabet[(n >> 12) & 63]);
     if (rest == 2) out.push_back(kAlphabet[(n >> 6) & 63]);
+  }
+  return out;
+}
+
+}  // namespace ms
+
+namespace ms {
+
+std::vector<ProducedRecord> PayloadsFromCsv(std::istream& csv, const std::string& default_company,
+                                            size_t* skipped) {
+  CsvReader reader(csv);
+  (void)reader.Next();  // header
+  std::vector<ProducedRecord> out;
+  while (true) {
+    auto fields = reader.Next();
+    if (!fields.ok() || !*fields) break;
+    auto row = ParseCsvRow(**fields);
+    if (row.ok()) {
+      out.push_back(BuildPayload(*row, default_company));
+    } else if (skipped != nullptr) {
+      ++*skipped;
+    }
   }
   return out;
 }

@@ -7,6 +7,7 @@
 // from (company, id), so producing the same file twice yields the same messages.
 #pragma once
 
+#include <istream>
 #include <string>
 #include <vector>
 
@@ -39,5 +40,14 @@ ProducedRecord BuildPayload(const CsvRow& row, const std::string& default_compan
 std::optional<int64_t> ParseCsvTimestamp(const std::string& text);
 
 std::string EncodeBase64Url(std::string_view bytes);
+
+}  // namespace ms
+
+namespace ms {
+
+// Every record of a CSV stream (header skipped), as `milestonectl produce` would send it.
+// Rows that do not parse are skipped; `skipped` (optional) counts them.
+std::vector<ProducedRecord> PayloadsFromCsv(std::istream& csv, const std::string& default_company,
+                                            size_t* skipped = nullptr);
 
 }  // namespace ms
