@@ -1,5 +1,7 @@
 #include "tests/e2e/harness.h"
 
+#include <librdkafka/rdkafka.h>
+
 #include <cstdlib>
 #include <filesystem>
 
@@ -74,6 +76,28 @@ std::string PipelineTest::Generate(int64_t rows, int companies, uint64_t seed) {
                 std::to_string(companies), "--seed", std::to_string(seed), "-o", path});
   EXPECT_EQ(rc, 0);
   return path;
+}
+
+int64_t PipelineTest::CommittedOffsets(int partitions) const {
+  char err[256];
+  rd_kafka_conf_t* conf = rd_kafka_conf_new();
+  rd_kafka_conf_set(conf, "bootstrap.servers", stack_->brokers.c_str(), err, sizeof err);
+  rd_kafka_conf_set(conf, "group.id", id_.c_str(), err, sizeof err);
+  rd_kafka_t* rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, err, sizeof err);
+  if (rk == nullptr) return -1;
+  rd_kafka_topic_partition_list_t* list = rd_kafka_topic_partition_list_new(2 * partitions);
+  for (int p = 0; p < partitions; ++p) {
+    rd_kafka_topic_partition_list_add(list, (id_ + "-slack").c_str(), p);
+    rd_kafka_topic_partition_list_add(list, (id_ + "-gmail").c_str(), p);
+  }
+  int64_t sum = -1;
+  if (rd_kafka_committed(rk, list, 10000) == RD_KAFKA_RESP_ERR_NO_ERROR) {
+    sum = 0;
+    for (int i = 0; i < list->cnt; ++i) sum += std::max<int64_t>(0, list->elems[i].offset);
+  }
+  rd_kafka_topic_partition_list_destroy(list);
+  rd_kafka_destroy(rk);
+  return sum;
 }
 
 bool PipelineTest::WaitAllBatched(int64_t expected, std::chrono::milliseconds wait) {

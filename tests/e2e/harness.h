@@ -35,6 +35,8 @@ class PipelineTest : public ::testing::Test {
   // Invariant 2 (ingest half): every message in exactly one batch of its own company, and every
   // batch's message_count true.
   void ExpectEveryMessageInExactlyOneBatch(int64_t expected_messages);
+  // Sum of the consumer group's committed offsets over the input topics' partitions.
+  int64_t CommittedOffsets(int partitions = 6) const;
   std::string LogPath(const std::string& name) const { return scratch_ + "/" + name + ".log"; }
 
   std::optional<StackEnv> stack_;
