@@ -4,7 +4,6 @@
 #include <spdlog/spdlog.h>
 #include <sys/select.h>
 
-#include <algorithm>
 #include <set>
 #include <thread>
 
@@ -26,12 +25,6 @@ WITH gone AS (
 INSERT INTO event_history (event_id, kind, diff)
 SELECT id, 'state_changed', '{"state": ["open", "stale"]}'::jsonb FROM gone)sql";
 
-std::string IdArray(const std::vector<std::string>& ids) {
-  std::string out = "{";
-  for (size_t idx = 0; idx < ids.size(); ++idx) out += (idx ? "," : "") + ids[idx];
-  return out + "}";
-}
-
 }  // namespace
 
 OutboxRelay::OutboxRelay(const Config& config, pg::PgOptions pg_options, kafka::Producer* producer,
@@ -43,7 +36,7 @@ OutboxRelay::OutboxRelay(const Config& config, pg::PgOptions pg_options, kafka::
   }
 }
 
-std::vector<std::string> OutboxRelay::Deliver(const pg::Result& rows, Status* first_error) {
+std::vector<bool> OutboxRelay::Deliver(const pg::Result& rows, Status* first_error) {
   std::vector<Status> kafka_results(rows.rows(), Status::Ok());
   if (!config_.kafka.events_topic.empty() && producer_ != nullptr) {
     std::vector<kafka::OutMessage> out;
@@ -56,7 +49,7 @@ std::vector<std::string> OutboxRelay::Deliver(const pg::Result& rows, Status* fi
     }
     kafka_results = producer_->ProduceAndWait(out, std::chrono::seconds(30));
   }
-  std::vector<std::string> delivered;
+  std::vector<bool> delivered(rows.rows(), false);
   std::set<std::string> blocked;  // companies with an undelivered earlier row this round
   int64_t now_s = std::chrono::duration_cast<std::chrono::seconds>(
                       std::chrono::system_clock::now().time_since_epoch())
@@ -70,7 +63,7 @@ std::vector<std::string> OutboxRelay::Deliver(const pg::Result& rows, Status* fi
                           std::string(rows.Get(row, 3)), now_s);
     }
     if (st.ok()) {
-      delivered.emplace_back(rows.Get(row, 0));
+      delivered[row] = true;
       continue;
     }
     blocked.insert(company);
@@ -94,18 +87,15 @@ Status OutboxRelay::PublishPending(pg::Connection& conn) {
                         conn.Exec(kPendingSql, {std::to_string(config_.outbox.batch_size)}));
     if (rows.rows() == 0) return Status::Ok();
     Status first_error;
-    std::vector<std::string> published = Deliver(rows, &first_error);
-    std::vector<std::string> failed;
+    std::vector<bool> delivered = Deliver(rows, &first_error);
+    std::vector<int64_t> published, failed;
     for (int row = 0; row < rows.rows(); ++row) {
-      std::string id(rows.Get(row, 0));
-      if (std::find(published.begin(), published.end(), id) == published.end()) {
-        failed.push_back(id);
-      }
+      (delivered[row] ? published : failed).push_back(rows.GetInt(row, 0));
     }
     if (!published.empty()) {
       MS_RETURN_IF_ERROR(conn.Exec("UPDATE outbox SET published_at = now(), attempts = attempts "
                                    "+ 1 WHERE id = ANY($1::bigint[])",
-                                   {IdArray(published)})
+                                   {pg::Int64ArrayLiteral(published)})
                              .status());
       stats_->published += static_cast<int64_t>(published.size());
     }
@@ -114,7 +104,7 @@ Status OutboxRelay::PublishPending(pg::Connection& conn) {
       (void)conn.Exec(
           "UPDATE outbox SET attempts = attempts + 1, last_error = $2 "
           "WHERE id = ANY($1::bigint[])",
-          {IdArray(failed), first_error.message()});
+          {pg::Int64ArrayLiteral(failed), first_error.message()});
       return first_error.WithContext("relay");
     }
   }

@@ -47,9 +47,9 @@ class OutboxRelay {
 
  private:
   Status BecomeLeader(pg::Connection& conn);
-  // Delivers one fetched round; returns the ids delivered to every configured sink, in order,
+  // Delivers one fetched round; returns, per row, whether every configured sink took it,
   // stopping a company's rows at its first failure (per-company order for the webhook).
-  std::vector<std::string> Deliver(const pg::Result& rows, Status* first_error);
+  std::vector<bool> Deliver(const pg::Result& rows, Status* first_error);
   void WaitForNotification(pg::Connection& conn, std::chrono::milliseconds wait);
 
   const Config& config_;

@@ -46,16 +46,12 @@ StatusOr<std::vector<StoredEvent>> ListEvents(Connection& conn, const EventFilte
 
 StatusOr<int64_t> SaveInvestorUpdate(Connection& conn, const InvestorUpdate& update,
                                      const std::string& content_json) {
-  std::string ids = "{";
-  for (size_t idx = 0; idx < update.event_ids.size(); ++idx) {
-    ids += (idx ? "," : "") + std::to_string(update.event_ids[idx]);
-  }
-  ids += "}";
-  MS_ASSIGN_OR_RETURN(Result res, conn.Exec("INSERT INTO investor_updates (company_id, subject, "
-                                            "body, content, event_ids, provider) VALUES ($1, $2, "
-                                            "$3, $4::jsonb, $5::bigint[], $6) RETURNING id",
-                                            {update.company_id, update.subject, update.body,
-                                             content_json, ids, update.provider}));
+  MS_ASSIGN_OR_RETURN(Result res,
+                      conn.Exec("INSERT INTO investor_updates (company_id, subject, "
+                                "body, content, event_ids, provider) VALUES ($1, $2, "
+                                "$3, $4::jsonb, $5::bigint[], $6) RETURNING id",
+                                {update.company_id, update.subject, update.body, content_json,
+                                 Int64ArrayLiteral(update.event_ids), update.provider}));
   return res.GetInt(0, 0);
 }
 

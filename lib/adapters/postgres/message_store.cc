@@ -53,15 +53,6 @@ std::vector<MessageRef> RefsFrom(const Result& res) {
   return refs;
 }
 
-std::string IdArray(const std::vector<int64_t>& ids) {
-  std::string literal = "{";
-  for (size_t idx = 0; idx < ids.size(); ++idx) {
-    if (idx) literal += ',';
-    literal += std::to_string(ids[idx]);
-  }
-  return literal + "}";
-}
-
 }  // namespace
 
 void AppendArrayElement(std::string_view value, std::string* literal) {
@@ -110,11 +101,12 @@ StatusOr<ClaimedBatch> PgMessageStore::RecordClaim(const Claim& claim) {
       return Status::Ok();
     }
     out.batch_id = ins.GetInt(0, 0);
-    MS_ASSIGN_OR_RETURN(Result upd, tx.Exec("UPDATE messages SET batch_id = $1 "
-                                            "WHERE id = ANY($2::bigint[]) AND company_id = $3 "
-                                            "AND batch_id IS NULL",
-                                            {std::to_string(out.batch_id),
-                                             IdArray(claim.message_ids), claim.company_id}));
+    MS_ASSIGN_OR_RETURN(Result upd,
+                        tx.Exec("UPDATE messages SET batch_id = $1 "
+                                "WHERE id = ANY($2::bigint[]) AND company_id = $3 "
+                                "AND batch_id IS NULL",
+                                {std::to_string(out.batch_id), Int64ArrayLiteral(claim.message_ids),
+                                 claim.company_id}));
     out.message_count = upd.affected();
     if (out.message_count == 0) {
       MS_RETURN_IF_ERROR(

@@ -133,6 +133,15 @@ Status Connection::CopyIn(std::string_view copy_sql, std::string_view data) {
   return result;
 }
 
+std::string Int64ArrayLiteral(const std::vector<int64_t>& values) {
+  std::string literal = "{";
+  for (size_t idx = 0; idx < values.size(); ++idx) {
+    if (idx) literal += ',';
+    literal += std::to_string(values[idx]);
+  }
+  return literal + "}";
+}
+
 void CopyEscape(std::string_view value, std::string* out) {
   for (char c : value) {
     switch (c) {

@@ -95,6 +95,9 @@ class Connection {
   pg_conn* conn_;
 };
 
+// A bigint[] parameter literal: "{1,2,3}".
+std::string Int64ArrayLiteral(const std::vector<int64_t>& values);
+
 // Escapes a value for COPY text format (backslash, tab, newline, carriage return).
 void CopyEscape(std::string_view value, std::string* out);
 
