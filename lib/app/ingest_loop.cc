@@ -35,9 +35,12 @@ IngestLoop::IngestLoop(const Config& config, Ingestor* ingestor,
       full_companies_(full_companies),
       clock_(clock),
       stats_(stats),
-      backoff_(std::chrono::milliseconds(100), std::chrono::seconds(5)) {}
+      backoff_(std::chrono::milliseconds(100), std::chrono::seconds(5)),
+      worker_(std::make_unique<PersistWorker>(ingestor, clock)) {}
 
-Status IngestLoop::FillHeld() {
+IngestLoop::~IngestLoop() = default;
+
+Status IngestLoop::FillQueue() {
   std::vector<kafka::OwnedMessage> raw;
   if (!backlog_.empty()) {
     raw.swap(backlog_);
@@ -48,10 +51,13 @@ Status IngestLoop::FillHeld() {
   std::vector<RawRecord> records;
   records.reserve(raw.size());
   for (const auto& msg : raw) records.push_back(ToRecord(msg.get()));
-  held_ = DecodeBatch(records, limits_);  // copies what it keeps; raw can go
+  queued_.push_back(DecodeBatch(records, limits_));  // copies what it keeps; raw can go
+  stats_->polls += 1;
   stats_->records += static_cast<int64_t>(records.size());
   if (metrics_) {
-    for (const Message& m : held_->messages) metrics_->MessagesConsumed(m.source).Increment();
+    for (const Message& m : queued_.back().messages) {
+      metrics_->MessagesConsumed(m.source).Increment();
+    }
   }
   return Status::Ok();
 }
@@ -81,22 +87,38 @@ void IngestLoop::CountStored(const IngestBatch& batch) {
   for (const DeadLetter& letter : batch.dead) metrics_->Dlq(letter.reason).Increment();
 }
 
-Status IngestLoop::TryProcessHeld() {
-  auto started = std::chrono::steady_clock::now();
-  auto counts = ingestor_->Process(*held_, clock_->Now());
-  if (!counts.ok()) return counts.status();
-  if (metrics_) {
-    std::chrono::duration<double> took = std::chrono::steady_clock::now() - started;
-    metrics_->StageLatency(Stage::kPersist).Observe(took.count());
+void IngestLoop::SubmitNext() {
+  if (queued_.empty() || worker_->busy()) return;
+  if (paused_ && std::chrono::steady_clock::now() < retry_at_) return;
+  worker_->Submit(std::move(queued_.front()));
+  queued_.pop_front();
+}
+
+bool IngestLoop::Collect(std::chrono::milliseconds timeout) {
+  auto done = worker_->Take(timeout);
+  return done && Finish(std::move(*done));
+}
+
+bool IngestLoop::Finish(PersistWorker::Done done) {
+  if (!done.result.ok()) {
+    stats_->failures += 1;
+    auto delay = std::max(backoff_.Next(), std::chrono::milliseconds(50));
+    spdlog::warn("ingest: {} — pausing partitions, retry in {} ms", done.result.status().ToString(),
+                 delay.count());
+    queued_.push_front(std::move(done.batch));
+    retry_at_ = std::chrono::steady_clock::now() + delay;
+    PauseAll();
+    return false;
   }
-  CountStored(*held_);
-  StoreOffsets(*held_);
-  stats_->stored += static_cast<int64_t>(counts->stored);
-  stats_->dead += static_cast<int64_t>(held_->dead.size());
-  for (const std::string& company : counts->full_companies) {
+  const IngestBatch& batch = done.batch;
+  if (metrics_) metrics_->StageLatency(Stage::kPersist).Observe(done.took.count());
+  CountStored(batch);
+  StoreOffsets(batch);
+  stats_->stored += static_cast<int64_t>(done.result->stored);
+  stats_->dead += static_cast<int64_t>(batch.dead.size());
+  for (const std::string& company : done.result->full_companies) {
     full_companies_->TryPush(company);  // a full queue is fine: the age sweep finds it too
   }
-  held_.reset();
   backoff_.Reset();
   if (paused_) {
     Status st = consumer_->Resume(consumer_->Assignment());
@@ -105,34 +127,52 @@ Status IngestLoop::TryProcessHeld() {
     stats_->paused = false;
     spdlog::info("ingest: dependencies back, partitions resumed");
   }
-  return Status::Ok();
+  return true;
+}
+
+void IngestLoop::DrainAll() {
+  bool ok = true;
+  while (worker_->busy()) {
+    if (auto done = worker_->Take(std::chrono::seconds(1))) ok = Finish(std::move(*done));
+    if (health_) health_->Beat();
+  }
+  while (ok && !queued_.empty()) {
+    worker_->Submit(std::move(queued_.front()));
+    queued_.pop_front();
+    while (worker_->busy()) {
+      if (auto done = worker_->Take(std::chrono::seconds(1))) ok = Finish(std::move(*done));
+      if (health_) health_->Beat();
+    }
+  }
 }
 
 Status IngestLoop::Run(const std::atomic<bool>& stop) {
   while (!stop.load()) {
     if (health_) health_->Beat();
-    if (!held_) {
-      Status st = FillHeld();
+    Collect(std::chrono::milliseconds(0));
+    SubmitNext();
+    if (paused_) {
+      // Backing off: keep polling, which serves rebalances and keeps the group membership.
+      auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(
+          retry_at_ - std::chrono::steady_clock::now());
+      if (worker_->busy()) wait = std::chrono::milliseconds(100);
+      auto more = consumer_->Poll(kMaxPollBatch, std::max(wait, std::chrono::milliseconds(10)));
+      if (more.ok()) {
+        for (auto& msg : *more) backlog_.push_back(std::move(msg));
+      }
+      continue;
+    }
+    if (queued_.empty()) {  // read ahead while the worker persists the previous batch
+      Status st = FillQueue();
       if (st.code() == StatusCode::kFailedPrecondition) return st;
-      if (!held_) continue;
+      continue;
     }
-    Status st = TryProcessHeld();
-    if (st.ok()) continue;
-    stats_->failures += 1;
-    auto delay = std::max(backoff_.Next(), std::chrono::milliseconds(50));
-    spdlog::warn("ingest: {} — pausing partitions, retry in {} ms", st.ToString(), delay.count());
-    PauseAll();
-    // Keep polling while paused: serves rebalances and keeps the group membership alive.
-    auto more = consumer_->Poll(kMaxPollBatch, delay);
-    if (more.ok()) {
-      for (auto& msg : *more) backlog_.push_back(std::move(msg));
-    }
+    Collect(std::chrono::seconds(1));  // one batch read ahead: wait for the worker
   }
-  if (held_) {
-    Status st = TryProcessHeld();
-    if (!st.ok())
-      spdlog::warn("ingest: shutdown left a batch unstored ({}); it will be redelivered",
-                   st.message());
+  DrainAll();  // one last attempt at what was polled; what fails is redelivered
+  if (!queued_.empty()) {
+    spdlog::warn("ingest: shutdown left {} batch(es) unstored; they will be redelivered",
+                 queued_.size());
   }
   return Status::Ok();
 }
@@ -152,11 +192,18 @@ void IngestLoop::OnRevoked(const std::vector<kafka::TopicPartition>& parts, bool
     return std::find(keys.begin(), keys.end(),
                      PartitionKey{kafka::TopicOf(m.get()), m->partition}) != keys.end();
   });
-  if (!held_) return;
-  // Drain: finish the held batch while we still own its partitions, so their offsets get
-  // committed before they move; if that fails, fence them off — the next owner redelivers.
-  if (!lost && TryProcessHeld().ok()) return;
-  DropPartitions(*held_, keys);
+  // Drain: finish the in-flight and read-ahead batches while we still own their partitions,
+  // so their offsets are committed before they move; what cannot be finished (a dependency
+  // down, or the partitions already lost) is fenced off — the next owner redelivers it.
+  if (!lost && !paused_) {
+    DrainAll();
+  } else {
+    while (worker_->busy()) Collect(std::chrono::seconds(1));
+  }
+  for (IngestBatch& batch : queued_) DropPartitions(batch, keys);
+  std::erase_if(queued_, [](const IngestBatch& b) {
+    return b.messages.empty() && b.dead.empty() && b.next_offsets.empty();
+  });
 }
 
 }  // namespace ms::app

@@ -1,12 +1,19 @@
 // The consumer thread: poll → decode → make durable (DLQ, Postgres, Redis) → store offsets.
+// Making a batch durable runs on a PersistWorker while this thread polls and decodes the next
+// one (one batch read ahead, one in flight), so decode overlaps the Postgres and Redis round
+// trips.
 //
 // Invariant 1 lives here: an offset is stored only after Ingestor::Process succeeded for the
-// batch holding its message. While a dependency is down the batch is held, every assigned
+// batch holding its message, on this thread, in poll order. While a dependency is down the
+// failed batch is kept (with its progress) ahead of the read-ahead one, every assigned
 // partition is paused and the loop keeps polling (so the member stays in the group and serves
-// rebalances) while it backs off; it resumes by itself once Process succeeds.
+// rebalances) while it backs off; it resumes by itself once Process succeeds. On revoke the
+// in-flight and read-ahead batches are finished while the partitions are still owned, or
+// fenced (their messages and offsets dropped) when that fails or the partitions were lost.
 #pragma once
 
 #include <atomic>
+#include <deque>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -14,6 +21,7 @@
 #include <vector>
 
 #include "adapters/kafka/consumer.h"
+#include "app/persist_worker.h"
 #include "config/config.h"
 #include "core/clock.h"
 #include "observability/health.h"
@@ -25,6 +33,7 @@
 namespace ms::app {
 
 struct IngestStats {
+  std::atomic<int64_t> polls{0};  // polls that returned records
   std::atomic<int64_t> records{0};
   std::atomic<int64_t> stored{0};
   std::atomic<int64_t> dead{0};
@@ -36,6 +45,7 @@ class IngestLoop final : public kafka::RebalanceListener {
  public:
   IngestLoop(const Config& config, Ingestor* ingestor, BoundedQueue<std::string>* full_companies,
              const Clock* clock, IngestStats* stats);
+  ~IngestLoop() override;
 
   // Must be called before Run; the consumer is opened with this loop as its listener.
   void Attach(kafka::Consumer* consumer) { consumer_ = consumer; }
@@ -46,7 +56,7 @@ class IngestLoop final : public kafka::RebalanceListener {
     health_ = health;
   }
 
-  // Runs until `stop` becomes true, then makes one last attempt to finish the held batch.
+  // Runs until `stop` becomes true, then makes one last attempt to finish what it polled.
   // Returns an error only for a fatal consumer error.
   Status Run(const std::atomic<bool>& stop);
 
@@ -54,9 +64,19 @@ class IngestLoop final : public kafka::RebalanceListener {
   void OnRevoked(const std::vector<kafka::TopicPartition>& parts, bool lost) override;
 
  private:
-  Status FillHeld();
-  // One attempt at the held batch; on success stores offsets and resumes partitions.
-  Status TryProcessHeld();
+  // Polls and decodes one batch to the back of queued_.
+  Status FillQueue();
+  // Hands the front queued batch to the worker if it is idle and no backoff is running.
+  void SubmitNext();
+  // Takes the worker's finished batch, waiting up to `timeout`, and Finish()es it. False when
+  // nothing finished.
+  bool Collect(std::chrono::milliseconds timeout);
+  // Success: stores offsets, counts, hands on full companies, resumes. Failure: the batch goes
+  // back to the front of queued_, partitions are paused and a backoff starts.
+  bool Finish(PersistWorker::Done done);
+  // Waits for the in-flight batch, then finishes the queued ones one by one while they
+  // succeed (at most one attempt each).
+  void DrainAll();
   void StoreOffsets(const IngestBatch& batch);
   void PauseAll();
   void CountStored(const IngestBatch& batch);
@@ -71,9 +91,11 @@ class IngestLoop final : public kafka::RebalanceListener {
   Metrics* metrics_ = nullptr;
   HealthRegistry* health_ = nullptr;
   Backoff backoff_;
-  std::optional<IngestBatch> held_;
-  std::vector<kafka::OwnedMessage> backlog_;  // polled while paused, not yet decoded
+  std::chrono::steady_clock::time_point retry_at_{};  // while paused: next attempt
+  std::deque<IngestBatch> queued_;                    // decoded, not in flight; the front goes next
+  std::vector<kafka::OwnedMessage> backlog_;          // polled while paused, not yet decoded
   bool paused_ = false;
+  std::unique_ptr<PersistWorker> worker_;  // last: its thread stops before the rest goes
 };
 
 }  // namespace ms::app

@@ -4,68 +4,15 @@
 
 #include <gtest/gtest.h>
 
+#include "ingest_fakes.h"
+
 namespace ms {
 namespace {
 
 using std::chrono::milliseconds;
-
-struct FakeStore : MessageStore {
-  Status next_error;
-  int calls = 0;
-  std::vector<Message> stored;
-  StatusOr<std::vector<MessageRef>> Upsert(std::span<const Message> messages) override {
-    ++calls;
-    if (!next_error.ok()) return std::exchange(next_error, Status());
-    std::vector<MessageRef> refs;
-    for (const Message& m : messages) {
-      stored.push_back(m);
-      refs.push_back({static_cast<int64_t>(stored.size()), m.company_id, m.source, true});
-    }
-    return refs;
-  }
-  StatusOr<std::vector<MessageRef>> Pending(milliseconds) override {
-    return std::vector<MessageRef>{};
-  }
-};
-
-struct FakeBuffer : BatchBuffer {
-  Status next_error;
-  int calls = 0;
-  std::vector<MessageRef> appended;
-  StatusOr<std::vector<std::string>> Append(std::span<const MessageRef> refs, int threshold,
-                                            milliseconds) override {
-    ++calls;
-    if (!next_error.ok()) return std::exchange(next_error, Status());
-    appended.insert(appended.end(), refs.begin(), refs.end());
-    if (static_cast<int>(appended.size()) >= threshold) return std::vector<std::string>{"acme"};
-    return std::vector<std::string>{};
-  }
-  StatusOr<std::optional<Claim>> TakeClaim(const std::string&, int, milliseconds,
-                                           milliseconds) override {
-    return std::optional<Claim>();
-  }
-  Status Release(const Claim&) override { return Status::Ok(); }
-  StatusOr<std::vector<Claim>> Orphans(milliseconds, milliseconds) override {
-    return std::vector<Claim>{};
-  }
-  StatusOr<std::vector<std::string>> DueCompanies(milliseconds, milliseconds) override {
-    return std::vector<std::string>{};
-  }
-  StatusOr<bool> NeedsRebuild() override { return false; }
-  Status MarkRebuilt() override { return Status::Ok(); }
-};
-
-struct FakeDlq : DeadLetterSink {
-  Status next_error;
-  int calls = 0;
-  std::vector<DeadLetter> letters;
-  Status Publish(std::span<const DeadLetter> batch) override {
-    ++calls;
-    if (!next_error.ok()) return std::exchange(next_error, Status());
-    letters.insert(letters.end(), batch.begin(), batch.end());
-    return Status::Ok();
-  }
-};
+using test::FakeBuffer;
+using test::FakeDlq;
+using test::FakeStore;
 
 std::string Slack(const std::string& id, const std::string& text) {
   return R"({"type":"message","client_msg_id":")" + id + R"(","text":")" + text +

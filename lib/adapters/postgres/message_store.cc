@@ -3,43 +3,53 @@
 namespace ms::pg {
 namespace {
 
+// Per poll: COPY the rows into a session-local staging table, then one INSERT … SELECT … ON
+// CONFLICT from it, in one transaction. Measured against one INSERT … SELECT FROM unnest(12
+// array parameters) by bench/ingest_bench: COPY parses rows faster than array literals.
+constexpr std::string_view kStagingName = "messages_in";
+constexpr std::string_view kCreateStagingSql = R"sql(
+CREATE TEMP TABLE messages_in (
+  company_id text, source text, source_msg_id text, sender text, subject text, text text,
+  sent_ms bigint, thread_id text, kafka_topic text, kafka_partition int, kafka_offset bigint,
+  is_edit bool
+) ON COMMIT DELETE ROWS)sql";
+
+constexpr std::string_view kCopySql = "COPY messages_in FROM STDIN WITH (FORMAT text)";
+
 constexpr std::string_view kUpsertSql = R"sql(
 INSERT INTO messages AS m (company_id, source, source_msg_id, sender, subject, text, sent_at,
                            thread_id, kafka_topic, kafka_partition, kafka_offset, edited_at)
-SELECT c, s, i, snd, sub, t, to_timestamp(ts / 1000.0), th, kt, kp, ko,
-       CASE WHEN e THEN now() END
-FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[],
-            $7::bigint[], $8::text[], $9::text[], $10::int[], $11::bigint[], $12::bool[])
-     AS u(c, s, i, snd, sub, t, ts, th, kt, kp, ko, e)
+SELECT company_id, source, source_msg_id, sender, subject, text, to_timestamp(sent_ms / 1000.0),
+       thread_id, kafka_topic, kafka_partition, kafka_offset, CASE WHEN is_edit THEN now() END
+FROM messages_in
 ON CONFLICT (company_id, source, source_msg_id) DO UPDATE
   SET text = CASE WHEN EXCLUDED.edited_at IS NOT NULL THEN EXCLUDED.text ELSE m.text END,
       edited_at = COALESCE(EXCLUDED.edited_at, m.edited_at)
 RETURNING id, company_id, source, batch_id IS NULL)sql";
 
-// Builds the twelve array parameters of kUpsertSql, one literal per column.
-std::vector<Param> UpsertParams(std::span<const Message> messages) {
-  std::vector<std::string> cols(12, "{");
-  auto add = [&](size_t col, std::string_view value) { AppendArrayElement(value, &cols[col]); };
+// The COPY text-format rows of kCreateStagingSql's columns, one line per message.
+std::string CopyRows(std::span<const Message> messages) {
+  std::string data;
+  data.reserve(messages.size() * 256);
+  auto field = [&](std::string_view value) {
+    CopyEscape(value, &data);
+    data += '\t';
+  };
   for (const Message& m : messages) {
-    add(0, m.company_id);
-    add(1, SourceName(m.source));
-    add(2, m.source_msg_id);
-    add(3, m.sender);
-    add(4, m.subject);
-    add(5, m.text);
-    add(6, std::to_string(m.sent_at_ms));
-    add(7, m.thread_id);
-    add(8, m.position.topic);
-    add(9, std::to_string(m.position.partition));
-    add(10, std::to_string(m.position.offset));
-    add(11, m.is_edit ? "t" : "f");
+    field(m.company_id);
+    field(SourceName(m.source));
+    field(m.source_msg_id);
+    field(m.sender);
+    field(m.subject);
+    field(m.text);
+    field(std::to_string(m.sent_at_ms));
+    field(m.thread_id);
+    field(m.position.topic);
+    field(std::to_string(m.position.partition));
+    field(std::to_string(m.position.offset));
+    data += m.is_edit ? "t\n" : "f\n";
   }
-  std::vector<Param> params;
-  for (std::string& col : cols) {
-    col += '}';
-    params.emplace_back(std::move(col));
-  }
-  return params;
+  return data;
 }
 
 std::vector<MessageRef> RefsFrom(const Result& res) {
@@ -55,21 +65,19 @@ std::vector<MessageRef> RefsFrom(const Result& res) {
 
 }  // namespace
 
-void AppendArrayElement(std::string_view value, std::string* literal) {
-  if (literal->size() > 1) literal->push_back(',');
-  literal->push_back('"');
-  for (char c : value) {
-    if (c == '"' || c == '\\') literal->push_back('\\');
-    literal->push_back(c);
-  }
-  literal->push_back('"');
-}
-
 StatusOr<std::vector<MessageRef>> PgMessageStore::Upsert(std::span<const Message> messages) {
   if (messages.empty()) return std::vector<MessageRef>{};
+  std::string rows = CopyRows(messages);
   MS_ASSIGN_OR_RETURN(Lease conn, pool_->Acquire());
-  MS_ASSIGN_OR_RETURN(Result res, conn->Exec(kUpsertSql, UpsertParams(messages)));
-  return RefsFrom(res);
+  MS_RETURN_IF_ERROR(conn->OncePerSession(kStagingName, kCreateStagingSql));
+  std::vector<MessageRef> refs;
+  MS_RETURN_IF_ERROR(conn->InTransaction([&](Connection& tx) -> Status {
+    MS_RETURN_IF_ERROR(tx.CopyIn(kCopySql, rows));
+    MS_ASSIGN_OR_RETURN(Result res, tx.Exec(kUpsertSql));
+    refs = RefsFrom(res);
+    return Status::Ok();
+  }));
+  return refs;
 }
 
 StatusOr<std::vector<MessageRef>> PgMessageStore::Pending(std::chrono::milliseconds min_age) {

@@ -10,8 +10,8 @@ class PgMessageStore final : public MessageStore, public BatchLedger {
  public:
   explicit PgMessageStore(Pool* pool) : pool_(pool) {}
 
-  // One multi-row INSERT ... SELECT FROM unnest(arrays) ON CONFLICT per call: a single round
-  // trip whatever the batch size.
+  // One transaction per call: COPY into a temporary staging table, then one INSERT … SELECT …
+  // ON CONFLICT … RETURNING from it; five round trips whatever the batch size.
   StatusOr<std::vector<MessageRef>> Upsert(std::span<const Message> messages) override;
   StatusOr<std::vector<MessageRef>> Pending(std::chrono::milliseconds min_age) override;
   StatusOr<ClaimedBatch> RecordClaim(const Claim& claim) override;
@@ -19,8 +19,5 @@ class PgMessageStore final : public MessageStore, public BatchLedger {
  private:
   Pool* pool_;
 };
-
-// Appends `value` to a Postgres array literal being built ("{...}"), quoted and escaped.
-void AppendArrayElement(std::string_view value, std::string* literal);
 
 }  // namespace ms::pg

@@ -2,6 +2,7 @@
 
 #include <libpq-fe.h>
 
+#include <algorithm>
 #include <cstdlib>
 
 namespace ms::pg {
@@ -143,23 +144,15 @@ std::string Int64ArrayLiteral(const std::vector<int64_t>& values) {
 }
 
 void CopyEscape(std::string_view value, std::string* out) {
-  for (char c : value) {
-    switch (c) {
-      case '\\':
-        out->append("\\\\");
-        break;
-      case '\t':
-        out->append("\\t");
-        break;
-      case '\n':
-        out->append("\\n");
-        break;
-      case '\r':
-        out->append("\\r");
-        break;
-      default:
-        out->push_back(c);
-    }
+  size_t from = 0;
+  while (true) {
+    size_t at = value.find_first_of("\\\t\n\r", from);
+    out->append(value.substr(from, at == std::string_view::npos ? at : at - from));
+    if (at == std::string_view::npos) return;
+    out->push_back('\\');
+    char c = value[at];
+    out->push_back(c == '\t' ? 't' : c == '\n' ? 'n' : c == '\r' ? 'r' : '\\');
+    from = at + 1;
   }
 }
 
@@ -167,7 +160,17 @@ bool Connection::healthy() const {
   return PQstatus(conn_) == CONNECTION_OK;
 }
 
+Status Connection::OncePerSession(std::string_view name, std::string_view sql) {
+  if (std::find(session_setup_.begin(), session_setup_.end(), name) != session_setup_.end()) {
+    return Status::Ok();
+  }
+  MS_RETURN_IF_ERROR(ExecSimple(sql));
+  session_setup_.emplace_back(name);
+  return Status::Ok();
+}
+
 Status Connection::Reset() {
+  session_setup_.clear();  // a new server session: temporary objects are gone
   PQreset(conn_);
   if (PQstatus(conn_) != CONNECTION_OK) {
     return Unavailable("postgres: reconnect failed: " + Trimmed(PQerrorMessage(conn_)));

@@ -84,6 +84,10 @@ class Connection {
   // already escaped with CopyEscape.
   Status CopyIn(std::string_view copy_sql, std::string_view data);
 
+  // Runs `sql` (no parameters; e.g. creating a temporary table) once per server session, that
+  // is again only after Reset() reconnected. `name` identifies it.
+  Status OncePerSession(std::string_view name, std::string_view sql);
+
   bool healthy() const;
   // Reconnects a broken connection.
   Status Reset();
@@ -93,6 +97,7 @@ class Connection {
   explicit Connection(pg_conn* conn) : conn_(conn) {}
   Status ExecSimple(std::string_view sql);
   pg_conn* conn_;
+  std::vector<std::string> session_setup_;  // run by OncePerSession since the last (re)connect
 };
 
 // A bigint[] parameter literal: "{1,2,3}".

@@ -1,0 +1,153 @@
+// PgMessageStore::Upsert against the real Postgres of the local stack: rows travel through COPY
+// into a session-local staging table, so text with COPY's special characters must come back
+// byte for byte, redelivery must be idempotent, an edit must replace the text, and a
+// reconnected session (its temporary table gone) must still work.
+#include "adapters/postgres/message_store.h"
+
+#include <gtest/gtest.h>
+
+#include "adapters/postgres/migrations.h"
+#include "tests/support/stack_env.h"
+
+namespace ms {
+namespace {
+
+Message Msg(std::string id, std::string text) {
+  Message m;
+  m.company_id = "acme";
+  m.source = Source::kSlack;
+  m.source_msg_id = std::move(id);
+  m.sender = "ana";
+  m.text = std::move(text);
+  m.sent_at_ms = 1700000000123;
+  m.position = {"slack-messages", 3, 42};
+  return m;
+}
+
+class MessageStoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto env = test::LoadStackEnv();
+    if (!env) {
+      if (test::StackRequired()) FAIL() << "local stack env missing (source its env)";
+      GTEST_SKIP() << "local stack not running: deploy/local/stack up, then source its env";
+    }
+    env_ = *env;
+    db_ = test::UniqueName("msgstore");
+    dsn_ = test::CreateDatabase(env_, db_);
+    auto options = test::PgOptionsFor(dsn_);
+    options.pool_size = 1;  // every call on the same session
+    auto pool = pg::Pool::Open(options);
+    ASSERT_TRUE(pool.ok()) << pool.status().ToString();
+    pool_ = std::move(pool).value();
+    auto lease = pool_->Acquire();
+    ASSERT_TRUE(lease.ok());
+    ASSERT_TRUE(pg::Migrate(**lease).ok());
+    store_ = std::make_unique<pg::PgMessageStore>(pool_.get());
+  }
+  void TearDown() override {
+    store_.reset();
+    pool_.reset();
+    if (!db_.empty()) test::DropDatabase(env_, db_);
+  }
+
+  std::string TextOf(const std::string& id) {
+    auto lease = pool_->Acquire();
+    EXPECT_TRUE(lease.ok());
+    auto res = (*lease)->Exec("SELECT text FROM messages WHERE source_msg_id = $1", {id});
+    EXPECT_TRUE(res.ok()) << res.status().ToString();
+    return res.ok() && res->rows() == 1 ? std::string(res->Get(0, 0)) : "<missing>";
+  }
+
+  test::StackEnv env_;
+  std::string db_, dsn_;
+  std::unique_ptr<pg::Pool> pool_;
+  std::unique_ptr<pg::PgMessageStore> store_;
+};
+
+TEST_F(MessageStoreTest, CopySpecialCharactersRoundTripByteForByte) {
+  const std::vector<std::string> texts = {"tab\there",
+                                          "line\nbreak",
+                                          "carriage\r\nreturn",
+                                          "back\\slash \\N \\t",
+                                          "quotes \"'{}\",",
+                                          "ünïcødé — ✓",
+                                          "",
+                                          std::string(70000, 'x'),
+                                          "\\.\nend of copy?\\"};
+  std::vector<Message> msgs;
+  for (size_t idx = 0; idx < texts.size(); ++idx) {
+    msgs.push_back(Msg("m" + std::to_string(idx), texts[idx]));
+  }
+  msgs[1].sender = "tab\tsender";
+  msgs[2].subject = "Re: \\subject\n";
+  auto refs = store_->Upsert(msgs);
+  ASSERT_TRUE(refs.ok()) << refs.status().ToString();
+  ASSERT_EQ(refs->size(), msgs.size());
+  for (size_t idx = 0; idx < texts.size(); ++idx) {
+    EXPECT_EQ(TextOf("m" + std::to_string(idx)), texts[idx]) << "message " << idx;
+  }
+  EXPECT_EQ(test::QueryInt(dsn_,
+                           "SELECT count(*) FROM messages WHERE sender = E'tab\\tsender' "
+                           "AND kafka_partition = 3 AND kafka_offset = 42"),
+            1);
+  EXPECT_EQ(test::QueryInt(dsn_,
+                           "SELECT count(*) FROM messages WHERE subject = E'Re: "
+                           "\\\\subject\\n' AND sent_at = to_timestamp(1700000000.123)"),
+            1);
+}
+
+TEST_F(MessageStoreTest, RedeliveryIsIdempotentAndAnEditReplacesTheText) {
+  auto first = store_->Upsert(std::vector<Message>{Msg("a", "v1"), Msg("b", "hello")});
+  ASSERT_TRUE(first.ok()) << first.status().ToString();
+  ASSERT_EQ(first->size(), 2u);
+  EXPECT_TRUE((*first)[0].pending);
+
+  Message edit = Msg("a", "v2");
+  edit.is_edit = true;
+  Message again = Msg("b", "redelivered text is ignored");
+  auto second = store_->Upsert(std::vector<Message>{edit, again});
+  ASSERT_TRUE(second.ok()) << second.status().ToString();
+  ASSERT_EQ(second->size(), 2u);
+  std::vector<int64_t> ids1 = {(*first)[0].id, (*first)[1].id};
+  std::vector<int64_t> ids2 = {(*second)[0].id, (*second)[1].id};
+  std::sort(ids1.begin(), ids1.end());
+  std::sort(ids2.begin(), ids2.end());
+  EXPECT_EQ(ids1, ids2);  // same identities, no new rows
+  EXPECT_EQ(test::QueryInt(dsn_, "SELECT count(*) FROM messages"), 2);
+  EXPECT_EQ(TextOf("a"), "v2");
+  EXPECT_EQ(TextOf("b"), "hello");
+
+  // A message already in a batch comes back as not pending.
+  ASSERT_EQ(test::QueryInt(dsn_,
+                           "WITH u AS (UPDATE messages SET batch_id = 7 "
+                           "WHERE source_msg_id = 'b' RETURNING 1) SELECT count(*) FROM u"),
+            1);
+  auto third = store_->Upsert(std::vector<Message>{Msg("b", "hello")});
+  ASSERT_TRUE(third.ok());
+  ASSERT_EQ(third->size(), 1u);
+  EXPECT_FALSE((*third)[0].pending);
+  // The staging table is emptied at every commit: nothing leaks into the next call.
+  EXPECT_EQ(test::QueryInt(dsn_, "SELECT count(*) FROM messages"), 2);
+}
+
+TEST_F(MessageStoreTest, ASessionKilledUnderneathIsReconnectedAndItsStagingTableRecreated) {
+  ASSERT_TRUE(store_->Upsert(std::vector<Message>{Msg("a", "one")}).ok());
+  // Kill the pool's only backend from another session, as a Postgres restart would.
+  ASSERT_EQ(test::QueryInt(dsn_,
+                           "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                           "WHERE datname = current_database() AND pid <> pg_backend_pid()"),
+            1);
+  // The first call may still see the dead session (Unavailable); the pool then reconnects.
+  Status last;
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    last = store_->Upsert(std::vector<Message>{Msg("b", "two")}).status();
+    if (last.ok()) break;
+    EXPECT_EQ(last.code(), StatusCode::kUnavailable) << last.ToString();
+  }
+  ASSERT_TRUE(last.ok()) << last.ToString();
+  EXPECT_EQ(TextOf("b"), "two");
+}
+
+}  // namespace
+}  // namespace ms
