@@ -17,7 +17,8 @@ void RegisterMigrate(CLI::App& cli, Registry& registry);
 void RegisterProduce(CLI::App& cli, Registry& registry);
 void RegisterGenerate(CLI::App& cli, Registry& registry);
 void RegisterStatus(CLI::App& cli, Registry& registry);
-void RegisterEvents(CLI::App& cli, Registry& registry);  // events, investor-email
+void RegisterEvents(CLI::App& cli, Registry& registry);
+void RegisterInvestorEmail(CLI::App& cli, Registry& registry);
 void RegisterBatches(CLI::App& cli, Registry& registry);
 void RegisterDlq(CLI::App& cli, Registry& registry);
 void RegisterReport(CLI::App& cli, Registry& registry);
@@ -28,6 +29,7 @@ inline void RegisterAll(CLI::App& cli, Registry& registry) {
   RegisterGenerate(cli, registry);
   RegisterStatus(cli, registry);
   RegisterEvents(cli, registry);
+  RegisterInvestorEmail(cli, registry);
   RegisterBatches(cli, registry);
   RegisterDlq(cli, registry);
   RegisterReport(cli, registry);

@@ -4,7 +4,6 @@
 #include "adapters/postgres/ledger_queries.h"
 #include "app/options.h"
 #include "milestonectl/commands.h"
-#include "pipeline/investor_update.h"
 
 namespace ms::ctl {
 namespace {
@@ -42,29 +41,6 @@ int PrintEvents(const Config& config, const pg::EventFilter& filter, bool json) 
   return 0;
 }
 
-int InvestorEmail(const Config& config, const std::string& company, const std::string& format) {
-  auto conn = pg::Connection::Open(app::PgOptionsFrom(config));
-  if (!conn.ok()) {
-    std::cerr << "investor-email: " << conn.status().message() << "\n";
-    return 1;
-  }
-  auto events = pg::ListEvents(**conn, {company, "", "", /*open_only=*/true});
-  if (!events.ok()) {
-    std::cerr << "investor-email: " << events.status().message() << "\n";
-    return 1;
-  }
-  // The offline template; an LLM-written update is not implemented yet (issue: extract).
-  InvestorUpdate update = BuildInvestorUpdateOffline(company, *events);
-  std::string json = InvestorUpdateJson(update);
-  auto saved = pg::SaveInvestorUpdate(**conn, update, json);
-  if (!saved.ok()) {
-    std::cerr << "investor-email: " << saved.status().message() << "\n";
-    return 1;
-  }
-  std::cout << (format == "json" ? json : InvestorUpdateMarkdown(update)) << "\n";
-  return 0;
-}
-
 }  // namespace
 
 void RegisterEvents(CLI::App& cli, Registry& registry) {
@@ -78,17 +54,6 @@ void RegisterEvents(CLI::App& cli, Registry& registry) {
   cmd->add_flag("--json", *json, "Print JSON");
   registry[cmd] = [filter, json](const Config& config) {
     return PrintEvents(config, *filter, *json);
-  };
-
-  auto* mail = cli.add_subcommand("investor-email", "Draft an investor update from open events");
-  auto company = std::make_shared<std::string>();
-  auto format = std::make_shared<std::string>("md");
-  mail->add_option("--company", *company, "Company id")->required();
-  mail->add_option("--format", *format, "md or json")
-      ->check(CLI::IsMember({"md", "json"}))
-      ->capture_default_str();
-  registry[mail] = [company, format](const Config& config) {
-    return InvestorEmail(config, *company, *format);
   };
 }
 

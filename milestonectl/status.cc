@@ -1,11 +1,40 @@
+#include <chrono>
 #include <iostream>
 #include <nlohmann/json.hpp>
 
+#include "adapters/kafka/admin.h"
 #include "app/options.h"
 #include "milestonectl/commands.h"
 
 namespace ms::ctl {
 namespace {
+
+constexpr auto kKafkaWait = std::chrono::seconds(5);
+
+// The consumer group's position on every partition of the input topics, read without joining
+// the group. Kafka being unreachable does not fail the command: the error is reported in place.
+nlohmann::json CollectLag(const Config& config) {
+  nlohmann::json out = {{"group", config.kafka.group_id}};
+  auto lags = kafka::GroupLags(config.kafka.brokers, config.kafka.consumer.properties,
+                               config.kafka.group_id, config.kafka.topics, kKafkaWait);
+  if (!lags.ok()) {
+    out["error"] = lags.status().ToString();
+    return out;
+  }
+  int64_t total = 0;
+  out["partitions"] = nlohmann::json::array();
+  for (const kafka::PartitionLag& lag : *lags) {
+    total += lag.lag();
+    out["partitions"].push_back(
+        {{"topic", lag.tp.topic},
+         {"partition", lag.tp.partition},
+         {"committed", lag.committed >= 0 ? nlohmann::json(lag.committed) : nlohmann::json()},
+         {"high_watermark", lag.high_watermark},
+         {"lag", lag.lag()}});
+  }
+  out["total"] = total;
+  return out;
+}
 
 StatusOr<nlohmann::json> Collect(const Config& config) {
   MS_ASSIGN_OR_RETURN(auto conn, pg::Connection::Open(app::PgOptionsFrom(config)));
@@ -40,7 +69,25 @@ StatusOr<nlohmann::json> Collect(const Config& config) {
   MS_ASSIGN_OR_RETURN(pg::Result outbox,
                       conn->Exec("SELECT count(*) FROM outbox WHERE published_at IS NULL"));
   out["outbox_backlog"] = outbox.GetInt(0, 0);
+  out["consumer_lag"] = CollectLag(config);
   return out;
+}
+
+void PrintLag(const nlohmann::json& lag) {
+  std::cout << "consumer lag (group " << lag["group"].get<std::string>() << "):";
+  if (lag.contains("error")) {
+    std::cout << " unavailable: " << lag["error"].get<std::string>() << "\n";
+    return;
+  }
+  std::cout << " " << lag["total"] << " messages\n";
+  printf("  %-34s %9s %12s %14s %10s\n", "topic", "partition", "committed", "high watermark",
+         "lag");
+  for (const auto& p : lag["partitions"]) {
+    std::string committed = p["committed"].is_null() ? "-" : p["committed"].dump();
+    printf("  %-34s %9d %12s %14lld %10lld\n", p["topic"].get<std::string>().c_str(),
+           p["partition"].get<int>(), committed.c_str(), p["high_watermark"].get<long long>(),
+           p["lag"].get<long long>());
+  }
 }
 
 void PrintText(nlohmann::json s) {
@@ -56,7 +103,9 @@ void PrintText(nlohmann::json s) {
     std::cout << "  " << it.key() << "=" << (*it)["batches"] << " (" << (*it)["messages"]
               << " messages)";
   }
-  std::cout << "\noutbox backlog: " << s["outbox_backlog"] << "\n\n";
+  std::cout << "\noutbox backlog: " << s["outbox_backlog"] << "\n";
+  PrintLag(s["consumer_lag"]);
+  std::cout << "\n";
   printf("%-28s %10s %10s %8s\n", "company", "messages", "pending", "batches");
   for (const auto& c : s["companies"]) {
     printf("%-28s %10lld %10lld %8lld\n", c["company"].get<std::string>().c_str(),
@@ -68,7 +117,8 @@ void PrintText(nlohmann::json s) {
 }  // namespace
 
 void RegisterStatus(CLI::App& cli, Registry& registry) {
-  auto* cmd = cli.add_subcommand("status", "Messages, pending and batches per company");
+  auto* cmd = cli.add_subcommand(
+      "status", "Messages, pending and batches per company; the consumer group's lag");
   auto json = std::make_shared<bool>(false);
   cmd->add_flag("--json", *json, "Print JSON");
   registry[cmd] = [json](const Config& config) {

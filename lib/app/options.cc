@@ -47,4 +47,23 @@ DecodeLimits DecodeLimitsFrom(const Config& config) {
   return out;
 }
 
+llm::LlmClientOptions LlmClientOptionsFrom(const Config& config) {
+  llm::LlmClientOptions out;
+  out.provider = std::string(LlmProviderName(config.llm.provider));
+  out.base_url = config.llm.base_url;
+  out.model = config.llm.model;
+  out.api_key = config.llm.api_key.Reveal();
+  return out;
+}
+
+LlmCallOptions LlmCallOptionsFrom(const Config& config) {
+  LlmCallOptions out;
+  out.max_concurrency = config.llm.max_concurrency;
+  out.requests_per_minute = config.llm.requests_per_minute;
+  out.tokens_per_minute = config.llm.tokens_per_minute;
+  out.max_retries = config.llm.max_retries;
+  out.call_deadline = config.llm.timeout;
+  return out;
+}
+
 }  // namespace ms::app

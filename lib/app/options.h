@@ -4,10 +4,12 @@
 
 #include "adapters/kafka/consumer.h"
 #include "adapters/kafka/producer.h"
+#include "adapters/llm/llm_client_factory.h"
 #include "adapters/postgres/pg.h"
 #include "adapters/redis/redis.h"
 #include "config/config.h"
 #include "pipeline/decode.h"
+#include "pipeline/llm_call_policy.h"
 
 namespace ms::app {
 
@@ -16,5 +18,8 @@ redis::RedisOptions RedisOptionsFrom(const Config& config);
 kafka::ConsumerOptions ConsumerOptionsFrom(const Config& config);
 kafka::ProducerOptions ProducerOptionsFrom(const Config& config);
 DecodeLimits DecodeLimitsFrom(const Config& config);
+// For an LLM provider (llm.provider other than `rules`). The client options carry the API key.
+llm::LlmClientOptions LlmClientOptionsFrom(const Config& config);
+LlmCallOptions LlmCallOptionsFrom(const Config& config);
 
 }  // namespace ms::app

@@ -1,6 +1,7 @@
 #include "pipeline/investor_update.h"
 
 #include <algorithm>
+#include <cctype>
 #include <map>
 #include <nlohmann/json.hpp>
 
@@ -34,31 +35,52 @@ std::string Section(const std::vector<const StoredEvent*>& events) {
   return out;
 }
 
+// Per event type, the most recently seen event that carries metrics (ties: the earlier in
+// `sorted`), in the order the types first appear in `sorted`.
+std::vector<const StoredEvent*> MetricSources(const std::vector<const StoredEvent*>& sorted) {
+  std::vector<const StoredEvent*> sources;
+  for (const StoredEvent* e : sorted) {
+    if (e->metrics.empty()) continue;
+    auto same_type = std::find_if(sources.begin(), sources.end(),
+                                  [&](const StoredEvent* s) { return s->type == e->type; });
+    if (same_type == sources.end()) {
+      sources.push_back(e);
+    } else if (e->last_seen > (*same_type)->last_seen) {
+      *same_type = e;
+    }
+  }
+  return sources;
+}
+
 }  // namespace
 
-InvestorUpdate BuildInvestorUpdateOffline(const std::string& company_id,
-                                          const std::vector<StoredEvent>& events) {
-  InvestorUpdate update;
-  update.company_id = company_id;
+std::vector<const StoredEvent*> OrderForUpdate(const std::vector<StoredEvent>& events) {
   std::vector<const StoredEvent*> sorted;
   for (const StoredEvent& e : events) sorted.push_back(&e);
   std::stable_sort(sorted.begin(), sorted.end(), [](const StoredEvent* a, const StoredEvent* b) {
     if (Rank(a->severity) != Rank(b->severity)) return Rank(a->severity) < Rank(b->severity);
     return a->last_seen > b->last_seen;
   });
-  std::map<std::string, std::pair<std::string, std::string>> latest;  // metric -> (when, value)
+  return sorted;
+}
+
+InvestorUpdate BuildInvestorUpdateOffline(const std::string& company_id,
+                                          const std::vector<StoredEvent>& events) {
+  InvestorUpdate update;
+  update.company_id = company_id;
+  std::vector<const StoredEvent*> sorted = OrderForUpdate(events);
   for (const StoredEvent* e : sorted) {
     update.event_ids.push_back(e->id);
-    for (const auto& [k, v] : e->metrics) {
-      auto& slot = latest[k];
-      if (e->last_seen >= slot.first) slot = {e->last_seen, v};
-    }
     bool high = e->severity == "high";
     if ((high && update.highlights.size() < 5) || update.highlights.size() < 3) {
       update.highlights.push_back(e->title);
     }
   }
-  for (const auto& [k, v] : latest) update.metrics.emplace_back(k, v.second);
+  for (const StoredEvent* e : MetricSources(sorted)) {
+    for (const auto& [name, value] : e->metrics) {
+      update.metrics.emplace_back(Pretty(e->type) + ": " + name, value);
+    }
+  }
   update.subject = company_id + " investor update: " +
                    (update.highlights.empty() ? std::string("no significant events yet")
                                               : update.highlights.front());
@@ -86,15 +108,17 @@ std::string InvestorUpdateMarkdown(const InvestorUpdate& update) {
 
 std::string InvestorUpdateJson(const InvestorUpdate& update) {
   nlohmann::json metrics = nlohmann::json::object();
-  for (const auto& [k, v] : update.metrics) metrics[k] = v;
+  for (const auto& [k, v] : update.metrics) metrics[k] = v;  // labels are unique
   nlohmann::json j = {{"company_id", update.company_id},
                       {"subject", update.subject},
                       {"body", update.body},
                       {"highlights", update.highlights},
                       {"metrics", metrics},
                       {"event_ids", update.event_ids},
-                      {"provider", update.provider}};
-  return j.dump(2);
+                      {"provider", update.provider},
+                      {"model", update.model},
+                      {"fallback_reason", update.fallback_reason}};
+  return j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 }  // namespace ms

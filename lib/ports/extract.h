@@ -84,6 +84,10 @@ struct LlmRequest {
   std::string system;       // instructions
   std::string user;         // the compact prompt with delimited message data
   std::string schema_json;  // JSON Schema of the expected answer
+  // Names the structured output: the OpenAI json_schema name and the Anthropic forced tool
+  // (name and description). Letters, digits and '_' only.
+  std::string schema_name = "record_events";
+  std::string schema_description = "Record the significant business events found in the messages.";
   int max_output_tokens = 4096;
   std::chrono::milliseconds deadline{60000};
 };

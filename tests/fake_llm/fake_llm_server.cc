@@ -6,6 +6,7 @@
 #include <cctype>
 #include <nlohmann/json.hpp>
 
+#include "tests/fake_llm/investor_answer.h"
 #include "tests/fake_llm/rules_answer.h"
 
 namespace ms::test {
@@ -35,6 +36,15 @@ RecordedRequest Record(Wire wire, const httplib::Request& request) {
   return out;
 }
 
+// The forced tool an Anthropic request names (its answer comes back as that tool's call).
+std::string ToolName(const RecordedRequest& request) {
+  json body = json::parse(request.body, nullptr, /*allow_exceptions=*/false);
+  const auto pointer = json::json_pointer("/tool_choice/name");
+  if (body.is_object() && body.contains(pointer) && body[pointer].is_string())
+    return body[pointer].get<std::string>();
+  return "record_events";
+}
+
 json ToJson(const RecordedRequest& request) {
   static constexpr const char* kWireNames[] = {"openai", "gemini", "anthropic"};
   return {{"wire", kWireNames[static_cast<int>(request.wire)]},
@@ -61,7 +71,10 @@ bool ParseScript(const std::string& text, FakeReply* reply, int* count) {
 }  // namespace
 
 FakeLlmServer::FakeLlmServer() : server_(std::make_unique<httplib::Server>()) {
-  default_answer_ = [](const RecordedRequest& request) { return RulesAnswer(UserPrompt(request)); };
+  default_answer_ = [](const RecordedRequest& request) {
+    std::string prompt = UserPrompt(request);
+    return IsInvestorUpdatePrompt(prompt) ? InvestorUpdateAnswer(prompt) : RulesAnswer(prompt);
+  };
   InstallRoutes();
   InstallAdminRoutes();
 }
@@ -194,7 +207,7 @@ void FakeLlmServer::Serve(Wire wire, const httplib::Request& request, httplib::R
     response->status = 503;
     return;
   }
-  WireResponse rendered = RenderReply(wire, reply, answer, recorded.model);
+  WireResponse rendered = RenderReply(wire, reply, answer, recorded.model, ToolName(recorded));
   response->status = rendered.status;
   for (const auto& [name, value] : rendered.headers) {
     if (Lower(name) != "content-type") response->set_header(name, value);

@@ -4,8 +4,10 @@
 //   POST /v1beta/models/{model}:generateContent         Gemini
 //   POST /v1/messages                                   Anthropic
 // Each request takes the next scripted FakeReply (or, when the script is empty, a success with
-// the default answer: the rules extractor's events for the prompt's messages) and is recorded with
-// its headers and body so a test can assert what was sent. For scripting from outside the process
+// the default answer: the rules extractor's events for the prompt's messages, or for an
+// investor-update prompt the offline template over its events) and is recorded with its
+// headers and body so a test can assert what was sent. Anthropic answers come back as a call
+// of the tool the request forced. For scripting from outside the process
 // (fake_llm_server binary):
 //   POST /_fake/replies   {"fault": "rate_limited", "answer": "...", "delay_ms": 0,
 //                          "retry_after": "1", "count": 1}
@@ -63,7 +65,8 @@ class FakeLlmServer {
   void Push(FakeReply reply);  // replies are used in push order
   void PushN(const FakeReply& reply, int count);
   // Default: the offline rules extractor run over the prompt's <messages> block (see
-  // rules_answer.h); {"events":[]} for a prompt without one.
+  // rules_answer.h), {"events":[]} for a prompt without one; for an investor-update prompt
+  // (<events> block) the offline template's update (investor_answer.h).
   void SetDefaultAnswer(AnswerFn answer);
   std::vector<RecordedRequest> requests() const;
   size_t request_count() const;

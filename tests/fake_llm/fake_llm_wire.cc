@@ -58,13 +58,12 @@ json GeminiSuccess(const std::string& answer, Finish finish, const FakeReply& re
 // A JSON object answer goes into the forced tool call, as the real API does; anything else
 // (truncated, not an object) comes back as a text block.
 json AnthropicSuccess(const std::string& answer, Finish finish, const FakeReply& reply,
-                      const std::string& model) {
+                      const std::string& model, const std::string& tool) {
   json parsed = json::parse(answer, nullptr, /*allow_exceptions=*/false);
-  json block = parsed.is_object() ? json{{"type", "tool_use"},
-                                         {"id", "toolu_fake"},
-                                         {"name", "record_events"},
-                                         {"input", parsed}}
-                                  : json{{"type", "text"}, {"text", answer}};
+  json block =
+      parsed.is_object()
+          ? json{{"type", "tool_use"}, {"id", "toolu_fake"}, {"name", tool}, {"input", parsed}}
+          : json{{"type", "text"}, {"text", answer}};
   std::string stop = finish == Finish::kLength ? "max_tokens"
                      : parsed.is_object()      ? "tool_use"
                                                : "end_turn";
@@ -79,10 +78,10 @@ json AnthropicSuccess(const std::string& answer, Finish finish, const FakeReply&
 }
 
 WireResponse Success(Wire wire, const std::string& answer, Finish finish, const FakeReply& reply,
-                     const std::string& model) {
+                     const std::string& model, const std::string& tool) {
   json body = wire == Wire::kOpenAi   ? OpenAiSuccess(answer, finish, reply, model)
               : wire == Wire::kGemini ? GeminiSuccess(answer, finish, reply, model)
-                                      : AnthropicSuccess(answer, finish, reply, model);
+                                      : AnthropicSuccess(answer, finish, reply, model, tool);
   return {200, {{"Content-Type", "application/json"}}, body.dump()};
 }
 
@@ -209,20 +208,21 @@ std::string_view FaultName(Fault fault) {
 }
 
 WireResponse RenderReply(Wire wire, const FakeReply& reply, const std::string& answer,
-                         const std::string& model) {
+                         const std::string& model, const std::string& tool) {
   std::string half = answer.substr(0, answer.size() / 2);
   switch (reply.fault) {
     case Fault::kNone:
     case Fault::kSlow:
-      return Success(wire, answer, Finish::kStop, reply, model);
+      return Success(wire, answer, Finish::kStop, reply, model, tool);
     case Fault::kTruncatedAnswer:
-      return Success(wire, half, Finish::kStop, reply, model);
+      return Success(wire, half, Finish::kStop, reply, model, tool);
     case Fault::kLength:
-      return Success(wire, half, Finish::kLength, reply, model);
+      return Success(wire, half, Finish::kLength, reply, model, tool);
     case Fault::kSchemaInvalid:
-      return Success(wire, R"({"events":"not a list","note":42})", Finish::kStop, reply, model);
+      return Success(wire, R"({"events":"not a list","note":42})", Finish::kStop, reply, model,
+                     tool);
     case Fault::kTruncatedBody: {
-      WireResponse out = Success(wire, answer, Finish::kStop, reply, model);
+      WireResponse out = Success(wire, answer, Finish::kStop, reply, model, tool);
       out.body.resize(out.body.size() / 2);
       return out;
     }

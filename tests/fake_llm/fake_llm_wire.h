@@ -48,8 +48,9 @@ struct WireResponse {
   std::string body;
 };
 
-// `answer` is the JSON text the model "wrote"; `model` is echoed back.
+// `answer` is the JSON text the model "wrote"; `model` is echoed back; `tool` names the
+// Anthropic tool call an object answer comes back in (the request's forced tool).
 WireResponse RenderReply(Wire wire, const FakeReply& reply, const std::string& answer,
-                         const std::string& model);
+                         const std::string& model, const std::string& tool = "record_events");
 
 }  // namespace ms::test

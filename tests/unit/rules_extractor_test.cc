@@ -129,6 +129,41 @@ TEST(RulesExtractor, RevenueMilestones) {
   EXPECT_TRUE(Types("Expansion revenue from existing customers grew by $8k this week.").empty());
 }
 
+// Figures and rounds that are not the company announcing its own milestone.
+TEST(RulesExtractor, CommentaryOnFiguresIsNotARevenueMilestone) {
+  EXPECT_TRUE(Types("$75k ARR is huge for a seed-stage team.").empty());
+  EXPECT_EQ(Types("@Sarah @Chloe did you see Jennifer's email? $75k ARR is huge. This alone would "
+                  "push us over the $2.5M ARR milestone right before the Series A.")
+                .count("revenue_milestone"),
+            0u)
+      << "a prospect's deal value, then a hypothetical";
+  EXPECT_EQ(Types("I've been tracking your progress on Product Hunt. The recent jump to $315k MRR, "
+                  "1.6% Churn, and 61k DAU is impressive for a Series A stage.",
+                  "Partner at Sequoia")
+                .count("revenue_milestone"),
+            0u)
+      << "an investor's opinion of the figures, not an announcement";
+  ExtractedEvent own = One("revenue_milestone", "We hit $2.5M ARR this month, which is huge!");
+  EXPECT_EQ(own.metrics, (Metrics{{"arr_usd", "2500000"}})) << "the company's own, with pride";
+  EXPECT_EQ(own.severity, "high");
+}
+
+TEST(RulesExtractor, AnotherCompanysRoundIsNotFunding) {
+  for (const char* text :
+       {"Did you see that Globex just raised a $20M Series B led by Sequoia?",
+        "Our main competitor closed a $30M Series B last week.",
+        "Competitor watch: Initech raised $8M from Accel. We need to move faster.",
+        "Heads up: Hooli has secured a $50M round, they will come after our customers."}) {
+    EXPECT_EQ(Types(text).count("funding"), 0u) << text;
+  }
+  EXPECT_EQ(One("funding", "Acme raised a $5M seed round led by Blue Chip Ventures.").title,
+            "Raised $5M Seed led by Blue Chip Ventures")
+      << "the company's own name before the verb";
+  EXPECT_EQ(One("funding", "Confirming: Series A closed at $12.0M, led by Blue Chip Ventures.")
+                .metrics.at("amount_usd"),
+            "12000000");
+}
+
 TEST(RulesExtractor, EnterpriseDeals) {
   ExtractedEvent event = One("enterprise_deal",
                              "Signed! Delta Airlines agreed to a 3-year enterprise contract, "
@@ -373,6 +408,14 @@ TEST(RulesExtractorData, ScaleflowYieldsFundingInterestComplianceRevenue) {
     }
   }
   EXPECT_TRUE(weekly_mrr) << "Total MRR: $192,400 (+12.5% WoW)";
+  for (const ExtractedEvent* event : by_type["revenue_milestone"]) {
+    for (int64_t commentary : {18, 128, 154}) {  // "$75k ARR is huge", investors quoting MRR
+      EXPECT_EQ(std::count(event->source_message_ids.begin(), event->source_message_ids.end(),
+                           commentary),
+                0)
+          << event->title;
+    }
+  }
   EXPECT_EQ(by_type["enterprise_deal"].size(), 1u);
   EXPECT_GE(result->dropped_by_prefilter * 4, static_cast<int>(rows.size()));
   std::set<std::string> fingerprints;

@@ -12,15 +12,15 @@ std::string FinishReason(const std::string& reason) {
   return "other";  // refusal, pause_turn, ...
 }
 
-// The record_events tool input, serialised; failing that, any text blocks (a model that
-// ignored the tool may still have answered in JSON).
+// The forced tool's input, serialised (the request offers exactly one tool, so any tool_use
+// block is its call); failing that, any text blocks (a model that ignored the tool may still
+// have answered in JSON).
 std::string AnswerText(const json& content) {
   std::string text;
   if (!content.is_array()) return text;
   for (const json& block : content) {
     std::string type = JsonString(block, "type");
-    if (type == "tool_use" && JsonString(block, "name") == kRecordEventsTool &&
-        block.contains("input")) {
+    if (type == "tool_use" && block.contains("input")) {
       return block["input"].dump();
     }
     if (type == "text") text += JsonString(block, "text");
@@ -38,8 +38,8 @@ HttpLlmClient::Headers AnthropicClient::AuthHeaders() const {
 }
 
 json AnthropicClient::Body(const LlmRequest& request, const json& schema) const {
-  json tool = {{"name", kRecordEventsTool},
-               {"description", "Record the significant business events found in the messages."},
+  json tool = {{"name", request.schema_name},
+               {"description", request.schema_description},
                {"input_schema", schema}};
   return {
       {"model", options().model},
@@ -47,7 +47,7 @@ json AnthropicClient::Body(const LlmRequest& request, const json& schema) const 
       {"system", request.system},
       {"messages", json::array({{{"role", "user"}, {"content", request.user}}})},
       {"tools", json::array({tool})},
-      {"tool_choice", {{"type", "tool"}, {"name", kRecordEventsTool}}},
+      {"tool_choice", {{"type", "tool"}, {"name", request.schema_name}}},
       {"temperature", 0},
   };
 }

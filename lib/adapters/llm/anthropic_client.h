@@ -1,5 +1,6 @@
-// Anthropic Messages: POST {base_url}/v1/messages. Structured output through one forced tool,
-// `record_events`, whose input_schema is the event schema; the answer is the tool call's input.
+// Anthropic Messages: POST {base_url}/v1/messages. Structured output through one forced tool
+// named LlmRequest::schema_name (`record_events` for extraction) whose input_schema is the
+// request's schema; the answer is the tool call's input.
 #pragma once
 
 #include "adapters/llm/http_llm_client.h"
@@ -9,7 +10,6 @@ namespace ms::llm {
 inline constexpr const char* kAnthropicDefaultBaseUrl = "https://api.anthropic.com";
 inline constexpr const char* kAnthropicDefaultModel = "claude-3-5-haiku-latest";
 inline constexpr const char* kAnthropicVersion = "2023-06-01";
-inline constexpr const char* kRecordEventsTool = "record_events";
 
 class AnthropicClient final : public HttpLlmClient {
  public:

@@ -37,7 +37,7 @@ json OpenAiClient::Body(const LlmRequest& request, const json& schema) const {
                                 {{"role", "user"}, {"content", request.user}}})},
       {"response_format",
        {{"type", "json_schema"},
-        {"json_schema", {{"name", "record_events"}, {"strict", true}, {"schema", schema}}}}},
+        {"json_schema", {{"name", request.schema_name}, {"strict", true}, {"schema", schema}}}}},
   };
   body[official_api_ ? "max_completion_tokens" : "max_tokens"] = request.max_output_tokens;
   if (AcceptsTemperature(options().model)) body["temperature"] = 0;

@@ -75,6 +75,7 @@ ExtractionResult RunRules(const ExtractionRequest& request, bool prefilter) {
 std::vector<ExtractedEvent> ExtractMessageEvents(const std::string& company_id,
                                                  const BatchMessage& message) {
   MessageView view = rules::MakeView(message);
+  view.company_key = rules::NameKey(company_id);
   std::vector<ExtractedEvent> events;
   bool funding = false;
   for (auto* detect : kDetectors) {

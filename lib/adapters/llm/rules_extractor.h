@@ -13,6 +13,10 @@
 //    growth_mom_pct, nrr_pct, churn_pct, amount_usd, valuation_usd, round, lead_investor,
 //    acv_usd, seats, term_years, counterparty, users, signups, headcount, role, product,
 //    framework, status, region, investor, outlet, improvement_pct.
+//  - Only the company's own milestones: no revenue milestone from an opinion of a figure
+//    ("$75k ARR is huge", an investor finding the MRR "impressive") unless the company speaks
+//    of itself (we, our, us); no funding event for a competitor's or another named company's
+//    round ("Globex just raised $20M").
 //  - Severity: funding, revenue milestones, compliance certifications and enterprise deals of
 //    $1M or more are high; launches, partnerships and senior hires (VP, Head, Director,
 //    C-level) are medium; everything else is low.

@@ -1,4 +1,6 @@
 // Money-side detectors: funding, investor interest, revenue milestones.
+#include <algorithm>
+
 #include "adapters/llm/rules_detectors.h"
 #include "pipeline/amount.h"
 #include "pipeline/ascii.h"
@@ -35,6 +37,47 @@ FundingAmounts ReadFundingAmounts(const MessageView& view, size_t anchor) {
   }
   amounts.raised = NearestMoney(candidates, Span{0, view.text.size()}, anchor, 200);
   return amounts;
+}
+
+// Adverbs that may sit between a name and its verb ("Globex just raised").
+bool IsAdverb(std::string_view word) {
+  constexpr std::string_view kAdverbs[] = {"just",       "has",       "have",    "had",
+                                           "recently",   "also",      "finally", "reportedly",
+                                           "officially", "apparently"};
+  return std::find(std::begin(kAdverbs), std::end(kAdverbs), word) != std::end(kAdverbs);
+}
+
+// Where the words before `pos` stop being adverbs: "Globex just raised" -> after "Globex".
+size_t SkipAdverbsBack(std::string_view lower, size_t pos) {
+  while (true) {
+    size_t end = pos;
+    while (end > 0 && lower[end - 1] == ' ') --end;
+    size_t begin = end;
+    while (begin > 0 && ascii::IsAlpha(lower[begin - 1])) --begin;
+    if (begin == end || !IsAdverb(lower.substr(begin, end - begin))) return pos;
+    pos = begin;
+  }
+}
+
+// Someone else's round: the sentence of the funding verb talks about a competitor or rival,
+// or names another company right before the verb ("Globex just raised a $20M Series B").
+// "We closed", a round ("Series A closed at $12M") or the company's own name before the verb
+// is the company's.
+bool SomeoneElsesRound(const MessageView& view) {
+  size_t verb = FindFirst(view.lower, {"raised", "raises", "closed", "closes", "secured"});
+  if (verb == kNpos) return false;
+  Span sentence = SentenceAt(view.text, verb);
+  std::string_view part =
+      std::string_view(view.lower).substr(sentence.begin, sentence.end - sentence.begin);
+  if (FindFirst(part, {"competitor", "competitors", "competition", "rival", "rivals"}) != kNpos) {
+    return true;
+  }
+  std::string name = CapitalizedBefore(view.text, SkipAdverbsBack(view.lower, verb));
+  if (name.empty() || !FindRound(ascii::Lower(name)).empty()) return false;
+  std::string key = NameKey(name);
+  bool ours = !view.company_key.empty() &&
+              (key.starts_with(view.company_key) || view.company_key.starts_with(key));
+  return !ours;
 }
 
 std::string FundingVerb(std::string_view lower) {
@@ -84,6 +127,11 @@ std::optional<Amount> MetricAmount(const MessageView& view, const std::vector<Am
                                    size_t at, size_t word_size, bool strict) {
   Span sentence = SentenceAt(view.text, at);
   if (IsConditional(view.lower, sentence)) return std::nullopt;
+  // Someone's opinion of a figure (a prospect's deal, an investor quoting numbers back) is not
+  // the company announcing it.
+  if (IsCommentary(view.lower, sentence) && !HasFirstPerson(view.lower, sentence)) {
+    return std::nullopt;
+  }
   std::string_view lower = view.lower;
   std::string_view part = lower.substr(sentence.begin, sentence.end - sentence.begin);
   if (FindFirst(part, {"contract", "commitment", "deal", "signed", "acv"}) != kNpos) {
@@ -172,7 +220,7 @@ Detection DetectFunding(const MessageView& view) {
   bool context = !round.empty() ||
                  FindFirst(lower, {"funding", "financing", "investment", "investors", "led by",
                                    "round", "valuation", "term sheet", "termsheet"}) != kNpos;
-  if (!context) return std::nullopt;
+  if (!context || (!verb.empty() && SomeoneElsesRound(view))) return std::nullopt;
   size_t anchor = round_at != kNpos ? round_at : (term_sheet != kNpos ? term_sheet : 0);
   FundingAmounts amounts = ReadFundingAmounts(view, anchor);
   if (verb.empty() && !amounts.raised) return std::nullopt;  // a term sheet without terms

@@ -158,6 +158,27 @@ bool IsConditional(std::string_view lower, Span sentence) {
          std::string_view::npos;
 }
 
+bool HasFirstPerson(std::string_view lower, Span sentence) {
+  std::string_view part = lower.substr(sentence.begin, sentence.end - sentence.begin);
+  return FindFirst(part, {"we", "our", "us", "ours"}) != std::string_view::npos;
+}
+
+bool IsCommentary(std::string_view lower, Span sentence) {
+  std::string_view part = lower.substr(sentence.begin, sentence.end - sentence.begin);
+  return FindFirst(part, {"is huge", "is impressive", "is insane", "is amazing", "is incredible",
+                          "is massive", "is big", "is great", "is solid", "is nice",
+                          "is a big deal", "are impressive", "looks great", "is wild"}) !=
+         std::string_view::npos;
+}
+
+std::string NameKey(std::string_view name) {
+  std::string key;
+  for (char c : name) {
+    if (ascii::IsAlnum(c)) key.push_back(ascii::ToLower(c));
+  }
+  return key;
+}
+
 std::vector<Amount> FindMoney(std::string_view text) {
   std::vector<Amount> found;
   for (size_t at = text.find('$'); at != std::string_view::npos; at = text.find('$', at + 1)) {

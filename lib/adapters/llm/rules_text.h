@@ -18,7 +18,8 @@ struct MessageView {
   std::string lower;  // ASCII-lowercased text
   std::string sender;
   std::string sender_lower;
-  std::string date;  // "YYYY-MM-DD" of sent_at (UTC)
+  std::string date;         // "YYYY-MM-DD" of sent_at (UTC)
+  std::string company_key;  // the batch's company id, lowercased, letters and digits only
 };
 
 MessageView MakeView(const BatchMessage& message);
@@ -41,6 +42,13 @@ struct Span {
 Span SentenceAt(std::string_view text, size_t pos);
 // Hypothetical or future wording (would, if, will, once, plan, ...) in the span.
 bool IsConditional(std::string_view lower, Span sentence);
+// The company speaking of itself: we, we're, we've, our, us in the span.
+bool HasFirstPerson(std::string_view lower, Span sentence);
+// An opinion about a figure rather than a statement of it: "is huge", "is impressive",
+// "is insane", ... in the span ("$75k ARR is huge for a seed-stage team").
+bool IsCommentary(std::string_view lower, Span sentence);
+// Letters and digits of `name`, lowercased ("Scale Flow, Inc." -> "scaleflowinc").
+std::string NameKey(std::string_view name);
 
 struct Amount {
   double value = 0;

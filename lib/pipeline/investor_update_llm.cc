@@ -1,0 +1,211 @@
+// ParseInvestorUpdate and WriteInvestorUpdate: the model's answer -> a validated update, or
+// the offline template.
+#include "pipeline/investor_update_llm.h"
+
+#include <algorithm>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <set>
+
+#include "pipeline/amount.h"
+#include "pipeline/ascii.h"
+#include "pipeline/redact.h"
+
+namespace ms {
+namespace {
+
+using nlohmann::json;
+
+constexpr size_t kMaxSubjectBytes = 200;
+constexpr size_t kMaxHighlights = 10;
+constexpr size_t kMaxMetrics = 20;
+constexpr size_t kRepairAnswerBytes = 2000;
+
+// Longest prefix of `text` of at most `max_bytes` that ends on a UTF-8 character boundary.
+std::string_view Utf8Prefix(std::string_view text, size_t max_bytes) {
+  if (text.size() <= max_bytes) return text;
+  size_t cut = max_bytes;
+  while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;
+  return text.substr(0, cut);
+}
+
+// The answer without surrounding whitespace and an optional ```json ... ``` fence.
+std::string_view StripFence(std::string_view answer) {
+  answer = ascii::Trim(answer);
+  if (!answer.starts_with("```")) return answer;
+  size_t newline = answer.find('\n');
+  if (newline == std::string_view::npos) return answer;
+  answer.remove_prefix(newline + 1);
+  answer = ascii::Trim(answer);
+  if (answer.ends_with("```")) answer.remove_suffix(3);
+  return ascii::Trim(answer);
+}
+
+std::optional<std::string> ScalarText(const json& value) {
+  if (value.is_string()) return std::string(ascii::Trim(value.get<std::string>()));
+  if (value.is_number_integer()) return std::to_string(value.get<int64_t>());
+  if (value.is_number()) return FormatNumber(value.get<double>());
+  return std::nullopt;
+}
+
+// One line: newlines and tabs become spaces.
+std::string OneLine(std::string_view text) {
+  std::string out(ascii::Trim(text));
+  for (char& c : out) {
+    if (ascii::IsSpace(c)) c = ' ';
+  }
+  return std::string(Utf8Prefix(out, kMaxSubjectBytes));
+}
+
+Status ReadText(const json& doc, const char* name, std::string* out) {
+  auto found = doc.find(name);
+  if (found == doc.end() || found->is_null()) return InvalidArgument(std::string("no ") + name);
+  if (!found->is_string()) return InvalidArgument(std::string(name) + " is not a string");
+  *out = std::string(ascii::Trim(found->get<std::string>()));
+  if (out->empty()) return InvalidArgument(std::string(name) + " is empty");
+  return Status::Ok();
+}
+
+Status ReadHighlights(const json& doc, InvestorUpdate* update) {
+  auto found = doc.find("highlights");
+  if (found == doc.end() || found->is_null()) return Status::Ok();
+  if (!found->is_array()) return InvalidArgument("highlights is not an array");
+  for (const json& item : *found) {
+    if (!item.is_string()) continue;
+    std::string line = OneLine(item.get<std::string>());
+    if (!line.empty() && update->highlights.size() < kMaxHighlights) {
+      update->highlights.push_back(std::move(line));
+    }
+  }
+  return Status::Ok();
+}
+
+void AddMetric(std::string label, std::optional<std::string> value, std::set<std::string>* seen,
+               InvestorUpdate* update) {
+  label = OneLine(label);
+  if (label.empty() || !value || value->empty() || update->metrics.size() >= kMaxMetrics) return;
+  if (!seen->insert(ascii::Lower(label)).second) return;  // the first value of a label wins
+  update->metrics.emplace_back(std::move(label), OneLine(*value));
+}
+
+Status ReadMetrics(const json& doc, InvestorUpdate* update) {
+  auto found = doc.find("metrics");
+  if (found == doc.end() || found->is_null()) return Status::Ok();
+  std::set<std::string> seen;
+  if (found->is_object()) {
+    for (const auto& [label, value] : found->items())
+      AddMetric(label, ScalarText(value), &seen, update);
+    return Status::Ok();
+  }
+  if (!found->is_array()) return InvalidArgument("metrics is not an array");
+  for (const json& pair : *found) {
+    if (!pair.is_object()) continue;
+    auto label = pair.find("label");
+    auto value = pair.find("value");
+    if (label == pair.end() || !label->is_string() || value == pair.end()) continue;
+    AddMetric(label->get<std::string>(), ScalarText(*value), &seen, update);
+  }
+  return Status::Ok();
+}
+
+LlmRequest RepairRequest(const InvestorUpdatePrompt& prompt, std::string_view bad_answer,
+                         std::string_view problem) {
+  // Whatever the model wrote goes back out in a request body: redact it too.
+  LlmRequest request = prompt.request;
+  std::string_view shown = Utf8Prefix(bad_answer, kRepairAnswerBytes);
+  request.user += "\n\nYour previous answer could not be used: ";
+  request.user += Redact(Utf8Prefix(problem, kRepairAnswerBytes)).text;
+  request.user += shown.size() < bad_answer.size() ? "\nPrevious answer (cut short):\n"
+                                                   : "\nPrevious answer:\n";
+  request.user += Redact(shown).text;
+  request.user +=
+      "\n\nReply again with only one complete JSON object {\"subject\": ..., \"body\": ..., "
+      "\"highlights\": [...], \"metrics\": [...]} that matches the schema, with no text before "
+      "or after it.";
+  return request;
+}
+
+// Counts one policy call into `run`.
+StatusOr<LlmResponse> Call(LlmCallPolicy& policy, const LlmRequest& request, int64_t tokens,
+                           CallBudget* budget, InvestorUpdateRun* run) {
+  int calls_before = budget->calls;
+  auto response = policy.Call(request, tokens, budget);
+  run->llm_calls += budget->calls - calls_before;
+  if (response.ok()) {
+    run->usage.prompt_tokens += response->usage.prompt_tokens;
+    run->usage.completion_tokens += response->usage.completion_tokens;
+  }
+  return response;
+}
+
+// The validated update, or the reason there is none.
+StatusOr<InvestorUpdate> Ask(LlmCallPolicy& policy, const InvestorUpdatePrompt& prompt,
+                             const std::string& company_id, int max_retries,
+                             InvestorUpdateRun* run) {
+  CallBudget budget;
+  budget.retries_left = max_retries;
+  LlmRequest request = prompt.request;
+  int64_t tokens = prompt.estimated_tokens;
+  for (int attempt = 0;; ++attempt) {
+    MS_ASSIGN_OR_RETURN(LlmResponse response, Call(policy, request, tokens, &budget, run));
+    std::string problem;
+    if (response.finish_reason == "length") {
+      problem = "the answer was cut off at the output token limit (finish_reason=length)";
+    } else {
+      auto update = ParseInvestorUpdate(response.text, prompt, company_id);
+      if (update.ok()) {
+        update->model = response.model.empty() ? policy.client()->model() : response.model;
+        return update;
+      }
+      problem = update.status().message();
+    }
+    if (attempt > 0) return InvalidArgument("answer unusable after one repair: " + problem);
+    request = RepairRequest(prompt, response.text, problem);
+    tokens = prompt.estimated_tokens + static_cast<int64_t>(response.text.size() / 4);
+  }
+}
+
+}  // namespace
+
+StatusOr<InvestorUpdate> ParseInvestorUpdate(std::string_view answer,
+                                             const InvestorUpdatePrompt& prompt,
+                                             const std::string& company_id) {
+  json doc = json::parse(StripFence(answer), nullptr, /*allow_exceptions=*/false);
+  if (doc.is_discarded()) return InvalidArgument("the answer is not valid JSON");
+  if (!doc.is_object()) return InvalidArgument("the answer is not a JSON object");
+  InvestorUpdate update;
+  update.company_id = company_id;
+  update.event_ids = prompt.event_ids;
+  MS_RETURN_IF_ERROR(ReadText(doc, "subject", &update.subject));
+  update.subject = OneLine(update.subject);
+  MS_RETURN_IF_ERROR(ReadText(doc, "body", &update.body));
+  if (!update.body.ends_with('\n')) update.body += '\n';
+  MS_RETURN_IF_ERROR(ReadHighlights(doc, &update));
+  MS_RETURN_IF_ERROR(ReadMetrics(doc, &update));
+  return update;
+}
+
+InvestorUpdateRun WriteInvestorUpdate(const std::string& company_id,
+                                      const std::vector<StoredEvent>& events, LlmCallPolicy& policy,
+                                      const InvestorUpdateLlmOptions& options) {
+  InvestorUpdateRun run;
+  if (events.empty()) {
+    run.update = BuildInvestorUpdateOffline(company_id, events);
+    return run;
+  }
+  InvestorUpdatePrompt prompt = BuildInvestorUpdatePrompt(company_id, events, options);
+  std::string provider = policy.client()->provider();
+  auto update = Ask(policy, prompt, company_id, options.max_retries, &run);
+  if (update.ok()) {
+    run.update = std::move(update).value();
+    run.update.provider = provider;
+    return run;
+  }
+  run.update = BuildInvestorUpdateOffline(company_id, events);
+  const std::string& reason = update.status().message();
+  run.update.fallback_reason =
+      reason.starts_with(provider + ":") ? reason : provider + ": " + reason;
+  return run;
+}
+
+}  // namespace ms

@@ -1,0 +1,96 @@
+// The event lifecycle against the real Postgres of the local stack (design §3): an open event
+// not sighted for events.stale_after becomes `stale`, with a state_changed history row; a
+// recent one stays open. The transition runs in the relay's maintenance round
+// (OutboxRelay::Maintain), which needs no Kafka producer.
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+#include "adapters/postgres/migrations.h"
+#include "app/relay.h"
+#include "tests/support/stack_env.h"
+
+namespace ms {
+namespace {
+
+using nlohmann::json;
+
+// One statement each: parameterized Exec runs a single command.
+constexpr const char* kSeedSql[] = {
+    R"sql(INSERT INTO events (id, company_id, type, title, severity, fingerprint, last_seen, state)
+          VALUES (1, 'acme', 'funding', 'Seed round', 'high', 'fp1', now() - interval '31 days',
+                  'open'),
+                 (2, 'acme', 'hiring', 'New CTO', 'medium', 'fp2', now() - interval '1 day',
+                  'open'),
+                 (3, 'acme', 'partnership', 'AWS', 'medium', 'fp3', now() - interval '90 days',
+                  'closed'),
+                 (4, 'acme', 'compliance', 'SOC 2', 'high', 'fp4', now() - interval '60 days',
+                  'stale'))sql",
+};
+
+class EventLifecycleTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    MS_REQUIRE_STACK(env);
+    env_ = env;
+    db_ = test::UniqueName("lifecycle");
+    dsn_ = test::CreateDatabase(env_, db_);
+    auto conn = pg::Connection::Open(test::PgOptionsFor(dsn_));
+    ASSERT_TRUE(conn.ok()) << conn.status().ToString();
+    conn_ = std::move(conn).value();
+    ASSERT_TRUE(pg::Migrate(*conn_).ok());
+    for (const char* statement : kSeedSql) {
+      auto result = conn_->Exec(statement);
+      ASSERT_TRUE(result.ok()) << result.status().ToString();
+    }
+  }
+  void TearDown() override {
+    conn_.reset();
+    if (!db_.empty()) test::DropDatabase(env_, db_);
+  }
+
+  std::string State(int64_t id) {
+    auto res = conn_->Exec("SELECT state FROM events WHERE id = $1::bigint", {std::to_string(id)});
+    EXPECT_TRUE(res.ok()) << res.status().ToString();
+    return res.ok() && res->rows() == 1 ? std::string(res->Get(0, 0)) : "";
+  }
+
+  Status Maintain() {
+    Config config;  // events.stale_after: the default 720h (30 days)
+    app::RelayStats stats;
+    app::OutboxRelay relay(config, test::PgOptionsFor(dsn_), /*producer=*/nullptr, &stats);
+    return relay.Maintain(*conn_);
+  }
+
+  test::StackEnv env_;
+  std::string db_;
+  std::string dsn_;
+  std::unique_ptr<pg::Connection> conn_;
+};
+
+TEST_F(EventLifecycleTest, OnlyTheEventUnseenPastStaleAfterBecomesStale) {
+  ASSERT_EQ(Config().events.stale_after, std::chrono::hours(720));
+  Status maintained = Maintain();
+  ASSERT_TRUE(maintained.ok()) << maintained.ToString();
+  EXPECT_EQ(State(1), "stale") << "last seen 31 days ago";
+  EXPECT_EQ(State(2), "open") << "last seen yesterday";
+  EXPECT_EQ(State(3), "closed") << "closed events are left alone";
+  EXPECT_EQ(State(4), "stale");
+
+  auto history = conn_->Exec("SELECT event_id, kind, diff::text FROM event_history ORDER BY id");
+  ASSERT_TRUE(history.ok()) << history.status().ToString();
+  ASSERT_EQ(history->rows(), 1) << "one transition, recorded once";
+  EXPECT_EQ(history->GetInt(0, 0), 1);
+  EXPECT_EQ(history->Get(0, 1), "state_changed");
+  EXPECT_EQ(json::parse(history->Get(0, 2)), json::parse(R"({"state": ["open", "stale"]})"));
+}
+
+TEST_F(EventLifecycleTest, ARepeatedRoundChangesNothing) {
+  ASSERT_TRUE(Maintain().ok());
+  ASSERT_TRUE(Maintain().ok());
+  EXPECT_EQ(test::QueryInt(dsn_, "SELECT count(*) FROM event_history"), 1);
+  EXPECT_EQ(test::QueryInt(dsn_, "SELECT count(*) FROM events WHERE state = 'stale'"), 2);
+}
+
+}  // namespace
+}  // namespace ms
