@@ -41,12 +41,17 @@ void Claimer::Run(const std::atomic<bool>& stop) {
   }
 }
 
-Status Claimer::RecordAndRelease(const Claim& claim) {
+Status Claimer::RecordAndRelease(const Claim& claim,
+                                 std::chrono::steady_clock::time_point started) {
   MS_ASSIGN_OR_RETURN(ClaimedBatch batch, ledger_->RecordClaim(claim));
   MS_RETURN_IF_ERROR(buffer_->Release(claim));
   if (batch.batch_id == 0) return Status::Ok();  // every message was batched already
   stats_->batches += 1;
   stats_->messages += batch.message_count;
+  if (metrics_ != nullptr) {
+    metrics_->StageLatency(Stage::kClaim).Observe(SecondsSince(started));
+    metrics_->BatchSize().Observe(static_cast<double>(batch.message_count));
+  }
   spdlog::debug("claim: batch {} company={} messages={} trigger={}", batch.batch_id,
                 batch.company_id, batch.message_count, claim.trigger);
   if (!claimed_->Push(batch, std::chrono::seconds(5))) {
@@ -59,10 +64,12 @@ Status Claimer::RecordAndRelease(const Claim& claim) {
 
 Status Claimer::ClaimAll(const std::string& company_id) {
   while (true) {
+    const auto started = std::chrono::steady_clock::now();
     MS_ASSIGN_OR_RETURN(auto claim, buffer_->TakeClaim(company_id, config_.batch.threshold,
                                                        config_.batch.max_age, clock_->Now()));
     if (!claim) return Status::Ok();
-    MS_RETURN_IF_ERROR(RecordAndRelease(*claim));  // on failure the orphan sweep finishes it
+    // On failure the orphan sweep finishes it.
+    MS_RETURN_IF_ERROR(RecordAndRelease(*claim, started));
   }
 }
 
@@ -98,7 +105,7 @@ Status Claimer::Sweep() {
       MS_RETURN_IF_ERROR(buffer_->Release(claim));
       continue;
     }
-    MS_RETURN_IF_ERROR(RecordAndRelease(claim));
+    MS_RETURN_IF_ERROR(RecordAndRelease(claim, std::chrono::steady_clock::now()));
     stats_->orphans_recovered += 1;
   }
   MS_ASSIGN_OR_RETURN(auto due, buffer_->DueCompanies(config_.batch.max_age, clock_->Now()));

@@ -20,6 +20,7 @@
 #include "adapters/postgres/read_api.h"
 #include "adapters/redis/batch_buffer.h"
 #include "app/claimer.h"
+#include "app/deferred_read_api.h"
 #include "app/extract_stage.h"
 #include "app/extractor_factory.h"
 #include "app/ingest_loop.h"
@@ -55,7 +56,8 @@ class Probes {
   std::map<std::string, CheckResult> results_;  // guarded by mu_
 };
 
-// Every connection and stage of a running daemon. Built by Start(); torn down in reverse.
+// Every connection and stage of a running daemon. Built by StartEndpoint(), Start() and
+// StartOps(); torn down in reverse.
 struct Daemon {
   SystemClock clock;
   // Operate: first, so everything that reports to them is torn down before them.
@@ -85,10 +87,12 @@ struct Daemon {
   Probes probes;
   std::unique_ptr<pg::Pool> read_pool;
   std::unique_ptr<pg::PgReadApi> read_api;
+  DeferredReadApi served_read_api;               // read_api once StartOps made it
   std::unique_ptr<redis::Connection> ops_redis;  // used by the ops thread only
   std::unique_ptr<http::HttpServer> http;
 };
 
+// The pipeline: connections, schema, topics and stages. After StartEndpoint (d.metrics).
 Status Start(const Config& config, Daemon& d) {
   pg::PgOptions pg_options = PgOptionsFrom(config);
   // Each extraction worker holds a connection for its batch's lock; ingest and claim need theirs.
@@ -132,7 +136,7 @@ Status Start(const Config& config, Daemon& d) {
       std::make_unique<Claimer>(config, d.claim_buffer.get(), d.store.get(), d.store.get(),
                                 d.full_companies.get(), d.claimed.get(), &d.clock, &d.claim_stats);
   d.batch_queue = std::make_unique<pg::PgBatchQueue>(d.pool.get());
-  MS_ASSIGN_OR_RETURN(d.extractors, MakeExtractor(config));
+  MS_ASSIGN_OR_RETURN(d.extractors, MakeExtractor(config, d.metrics.get()));
   spdlog::info("extract: provider={} model={}", d.extractors->provider, d.extractors->model);
   d.extract = std::make_unique<ExtractStage>(config, d.batch_queue.get(), d.extractors->extractor,
                                              d.claimed.get(), &d.extract_stats);
@@ -225,10 +229,7 @@ void BridgeStats(Daemon& d) {
   m.IngestPaused().Set(d.ingest_stats.paused ? 1 : 0);
   m.RelayLeader().Set(d.relay_stats.leader ? 1 : 0);
   if (!d.extractors || !d.extractors->llm) return d.probes.Set("llm", {true, "rules extractor"});
-  const LlmExtractor& llm = *d.extractors->llm;
-  SyncCounter(m.LlmRateLimitWaitSeconds(provider),
-              static_cast<double>(llm.policy().stats().rate_limited_ms) / 1000);
-  BreakerState breaker = llm.breaker_state();
+  BreakerState breaker = d.extractors->llm->breaker_state();
   m.SetCircuitState(provider, breaker == BreakerState::kOpen       ? CircuitState::kOpen
                               : breaker == BreakerState::kHalfOpen ? CircuitState::kHalfOpen
                                                                    : CircuitState::kClosed);
@@ -259,26 +260,37 @@ void RunOps(const Config& config, Daemon& d, const std::atomic<bool>& stop) {
   }
 }
 
-// After Start(): the metrics, health, read API and HTTP server. The HTTP port is bound here,
-// so a port in use fails start-up (systemd restarts the unit) instead of running blind.
-Status StartOps(const Config& config, Daemon& d) {
+// Before Start(): the metrics, health and HTTP server, so that during the slow part of
+// start-up (migrations, topic creation) /healthz answers 200 and /readyz 503 "starting", and
+// /metrics is scraped. The HTTP port is bound here, so a port in use fails start-up at once
+// (systemd restarts the unit) instead of running blind.
+Status StartEndpoint(const Config& config, Daemon& d) {
   d.metrics = MakeMetrics(config);
   d.health = std::make_unique<HealthRegistry>(&d.clock, kLivenessTimeout);
+  for (const char* name : {"kafka", "postgres", "redis", "llm"}) {
+    d.health->AddCheck(name, d.probes.Check(name));
+  }
+  if (config.http.port != 0) {
+    MS_ASSIGN_OR_RETURN(
+        d.http, http::HttpServer::Start({config.http.listen, config.http.port, 4},
+                                        {d.metrics.get(), d.health.get(), &d.served_read_api}));
+  }
+  return Status::Ok();
+}
+
+// After Start(): the read API, the ops connections, and every stage reporting to the metrics.
+Status StartOps(const Config& config, Daemon& d) {
   pg::PgOptions read_options = PgOptionsFrom(config);
   read_options.pool_size = 2;
   read_options.application_name = "milestoned-read";
   MS_ASSIGN_OR_RETURN(d.read_pool, pg::Pool::Open(read_options));
   d.read_api = std::make_unique<pg::PgReadApi>(d.read_pool.get());
+  d.served_read_api.Set(d.read_api.get());
   MS_ASSIGN_OR_RETURN(d.ops_redis, redis::Connection::Open(RedisOptionsFrom(config)));
-  for (const char* name : {"kafka", "postgres", "redis", "llm"}) {
-    d.health->AddCheck(name, d.probes.Check(name));
-  }
   d.ingest->SetObservers(d.metrics.get(), d.health.get());
-  if (config.http.port != 0) {
-    MS_ASSIGN_OR_RETURN(
-        d.http, http::HttpServer::Start({config.http.listen, config.http.port, 4},
-                                        {d.metrics.get(), d.health.get(), d.read_api.get()}));
-  }
+  d.claimer->SetMetrics(d.metrics.get());
+  d.extract->SetMetrics(d.metrics.get());
+  d.relay->SetMetrics(d.metrics.get());
   return Status::Ok();
 }
 
@@ -325,7 +337,8 @@ int RunDaemon(const Config& config) {
 
   Daemon d;
   systemd::Status("starting");
-  st = Start(config, d);
+  st = StartEndpoint(config, d);
+  if (st.ok()) st = Start(config, d);
   if (st.ok()) st = StartOps(config, d);
   if (!st.ok()) {
     spdlog::critical("start-up failed: {}", st.ToString());
@@ -358,10 +371,10 @@ int RunDaemon(const Config& config) {
   Status flushed = d.producer->Flush(std::chrono::seconds(10));
   if (!flushed.ok()) spdlog::warn("producer flush: {}", flushed.message());
   spdlog::info(
-      "stopped: records={} stored={} dead={} batches={} extracted={} failed={} "
+      "stopped: polls={} records={} stored={} dead={} batches={} extracted={} failed={} "
       "events={} published={}",
-      d.ingest_stats.records.load(), d.ingest_stats.stored.load(), d.ingest_stats.dead.load(),
-      d.claim_stats.batches.load(), d.extract_stats.batches_done.load(),
+      d.ingest_stats.polls.load(), d.ingest_stats.records.load(), d.ingest_stats.stored.load(),
+      d.ingest_stats.dead.load(), d.claim_stats.batches.load(), d.extract_stats.batches_done.load(),
       d.extract_stats.batches_failed.load(), d.extract_stats.events_created.load(),
       d.relay_stats.published.load());
   spdlog::default_logger()->flush();

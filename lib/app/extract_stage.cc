@@ -30,12 +30,18 @@ double ExtractStage::CostOf(const ExtractionResult& result) const {
   return EstimateCostUsd(result.usage, it->second.input_per_mtok, it->second.output_per_mtok);
 }
 
+void ExtractStage::ObserveStage(Stage stage, std::chrono::steady_clock::time_point started) {
+  if (metrics_ != nullptr) metrics_->StageLatency(stage).Observe(SecondsSince(started));
+}
+
 Status ExtractStage::ProcessOne(bool* found) {
   MS_ASSIGN_OR_RETURN(std::unique_ptr<BatchTicket> ticket, queue_->Take());
   *found = ticket != nullptr;
   if (!ticket) return Status::Ok();
   MS_ASSIGN_OR_RETURN(ExtractionRequest request, ticket->Load());
+  const auto extract_started = std::chrono::steady_clock::now();
   auto result = extractor_->Extract(request);
+  ObserveStage(Stage::kExtract, extract_started);
   if (!result.ok()) {
     stats_->batches_failed += 1;
     spdlog::warn("extract: batch {} company={} failed: {}", ticket->batch_id(),
@@ -44,8 +50,12 @@ Status ExtractStage::ProcessOne(bool* found) {
   }
   std::vector<std::string> fingerprints = MergeByFingerprint(request.company_id, &result->events);
   MaybeCrashBeforeStore();
-  MS_ASSIGN_OR_RETURN(auto outcome, ticket->Store(*result, fingerprints, {CostOf(*result)}));
+  const double cost_usd = CostOf(*result);
+  const auto store_started = std::chrono::steady_clock::now();
+  MS_ASSIGN_OR_RETURN(auto outcome, ticket->Store(*result, fingerprints, {cost_usd}));
+  ObserveStage(Stage::kStore, store_started);
   if (outcome.already_done) return Status::Ok();
+  if (metrics_ != nullptr) metrics_->LlmCost(result->provider).Increment(cost_usd);
   stats_->batches_done += 1;
   stats_->events_created += outcome.created;
   stats_->events_sighted += outcome.sighted;

@@ -3,11 +3,17 @@
 // and outbox rows in one transaction. A failed extraction marks the batch `failed` with the
 // error (operators retry with `milestonectl batches retry`); a failed store leaves the batch
 // to be taken again.
+// Metrics (optional): stage_duration{stage="extract"} per extraction, successful or failed
+// (prefilter, prompts and every LLM call with its retries, or the rules extractor);
+// stage_duration{stage="store"} per store transaction; milestoned_llm_cost_usd_total by provider
+// per stored batch, from llm.prices.
 #pragma once
 
 #include <atomic>
+#include <chrono>
 
 #include "config/config.h"
+#include "observability/metrics.h"
 #include "ports/ingest.h"
 #include "ports/ledger.h"
 #include "runtime/bounded_queue.h"
@@ -31,6 +37,9 @@ class ExtractStage {
                BoundedQueue<ClaimedBatch>* hints, ExtractStats* stats)
       : config_(config), queue_(queue), extractor_(extractor), hints_(hints), stats_(stats) {}
 
+  // Optional, before the workers run. May be null.
+  void SetMetrics(Metrics* metrics) { metrics_ = metrics; }
+
   // One worker; run max_concurrency of them. Returns when `stop` is set (after finishing the
   // batch in hand) or the hint queue is closed.
   void RunWorker(const std::atomic<bool>& stop);
@@ -40,12 +49,14 @@ class ExtractStage {
 
  private:
   double CostOf(const ExtractionResult& result) const;
+  void ObserveStage(Stage stage, std::chrono::steady_clock::time_point started);
 
   const Config& config_;
   BatchQueue* queue_;
   Extractor* extractor_;
   BoundedQueue<ClaimedBatch>* hints_;
   ExtractStats* stats_;
+  Metrics* metrics_ = nullptr;
 };
 
 }  // namespace ms::app

@@ -5,7 +5,20 @@
 
 namespace ms::app {
 
-StatusOr<std::unique_ptr<ExtractorSet>> MakeExtractor(const Config& config) {
+LlmCallObserver LlmCallMetrics(Metrics* metrics) {
+  return [metrics](const LlmCallObservation& call) {
+    const double seconds = static_cast<double>(call.duration.count()) / 1000;
+    metrics->LlmRequestLatency(call.provider, call.http_status).Observe(seconds);
+    if (!call.ok) metrics->LlmRequestErrors(call.provider, call.http_status).Increment();
+    if (call.rate_limit_wait.count() > 0) {
+      metrics->LlmRateLimitWaits(call.provider).Increment();
+      metrics->LlmRateLimitWaitSeconds(call.provider)
+          .Increment(static_cast<double>(call.rate_limit_wait.count()) / 1000);
+    }
+  };
+}
+
+StatusOr<std::unique_ptr<ExtractorSet>> MakeExtractor(const Config& config, Metrics* metrics) {
   auto set = std::make_unique<ExtractorSet>();
   if (config.llm.provider == LlmProvider::kRules) {
     set->rules = std::make_unique<RulesExtractor>(RulesExtractorOptions{config.llm.prefilter});
@@ -29,8 +42,9 @@ StatusOr<std::unique_ptr<ExtractorSet>> MakeExtractor(const Config& config) {
   policy.prompt.redact_pii = config.llm.redact_pii;
   policy.prompt.prefilter = config.llm.prefilter;
   policy.prompt.max_prompt_tokens = config.llm.max_batch_tokens;
-  MS_ASSIGN_OR_RETURN(
-      set->llm, LlmExtractor::Create(set->client.get(), policy, {&set->clock, &set->sleeper, {}}));
+  LlmCallDeps deps{&set->clock, &set->sleeper, {}, {}};
+  if (metrics != nullptr) deps.observe = LlmCallMetrics(metrics);
+  MS_ASSIGN_OR_RETURN(set->llm, LlmExtractor::Create(set->client.get(), policy, std::move(deps)));
   set->extractor = set->llm.get();
   set->provider = set->client->provider();
   set->model = set->client->model();

@@ -6,6 +6,7 @@
 
 #include "config/config.h"
 #include "core/clock.h"
+#include "observability/metrics.h"
 #include "pipeline/llm_extractor.h"
 #include "pipeline/sleeper.h"
 #include "ports/extract.h"
@@ -23,6 +24,12 @@ struct ExtractorSet {
   std::string model;
 };
 
-StatusOr<std::unique_ptr<ExtractorSet>> MakeExtractor(const Config& config);
+// `metrics` (may be null; must outlive the set) receives every LLM HTTP call: its latency by
+// provider and status, failures, and rate-limit waits (see LlmCallObservation).
+StatusOr<std::unique_ptr<ExtractorSet>> MakeExtractor(const Config& config,
+                                                      Metrics* metrics = nullptr);
+
+// The LlmCallPolicy observer feeding `metrics` (which must outlive it).
+LlmCallObserver LlmCallMetrics(Metrics* metrics);
 
 }  // namespace ms::app

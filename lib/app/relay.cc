@@ -4,7 +4,10 @@
 #include <spdlog/spdlog.h>
 #include <sys/select.h>
 
+#include <algorithm>
+#include <cstdlib>
 #include <set>
+#include <string>
 #include <thread>
 
 namespace ms::app {
@@ -17,6 +20,12 @@ SELECT o.id, o.aggregate, o.type, o.payload::text, e.event_uid
 FROM outbox o JOIN events e ON e.id = o.event_id
 WHERE o.published_at IS NULL ORDER BY o.id LIMIT $1)sql";
 
+// Returns each row's publish latency on the database's clock: created_at is the store
+// transaction's time, published_at is set right after every sink acknowledged the row.
+constexpr std::string_view kMarkPublishedSql = R"sql(
+UPDATE outbox SET published_at = now(), attempts = attempts + 1 WHERE id = ANY($1::bigint[])
+RETURNING extract(epoch FROM published_at - created_at)::float8)sql";
+
 constexpr std::string_view kStaleSql = R"sql(
 WITH gone AS (
   UPDATE events SET state = 'stale'
@@ -26,6 +35,17 @@ INSERT INTO event_history (event_id, kind, diff)
 SELECT id, 'state_changed', '{"state": ["open", "stale"]}'::jsonb FROM gone)sql";
 
 }  // namespace
+
+void OutboxRelay::ObservePublished(const pg::Result& latencies,
+                                   std::chrono::steady_clock::time_point round_started) {
+  if (metrics_ == nullptr) return;
+  metrics_->StageLatency(Stage::kRelay).Observe(SecondsSince(round_started));
+  prometheus::Histogram& latency = metrics_->OutboxPublishLatency();
+  for (int row = 0; row < latencies.rows(); ++row) {
+    const double seconds = std::strtod(std::string(latencies.Get(row, 0)).c_str(), nullptr);
+    latency.Observe(std::max(0.0, seconds));
+  }
+}
 
 OutboxRelay::OutboxRelay(const Config& config, pg::PgOptions pg_options, kafka::Producer* producer,
                          RelayStats* stats)
@@ -83,6 +103,7 @@ Status OutboxRelay::BecomeLeader(pg::Connection& conn) {
 
 Status OutboxRelay::PublishPending(pg::Connection& conn) {
   while (true) {
+    const auto round_started = std::chrono::steady_clock::now();
     MS_ASSIGN_OR_RETURN(pg::Result rows,
                         conn.Exec(kPendingSql, {std::to_string(config_.outbox.batch_size)}));
     if (rows.rows() == 0) return Status::Ok();
@@ -93,11 +114,10 @@ Status OutboxRelay::PublishPending(pg::Connection& conn) {
       (delivered[row] ? published : failed).push_back(rows.GetInt(row, 0));
     }
     if (!published.empty()) {
-      MS_RETURN_IF_ERROR(conn.Exec("UPDATE outbox SET published_at = now(), attempts = attempts "
-                                   "+ 1 WHERE id = ANY($1::bigint[])",
-                                   {pg::Int64ArrayLiteral(published)})
-                             .status());
+      MS_ASSIGN_OR_RETURN(pg::Result latencies,
+                          conn.Exec(kMarkPublishedSql, {pg::Int64ArrayLiteral(published)}));
       stats_->published += static_cast<int64_t>(published.size());
+      ObservePublished(latencies, round_started);
     }
     if (!failed.empty()) {
       stats_->failures += static_cast<int64_t>(failed.size());

@@ -14,15 +14,20 @@
 // a row counts as published only when every configured sink took it. Published rows older than
 // outbox.retention are deleted; open events unseen for events.stale_after become `stale` (with a
 // history row).
+// Metrics (optional): stage_duration{stage="relay"} per round that published rows (fetch,
+// delivery, marking), and milestoned_outbox_publish_latency_seconds per published row, from its
+// created_at (the store transaction) to its published_at, both on the database's clock.
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <memory>
 
 #include "adapters/kafka/producer.h"
 #include "adapters/postgres/pg.h"
 #include "app/webhook.h"
 #include "config/config.h"
+#include "observability/metrics.h"
 
 namespace ms::app {
 
@@ -39,6 +44,9 @@ class OutboxRelay {
   OutboxRelay(const Config& config, pg::PgOptions pg_options, kafka::Producer* producer,
               RelayStats* stats);
 
+  // Optional, before Run. May be null.
+  void SetMetrics(Metrics* metrics) { metrics_ = metrics; }
+
   void Run(const std::atomic<bool>& stop);
 
   // One round: publish everything pending (leader only). Exposed for tests.
@@ -51,11 +59,15 @@ class OutboxRelay {
   // stopping a company's rows at its first failure (per-company order for the webhook).
   std::vector<bool> Deliver(const pg::Result& rows, Status* first_error);
   void WaitForNotification(pg::Connection& conn, std::chrono::milliseconds wait);
+  // `latencies`: one publish latency in seconds per published row.
+  void ObservePublished(const pg::Result& latencies,
+                        std::chrono::steady_clock::time_point round_started);
 
   const Config& config_;
   pg::PgOptions pg_options_;
   kafka::Producer* producer_;
   RelayStats* stats_;
+  Metrics* metrics_ = nullptr;
   std::unique_ptr<WebhookSink> webhook_;  // null when outbox.webhook_url is empty
 };
 

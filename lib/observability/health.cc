@@ -56,13 +56,18 @@ void HealthRegistry::AddCheck(std::string name, ReadinessCheck check) {
   checks_.emplace_back(std::move(name), std::move(check));
 }
 
+void HealthRegistry::SetPhase(HealthPhase phase) {
+  if (phase == HealthPhase::kServing) Beat();
+  phase_ = phase;
+}
+
 void HealthRegistry::Beat() {
   last_beat_ms_ = clock_->Now().count();
 }
 
 Liveness HealthRegistry::CheckLiveness() const {
   std::chrono::milliseconds since(clock_->Now().count() - last_beat_ms_.load());
-  return {since < liveness_timeout_, since};
+  return {phase_ == HealthPhase::kStarting || since < liveness_timeout_, since};
 }
 
 Readiness HealthRegistry::CheckReadiness() const {

@@ -2,7 +2,9 @@
 //
 // Liveness: the daemon's main loop calls Beat() on every iteration; the process is alive while
 // the last beat is younger than `liveness_timeout`. A wedged loop therefore fails /healthz (and
-// stops the watchdog pings), while a merely idle one does not.
+// stops the watchdog pings), while a merely idle one does not. While kStarting there is no loop
+// yet: the process counts as alive (systemd's TimeoutStartSec bounds start-up), and entering
+// kServing counts as a beat, so a long start-up does not read as a stall.
 //
 // Readiness: named checks (Kafka, Postgres, Redis, LLM circuit, ...) registered at start-up,
 // each a callback returning {ok, detail}. Ready means: the phase is kServing and every check
@@ -52,7 +54,7 @@ class HealthRegistry {
 
   // Adds (or replaces) the check called `name`. Thread-safe.
   void AddCheck(std::string name, ReadinessCheck check);
-  void SetPhase(HealthPhase phase) { phase_ = phase; }
+  void SetPhase(HealthPhase phase);
   HealthPhase phase() const { return phase_; }
 
   void Beat();

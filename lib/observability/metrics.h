@@ -126,6 +126,11 @@ class Metrics {
 // stats). Never decreases it: a smaller total (a restarted source) is ignored.
 void SyncCounter(prometheus::Counter& counter, double total);
 
+// Seconds elapsed on the steady clock since `start`, as the latency histograms take them.
+inline double SecondsSince(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
 // Observes the time from construction to destruction into `histogram`, in seconds.
 class ScopedLatency {
  public:

@@ -21,6 +21,10 @@ int64_t Total(const TokenUsage& usage) {
   return usage.prompt_tokens + usage.completion_tokens;
 }
 
+int HttpStatusOf(const LlmResult& result) {
+  return result.ok() ? 200 : result.error->http_status;
+}
+
 }  // namespace
 
 bool IsRetryable(const LlmError& error) {
@@ -31,6 +35,7 @@ bool IsRetryable(const LlmError& error) {
 
 LlmCallPolicy::LlmCallPolicy(LlmClient* client, const LlmCallOptions& options, LlmCallDeps deps)
     : client_(client),
+      provider_(client->provider()),
       options_(options),
       deps_(std::move(deps)),
       limiter_({options.requests_per_minute, options.tokens_per_minute}, deps_.clock),
@@ -39,25 +44,34 @@ LlmCallPolicy::LlmCallPolicy(LlmClient* client, const LlmCallOptions& options, L
   if (!deps_.uniform) deps_.uniform = ThreadLocalUniform();
 }
 
-Status LlmCallPolicy::Admit(int64_t tokens) {
+Status LlmCallPolicy::Admit(int64_t tokens, milliseconds* waited) {
+  *waited = milliseconds(0);
   if (!breaker_.Allow()) {
     ++breaker_rejections_;
-    return Unavailable(client_->provider() + ": circuit breaker open, next probe in " +
+    return Unavailable(provider_ + ": circuit breaker open, next probe in " +
                        std::to_string(breaker_.RetryIn().count()) + " ms");
   }
   milliseconds wait = limiter_.Reserve(tokens);
   if (wait.count() == 0) return Status::Ok();
   rate_limited_ms_ += wait.count();
+  *waited = wait;
   if (deps_.sleeper->SleepFor(wait)) return Status::Ok();
   breaker_.RecordNeutral();
-  return Unavailable(client_->provider() + ": interrupted while waiting for the rate limiter");
+  return Unavailable(provider_ + ": interrupted while waiting for the rate limiter");
 }
 
-LlmResult LlmCallPolicy::Send(const LlmRequest& request, CallBudget* budget) {
+LlmResult LlmCallPolicy::Send(const LlmRequest& request, milliseconds rate_limit_wait,
+                              CallBudget* budget) {
   SemaphorePermit permit(&semaphore_);
   ++budget->calls;
   ++calls_;
-  return client_->Complete(request);
+  const milliseconds started = deps_.clock->Now();
+  LlmResult result = client_->Complete(request);
+  if (deps_.observe) {
+    deps_.observe({provider_, HttpStatusOf(result), result.ok(),
+                   std::max(milliseconds(0), deps_.clock->Now() - started), rate_limit_wait});
+  }
+  return result;
 }
 
 milliseconds LlmCallPolicy::RetryDelay(const LlmError& error, Backoff* backoff) const {
@@ -72,9 +86,11 @@ StatusOr<LlmResponse> LlmCallPolicy::Call(const LlmRequest& request,
   bounded.deadline = options_.call_deadline;
   int64_t reserved = estimated_prompt_tokens + request.max_output_tokens;
   Backoff backoff(options_.backoff_base, options_.backoff_cap, deps_.uniform);
+  milliseconds server_wait(0);  // the delay before this attempt, if it honoured a Retry-After
   for (;;) {
-    MS_RETURN_IF_ERROR(Admit(reserved));
-    LlmResult result = Send(bounded, budget);
+    milliseconds limiter_wait(0);
+    MS_RETURN_IF_ERROR(Admit(reserved, &limiter_wait));
+    LlmResult result = Send(bounded, limiter_wait + server_wait, budget);
     if (result.ok()) {
       breaker_.RecordSuccess();
       if (Total(result.response->usage) > 0)
@@ -95,7 +111,9 @@ StatusOr<LlmResponse> LlmCallPolicy::Call(const LlmRequest& request,
     --budget->retries_left;
     ++budget->retries;
     ++retries_;
-    if (!deps_.sleeper->SleepFor(RetryDelay(error, &backoff)))
+    const milliseconds delay = RetryDelay(error, &backoff);
+    server_wait = error.retry_after ? delay : milliseconds(0);
+    if (!deps_.sleeper->SleepFor(delay))
       return Unavailable("interrupted while backing off: " + error.status.message());
   }
 }

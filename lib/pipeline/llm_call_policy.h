@@ -7,6 +7,8 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <string>
+#include <string_view>
 
 #include "core/clock.h"
 #include "core/status.h"
@@ -32,6 +34,21 @@ struct LlmCallOptions {
   std::chrono::milliseconds backoff_cap{30000};
 };
 
+// One HTTP call made by the policy, as reported to LlmCallDeps::observe (request metrics).
+struct LlmCallObservation {
+  std::string_view provider;  // valid during the callback only
+  // The HTTP status; 0 when there was no response (connection failure, timeout). A success
+  // reports 200: the clients accept only 2xx answers and do not say which.
+  int http_status = 0;
+  bool ok = false;                        // a usable answer (an unparsable 200 is not ok)
+  std::chrono::milliseconds duration{0};  // the call alone, on LlmCallDeps::clock
+  // Time waited right before this call for the local rate limiter, plus the delay before a
+  // retry that honoured the server's Retry-After. Zero: not held back (backoff without a
+  // Retry-After is not a rate-limit wait).
+  std::chrono::milliseconds rate_limit_wait{0};
+};
+using LlmCallObserver = std::function<void(const LlmCallObservation&)>;
+
 // What the world provides; all must outlive the policy.
 struct LlmCallDeps {
   const Clock* clock = nullptr;
@@ -39,6 +56,10 @@ struct LlmCallDeps {
   // Uniform in [0, 1) for the jitter; called from several threads, so it must be thread-safe.
   // Empty: a thread-local generator.
   std::function<double()> uniform;
+  // Called after every HTTP call, on the calling worker's thread, so it must be thread-safe,
+  // quick and must not throw. Empty: calls are not observed. (Initialized, so that the
+  // {clock, sleeper, uniform} form stays complete.)
+  LlmCallObserver observe = nullptr;
 };
 
 // What one batch may spend and has spent.
@@ -76,11 +97,16 @@ class LlmCallPolicy {
   LlmClient* client() const { return client_; }
 
  private:
-  Status Admit(int64_t tokens);
-  LlmResult Send(const LlmRequest& request, CallBudget* budget);
+  // Waits for the breaker and the limiter; *waited is the limiter's delay.
+  Status Admit(int64_t tokens, std::chrono::milliseconds* waited);
+  // One HTTP call, observed; `rate_limit_wait` is what it waited for before (see
+  // LlmCallObservation).
+  LlmResult Send(const LlmRequest& request, std::chrono::milliseconds rate_limit_wait,
+                 CallBudget* budget);
   std::chrono::milliseconds RetryDelay(const LlmError& error, Backoff* backoff) const;
 
   LlmClient* client_;
+  const std::string provider_;
   const LlmCallOptions options_;
   LlmCallDeps deps_;
   RateLimiter limiter_;

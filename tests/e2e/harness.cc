@@ -4,6 +4,8 @@
 
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 
 namespace ms::test {
 
@@ -68,6 +70,18 @@ int PipelineTest::Ctl(const std::vector<std::string>& args, std::chrono::millise
   std::vector<std::string> argv = {BinDir() + "/milestonectl/milestonectl"};
   argv.insert(argv.end(), args.begin(), args.end());
   return RunToEnd(argv, Env(), LogPath("milestonectl"), wait);
+}
+
+std::string PipelineTest::CtlOutput(const std::vector<std::string>& args, int* exit_code,
+                                    std::chrono::milliseconds wait) {
+  const std::string log = LogPath(UniqueName("milestonectl_out"));
+  std::vector<std::string> argv = {BinDir() + "/milestonectl/milestonectl"};
+  argv.insert(argv.end(), args.begin(), args.end());
+  *exit_code = RunToEnd(argv, Env(), log, wait);
+  std::ifstream in(log);
+  std::string out((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  std::filesystem::remove(log);
+  return out;
 }
 
 std::string PipelineTest::Generate(int64_t rows, int companies, uint64_t seed) {

@@ -26,6 +26,10 @@ class PipelineTest : public ::testing::Test {
   // milestonectl with `args`; returns its exit code.
   int Ctl(const std::vector<std::string>& args,
           std::chrono::milliseconds wait = std::chrono::minutes(3));
+  // milestonectl with `args`; returns what it printed (stdout and stderr in one stream) and
+  // sets *exit_code.
+  std::string CtlOutput(const std::vector<std::string>& args, int* exit_code,
+                        std::chrono::milliseconds wait = std::chrono::minutes(1));
   std::string Generate(int64_t rows, int companies, uint64_t seed);
 
   int64_t Query(const std::string& sql) const { return QueryInt(dsn_, sql); }

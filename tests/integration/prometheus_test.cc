@@ -1,14 +1,12 @@
 // The real Prometheus scrapes the in-process HTTP server, and promtool accepts the exposition.
 // Both skip when the Debian `prometheus` package is not installed.
-#include <arpa/inet.h>
 #include <gtest/gtest.h>
 #include <httplib.h>
-#include <netinet/in.h>
 #include <signal.h>
-#include <sys/socket.h>
-#include <unistd.h>
+#include <sys/wait.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -26,19 +24,6 @@ using namespace std::chrono_literals;
 
 const char* kPrometheus = "/usr/bin/prometheus";
 const char* kPromtool = "/usr/bin/promtool";
-
-// A loopback port nobody listens on right now (the kernel's choice, not a fixed number).
-int FreePort() {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof(addr);
-  bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr));
-  getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  close(fd);
-  return ntohs(addr.sin_port);
-}
 
 class TempDir {
  public:
@@ -85,7 +70,7 @@ TEST(PrometheusScrape, RealPrometheusScrapesTheMetricsEndpoint) {
 
   TempDir dir;
   WriteConfig(dir.path() / "prometheus.yml", (*server)->port());
-  const int prom_port = FreePort();
+  const int prom_port = test::FreeLoopbackPort();
   test::Process prometheus = test::Process::Start(
       {kPrometheus, "--config.file=" + (dir.path() / "prometheus.yml").string(),
        "--storage.tsdb.path=" + (dir.path() / "data").string(),

@@ -38,6 +38,10 @@ bool StackRequired();
 // "prefix_<pid>_<counter>_<random>": unique across tests and concurrent test processes.
 std::string UniqueName(const std::string& prefix);
 
+// A loopback TCP port nobody listens on right now: the kernel's choice, never a fixed number.
+// (Another process could take it before the caller binds it; tests accept that small race.)
+int FreeLoopbackPort();
+
 // Creates an empty database and returns a DSN for it; dropped by DropDatabase.
 std::string CreateDatabase(const StackEnv& env, const std::string& name);
 void DropDatabase(const StackEnv& env, const std::string& name);

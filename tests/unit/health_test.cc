@@ -21,6 +21,7 @@ class FakeClock final : public Clock {
 TEST(HealthTest, LivenessFailsWithoutARecentBeat) {
   FakeClock clock;
   HealthRegistry health(&clock, seconds(30));
+  health.SetPhase(HealthPhase::kServing);
   EXPECT_TRUE(health.CheckLiveness().alive);
   clock.now += seconds(29);
   EXPECT_TRUE(health.CheckLiveness().alive);
@@ -29,6 +30,19 @@ TEST(HealthTest, LivenessFailsWithoutARecentBeat) {
   EXPECT_EQ(health.CheckLiveness().since_beat, seconds(30));
   health.Beat();
   EXPECT_TRUE(health.CheckLiveness().alive);
+}
+
+TEST(HealthTest, StartUpIsAliveAndServingStartsTheHeartbeat) {
+  FakeClock clock;
+  HealthRegistry health(&clock, seconds(30));
+  clock.now += seconds(45);  // no loop beats while starting
+  EXPECT_TRUE(health.CheckLiveness().alive);
+  EXPECT_FALSE(health.CheckReadiness().ready);
+  health.SetPhase(HealthPhase::kServing);  // counts as a beat
+  EXPECT_TRUE(health.CheckLiveness().alive);
+  EXPECT_EQ(health.CheckLiveness().since_beat, seconds(0));
+  clock.now += seconds(30);
+  EXPECT_FALSE(health.CheckLiveness().alive);
 }
 
 TEST(HealthTest, ReadyOnlyWhileServingAndEveryCheckPasses) {

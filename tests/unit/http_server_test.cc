@@ -64,6 +64,7 @@ class HttpServerTest : public ::testing::Test {
 };
 
 TEST_F(HttpServerTest, HealthzFollowsTheHeartbeat) {
+  health_.SetPhase(HealthPhase::kServing);
   auto res = Get("/healthz");
   ASSERT_TRUE(res);
   EXPECT_EQ(res->status, 200);
@@ -72,6 +73,17 @@ TEST_F(HttpServerTest, HealthzFollowsTheHeartbeat) {
   ASSERT_TRUE(res);
   EXPECT_EQ(res->status, 503);
   EXPECT_THAT(res->body, HasSubstr("stalled"));
+}
+
+TEST_F(HttpServerTest, DuringStartUpAliveButNotReady) {
+  clock_.now += seconds(60);  // a long start-up (migrations, topic creation)
+  auto res = Get("/healthz");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 200);
+  res = Get("/readyz");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 503);
+  EXPECT_EQ(nlohmann::json::parse(res->body)["checks"]["lifecycle"]["detail"], "starting");
 }
 
 TEST_F(HttpServerTest, ReadyzReportsPhaseAndChecks) {

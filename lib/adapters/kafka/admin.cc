@@ -1,5 +1,8 @@
 #include "adapters/kafka/admin.h"
 
+#include <algorithm>
+#include <memory>
+
 namespace ms::kafka {
 namespace {
 
@@ -9,6 +12,35 @@ struct QueueDeleter {
 struct EventDeleter {
   void operator()(rd_kafka_event_t* ev) const { rd_kafka_event_destroy(ev); }
 };
+struct TopicDeleter {
+  void operator()(rd_kafka_topic_t* topic) const { rd_kafka_topic_destroy(topic); }
+};
+struct MetadataDeleter {
+  void operator()(const rd_kafka_metadata_t* md) const { rd_kafka_metadata_destroy(md); }
+};
+
+// The partition ids of `topic`, from a metadata request for it alone.
+StatusOr<std::vector<int32_t>> PartitionsOf(rd_kafka_t* rk, const std::string& topic,
+                                            std::chrono::milliseconds wait) {
+  std::unique_ptr<rd_kafka_topic_t, TopicDeleter> handle(
+      rd_kafka_topic_new(rk, topic.c_str(), nullptr));
+  if (!handle) return InvalidArgument("kafka: bad topic name " + topic);
+  const rd_kafka_metadata_t* raw = nullptr;
+  rd_kafka_resp_err_t err =
+      rd_kafka_metadata(rk, 0, handle.get(), &raw, static_cast<int>(wait.count()));
+  if (err) return FromKafkaError(err, "kafka metadata of " + topic);
+  std::unique_ptr<const rd_kafka_metadata_t, MetadataDeleter> md(raw);
+  if (md->topic_cnt != 1 || md->topics[0].err == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART) {
+    return NotFound("kafka: topic " + topic + " does not exist");
+  }
+  if (md->topics[0].err) return FromKafkaError(md->topics[0].err, "kafka metadata of " + topic);
+  std::vector<int32_t> out;
+  for (int idx = 0; idx < md->topics[0].partition_cnt; ++idx) {
+    out.push_back(md->topics[0].partitions[idx].id);
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
 
 }  // namespace
 
@@ -54,6 +86,47 @@ Status EnsureTopics(const std::string& brokers, const Properties& props,
     }
   }
   return Status::Ok();
+}
+
+StatusOr<std::vector<PartitionLag>> GroupLags(const std::string& brokers, const Properties& props,
+                                              const std::string& group_id,
+                                              const std::vector<std::string>& topics,
+                                              std::chrono::milliseconds wait) {
+  Properties all = props;
+  all["bootstrap.servers"] = brokers;
+  all["group.id"] = group_id;
+  all["enable.auto.commit"] = "false";  // it never consumes; make sure it never commits either
+  MS_ASSIGN_OR_RETURN(rd_kafka_conf_t * conf, BuildConf(all));
+  char errstr[512];
+  rd_kafka_t* raw = rd_kafka_new(RD_KAFKA_CONSUMER, conf, errstr, sizeof errstr);
+  if (raw == nullptr) {
+    rd_kafka_conf_destroy(conf);
+    return InvalidArgument(std::string("kafka consumer: ") + errstr);
+  }
+  OwnedHandle rk(raw);
+  OwnedPartitionList list(rd_kafka_topic_partition_list_new(0));
+  for (const std::string& topic : topics) {
+    MS_ASSIGN_OR_RETURN(std::vector<int32_t> partitions, PartitionsOf(raw, topic, wait));
+    for (int32_t partition : partitions) {
+      rd_kafka_topic_partition_list_add(list.get(), topic.c_str(), partition);
+    }
+  }
+  const int wait_ms = static_cast<int>(wait.count());
+  rd_kafka_resp_err_t err = rd_kafka_committed(raw, list.get(), wait_ms);
+  if (err) return FromKafkaError(err, "kafka committed offsets of group " + group_id);
+  std::vector<PartitionLag> out;
+  for (int idx = 0; idx < list->cnt; ++idx) {
+    const rd_kafka_topic_partition_t& elem = list->elems[idx];
+    if (elem.err) return FromKafkaError(elem.err, "kafka committed offset");
+    PartitionLag lag;
+    lag.tp = {elem.topic, elem.partition};
+    lag.committed = std::max<int64_t>(elem.offset, -1);  // RD_KAFKA_OFFSET_INVALID: none
+    err = rd_kafka_query_watermark_offsets(raw, elem.topic, elem.partition, &lag.low_watermark,
+                                           &lag.high_watermark, wait_ms);
+    if (err) return FromKafkaError(err, std::string("kafka watermarks of ") + elem.topic);
+    out.push_back(std::move(lag));
+  }
+  return out;
 }
 
 }  // namespace ms::kafka

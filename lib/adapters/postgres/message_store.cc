@@ -19,7 +19,7 @@ constexpr std::string_view kCopySql = "COPY messages_in FROM STDIN WITH (FORMAT 
 constexpr std::string_view kUpsertSql = R"sql(
 INSERT INTO messages AS m (company_id, source, source_msg_id, sender, subject, text, sent_at,
                            thread_id, kafka_topic, kafka_partition, kafka_offset, edited_at)
-SELECT company_id, source, source_msg_id, sender, subject, text, to_timestamp(sent_ms / 1000.0),
+SELECT company_id, source, source_msg_id, sender, subject, text, to_timestamp(sent_ms::float8 / 1000),
        thread_id, kafka_topic, kafka_partition, kafka_offset, CASE WHEN is_edit THEN now() END
 FROM messages_in
 ON CONFLICT (company_id, source, source_msg_id) DO UPDATE

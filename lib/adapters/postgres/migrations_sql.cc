@@ -105,11 +105,19 @@ CREATE TABLE investor_updates (
 );
 )sql";
 
+// The read API's GET /v1/batches/{id} lists a batch's events by event_history.batch_id; without
+// an index that is a scan of the whole append-only history. Rows of the relay's state changes
+// have no batch, hence the partial index.
+constexpr std::string_view k0002EventHistoryBatch = R"sql(
+CREATE INDEX event_history_batch_idx ON event_history (batch_id) WHERE batch_id IS NOT NULL;
+)sql";
+
 }  // namespace
 
 const std::vector<Migration>& AllMigrations() {
   static const std::vector<Migration> kMigrations = {
       {1, "init", k0001Init},
+      {2, "event_history_batch_idx", k0002EventHistoryBatch},
   };
   return kMigrations;
 }
