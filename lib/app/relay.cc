@@ -161,11 +161,12 @@ void OutboxRelay::WaitForNotification(pg::Connection& conn, std::chrono::millise
 }
 
 void OutboxRelay::Run(const std::atomic<bool>& stop) {
-  if (config_.kafka.events_topic.empty() && !webhook_) {
+  // With nowhere to relay, the leader still does the maintenance (the stale lifecycle).
+  const bool relaying = !config_.kafka.events_topic.empty() || webhook_;
+  if (!relaying) {
     spdlog::warn(
         "relay: neither kafka.events_topic nor outbox.webhook_url is set; the outbox "
-        "is not relayed");
-    return;
+        "is not relayed (events still go stale on schedule)");
   }
   std::unique_ptr<pg::Connection> conn;
   bool leader = false;
@@ -191,7 +192,7 @@ void OutboxRelay::Run(const std::atomic<bool>& stop) {
         continue;
       }
     }
-    Status st = PublishPending(*conn);
+    Status st = relaying ? PublishPending(*conn) : Status::Ok();
     if (!st.ok()) spdlog::warn("relay: {} (retrying)", st.ToString());
     if (std::chrono::steady_clock::now() - last_maintenance > std::chrono::seconds(60)) {
       Status maintained = Maintain(*conn);

@@ -4,7 +4,9 @@
 // (OutboxRelay::Maintain), which needs no Kafka producer.
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <nlohmann/json.hpp>
+#include <thread>
 
 #include "adapters/postgres/migrations.h"
 #include "app/relay.h"
@@ -90,6 +92,21 @@ TEST_F(EventLifecycleTest, ARepeatedRoundChangesNothing) {
   ASSERT_TRUE(Maintain().ok());
   EXPECT_EQ(test::QueryInt(dsn_, "SELECT count(*) FROM event_history"), 1);
   EXPECT_EQ(test::QueryInt(dsn_, "SELECT count(*) FROM events WHERE state = 'stale'"), 2);
+}
+
+TEST_F(EventLifecycleTest, TheRelayLeaderMaintainsEvenWithNowhereToRelay) {
+  Config config;  // no kafka.events_topic set here, no outbox.webhook_url
+  config.kafka.events_topic.clear();
+  ASSERT_TRUE(config.outbox.webhook_url.empty());
+  app::RelayStats stats;
+  app::OutboxRelay relay(config, test::PgOptionsFor(dsn_), /*producer=*/nullptr, &stats);
+  std::atomic<bool> stop{false};
+  std::thread runner([&] { relay.Run(stop); });
+  bool staled = test::WaitFor([&] { return State(1) == "stale"; }, std::chrono::seconds(20));
+  stop = true;
+  runner.join();
+  EXPECT_TRUE(staled) << "the relay's first round should have run the stale lifecycle";
+  EXPECT_EQ(State(2), "open");
 }
 
 }  // namespace
