@@ -343,9 +343,10 @@ TEST_F(InvestorUpdateWrite, OneRepairCallFixesAnInvalidAnswer) {
   InvestorUpdateRun run = Write();
   EXPECT_EQ(run.update.provider, "fake");
   EXPECT_EQ(run.llm_calls, 2);
-  ASSERT_EQ(client_.requests().size(), 2u);
-  const std::string& repair = client_.requests()[1].user;
-  EXPECT_TRUE(repair.starts_with(client_.requests()[0].user));
+  std::vector<LlmRequest> sent = client_.requests();  // a copy: keep it alive
+  ASSERT_EQ(sent.size(), 2u);
+  const std::string& repair = sent[1].user;
+  EXPECT_TRUE(repair.starts_with(sent[0].user));
   EXPECT_NE(repair.find("not valid JSON"), std::string::npos) << repair;
 }
 
