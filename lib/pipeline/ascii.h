@@ -45,4 +45,22 @@ inline std::string_view Trim(std::string_view text) {
   return text.substr(begin, end - begin);
 }
 
+// `text` trimmed, every run of whitespace (newlines included) — and of the characters in
+// `also` — turned into one space.
+inline std::string CollapseSpace(std::string_view text, std::string_view also = {}) {
+  std::string out;
+  out.reserve(text.size());
+  bool space = false;
+  for (char c : Trim(text)) {
+    if (IsSpace(c) || also.find(c) != std::string_view::npos) {
+      space = true;
+      continue;
+    }
+    if (space) out.push_back(' ');
+    space = false;
+    out.push_back(c);
+  }
+  return out;
+}
+
 }  // namespace ms::ascii

@@ -44,23 +44,6 @@ Answer with one JSON object that matches the schema:
 - highlights: the 3 to 5 most important facts, one short line each.
 - metrics: the key numbers, each with a label that says unambiguously what it measures and what it belongs to (for example "Series A amount", "Delta Airlines contract ACV", "MRR", "Net revenue retention"), never a bare metric name such as "amount_usd"; value as an investor would read it, with units ("$12.4M", "137%", "4,000 seats"). Report a number once, with its most recent value.)";
 
-// Whitespace runs (newlines included) become one space.
-std::string Collapse(std::string_view text) {
-  std::string out;
-  out.reserve(text.size());
-  bool space = false;
-  for (char c : ascii::Trim(text)) {
-    if (ascii::IsSpace(c)) {
-      space = true;
-      continue;
-    }
-    if (space) out.push_back(' ');
-    space = false;
-    out.push_back(c);
-  }
-  return out;
-}
-
 // Cuts `text` to at most `max_bytes` at a UTF-8 boundary and appends "…".
 void Cut(std::string* text, size_t max_bytes) {
   if (text->size() <= max_bytes) return;
@@ -90,7 +73,7 @@ class FieldCleaner {
 
   // Collapsed, redacted, cut, redacted again (a cut can leave a new pattern at the end).
   std::string operator()(std::string_view raw) {
-    std::string text = Redacted(Collapse(raw));
+    std::string text = Redacted(ascii::CollapseSpace(raw));
     if (text.size() > options_.max_field_bytes) {
       Cut(&text, options_.max_field_bytes);
       text = Redacted(text);

@@ -44,23 +44,6 @@ std::string FormatUtcMinute(int64_t epoch_ms) {
   return buffer;
 }
 
-// Whitespace runs (newlines included) become one space; '|' too when `field` (the sender).
-std::string Collapse(std::string_view text, bool field) {
-  std::string out;
-  out.reserve(text.size());
-  bool space = false;
-  for (char c : ascii::Trim(text)) {
-    if (ascii::IsSpace(c) || (field && c == '|')) {
-      space = true;
-      continue;
-    }
-    if (space) out.push_back(' ');
-    space = false;
-    out.push_back(c);
-  }
-  return out;
-}
-
 // A "<messages>" or "</messages>" (any case, spaces or slashes after "<") inside the data could
 // end the block early: its "<" becomes "[".
 void DefuseTags(std::string* text) {
@@ -106,9 +89,10 @@ Line RenderLine(const BatchMessage& message, const PromptOptions& options) {
   line.message_id = message.id;
   bool redact = options.redact_pii;
   // Collapse before redacting: joining lines could otherwise assemble a number after the check.
-  std::string sender = Sanitize(Collapse(message.sender, true), redact, &line.redactions);
-  std::string text = Collapse(message.text, false);
-  std::string subject = Collapse(message.subject, false);
+  std::string sender =
+      Sanitize(ascii::CollapseSpace(message.sender, "|"), redact, &line.redactions);
+  std::string text = ascii::CollapseSpace(message.text);
+  std::string subject = ascii::CollapseSpace(message.subject);
   if (!subject.empty() && !text.starts_with("Subject:")) {
     text = "Subject: " + subject + " \xe2\x80\x94 " + text;  // " — "
   }

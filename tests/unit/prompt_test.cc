@@ -373,3 +373,16 @@ TEST(EventSchema, IsStrictModeCompatibleAndListsTheTypes) {
 
 }  // namespace
 }  // namespace ms
+
+namespace ms {
+namespace {
+
+TEST(AsciiCollapseSpace, TrimsAndFoldsWhitespaceRunsAndTheExtraCharacters) {
+  EXPECT_EQ(ascii::CollapseSpace("  a \t\n b\r\n\nc  "), "a b c");
+  EXPECT_EQ(ascii::CollapseSpace(""), "");
+  EXPECT_EQ(ascii::CollapseSpace("Ana | Ops|Team", "|"), "Ana Ops Team");
+  EXPECT_EQ(ascii::CollapseSpace("a|b"), "a|b");  // '|' kept unless asked for
+}
+
+}  // namespace
+}  // namespace ms

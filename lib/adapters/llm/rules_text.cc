@@ -13,22 +13,6 @@ bool IsBoundary(std::string_view lower, size_t at) {
   return at >= lower.size() || !ascii::IsAlnum(lower[at]);
 }
 
-std::string CollapseSpaces(std::string_view text) {
-  std::string out;
-  out.reserve(text.size());
-  bool space = false;
-  for (char c : ascii::Trim(text)) {
-    if (ascii::IsSpace(c)) {
-      space = true;
-      continue;
-    }
-    if (space) out.push_back(' ');
-    space = false;
-    out.push_back(c);
-  }
-  return out;
-}
-
 std::string UtcDate(int64_t epoch_ms) {
   std::time_t seconds = static_cast<std::time_t>(epoch_ms / 1000);
   std::tm tm{};
@@ -89,10 +73,10 @@ std::string JoinWords(const std::vector<std::string_view>& words) {
 MessageView MakeView(const BatchMessage& message) {
   MessageView view;
   bool folded = message.subject.empty() || ascii::Trim(message.text).starts_with("Subject:");
-  view.text =
-      CollapseSpaces(folded ? message.text : "Subject: " + message.subject + ". " + message.text);
+  view.text = ascii::CollapseSpace(folded ? message.text
+                                          : "Subject: " + message.subject + ". " + message.text);
   view.lower = ascii::Lower(view.text);
-  view.sender = CollapseSpaces(message.sender);
+  view.sender = ascii::CollapseSpace(message.sender);
   view.sender_lower = ascii::Lower(view.sender);
   view.date = UtcDate(message.sent_at_ms);
   return view;
