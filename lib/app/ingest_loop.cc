@@ -88,7 +88,7 @@ void IngestLoop::CountStored(const IngestBatch& batch) {
 }
 
 void IngestLoop::SubmitNext() {
-  if (queued_.empty() || worker_->busy()) return;
+  if (queued_.empty() || worker_->full()) return;
   if (paused_ && std::chrono::steady_clock::now() < retry_at_) return;
   worker_->Submit(std::move(queued_.front()));
   queued_.pop_front();
@@ -105,7 +105,7 @@ bool IngestLoop::Finish(PersistWorker::Done done) {
     auto delay = std::max(backoff_.Next(), std::chrono::milliseconds(50));
     spdlog::warn("ingest: {} — pausing partitions, retry in {} ms", done.result.status().ToString(),
                  delay.count());
-    queued_.push_front(std::move(done.batch));
+    Requeue(std::move(done.batch));
     retry_at_ = std::chrono::steady_clock::now() + delay;
     PauseAll();
     return false;
@@ -116,9 +116,7 @@ bool IngestLoop::Finish(PersistWorker::Done done) {
   StoreOffsets(batch);
   stats_->stored += static_cast<int64_t>(done.result->stored);
   stats_->dead += static_cast<int64_t>(batch.dead.size());
-  for (const std::string& company : done.result->full_companies) {
-    full_companies_->TryPush(company);  // a full queue is fine: the age sweep finds it too
-  }
+  HandOn(done.result->full_companies);
   backoff_.Reset();
   if (paused_) {
     Status st = consumer_->Resume(consumer_->Assignment());
@@ -128,6 +126,30 @@ bool IngestLoop::Finish(PersistWorker::Done done) {
     spdlog::info("ingest: dependencies back, partitions resumed");
   }
   return true;
+}
+
+void IngestLoop::HandOn(const std::vector<std::string>& companies) {
+  for (const std::string& company : companies) {
+    full_companies_->TryPush(company);  // a full queue is fine: the age sweep finds it too
+  }
+}
+
+void IngestLoop::Requeue(IngestBatch failed) {
+  // The batches behind the failed one may not store offsets before it does: take them back
+  // too, in order, with their progress, so a retry redoes only their unfinished steps. A full
+  // company one of them found is handed on now (its refs are buffered already); its counts
+  // and offsets wait for the retry.
+  std::vector<IngestBatch> back;
+  back.push_back(std::move(failed));
+  while (worker_->busy()) {
+    if (auto later = worker_->Take(std::chrono::seconds(1))) {
+      if (later->result.ok()) HandOn(later->result->full_companies);
+      back.push_back(std::move(later->batch));
+    }
+    if (health_) health_->Beat();
+  }
+  queued_.insert(queued_.begin(), std::make_move_iterator(back.begin()),
+                 std::make_move_iterator(back.end()));
 }
 
 void IngestLoop::DrainAll() {

@@ -1,15 +1,17 @@
 // The consumer thread: poll → decode → make durable (DLQ, Postgres, Redis) → store offsets.
 // Making a batch durable runs on a PersistWorker while this thread polls and decodes the next
-// one (one batch read ahead, one in flight), so decode overlaps the Postgres and Redis round
-// trips.
+// one (one batch read ahead, two in flight: one in Postgres, one in Redis), so decode overlaps
+// the Postgres and Redis round trips and they overlap each other.
 //
-// Invariant 1 lives here: an offset is stored only after Ingestor::Process succeeded for the
-// batch holding its message, on this thread, in poll order. While a dependency is down the
-// failed batch is kept (with its progress) ahead of the read-ahead one, every assigned
-// partition is paused and the loop keeps polling (so the member stays in the group and serves
-// rebalances) while it backs off; it resumes by itself once Process succeeds. On revoke the
-// in-flight and read-ahead batches are finished while the partitions are still owned, or
-// fenced (their messages and offsets dropped) when that fails or the partitions were lost.
+// Invariant 1 lives here: an offset is stored only after Ingestor::Store and Buffer succeeded
+// for the batch holding its message, on this thread, in poll order. While a dependency is down
+// the failed batch is kept (with its progress) ahead of the read-ahead one, with any batch that
+// was in flight behind it (even one that succeeded: offsets are never stored past a batch that
+// is not durable); every assigned partition is paused and the loop keeps polling (so the
+// member stays in the group and serves rebalances) while it backs off; it resumes by itself
+// once a batch succeeds. On revoke the in-flight and read-ahead batches are finished while the
+// partitions are still owned, or fenced (their messages and offsets dropped) when that fails
+// or the partitions were lost.
 #pragma once
 
 #include <atomic>
@@ -71,9 +73,12 @@ class IngestLoop final : public kafka::RebalanceListener {
   // Takes the worker's finished batch, waiting up to `timeout`, and Finish()es it. False when
   // nothing finished.
   bool Collect(std::chrono::milliseconds timeout);
-  // Success: stores offsets, counts, hands on full companies, resumes. Failure: the batch goes
-  // back to the front of queued_, partitions are paused and a backoff starts.
+  // Success: stores offsets, counts, hands on full companies, resumes. Failure: the batch and
+  // every batch still in flight behind it go back to the front of queued_ (Requeue),
+  // partitions are paused and a backoff starts.
   bool Finish(PersistWorker::Done done);
+  void Requeue(IngestBatch failed);
+  void HandOn(const std::vector<std::string>& full_companies);
   // Waits for the in-flight batch, then finishes the queued ones one by one while they
   // succeed (at most one attempt each).
   void DrainAll();

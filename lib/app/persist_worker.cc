@@ -5,7 +5,10 @@
 namespace ms::app {
 
 PersistWorker::PersistWorker(Ingestor* ingestor, const Clock* clock)
-    : ingestor_(ingestor), clock_(clock), thread_([this] { Run(); }) {}
+    : ingestor_(ingestor),
+      clock_(clock),
+      store_thread_([this] { RunStage(Step::kToStore, Step::kStoring); }),
+      buffer_thread_([this] { RunStage(Step::kToBuffer, Step::kBuffering); }) {}
 
 PersistWorker::~PersistWorker() {
   {
@@ -13,49 +16,79 @@ PersistWorker::~PersistWorker() {
     stop_ = true;
   }
   cv_.notify_all();
-  thread_.join();
+  store_thread_.join();
+  buffer_thread_.join();
 }
 
 bool PersistWorker::busy() const {
   std::lock_guard lock(mu_);
-  return busy_;
+  return !slots_.empty();
+}
+
+bool PersistWorker::full() const {
+  std::lock_guard lock(mu_);
+  return slots_.size() >= kDepth;
 }
 
 void PersistWorker::Submit(IngestBatch batch) {
   {
     std::lock_guard lock(mu_);
-    assert(!busy_ && "PersistWorker::Submit while a batch is in flight");
-    todo_ = std::move(batch);
-    busy_ = true;
+    assert(slots_.size() < kDepth && "PersistWorker::Submit while full");
+    slots_.emplace_back().batch = std::move(batch);
   }
   cv_.notify_all();
 }
 
 std::optional<PersistWorker::Done> PersistWorker::Take(std::chrono::milliseconds timeout) {
   std::unique_lock lock(mu_);
-  if (!busy_) return std::nullopt;
-  if (!cv_.wait_for(lock, timeout, [&] { return done_.has_value(); })) return std::nullopt;
-  std::optional<Done> out = std::move(done_);
-  done_.reset();
-  busy_ = false;
-  return out;
+  if (slots_.empty()) return std::nullopt;
+  if (!cv_.wait_for(lock, timeout, [&] { return slots_.front().step == Step::kFinished; })) {
+    return std::nullopt;
+  }
+  Slot& slot = slots_.front();
+  Done done{std::move(slot.batch), IngestCounts{}, slot.took};
+  if (slot.status.ok()) {
+    done.result = std::move(slot.counts);
+  } else {
+    done.result = std::move(slot.status);
+  }
+  slots_.pop_front();
+  return done;
 }
 
-void PersistWorker::Run() {
+PersistWorker::Slot* PersistWorker::Oldest(Step step) {
+  for (Slot& slot : slots_) {
+    if (slot.step == step) return &slot;
+  }
+  return nullptr;
+}
+
+PersistWorker::Step PersistWorker::RunStep(Step running, Slot& slot) {
+  if (running == Step::kStoring) {
+    slot.status = ingestor_->Store(slot.batch, &slot.counts);
+    return slot.status.ok() ? Step::kToBuffer : Step::kFinished;
+  }
+  slot.status = ingestor_->Buffer(slot.batch, clock_->Now(), &slot.counts);
+  return Step::kFinished;
+}
+
+void PersistWorker::RunStage(Step from, Step running) {
   std::unique_lock lock(mu_);
   while (true) {
-    cv_.wait(lock, [&] { return stop_ || todo_.has_value(); });
-    if (stop_) return;  // a batch submitted but not started is dropped: Kafka redelivers it
-    IngestBatch batch = std::move(*todo_);
-    todo_.reset();
+    Slot* slot = nullptr;
+    cv_.wait(lock, [&] { return stop_ || (slot = Oldest(from)) != nullptr; });
+    if (stop_) return;  // a batch not started is dropped: Kafka redelivers it
+    slot->step = running;
     lock.unlock();
+    // The slot stays put: Take pops only finished slots, and deque::push_back keeps
+    // references to the other elements valid.
     auto started = std::chrono::steady_clock::now();
-    StatusOr<IngestCounts> result = ingestor_->Process(batch, clock_->Now());
+    Step next = RunStep(running, *slot);
     std::chrono::duration<double> took = std::chrono::steady_clock::now() - started;
     lock.lock();
-    done_.emplace(Done{std::move(batch), std::move(result), took});
+    slot->took += took;
+    slot->step = next;
     cv_.notify_all();
-    if (stop_) return;
   }
 }
 

@@ -63,6 +63,13 @@ class Ingestor {
   // Runs the remaining steps. On error the batch keeps its progress; retry with the same batch.
   StatusOr<IngestCounts> Process(IngestBatch& batch, std::chrono::milliseconds now);
 
+  // Process in two halves, for callers that overlap one batch's Buffer with the next one's
+  // Store (each half touches different dependencies). Store: dead letters, then the message
+  // store; fills counts->stored. Buffer: appends the pending refs; fills counts->new_pending
+  // and counts->full_companies. Buffer requires a stored batch.
+  Status Store(IngestBatch& batch, IngestCounts* counts);
+  Status Buffer(IngestBatch& batch, std::chrono::milliseconds now, IngestCounts* counts);
+
  private:
   MessageStore* store_;
   BatchBuffer* buffer_;

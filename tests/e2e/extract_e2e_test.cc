@@ -25,16 +25,6 @@ class ExtractTest : public PipelineTest {
     overrides_["MILESTONE_LLM_PROVIDER"] = "rules";
   }
 
-  bool WaitAllDone(int64_t messages, std::chrono::milliseconds wait) {
-    return WaitFor(
-        [&] {
-          return Stored() == messages && Query("SELECT count(*) FROM batches") > 0 &&
-                 Query("SELECT count(*) FROM batches WHERE status <> 'done'") == 0 &&
-                 Query("SELECT count(*) FROM messages WHERE batch_id IS NULL") == 0;
-        },
-        wait);
-  }
-
   // Every x-event-id on the events topic (reads until `expected` records or the wait ends).
   std::multiset<std::string> EventIdsOnTopic(size_t expected, std::chrono::milliseconds wait) {
     kafka::ConsumerOptions opts;

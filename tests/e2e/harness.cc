@@ -123,6 +123,15 @@ bool PipelineTest::WaitAllBatched(int64_t expected, std::chrono::milliseconds wa
       wait);
 }
 
+bool PipelineTest::WaitAllDone(int64_t expected, std::chrono::milliseconds wait) {
+  const std::string sql =
+      "SELECT CASE WHEN (SELECT count(*) FROM messages) = " + std::to_string(expected) +
+      " AND EXISTS (SELECT 1 FROM batches)"
+      " AND NOT EXISTS (SELECT 1 FROM batches WHERE status <> 'done')"
+      " AND NOT EXISTS (SELECT 1 FROM messages WHERE batch_id IS NULL) THEN 1 ELSE 0 END";
+  return WaitFor([&] { return Query(sql) == 1; }, wait);
+}
+
 void PipelineTest::ExpectEveryMessageInExactlyOneBatch(int64_t expected_messages) {
   EXPECT_EQ(Stored(), expected_messages);
   EXPECT_EQ(Query("SELECT count(*) FROM messages WHERE batch_id IS NULL"), 0);

@@ -36,6 +36,10 @@ class PipelineTest : public ::testing::Test {
   int64_t Stored() const { return Query("SELECT count(*) FROM messages"); }
   // Waits until `expected` messages are stored and none is pending.
   bool WaitAllBatched(int64_t expected, std::chrono::milliseconds wait);
+  // Waits until `expected` messages are stored, every one is in a batch and every batch is
+  // done. One statement decides, so it sees one snapshot: checked as separate queries, a
+  // remainder claimed between them would look finished before its extraction ran.
+  bool WaitAllDone(int64_t expected, std::chrono::milliseconds wait);
   // Invariant 2 (ingest half): every message in exactly one batch of its own company, and every
   // batch's message_count true.
   void ExpectEveryMessageInExactlyOneBatch(int64_t expected_messages);

@@ -97,14 +97,7 @@ TEST_F(OperateTest, MetricsAndLagAfterAPipelineRunThroughAnLlmProvider) {
   std::string csv = Generate(rows, 3, 17);
   auto daemon = StartDaemon();
   ASSERT_EQ(Ctl({"produce", csv}), 0);
-  ASSERT_TRUE(WaitFor(
-      [&] {
-        return Stored() == rows && Query("SELECT count(*) FROM batches") > 0 &&
-               Query("SELECT count(*) FROM batches WHERE status <> 'done'") == 0 &&
-               Query("SELECT count(*) FROM messages WHERE batch_id IS NULL") == 0;
-      },
-      120s))
-      << daemon->Log();
+  ASSERT_TRUE(WaitAllDone(rows, 120s)) << daemon->Log();
   const int64_t outbox_rows = Query("SELECT count(*) FROM outbox");
   ASSERT_GT(outbox_rows, 0);
   // The relay observes a row right after marking it published: wait for the metric itself.

@@ -40,8 +40,10 @@ struct FakeBuffer : BatchBuffer {
   Status next_error;
   int calls = 0;
   std::vector<MessageRef> appended;
+  std::function<void()> on_append;  // runs first in every Append (e.g. to block it)
   StatusOr<std::vector<std::string>> Append(std::span<const MessageRef> refs, int threshold,
                                             milliseconds) override {
+    if (on_append) on_append();
     ++calls;
     if (!next_error.ok()) return std::exchange(next_error, Status());
     appended.insert(appended.end(), refs.begin(), refs.end());

@@ -1,5 +1,6 @@
-// PersistWorker: Ingestor::Process on its own thread, one batch at a time, handed back with its
-// progress so a failed batch resumes where it stopped.
+// PersistWorker: Ingestor::Store and Buffer on threads of their own, a two-stage pipeline,
+// batches handed back in submission order with their progress so a failed batch resumes where
+// it stopped.
 #include "app/persist_worker.h"
 
 #include <gtest/gtest.h>
@@ -100,6 +101,62 @@ TEST_F(PersistWorkerTest, BatchesFinishInSubmissionOrder) {
   }
   ASSERT_EQ(store_.stored.size(), 3u);
   EXPECT_EQ(store_.stored[2].source_msg_id, "c");
+}
+
+TEST_F(PersistWorkerTest, OneBatchIsAppendedWhileTheNextIsUpserted) {
+  std::promise<void> append_entered, store_entered, release;
+  std::shared_future<void> gate = release.get_future().share();
+  buffer_.on_append = [&] {
+    if (buffer_.calls == 0) {
+      append_entered.set_value();
+      gate.wait();
+    }
+  };
+  PersistWorker worker(&ingestor_, &clock_);
+  worker.Submit(OneMessageBatch("a"));
+  append_entered.get_future().wait();  // "a" is stored and now inside the Redis step
+  EXPECT_FALSE(worker.full());
+  store_.on_upsert = [&] { store_entered.set_value(); };
+  worker.Submit(OneMessageBatch("b"));
+  EXPECT_TRUE(worker.full());
+  // "b"'s upsert starts while "a"'s append is still blocked.
+  EXPECT_EQ(store_entered.get_future().wait_for(std::chrono::seconds(10)),
+            std::future_status::ready);
+  EXPECT_FALSE(worker.Take(milliseconds(0)).has_value());  // "a" comes first, and is not done
+  release.set_value();
+  for (const char* id : {"a", "b"}) {
+    auto done = worker.Take(milliseconds(10000));
+    ASSERT_TRUE(done.has_value());
+    ASSERT_TRUE(done->result.ok()) << done->result.status().ToString();
+    EXPECT_EQ(done->batch.messages[0].source_msg_id, id);
+    EXPECT_TRUE(done->batch.buffered);
+  }
+  EXPECT_FALSE(worker.busy());
+  EXPECT_EQ(buffer_.appended.size(), 2u);
+}
+
+TEST_F(PersistWorkerTest, AFailedUpsertComesBackBeforeTheBatchBehindIt) {
+  std::promise<void> release;
+  std::shared_future<void> gate = release.get_future().share();
+  store_.next_error = Unavailable("postgres down");
+  store_.on_upsert = [&] {
+    if (store_.calls == 0) gate.wait();  // hold "a" until "b" is queued behind it
+  };
+  PersistWorker worker(&ingestor_, &clock_);
+  worker.Submit(OneMessageBatch("a"));
+  worker.Submit(OneMessageBatch("b"));
+  release.set_value();
+  auto first = worker.Take(milliseconds(10000));
+  ASSERT_TRUE(first.has_value());
+  EXPECT_EQ(first->batch.messages[0].source_msg_id, "a");
+  EXPECT_EQ(first->result.status().code(), StatusCode::kUnavailable);
+  EXPECT_FALSE(first->batch.stored);
+  EXPECT_FALSE(first->batch.buffered);  // a failed upsert skips the Redis step
+  auto second = worker.Take(milliseconds(10000));
+  ASSERT_TRUE(second.has_value());
+  EXPECT_EQ(second->batch.messages[0].source_msg_id, "b");
+  EXPECT_TRUE(second->result.ok());
+  EXPECT_EQ(buffer_.calls, 1);
 }
 
 TEST_F(PersistWorkerTest, DestructionWaitsForTheBatchBeingProcessed) {
