@@ -4,17 +4,22 @@
 // machine and run:
 //   1. consume-only: librdkafka reading every record (the Kafka ceiling);
 //   2. Postgres COPY of the same decoded rows into `messages` (the Postgres ceiling), and the
-//      daemon's own idempotent upsert path (unnest + ON CONFLICT) in chunks of one poll;
+//      daemon's own idempotent upsert path (COPY to staging + ON CONFLICT) against the unnest
+//      alternative, in chunks of one poll; the Redis append path alone;
 //   3. end to end: the real milestoned binary from start until every message is stored in
 //      Postgres and appended in Redis, and until its offsets are committed; plus its peak RSS.
 //
 //   . <(deploy/local/stack env) && build/bench/ingest_bench [messages] [companies]
+//
+// MILESTONE_BENCH_DAEMON=<path> runs step 3 with another milestoned binary (e.g. an older
+// build), so two versions are compared on the same stack and data.
 #include <libpq-fe.h>
 #include <librdkafka/rdkafka.h>
 #include <signal.h>
 
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <map>
 #include <sstream>
@@ -249,11 +254,19 @@ int64_t PeakRssKb(pid_t pid) {
   return -1;
 }
 
+// The daemon under test: this build's, or MILESTONE_BENCH_DAEMON (to compare another build's
+// binary against the same stack and data in one run).
+std::string DaemonPath() {
+  const char* other = std::getenv("MILESTONE_BENCH_DAEMON");
+  return other != nullptr && *other != '\0' ? other
+                                            : std::string(MS_BIN_DIR) + "/daemon/milestoned";
+}
+
 void EndToEnd(const test::StackEnv& env, const Topics& topics, const std::string& dsn,
               const std::string& run, const std::map<std::string, std::string>& denv, int64_t n) {
   std::string log = "/tmp/" + run + "-daemon.log";
   auto start = Clock::now();
-  auto daemon = test::Process::Start({std::string(MS_BIN_DIR) + "/daemon/milestoned"}, denv, log);
+  auto daemon = test::Process::Start({DaemonPath()}, denv, log);
   // Watched cheaply, so the watching does not compete for the cores: over one connection, rows
   // stored as the PK span (two index probes; ids are gapless here: one writer, no conflicts,
   // no rollbacks) every 20 ms; over one handle, committed offsets every 100 ms.
@@ -370,6 +383,10 @@ int main(int argc, char** argv) {
         {"MILESTONE_REDIS_PORT", std::to_string(env->redis_port)},
         {"MILESTONE_REDIS_KEY_PREFIX", run},
         {"MILESTONE_HTTP_PORT", "0"},
+        // Committed every 100 ms rather than every second (the default): the end of the run is
+        // seen when the last offsets are committed, and a 1 s tick would round it up by up to
+        // a second.
+        {"MILESTONE_KAFKA_COMMIT_INTERVAL", "100ms"},
         {"MILESTONE_LOG_LEVEL", "info"},
         {"MILESTONE_CONFIG", std::string(MS_SOURCE_DIR) + "/config.yaml"}};
     if (!whole) {

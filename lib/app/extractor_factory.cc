@@ -2,6 +2,7 @@
 
 #include "adapters/llm/llm_client_factory.h"
 #include "adapters/llm/rules_extractor.h"
+#include "app/options.h"
 
 namespace ms::app {
 
@@ -27,18 +28,9 @@ StatusOr<std::unique_ptr<ExtractorSet>> MakeExtractor(const Config& config, Metr
     set->model = "rules-v1";
     return set;
   }
-  llm::LlmClientOptions client_opts;
-  client_opts.provider = std::string(LlmProviderName(config.llm.provider));
-  client_opts.base_url = config.llm.base_url;
-  client_opts.model = config.llm.model;
-  client_opts.api_key = config.llm.api_key.Reveal();
-  MS_ASSIGN_OR_RETURN(set->client, llm::MakeLlmClient(client_opts));
+  MS_ASSIGN_OR_RETURN(set->client, llm::MakeLlmClient(LlmClientOptionsFrom(config)));
   LlmPolicyOptions policy;
-  policy.max_concurrency = config.llm.max_concurrency;
-  policy.requests_per_minute = config.llm.requests_per_minute;
-  policy.tokens_per_minute = config.llm.tokens_per_minute;
-  policy.max_retries = config.llm.max_retries;
-  policy.call_deadline = config.llm.timeout;
+  static_cast<LlmCallOptions&>(policy) = LlmCallOptionsFrom(config);
   policy.prompt.redact_pii = config.llm.redact_pii;
   policy.prompt.prefilter = config.llm.prefilter;
   policy.prompt.max_prompt_tokens = config.llm.max_batch_tokens;

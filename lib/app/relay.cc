@@ -10,6 +10,8 @@
 #include <string>
 #include <thread>
 
+#include "adapters/postgres/event_sql.h"
+
 namespace ms::app {
 namespace {
 
@@ -25,14 +27,6 @@ WHERE o.published_at IS NULL ORDER BY o.id LIMIT $1)sql";
 constexpr std::string_view kMarkPublishedSql = R"sql(
 UPDATE outbox SET published_at = now(), attempts = attempts + 1 WHERE id = ANY($1::bigint[])
 RETURNING extract(epoch FROM published_at - created_at)::float8)sql";
-
-constexpr std::string_view kStaleSql = R"sql(
-WITH gone AS (
-  UPDATE events SET state = 'stale'
-  WHERE state = 'open' AND last_seen < now() - make_interval(secs => $1)
-  RETURNING id)
-INSERT INTO event_history (event_id, kind, diff)
-SELECT id, 'state_changed', '{"state": ["open", "stale"]}'::jsonb FROM gone)sql";
 
 }  // namespace
 
@@ -136,8 +130,9 @@ Status OutboxRelay::Maintain(pg::Connection& conn) {
                                "make_interval(secs => $1)",
                                {std::to_string(retention_s)})
                          .status());
-  double stale_s = static_cast<double>(config_.events.stale_after.count()) / 1000.0;
-  MS_RETURN_IF_ERROR(conn.Exec(kStaleSql, {std::to_string(stale_s)}).status());
+  MS_ASSIGN_OR_RETURN(int64_t staled, pg::MarkStaleEvents(conn, config_.events.stale_after));
+  if (staled > 0)
+    spdlog::info("relay: {} event(s) unseen for events.stale_after became stale", staled);
   MS_ASSIGN_OR_RETURN(pg::Result backlog,
                       conn.Exec("SELECT count(*) FROM outbox WHERE published_at IS NULL"));
   stats_->backlog = backlog.GetInt(0, 0);

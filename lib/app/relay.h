@@ -13,7 +13,8 @@
 // x-event-id). With outbox.webhook_url set, every row is also POSTed, HMAC-signed (webhook.h);
 // a row counts as published only when every configured sink took it. Published rows older than
 // outbox.retention are deleted; open events unseen for events.stale_after become `stale` (with a
-// history row) — by the leader, every minute, also when neither sink is configured.
+// history row and an `event.stale` outbox row) — by the leader, every minute, also when neither
+// sink is configured.
 // Metrics (optional): stage_duration{stage="relay"} per round that published rows (fetch,
 // delivery, marking), and milestoned_outbox_publish_latency_seconds per published row, from its
 // created_at (the store transaction) to its published_at, both on the database's clock.

@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <vector>
 
+#include "core/hash.h"
 #include "pipeline/amount.h"
 #include "pipeline/ascii.h"
 
@@ -158,15 +159,6 @@ std::string Facts(const ExtractedEvent& event) {
   if (type == "market_expansion")
     return NamedFact("region", NormalizeTitle(Metric(event, "region")));
   return "";
-}
-
-uint64_t Fnv1a64(std::string_view bytes) {
-  uint64_t hash = 0xcbf29ce484222325ULL;
-  for (char c : bytes) {
-    hash ^= static_cast<unsigned char>(c);
-    hash *= 0x100000001b3ULL;
-  }
-  return hash;
 }
 
 }  // namespace

@@ -9,7 +9,9 @@
 
 #include "pipeline/amount.h"
 #include "pipeline/ascii.h"
+#include "pipeline/prompt_text.h"
 #include "pipeline/redact.h"
+#include "pipeline/utf8.h"
 
 namespace ms {
 namespace {
@@ -20,26 +22,6 @@ constexpr size_t kMaxSubjectBytes = 200;
 constexpr size_t kMaxHighlights = 10;
 constexpr size_t kMaxMetrics = 20;
 constexpr size_t kRepairAnswerBytes = 2000;
-
-// Longest prefix of `text` of at most `max_bytes` that ends on a UTF-8 character boundary.
-std::string_view Utf8Prefix(std::string_view text, size_t max_bytes) {
-  if (text.size() <= max_bytes) return text;
-  size_t cut = max_bytes;
-  while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;
-  return text.substr(0, cut);
-}
-
-// The answer without surrounding whitespace and an optional ```json ... ``` fence.
-std::string_view StripFence(std::string_view answer) {
-  answer = ascii::Trim(answer);
-  if (!answer.starts_with("```")) return answer;
-  size_t newline = answer.find('\n');
-  if (newline == std::string_view::npos) return answer;
-  answer.remove_prefix(newline + 1);
-  answer = ascii::Trim(answer);
-  if (answer.ends_with("```")) answer.remove_suffix(3);
-  return ascii::Trim(answer);
-}
 
 std::optional<std::string> ScalarText(const json& value) {
   if (value.is_string()) return std::string(ascii::Trim(value.get<std::string>()));
@@ -54,7 +36,7 @@ std::string OneLine(std::string_view text) {
   for (char& c : out) {
     if (ascii::IsSpace(c)) c = ' ';
   }
-  return std::string(Utf8Prefix(out, kMaxSubjectBytes));
+  return std::string(utf8::Prefix(out, kMaxSubjectBytes));
 }
 
 Status ReadText(const json& doc, const char* name, std::string* out) {
@@ -112,9 +94,9 @@ LlmRequest RepairRequest(const InvestorUpdatePrompt& prompt, std::string_view ba
                          std::string_view problem) {
   // Whatever the model wrote goes back out in a request body: redact it too.
   LlmRequest request = prompt.request;
-  std::string_view shown = Utf8Prefix(bad_answer, kRepairAnswerBytes);
+  std::string_view shown = utf8::Prefix(bad_answer, kRepairAnswerBytes);
   request.user += "\n\nYour previous answer could not be used: ";
-  request.user += Redact(Utf8Prefix(problem, kRepairAnswerBytes)).text;
+  request.user += Redact(utf8::Prefix(problem, kRepairAnswerBytes)).text;
   request.user += shown.size() < bad_answer.size() ? "\nPrevious answer (cut short):\n"
                                                    : "\nPrevious answer:\n";
   request.user += Redact(shown).text;
@@ -170,7 +152,7 @@ StatusOr<InvestorUpdate> Ask(LlmCallPolicy& policy, const InvestorUpdatePrompt& 
 StatusOr<InvestorUpdate> ParseInvestorUpdate(std::string_view answer,
                                              const InvestorUpdatePrompt& prompt,
                                              const std::string& company_id) {
-  json doc = json::parse(StripFence(answer), nullptr, /*allow_exceptions=*/false);
+  json doc = json::parse(prompt_text::StripFence(answer), nullptr, /*allow_exceptions=*/false);
   if (doc.is_discarded()) return InvalidArgument("the answer is not valid JSON");
   if (!doc.is_object()) return InvalidArgument("the answer is not a JSON object");
   InvestorUpdate update;

@@ -3,7 +3,9 @@
 
 #include "pipeline/ascii.h"
 #include "pipeline/investor_update_llm.h"
+#include "pipeline/prompt_text.h"
 #include "pipeline/redact.h"
+#include "pipeline/utf8.h"
 
 namespace ms {
 namespace {
@@ -12,18 +14,10 @@ using nlohmann::json;
 
 constexpr std::string_view kEllipsis = "\xe2\x80\xa6";  // "…"
 
-json ClosedObject(json properties) {
-  json required = json::array();
-  for (const auto& [name, unused] : properties.items()) required.push_back(name);
-  return {{"type", "object"},
-          {"properties", std::move(properties)},
-          {"required", std::move(required)},
-          {"additionalProperties", false}};
-}
-
 json UpdateSchema() {
-  json metric = ClosedObject({{"label", {{"type", "string"}}}, {"value", {{"type", "string"}}}});
-  return ClosedObject({
+  json metric =
+      prompt_text::ClosedObject({{"label", {{"type", "string"}}}, {"value", {{"type", "string"}}}});
+  return prompt_text::ClosedObject({
       {"subject", {{"type", "string"}}},
       {"body", {{"type", "string"}}},
       {"highlights", {{"type", "array"}, {"items", {{"type", "string"}}}}},
@@ -47,24 +41,8 @@ Answer with one JSON object that matches the schema:
 // Cuts `text` to at most `max_bytes` at a UTF-8 boundary and appends "…".
 void Cut(std::string* text, size_t max_bytes) {
   if (text->size() <= max_bytes) return;
-  size_t cut = max_bytes;
-  while (cut > 0 && (static_cast<unsigned char>((*text)[cut]) & 0xC0) == 0x80) --cut;
-  text->resize(cut);
+  text->resize(utf8::Prefix(*text, max_bytes).size());
   text->append(kEllipsis);
-}
-
-// A "<events>" or "</events>" (any case, spaces or slashes after "<") inside the data could
-// end the block early: its "<" becomes "[" (which keeps a JSON line valid JSON).
-void DefuseTags(std::string* text) {
-  constexpr std::string_view kTag = "events";
-  for (size_t at = text->find('<'); at != std::string::npos; at = text->find('<', at + 1)) {
-    size_t name = at + 1;
-    while (name < text->size() && ((*text)[name] == ' ' || (*text)[name] == '/')) ++name;
-    if (text->size() - name >= kTag.size() &&
-        ascii::EqualsIgnoreCase(std::string_view(*text).substr(name, kTag.size()), kTag)) {
-      (*text)[at] = '[';
-    }
-  }
 }
 
 class FieldCleaner {
@@ -110,7 +88,7 @@ std::string EventLine(const StoredEvent& event, int index, FieldCleaner& clean) 
   for (const auto& [name, value] : event.metrics) metrics[clean(name)] = clean(value);
   if (!metrics.empty()) line["metrics"] = std::move(metrics);
   std::string text = line.dump(-1, ' ', false, json::error_handler_t::replace);
-  DefuseTags(&text);
+  prompt_text::DefuseTag(&text, "events");
   return text;
 }
 
@@ -132,7 +110,7 @@ InvestorUpdatePrompt BuildInvestorUpdatePrompt(const std::string& company_id,
   InvestorUpdatePrompt prompt;
   FieldCleaner clean(options);
   std::string company = clean(company_id);
-  DefuseTags(&company);
+  prompt_text::DefuseTag(&company, "events");
   std::string& user = prompt.request.user;
   user = "Company: " + company + "\n<events>\n";
   int index = 0;

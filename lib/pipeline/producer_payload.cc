@@ -4,6 +4,7 @@
 #include <ctime>
 #include <nlohmann/json.hpp>
 
+#include "core/hash.h"
 #include "pipeline/csv.h"
 
 namespace ms {
@@ -14,18 +15,6 @@ std::optional<bool> ParseBool(std::string value) {
   if (value == "true" || value == "1" || value == "yes") return true;
   if (value == "false" || value == "0" || value == "no") return false;
   return std::nullopt;
-}
-
-// Stable 64-bit FNV-1a as hex: deterministic ids for Gmail-shaped messages.
-std::string StableHex(std::string_view text) {
-  uint64_t hash = 1469598103934665603ULL;
-  for (unsigned char c : text) {
-    hash ^= c;
-    hash *= 1099511628211ULL;
-  }
-  char buf[17];
-  snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(hash));
-  return buf;
 }
 
 // Splits "Subject: X. body" into subject and body.
@@ -48,7 +37,7 @@ std::string SlackPayload(const CsvRow& row, const std::string& company, int64_t 
       {"text", row.content},
       {"user", row.sender},
       {"ts", ts},
-      {"channel", "C" + StableHex(company).substr(0, 8)},
+      {"channel", "C" + Fnv1a64Hex(company, kFnvLegacyBasis).substr(0, 8)},
   };
   return j.dump();
 }
@@ -57,8 +46,8 @@ std::string GmailPayload(const CsvRow& row, const std::string& company, int64_t 
   auto [subject, body] = SplitSubject(row.content);
   nlohmann::json j = {
       {"metadata", {{"topic", "email"}, {"source", "gmail"}, {"company_id", company}}},
-      {"id", StableHex(company + "/" + row.id)},
-      {"threadId", StableHex(company + "/" + subject)},
+      {"id", Fnv1a64Hex(company + "/" + row.id, kFnvLegacyBasis)},
+      {"threadId", Fnv1a64Hex(company + "/" + subject, kFnvLegacyBasis)},
       {"internalDate", std::to_string(ts_ms)},
       {"payload",
        {{"mimeType", "text/plain"},

@@ -5,7 +5,9 @@
 
 #include "pipeline/ascii.h"
 #include "pipeline/prefilter.h"
+#include "pipeline/prompt_text.h"
 #include "pipeline/redact.h"
+#include "pipeline/utf8.h"
 
 namespace ms {
 namespace {
@@ -44,33 +46,11 @@ std::string FormatUtcMinute(int64_t epoch_ms) {
   return buffer;
 }
 
-// A "<messages>" or "</messages>" (any case, spaces or slashes after "<") inside the data could
-// end the block early: its "<" becomes "[".
-void DefuseTags(std::string* text) {
-  constexpr std::string_view kTag = "messages";
-  for (size_t at = text->find('<'); at != std::string::npos; at = text->find('<', at + 1)) {
-    size_t name = at + 1;
-    while (name < text->size() && ((*text)[name] == ' ' || (*text)[name] == '/')) ++name;
-    if (text->size() - name >= kTag.size() &&
-        ascii::EqualsIgnoreCase(std::string_view(*text).substr(name, kTag.size()), kTag)) {
-      (*text)[at] = '[';
-    }
-  }
-}
-
-// Longest prefix of `text` of at most `max_bytes` that ends on a UTF-8 character boundary.
-std::string_view Utf8Prefix(std::string_view text, size_t max_bytes) {
-  if (text.size() <= max_bytes) return text;
-  size_t cut = max_bytes;
-  while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;
-  return text.substr(0, cut);
-}
-
 // Cuts `text` to at most `max_chars` bytes at a UTF-8 boundary, preferring a word boundary in
 // the last fifth, and appends the marker.
 void Trim(std::string* text, size_t max_chars) {
   if (text->size() <= max_chars) return;
-  size_t cut = Utf8Prefix(*text, max_chars).size();
+  size_t cut = utf8::Prefix(*text, max_chars).size();
   size_t space = text->rfind(' ', cut);
   if (space != std::string::npos && space > 0 && space >= cut - cut / 5) cut = space;
   text->resize(cut);
@@ -101,7 +81,7 @@ Line RenderLine(const BatchMessage& message, const PromptOptions& options) {
     Trim(&text, options.max_message_chars);
     text = Sanitize(text, redact, &line.redactions);  // a cut can complete a new pattern
   }
-  DefuseTags(&text);
+  prompt_text::DefuseTag(&text, "messages");
   line.body = std::string(message.source == Source::kSlack ? "s" : "g") + "|" + sender + "|" +
               FormatUtcMinute(message.sent_at_ms) + "|" + text;
   return line;
@@ -165,9 +145,9 @@ LlmRequest RepairRequest(const PreparedPrompt& prompt, std::string_view bad_answ
                          std::string_view error) {
   // The model saw only redacted data, but whatever it wrote goes back out: redact it too.
   LlmRequest request = prompt.request;
-  std::string_view shown = Utf8Prefix(bad_answer, kRepairAnswerBytes);
+  std::string_view shown = utf8::Prefix(bad_answer, kRepairAnswerBytes);
   request.user += "\n\nYour previous answer could not be used: ";
-  request.user += Redact(Utf8Prefix(error, kRepairAnswerBytes)).text;
+  request.user += Redact(utf8::Prefix(error, kRepairAnswerBytes)).text;
   request.user += "\nPrevious answer";
   request.user += shown.size() < bad_answer.size() ? " (cut short):\n" : ":\n";
   request.user += Redact(shown).text;

@@ -7,6 +7,8 @@
 #include "pipeline/amount.h"
 #include "pipeline/ascii.h"
 #include "pipeline/prompt.h"
+#include "pipeline/prompt_text.h"
+#include "pipeline/utf8.h"
 
 namespace ms {
 namespace {
@@ -14,18 +16,6 @@ namespace {
 using nlohmann::json;
 
 constexpr size_t kMaxTitleBytes = 300;
-
-// The answer without surrounding whitespace and an optional ```json ... ``` fence.
-std::string_view StripFence(std::string_view answer) {
-  answer = ascii::Trim(answer);
-  if (!answer.starts_with("```")) return answer;
-  size_t newline = answer.find('\n');
-  if (newline == std::string_view::npos) return answer;
-  answer.remove_prefix(newline + 1);
-  answer = ascii::Trim(answer);
-  if (answer.ends_with("```")) answer.remove_suffix(3);
-  return ascii::Trim(answer);
-}
 
 std::optional<std::string> ScalarText(const json& value) {
   if (value.is_string()) return value.get<std::string>();
@@ -123,9 +113,7 @@ std::optional<ExtractedEvent> ReadEvent(const json& item, const PreparedPrompt& 
   }
   if (event.title.empty()) return std::nullopt;
   if (event.title.size() > kMaxTitleBytes) {
-    size_t cut = kMaxTitleBytes;
-    while (cut > 0 && (static_cast<unsigned char>(event.title[cut]) & 0xC0) == 0x80) --cut;
-    event.title.resize(cut);
+    event.title.resize(utf8::Prefix(event.title, kMaxTitleBytes).size());
   }
   if (!ReadSources(item, prompt, &event)) return std::nullopt;
   return event;
@@ -137,7 +125,7 @@ StatusOr<std::vector<ExtractedEvent>> ParseEvents(std::string_view answer,
                                                   const PreparedPrompt& prompt,
                                                   const std::string& company_id, int* rejected) {
   if (rejected != nullptr) *rejected = 0;
-  std::string_view body = StripFence(answer);
+  std::string_view body = prompt_text::StripFence(answer);
   json document = json::parse(body.begin(), body.end(), nullptr, /*allow_exceptions=*/false);
   if (document.is_discarded()) {
     return InvalidArgument("answer is not valid JSON (malformed or truncated)");

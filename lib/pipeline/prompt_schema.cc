@@ -2,6 +2,7 @@
 #include <nlohmann/json.hpp>
 
 #include "pipeline/prompt.h"
+#include "pipeline/prompt_text.h"
 
 namespace ms {
 namespace {
@@ -12,22 +13,14 @@ json StringArray() {
   return {{"type", "array"}, {"items", {{"type", "string"}}}};
 }
 
-json ClosedObject(json properties) {
-  json required = json::array();
-  for (const auto& [name, unused] : properties.items()) required.push_back(name);
-  return {{"type", "object"},
-          {"properties", std::move(properties)},
-          {"required", std::move(required)},
-          {"additionalProperties", false}};
-}
-
 json EventSchema() {
   json types = json::array();
   for (const char* type : kEventTypes) types.push_back(type);
   json severities = json::array();
   for (const char* severity : kSeverities) severities.push_back(severity);
-  json metric = ClosedObject({{"name", {{"type", "string"}}}, {"value", {{"type", "string"}}}});
-  json event = ClosedObject({
+  json metric =
+      prompt_text::ClosedObject({{"name", {{"type", "string"}}}, {"value", {{"type", "string"}}}});
+  json event = prompt_text::ClosedObject({
       {"company_id", {{"type", "string"}}},
       {"type", {{"type", "string"}, {"enum", types}}},
       {"title", {{"type", "string"}}},
@@ -39,7 +32,7 @@ json EventSchema() {
       {"stakeholders", StringArray()},
       {"sources", {{"type", "array"}, {"items", {{"type", "integer"}}}}},
   });
-  return ClosedObject({{"events", {{"type", "array"}, {"items", event}}}});
+  return prompt_text::ClosedObject({{"events", {{"type", "array"}, {"items", event}}}});
 }
 
 constexpr const char* kSystemPrompt =

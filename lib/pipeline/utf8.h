@@ -20,6 +20,14 @@ inline bool IsValid(std::string_view bytes) {
 // Number of code points in `text`, which must already be valid UTF-8.
 size_t CountCodePoints(std::string_view text);
 
+// Longest prefix of `text` of at most `max_bytes` that ends on a UTF-8 character boundary.
+inline std::string_view Prefix(std::string_view text, size_t max_bytes) {
+  if (text.size() <= max_bytes) return text;
+  size_t cut = max_bytes;
+  while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;
+  return text.substr(0, cut);
+}
+
 // Appends the UTF-8 encoding of `code_point`; surrogates, 0 and values above U+10FFFF are
 // replaced by U+FFFD so the output stays valid UTF-8 and NUL-free.
 void AppendCodePoint(uint32_t code_point, std::string* out);

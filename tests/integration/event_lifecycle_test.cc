@@ -1,7 +1,7 @@
 // The event lifecycle against the real Postgres of the local stack (design §3): an open event
-// not sighted for events.stale_after becomes `stale`, with a state_changed history row; a
-// recent one stays open. The transition runs in the relay's maintenance round
-// (OutboxRelay::Maintain), which needs no Kafka producer.
+// not sighted for events.stale_after becomes `stale`, with a state_changed history row and an
+// `event.stale` outbox row; a recent one stays open. The transition runs in the relay's maintenance
+// round (OutboxRelay::Maintain), which needs no Kafka producer.
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -85,12 +85,25 @@ TEST_F(EventLifecycleTest, OnlyTheEventUnseenPastStaleAfterBecomesStale) {
   EXPECT_EQ(history->GetInt(0, 0), 1);
   EXPECT_EQ(history->Get(0, 1), "state_changed");
   EXPECT_EQ(json::parse(history->Get(0, 2)), json::parse(R"({"state": ["open", "stale"]})"));
+
+  auto outbox = conn_->Exec("SELECT event_id, aggregate, type, payload::text FROM outbox");
+  ASSERT_TRUE(outbox.ok()) << outbox.status().ToString();
+  ASSERT_EQ(outbox->rows(), 1) << "consumers are told of the transition once";
+  EXPECT_EQ(outbox->GetInt(0, 0), 1);
+  EXPECT_EQ(outbox->Get(0, 1), "acme");
+  EXPECT_EQ(outbox->Get(0, 2), "event.stale");
+  json payload = json::parse(outbox->Get(0, 3));
+  EXPECT_EQ(payload["state"], "stale");
+  EXPECT_EQ(payload["change"], "event.stale");
+  EXPECT_EQ(payload["title"], "Seed round");
+  EXPECT_TRUE(payload["batch_id"].is_null());
 }
 
 TEST_F(EventLifecycleTest, ARepeatedRoundChangesNothing) {
   ASSERT_TRUE(Maintain().ok());
   ASSERT_TRUE(Maintain().ok());
   EXPECT_EQ(test::QueryInt(dsn_, "SELECT count(*) FROM event_history"), 1);
+  EXPECT_EQ(test::QueryInt(dsn_, "SELECT count(*) FROM outbox"), 1);
   EXPECT_EQ(test::QueryInt(dsn_, "SELECT count(*) FROM events WHERE state = 'stale'"), 2);
 }
 

@@ -81,6 +81,13 @@ TEST(PostgresSmoke, MigrationsApplyOnceThenAreANoOp) {
         {"{messages,batches,events,event_history,outbox,schema_migrations}"});
     ASSERT_TRUE(tables.ok());
     EXPECT_EQ(tables->GetInt(0, 0), 6);
+    // An applied migration never changes: these are the checksums deployed databases hold,
+    // and Migrate refuses to start against a database whose checksum differs.
+    auto sums = (*conn)->Exec("SELECT version, checksum FROM schema_migrations ORDER BY version");
+    ASSERT_TRUE(sums.ok());
+    ASSERT_GE(sums->rows(), 2);
+    EXPECT_EQ(sums->Get(0, 1), "ef4c6928328d594f") << "migration 1 was edited";
+    EXPECT_EQ(sums->Get(1, 1), "040e486ce7e59a24") << "migration 2 was edited";
   }
   test::DropDatabase(env, db);
 }

@@ -1,8 +1,10 @@
 // Fakes behind the ingest ports (MessageStore, BatchBuffer, DeadLetterSink) for unit tests:
-// each records what it was given and fails once with `next_error` when that is set.
+// each records what it was given and fails once with `next_error` when that is set; the buffer
+// hands out scripted claims.
 #pragma once
 
 #include <chrono>
+#include <deque>
 #include <functional>
 #include <optional>
 #include <string>
@@ -38,6 +40,7 @@ struct FakeStore : MessageStore {
 
 struct FakeBuffer : BatchBuffer {
   Status next_error;
+  std::deque<Claim> claims;  // handed out one per TakeClaim
   int calls = 0;
   std::vector<MessageRef> appended;
   std::function<void()> on_append;  // runs first in every Append (e.g. to block it)
@@ -52,7 +55,10 @@ struct FakeBuffer : BatchBuffer {
   }
   StatusOr<std::optional<Claim>> TakeClaim(const std::string&, int, milliseconds,
                                            milliseconds) override {
-    return std::optional<Claim>();
+    if (claims.empty()) return std::optional<Claim>();
+    Claim next = std::move(claims.front());
+    claims.pop_front();
+    return std::optional<Claim>(std::move(next));
   }
   Status Release(const Claim&) override { return Status::Ok(); }
   StatusOr<std::vector<Claim>> Orphans(milliseconds, milliseconds) override {

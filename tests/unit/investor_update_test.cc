@@ -5,12 +5,11 @@
 
 #include <gtest/gtest.h>
 
-#include <deque>
-#include <mutex>
 #include <nlohmann/json.hpp>
 
 #include "fake_time.h"
 #include "pipeline/investor_update_llm.h"
+#include "scripted_llm.h"
 
 namespace ms {
 namespace {
@@ -248,46 +247,8 @@ TEST_F(InvestorUpdateParse, UnusableAnswersAreInvalidArgumentNamingTheProblem) {
 // ---- Writing through the policy, and the fallback ----------------------------------------
 
 LlmResult Answer(std::string text, std::string finish = "stop") {
-  LlmResponse response;
-  response.text = std::move(text);
-  response.finish_reason = std::move(finish);
-  response.usage = {300, 80};
-  response.model = "fake-1-2024";
-  return {std::move(response), std::nullopt};
+  return test::Answer(std::move(text), std::move(finish), 300, 80);
 }
-
-LlmResult Failure(Status status) {
-  LlmError error;
-  error.status = std::move(status);
-  return {std::nullopt, std::move(error)};
-}
-
-class ScriptedClient final : public LlmClient {
- public:
-  void Then(LlmResult result) {
-    std::lock_guard lock(mu_);
-    script_.push_back(std::move(result));
-  }
-  LlmResult Complete(const LlmRequest& request) override {
-    std::lock_guard lock(mu_);
-    requests_.push_back(request);
-    if (script_.empty()) return Failure(Unavailable("fake: script exhausted"));
-    LlmResult next = std::move(script_.front());
-    script_.pop_front();
-    return next;
-  }
-  std::string provider() const override { return "fake"; }
-  std::string model() const override { return "fake-1"; }
-  std::vector<LlmRequest> requests() const {
-    std::lock_guard lock(mu_);
-    return requests_;
-  }
-
- private:
-  mutable std::mutex mu_;
-  std::deque<LlmResult> script_;
-  std::vector<LlmRequest> requests_;
-};
 
 class InvestorUpdateWrite : public ::testing::Test {
  protected:
@@ -319,7 +280,7 @@ class InvestorUpdateWrite : public ::testing::Test {
 
   test::FakeClock clock_;
   test::FakeSleeper sleeper_{&clock_};
-  ScriptedClient client_;
+  test::ScriptedClient client_{test::ScriptedClient::WhenDone::kFail};
 };
 
 TEST_F(InvestorUpdateWrite, TheProvidersUpdateWhenTheAnswerValidates) {
@@ -371,7 +332,7 @@ TEST_F(InvestorUpdateWrite, TruncatedTwiceFallsBackToTheTemplate) {
 }
 
 TEST_F(InvestorUpdateWrite, ProviderFailureFallsBackAfterTheRetries) {
-  for (int idx = 0; idx < 3; ++idx) client_.Then(Failure(Unavailable("fake: HTTP 503")));
+  for (int idx = 0; idx < 3; ++idx) client_.Then(test::Failure(Unavailable("fake: HTTP 503")));
   InvestorUpdateRun run = Write();
   ExpectTemplate(run, "HTTP 503");
   EXPECT_EQ(run.llm_calls, 3) << "the first call and max_retries=2 retries";
@@ -379,7 +340,7 @@ TEST_F(InvestorUpdateWrite, ProviderFailureFallsBackAfterTheRetries) {
 }
 
 TEST_F(InvestorUpdateWrite, NonRetryableErrorFallsBackAtOnce) {
-  client_.Then(Failure(FailedPrecondition("fake: HTTP 401 invalid api key")));
+  client_.Then(test::Failure(FailedPrecondition("fake: HTTP 401 invalid api key")));
   InvestorUpdateRun run = Write();
   ExpectTemplate(run, "invalid api key");
   EXPECT_EQ(run.llm_calls, 1);

@@ -5,74 +5,25 @@
 
 #include <gtest/gtest.h>
 
-#include <deque>
-#include <mutex>
-
 #include "fake_time.h"
+#include "scripted_llm.h"
 
 namespace ms {
 namespace {
 
 using namespace std::chrono_literals;
 using std::chrono::milliseconds;
+using test::Answer;
+using test::Failure;
 
 constexpr const char* kGoodAnswer = R"({"events":[{"company_id":"acme","type":"funding",
   "title":"Closed $2M seed round","description":"Acme closed a $2M seed round.","impact":"",
   "metrics":[{"name":"amount_usd","value":"2000000"}],"timeline":"","severity":"high",
   "stakeholders":["Blue Ventures"],"sources":[0]}]})";
 
-LlmResult Answer(std::string text, std::string finish = "stop", int64_t prompt_tokens = 100,
-                 int64_t completion_tokens = 20) {
-  LlmResponse response;
-  response.text = std::move(text);
-  response.finish_reason = std::move(finish);
-  response.usage = {prompt_tokens, completion_tokens};
-  response.model = "fake-1-2024";
-  return {std::move(response), std::nullopt};
-}
-
-LlmResult Failure(Status status, std::optional<milliseconds> retry_after = std::nullopt,
-                  bool quota = false) {
-  LlmError error;
-  error.status = std::move(status);
-  error.retry_after = retry_after;
-  error.quota_exhausted = quota;
-  return {std::nullopt, std::move(error)};
-}
-
 LlmResult Busy(std::optional<milliseconds> retry_after = std::nullopt) {
   return Failure(Unavailable("fake: HTTP 503"), retry_after);
 }
-
-// Replays scripted results in order (then keeps returning the last one) and records requests.
-class ScriptedClient final : public LlmClient {
- public:
-  void Then(LlmResult result, int times = 1) {
-    std::lock_guard lock(mu_);
-    for (int idx = 0; idx < times; ++idx) script_.push_back(result);
-  }
-  LlmResult Complete(const LlmRequest& request) override {
-    std::lock_guard lock(mu_);
-    requests_.push_back(request);
-    if (script_.size() > 1) {
-      LlmResult next = std::move(script_.front());
-      script_.pop_front();
-      return next;
-    }
-    return script_.empty() ? Busy() : script_.front();
-  }
-  std::string provider() const override { return "fake"; }
-  std::string model() const override { return "fake-1"; }
-  std::vector<LlmRequest> requests() const {
-    std::lock_guard lock(mu_);
-    return requests_;
-  }
-
- private:
-  mutable std::mutex mu_;
-  std::deque<LlmResult> script_;
-  std::vector<LlmRequest> requests_;
-};
 
 ExtractionRequest Batch() {
   ExtractionRequest request;
@@ -105,7 +56,7 @@ class LlmExtractorTest : public ::testing::Test {
 
   test::FakeClock clock_;
   test::FakeSleeper sleeper_{&clock_};
-  ScriptedClient client_;
+  test::ScriptedClient client_;
   LlmPolicyOptions options_;
 };
 
@@ -241,7 +192,7 @@ TEST_F(LlmExtractorTest, NonRetryableErrorsFailAtOnce) {
        {std::pair{FailedPrecondition("fake: HTTP 429 (quota exhausted)"), true},
         {FailedPrecondition("fake: HTTP 401"), false},
         {InvalidArgument("fake: prompt exceeds the context window"), false}}) {
-    ScriptedClient client;
+    test::ScriptedClient client;
     client.Then(Failure(status, 1000ms, quota));
     auto extractor =
         LlmExtractor::Create(&client, options_, {&clock_, &sleeper_, [] { return 0.5; }});

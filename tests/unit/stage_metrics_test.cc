@@ -8,6 +8,7 @@
 #include "app/claimer.h"
 #include "app/extract_stage.h"
 #include "fake_time.h"
+#include "ingest_fakes.h"
 
 namespace ms {
 namespace {
@@ -19,40 +20,6 @@ prometheus::ClientMetric::Histogram Snapshot(prometheus::Histogram& histogram) {
 }
 
 // ---- claim -----------------------------------------------------------------------------------
-
-struct NoStore : MessageStore {
-  StatusOr<std::vector<MessageRef>> Upsert(std::span<const Message>) override {
-    return std::vector<MessageRef>{};
-  }
-  StatusOr<std::vector<MessageRef>> Pending(milliseconds) override {
-    return std::vector<MessageRef>{};
-  }
-};
-
-// Hands out the scripted claims, one per TakeClaim.
-struct ScriptedBuffer : BatchBuffer {
-  std::deque<Claim> claims;
-  StatusOr<std::vector<std::string>> Append(std::span<const MessageRef>, int,
-                                            milliseconds) override {
-    return std::vector<std::string>{};
-  }
-  StatusOr<std::optional<Claim>> TakeClaim(const std::string&, int, milliseconds,
-                                           milliseconds) override {
-    if (claims.empty()) return std::optional<Claim>();
-    Claim next = claims.front();
-    claims.pop_front();
-    return std::optional<Claim>(std::move(next));
-  }
-  Status Release(const Claim&) override { return Status::Ok(); }
-  StatusOr<std::vector<Claim>> Orphans(milliseconds, milliseconds) override {
-    return std::vector<Claim>{};
-  }
-  StatusOr<std::vector<std::string>> DueCompanies(milliseconds, milliseconds) override {
-    return std::vector<std::string>{};
-  }
-  StatusOr<bool> NeedsRebuild() override { return false; }
-  Status MarkRebuilt() override { return Status::Ok(); }
-};
 
 // Claims whose id starts with "dup" hold only messages batched already: no batch.
 struct FakeLedger : BatchLedger {
@@ -71,8 +38,8 @@ class ClaimerMetricsTest : public ::testing::Test {
   }
 
   Config config_;
-  ScriptedBuffer buffer_;
-  NoStore store_;
+  test::FakeBuffer buffer_;
+  test::FakeStore store_;
   FakeLedger ledger_;
   BoundedQueue<std::string> full_{8};
   BoundedQueue<ClaimedBatch> claimed_{8};

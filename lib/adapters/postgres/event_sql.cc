@@ -33,15 +33,41 @@ WHERE id = $1)sql";
 constexpr std::string_view kHistory = R"sql(
 INSERT INTO event_history (event_id, batch_id, kind, diff) VALUES ($1, $2, $3, $4::jsonb))sql";
 
-constexpr std::string_view kOutbox = R"sql(
-INSERT INTO outbox (aggregate, event_id, type, payload)
-SELECT company_id, id, $2::text, jsonb_build_object(
-  'event_id', event_uid, 'company_id', company_id, 'type', type, 'title', title,
-  'description', description, 'impact', impact, 'metrics', metrics, 'timeline', timeline,
-  'severity', severity, 'stakeholders', stakeholders, 'source_message_ids', source_message_ids,
-  'first_seen', first_seen, 'last_seen', last_seen, 'sightings', sightings, 'state', state,
-  'batch_id', $3::bigint, 'change', $2::text)
-FROM events WHERE id = $1)sql";
+// The outbox payload of an event row: the event as it is after the change, plus which change
+// (`change`, also the outbox type) and the batch that made it (NULL for lifecycle changes).
+std::string OutboxRowSql(std::string_view from, std::string_view type, std::string_view batch) {
+  return "INSERT INTO outbox (aggregate, event_id, type, payload)\n"
+         "SELECT company_id, id, " +
+         std::string(type) +
+         ", jsonb_build_object(\n"
+         "  'event_id', event_uid, 'company_id', company_id, 'type', type, 'title', title,\n"
+         "  'description', description, 'impact', impact, 'metrics', metrics,\n"
+         "  'timeline', timeline, 'severity', severity, 'stakeholders', stakeholders,\n"
+         "  'source_message_ids', source_message_ids, 'first_seen', first_seen,\n"
+         "  'last_seen', last_seen, 'sightings', sightings, 'state', state,\n"
+         "  'batch_id', " +
+         std::string(batch) + ", 'change', " + std::string(type) + ")\nFROM " + std::string(from);
+}
+
+const std::string& OutboxSql() {
+  static const std::string sql = OutboxRowSql("events WHERE id = $1", "$2::text", "$3::bigint");
+  return sql;
+}
+
+// Open events unseen for $1 seconds become stale: one state_changed history row and one
+// `event.stale` outbox row each, in the same statement.
+const std::string& StaleSql() {
+  static const std::string sql = R"sql(
+WITH gone AS (
+  UPDATE events SET state = 'stale'
+  WHERE state = 'open' AND last_seen < now() - make_interval(secs => $1::float8)
+  RETURNING *),
+history AS (
+  INSERT INTO event_history (event_id, kind, diff)
+  SELECT id, 'state_changed', '{"state": ["open", "stale"]}'::jsonb FROM gone)
+)sql" + OutboxRowSql("gone", "'event.stale'", "NULL::bigint");
+  return sql;
+}
 
 constexpr std::string_view kBatchDone = R"sql(
 UPDATE batches SET status = 'done', finished_at = now(), last_error = NULL, provider = $2,
@@ -77,7 +103,7 @@ Status Append(Connection& tx, const Ids& ids, const char* kind, const json& diff
   MS_RETURN_IF_ERROR(
       tx.Exec(kHistory, {ids.event, ids.batch, std::string(kind), diff.dump()}).status());
   if (outbox_type == nullptr) return Status::Ok();
-  return tx.Exec(kOutbox, {ids.event, std::string(outbox_type), ids.batch}).status();
+  return tx.Exec(OutboxSql(), {ids.event, std::string(outbox_type), ids.batch}).status();
 }
 
 Status UpsertEvent(Connection& tx, const std::string& batch, const std::string& company,
@@ -141,6 +167,12 @@ Status StoreBatchEvents(Connection& tx, int64_t batch_id, const std::string& com
             {batch, result.provider, result.model, std::to_string(result.usage.prompt_tokens),
              std::to_string(result.usage.completion_tokens), std::string(cost)})
       .status();
+}
+
+StatusOr<int64_t> MarkStaleEvents(Connection& conn, std::chrono::milliseconds stale_after) {
+  const double seconds = static_cast<double>(stale_after.count()) / 1000.0;
+  MS_ASSIGN_OR_RETURN(Result res, conn.Exec(StaleSql(), {std::to_string(seconds)}));
+  return res.affected();
 }
 
 }  // namespace ms::pg

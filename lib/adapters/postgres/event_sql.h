@@ -1,6 +1,7 @@
 // The store transaction's statements (called inside BEGIN/COMMIT by PgBatchTicket::Store).
 #pragma once
 
+#include <chrono>
 #include <string>
 #include <vector>
 
@@ -15,6 +16,10 @@ Status StoreBatchEvents(Connection& tx, int64_t batch_id, const std::string& com
                         const ExtractionResult& result,
                         const std::vector<std::string>& fingerprints, double cost_usd,
                         BatchTicket::StoreOutcome* outcome);
+
+// Open events unseen for `stale_after` become `stale`, each with a state_changed history row
+// and an `event.stale` outbox row, in one statement; returns how many changed.
+StatusOr<int64_t> MarkStaleEvents(Connection& conn, std::chrono::milliseconds stale_after);
 
 inline constexpr const char* kOutboxChannel = "milestoned_outbox";
 

@@ -4,6 +4,8 @@
 
 #include <functional>
 
+#include "core/hash.h"
+
 namespace ms::pg {
 namespace {
 
@@ -18,16 +20,9 @@ CREATE TABLE IF NOT EXISTS schema_migrations (
   applied_at TIMESTAMPTZ NOT NULL DEFAULT now()
 ))sql";
 
+// FNV-1a 64: enough to notice an edited migration, not a security property.
 std::string Checksum(std::string_view sql) {
-  // FNV-1a 64: enough to notice an edited migration, not a security property.
-  uint64_t hash = 1469598103934665603ULL;
-  for (unsigned char c : sql) {
-    hash ^= c;
-    hash *= 1099511628211ULL;
-  }
-  char buf[17];
-  snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(hash));
-  return buf;
+  return Fnv1a64Hex(sql, kFnvLegacyBasis);
 }
 
 // Runs static, value-free DDL (possibly several statements). Never used with data.
