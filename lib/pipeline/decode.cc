@@ -69,6 +69,7 @@ MaybeError DetectSource(const Fields& root, std::optional<Source> declared, std:
 }
 
 std::string SanitizeField(std::string_view value) {
+  if (value.find('\0') == std::string_view::npos) return std::string(ascii::Trim(value));
   std::string out;
   out.reserve(value.size());
   for (char c : ascii::Trim(value)) {

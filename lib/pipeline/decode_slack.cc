@@ -40,18 +40,21 @@ std::string UnescapeSlack(std::string_view text) {
       {{"&amp;", '&'}, {"&lt;", '<'}, {"&gt;", '>'}}};
   std::string out;
   out.reserve(text.size());
-  for (size_t pos = 0; pos < text.size(); ++pos) {
-    bool replaced = false;
+  size_t pos = 0;
+  for (size_t amp = text.find('&'); amp != std::string_view::npos; amp = text.find('&', pos)) {
+    out.append(text, pos, amp - pos);
+    pos = amp + 1;
+    char replacement = '&';
     for (const auto& [escape, c] : kEscapes) {
-      if (text.substr(pos, escape.size()) == escape) {
-        out.push_back(c);
-        pos += escape.size() - 1;
-        replaced = true;
+      if (text.substr(amp, escape.size()) == escape) {
+        replacement = c;
+        pos = amp + escape.size();
         break;
       }
     }
-    if (!replaced) out.push_back(text[pos]);
+    out.push_back(replacement);
   }
+  out.append(text, pos);
   return out;
 }
 

@@ -1,6 +1,7 @@
 #include "pipeline/utf8.h"
 
 #include <array>
+#include <cstring>
 
 namespace ms::utf8 {
 namespace {
@@ -56,6 +57,14 @@ constexpr std::array<uint16_t, 32> kCp1252High = {
 size_t FindInvalid(std::string_view bytes) {
   size_t pos = 0;
   while (pos < bytes.size()) {
+    // Most text is ASCII: eight bytes at a time while none has its high bit set.
+    uint64_t word;
+    while (pos + sizeof word <= bytes.size()) {
+      std::memcpy(&word, bytes.data() + pos, sizeof word);
+      if ((word & 0x8080808080808080ULL) != 0) break;
+      pos += sizeof word;
+    }
+    if (pos >= bytes.size()) break;
     const size_t length = SequenceLength(static_cast<unsigned char>(bytes[pos]));
     if (length == 0) return pos;
     if (length > 1 && !SequenceValid(bytes, pos, length)) return pos;

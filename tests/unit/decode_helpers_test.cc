@@ -160,6 +160,29 @@ TEST(ParseBounded, SkippedSubtreesAreNotMaterialized) {
   EXPECT_EQ(root.dump(), R"({"event":{"text":"t"},"keep":{"blocks_like":1}})");
 }
 
+TEST(ParseBounded, BuildsEveryKeptValueWithTheLastDuplicateWinning) {
+  decode_internal::Json root;
+  const auto error = decode_internal::ParseBounded(
+      R"({"a":[1,-2,3.5,"s",true,null,{"b":[[]]},[{"c":"d"}]],"files":7,"reactions":"x",)"
+      R"("dup":1,"dup":{"e":"f"},"u":18446744073709551615,"t":"\u00e9\n"})",
+      32, &root);
+  ASSERT_FALSE(error) << error->detail;
+  EXPECT_EQ(root, decode_internal::Json::parse(
+                      R"({"a":[1,-2,3.5,"s",true,null,{"b":[[]]},[{"c":"d"}]],"dup":{"e":"f"},)"
+                      R"("u":18446744073709551615,"t":"\u00e9\n"})"));
+}
+
+TEST(ParseBounded, ASyntaxErrorNamesItsByteOffsetOnly) {
+  decode_internal::Json root;
+  const auto error = decode_internal::ParseBounded(R"({"text":"secret", oops})", 32, &root);
+  ASSERT_TRUE(error);
+  EXPECT_EQ(error->reason, DlqReason::kInvalidJson);
+  EXPECT_EQ(error->detail, "JSON syntax error at byte 19");
+  const auto trailing = decode_internal::ParseBounded(R"({"a":1} {"b":2})", 32, &root);
+  ASSERT_TRUE(trailing);
+  EXPECT_EQ(trailing->reason, DlqReason::kInvalidJson);
+}
+
 TEST(ParseBounded, DepthIsCheckedInsideSkippedSubtrees) {
   decode_internal::Json root;
   const auto error = decode_internal::ParseBounded(R"({"blocks":[[[[]]]]})", 4, &root);
