@@ -21,7 +21,7 @@ InvestorUpdate WithLlm(const Config& config, const std::string& company,
                        const std::vector<StoredEvent>& events) {
   auto client = llm::MakeLlmClient(app::LlmClientOptionsFrom(config));
   if (!client.ok()) {
-    InvestorUpdate update = BuildInvestorUpdateOffline(company, events);
+    InvestorUpdate update = BuildInvestorUpdateOffline(company, events, config.llm.redact_pii);
     update.fallback_reason =
         std::string(LlmProviderName(config.llm.provider)) + ": " + client.status().message();
     return update;
@@ -57,8 +57,8 @@ int InvestorEmail(const Config& config, const std::string& company, const std::s
     return 1;
   }
   bool llm = !offline && config.llm.provider != LlmProvider::kRules;
-  InvestorUpdate update =
-      llm ? WithLlm(config, company, *events) : BuildInvestorUpdateOffline(company, *events);
+  InvestorUpdate update = llm ? WithLlm(config, company, *events)
+                              : BuildInvestorUpdateOffline(company, *events, config.llm.redact_pii);
   if (!update.fallback_reason.empty()) {
     std::cerr << "investor-email: warning: the LLM could not write the update, used the offline "
                  "template instead: "

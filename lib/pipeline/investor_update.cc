@@ -5,6 +5,8 @@
 #include <map>
 #include <nlohmann/json.hpp>
 
+#include "pipeline/redact.h"
+
 namespace ms {
 namespace {
 
@@ -52,6 +54,16 @@ std::vector<const StoredEvent*> MetricSources(const std::vector<const StoredEven
   return sources;
 }
 
+std::vector<StoredEvent> Redacted(const std::vector<StoredEvent>& events) {
+  std::vector<StoredEvent> out = events;
+  for (StoredEvent& e : out) {
+    e.title = Redact(e.title).text;
+    e.description = Redact(e.description).text;
+    for (auto& [name, value] : e.metrics) value = Redact(value).text;
+  }
+  return out;
+}
+
 }  // namespace
 
 std::vector<const StoredEvent*> OrderForUpdate(const std::vector<StoredEvent>& events) {
@@ -65,7 +77,10 @@ std::vector<const StoredEvent*> OrderForUpdate(const std::vector<StoredEvent>& e
 }
 
 InvestorUpdate BuildInvestorUpdateOffline(const std::string& company_id,
-                                          const std::vector<StoredEvent>& events) {
+                                          const std::vector<StoredEvent>& stored, bool redact_pii) {
+  const std::vector<StoredEvent> redacted =
+      redact_pii ? Redacted(stored) : std::vector<StoredEvent>{};
+  const std::vector<StoredEvent>& events = redact_pii ? redacted : stored;
   InvestorUpdate update;
   update.company_id = company_id;
   std::vector<const StoredEvent*> sorted = OrderForUpdate(events);

@@ -36,8 +36,13 @@ std::vector<const StoredEvent*> OrderForUpdate(const std::vector<StoredEvent>& e
 // "Enterprise deal: acv_usd"). A row never mixes events: the same metric name in two event
 // types stays two rows, and a type's rows all come from one event (a Series A's amount never
 // sits next to the seed round's lead investor).
+//
+// With `redact_pii` (llm.redact_pii, on by default) every title, description and metric value
+// passes through Redact() first, as it would on the way to an LLM: the update goes to people
+// outside the company, and the rules extractor copies message text into events verbatim.
 InvestorUpdate BuildInvestorUpdateOffline(const std::string& company_id,
-                                          const std::vector<StoredEvent>& events);
+                                          const std::vector<StoredEvent>& events,
+                                          bool redact_pii = true);
 
 std::string InvestorUpdateMarkdown(const InvestorUpdate& update);
 // {company_id, subject, body, highlights, metrics: {label: value}, event_ids, provider, model,

@@ -172,7 +172,7 @@ InvestorUpdateRun WriteInvestorUpdate(const std::string& company_id,
                                       const InvestorUpdateLlmOptions& options) {
   InvestorUpdateRun run;
   if (events.empty()) {
-    run.update = BuildInvestorUpdateOffline(company_id, events);
+    run.update = BuildInvestorUpdateOffline(company_id, events, options.redact_pii);
     return run;
   }
   InvestorUpdatePrompt prompt = BuildInvestorUpdatePrompt(company_id, events, options);
@@ -183,7 +183,7 @@ InvestorUpdateRun WriteInvestorUpdate(const std::string& company_id,
     run.update.provider = provider;
     return run;
   }
-  run.update = BuildInvestorUpdateOffline(company_id, events);
+  run.update = BuildInvestorUpdateOffline(company_id, events, options.redact_pii);
   const std::string& reason = update.status().message();
   run.update.fallback_reason =
       reason.starts_with(provider + ":") ? reason : provider + ": " + reason;

@@ -70,6 +70,24 @@ TEST(InvestorUpdateOffline, ATypesRowsComeFromItsLatestEventOnly) {
       << "the seed round's lead investor is not the Series A's";
 }
 
+TEST(InvestorUpdateOffline, RedactsWhatEventsCopiedFromMessagesUnlessTurnedOff) {
+  std::vector<StoredEvent> events = {
+      Event(1, "enterprise_deal", "high", "Signed Globex, contact jane.doe@globex.example",
+            "2025-10-01T00:00:00Z", {{"contact_phone", "+1 415 555 0134"}})};
+  events[0].description = "Card 4111 1111 1111 1111 on file; call +1 415 555 0134.";
+  InvestorUpdate update = BuildInvestorUpdateOffline("acme", events);
+  const std::string all = update.subject + update.body + json(update.highlights).dump();
+  for (const char* secret : {"jane.doe@globex.example", "555 0134", "4111 1111"}) {
+    EXPECT_EQ(all.find(secret), std::string::npos) << secret << " in\n" << all;
+  }
+  EXPECT_NE(update.body.find("[EMAIL]"), std::string::npos) << update.body;
+  EXPECT_NE(update.body.find("[CARD]"), std::string::npos) << update.body;
+  EXPECT_EQ(update.metrics, (Metrics{{"Enterprise deal: contact_phone", "[PHONE]"}}));
+
+  InvestorUpdate raw = BuildInvestorUpdateOffline("acme", events, /*redact_pii=*/false);
+  EXPECT_NE(raw.body.find("jane.doe@globex.example"), std::string::npos) << raw.body;
+}
+
 TEST(InvestorUpdateOffline, JsonNamesProviderModelAndFallback) {
   InvestorUpdate update = BuildInvestorUpdateOffline("acme", Ledger());
   update.fallback_reason = "openai: HTTP 503";
