@@ -54,12 +54,23 @@ std::vector<const StoredEvent*> MetricSources(const std::vector<const StoredEven
   return sources;
 }
 
+// "2500000000", "12.5": a figure as the extractors store amounts and counts. Redact() would
+// take a bare run of 10..12 digits for a phone number; a metric value that is only a number is
+// a figure, not a contact.
+bool IsPlainNumber(std::string_view value) {
+  if (value.empty()) return false;
+  return std::all_of(value.begin(), value.end(),
+                     [](char c) { return (c >= '0' && c <= '9') || c == '.'; });
+}
+
 std::vector<StoredEvent> Redacted(const std::vector<StoredEvent>& events) {
   std::vector<StoredEvent> out = events;
   for (StoredEvent& e : out) {
     e.title = Redact(e.title).text;
     e.description = Redact(e.description).text;
-    for (auto& [name, value] : e.metrics) value = Redact(value).text;
+    for (auto& [name, value] : e.metrics) {
+      if (!IsPlainNumber(value)) value = Redact(value).text;
+    }
   }
   return out;
 }

@@ -38,8 +38,9 @@ std::vector<const StoredEvent*> OrderForUpdate(const std::vector<StoredEvent>& e
 // sits next to the seed round's lead investor).
 //
 // With `redact_pii` (llm.redact_pii, on by default) every title, description and metric value
-// passes through Redact() first, as it would on the way to an LLM: the update goes to people
-// outside the company, and the rules extractor copies message text into events verbatim.
+// (except plain numbers such as "2500000000", which are figures) passes through Redact() first,
+// as it would on the way to an LLM: the update goes to people outside the company, and the rules
+// extractor copies message text into events verbatim.
 InvestorUpdate BuildInvestorUpdateOffline(const std::string& company_id,
                                           const std::vector<StoredEvent>& events,
                                           bool redact_pii = true);

@@ -73,7 +73,8 @@ TEST(InvestorUpdateOffline, ATypesRowsComeFromItsLatestEventOnly) {
 TEST(InvestorUpdateOffline, RedactsWhatEventsCopiedFromMessagesUnlessTurnedOff) {
   std::vector<StoredEvent> events = {
       Event(1, "enterprise_deal", "high", "Signed Globex, contact jane.doe@globex.example",
-            "2025-10-01T00:00:00Z", {{"contact_phone", "+1 415 555 0134"}})};
+            "2025-10-01T00:00:00Z",
+            {{"contact_phone", "+1 415 555 0134"}, {"valuation_usd", "2500000000"}})};
   events[0].description = "Card 4111 1111 1111 1111 on file; call +1 415 555 0134.";
   InvestorUpdate update = BuildInvestorUpdateOffline("acme", events);
   const std::string all = update.subject + update.body + json(update.highlights).dump();
@@ -82,7 +83,9 @@ TEST(InvestorUpdateOffline, RedactsWhatEventsCopiedFromMessagesUnlessTurnedOff) 
   }
   EXPECT_NE(update.body.find("[EMAIL]"), std::string::npos) << update.body;
   EXPECT_NE(update.body.find("[CARD]"), std::string::npos) << update.body;
-  EXPECT_EQ(update.metrics, (Metrics{{"Enterprise deal: contact_phone", "[PHONE]"}}));
+  EXPECT_EQ(update.metrics, (Metrics{{"Enterprise deal: contact_phone", "[PHONE]"},
+                                     {"Enterprise deal: valuation_usd", "2500000000"}}))
+      << "a plain figure is not a phone number";
 
   InvestorUpdate raw = BuildInvestorUpdateOffline("acme", events, /*redact_pii=*/false);
   EXPECT_NE(raw.body.find("jane.doe@globex.example"), std::string::npos) << raw.body;
