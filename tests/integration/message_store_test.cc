@@ -27,12 +27,8 @@ Message Msg(std::string id, std::string text) {
 class MessageStoreTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto env = test::LoadStackEnv();
-    if (!env) {
-      if (test::StackRequired()) FAIL() << "local stack env missing (source its env)";
-      GTEST_SKIP() << "local stack not running: deploy/local/stack up, then source its env";
-    }
-    env_ = *env;
+    MS_REQUIRE_STACK(env);
+    env_ = env;
     db_ = test::UniqueName("msgstore");
     dsn_ = test::CreateDatabase(env_, db_);
     auto options = test::PgOptionsFor(dsn_);

@@ -35,12 +35,8 @@ constexpr const char* kSeedSql[] = {
 class PgReadApiTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto env = test::LoadStackEnv();
-    if (!env) {
-      if (test::StackRequired()) FAIL() << "local stack env missing (source its env)";
-      GTEST_SKIP() << "local stack not running: deploy/local/stack up, then source its env";
-    }
-    env_ = *env;
+    MS_REQUIRE_STACK(env);
+    env_ = env;
     db_ = test::UniqueName("readapi");
     std::string dsn = test::CreateDatabase(env_, db_);
     auto pool = pg::Pool::Open(test::PgOptionsFor(dsn));
