@@ -74,7 +74,16 @@ void IngestLoop::PauseAll() {
   Status st = consumer_->Pause(consumer_->Assignment());
   if (!st.ok()) spdlog::warn("ingest: pause failed: {}", st.message());
   paused_ = true;
-  stats_->paused = true;
+}
+
+void IngestLoop::HoldBack() {
+  if (paused_) return;
+  spdlog::info(
+      "ingest: persisting is slow (a poll has been in flight for over {} ms) — partitions "
+      "paused, polling goes on",
+      kSlowPersist.count());
+  PauseAll();
+  retry_at_ = std::chrono::steady_clock::now();  // nothing to back off from: submit when free
 }
 
 void IngestLoop::CountStored(const IngestBatch& batch) {
@@ -108,6 +117,7 @@ bool IngestLoop::Finish(PersistWorker::Done done) {
     Requeue(std::move(done.batch));
     retry_at_ = std::chrono::steady_clock::now() + delay;
     PauseAll();
+    stats_->paused = true;  // a dependency is down (a slow one alone is not reported)
     return false;
   }
   const IngestBatch& batch = done.batch;
@@ -122,8 +132,9 @@ bool IngestLoop::Finish(PersistWorker::Done done) {
     Status st = consumer_->Resume(consumer_->Assignment());
     if (!st.ok()) spdlog::warn("ingest: resume failed: {}", st.message());
     paused_ = false;
+    spdlog::info(stats_->paused ? "ingest: dependencies back, partitions resumed"
+                                : "ingest: persisting caught up, partitions resumed");
     stats_->paused = false;
-    spdlog::info("ingest: dependencies back, partitions resumed");
   }
   return true;
 }
@@ -189,7 +200,10 @@ Status IngestLoop::Run(const std::atomic<bool>& stop) {
       if (st.code() == StatusCode::kFailedPrecondition) return st;
       continue;
     }
-    Collect(std::chrono::seconds(1));  // one batch read ahead: wait for the worker
+    // One batch read ahead and the worker full: wait for it, but not past kSlowPersist —
+    // then pause and go on polling, so a slow store never keeps this member from polling
+    // (max.poll.interval.ms) and nothing more is read meanwhile.
+    if (!Collect(kSlowPersist) && worker_->full()) HoldBack();
   }
   DrainAll();  // one last attempt at what was polled; what fails is redelivered
   if (!queued_.empty()) {

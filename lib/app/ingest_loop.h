@@ -9,9 +9,12 @@
 // was in flight behind it (even one that succeeded: offsets are never stored past a batch that
 // is not durable); every assigned partition is paused and the loop keeps polling (so the
 // member stays in the group and serves rebalances) while it backs off; it resumes by itself
-// once a batch succeeds. On revoke the in-flight and read-ahead batches are finished while the
-// partitions are still owned, or fenced (their messages and offsets dropped) when that fails
-// or the partitions were lost.
+// once a batch succeeds. A slow store (a lock, an overloaded database) is flow-controlled the
+// same way without a backoff: after IngestLoop::kSlowPersist with the worker full and the next
+// batch decoded, partitions are paused and polling goes on, so the member is never evicted for
+// not polling (max.poll.interval.ms). On revoke the in-flight and read-ahead batches are finished
+// while the partitions are still owned, or fenced (their messages and offsets dropped) when that
+// fails or the partitions were lost.
 #pragma once
 
 #include <atomic>
@@ -45,6 +48,9 @@ struct IngestStats {
 
 class IngestLoop final : public kafka::RebalanceListener {
  public:
+  // How long Run waits for a busy worker before it pauses consumption and polls on.
+  static constexpr std::chrono::milliseconds kSlowPersist{1000};
+
   IngestLoop(const Config& config, Ingestor* ingestor, BoundedQueue<std::string>* full_companies,
              const Clock* clock, IngestStats* stats);
   ~IngestLoop() override;
@@ -84,6 +90,10 @@ class IngestLoop final : public kafka::RebalanceListener {
   void DrainAll();
   void StoreOffsets(const IngestBatch& batch);
   void PauseAll();
+  // Flow control: the worker is still busy after kSlowPersist with the next batch decoded.
+  // Pauses every partition and lets Run keep polling (into backlog_, for what was fetched
+  // already) until a batch finishes; not reported as a dependency down.
+  void HoldBack();
   void CountStored(const IngestBatch& batch);
 
   const Config& config_;

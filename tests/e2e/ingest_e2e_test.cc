@@ -4,7 +4,9 @@
 
 #include <filesystem>
 #include <fstream>
+#include <thread>
 
+#include "adapters/postgres/pg.h"
 #include "adapters/redis/redis.h"
 #include "tests/e2e/harness.h"
 
@@ -30,6 +32,38 @@ TEST_F(PipelineTest, ScaleflowDataSetBecomesThresholdBatchesPlusOneAgedRemainder
                   "'max_age'"),
             1);
   EXPECT_EQ(Query("SELECT count(*) FROM batches"), 6);
+  daemon->Signal(SIGTERM);
+  EXPECT_EQ(daemon->Wait(60s), 0) << daemon->Log();
+}
+
+TEST_F(PipelineTest, AStoreBlockedPastTheMaxPollIntervalKeepsTheMemberInTheGroup) {
+  // librdkafka evicts a member that does not poll for max.poll.interval.ms; shortened here, so
+  // that a store blocked for longer shows whether polling goes on while it waits.
+  overrides_["MILESTONE_KAFKA_CONSUMER_PROPERTIES"] =
+      "session.timeout.ms=6000,max.poll.interval.ms=8000";
+  std::string csv = Generate(20000, 50, 71);
+  auto daemon = StartDaemon();
+  auto producer = Process::Start({BinDir() + "/milestonectl/milestonectl", "produce", csv}, Env(),
+                                 LogPath("producer"));
+  ASSERT_TRUE(WaitFor([&] { return Stored() >= 2000; }, 60s)) << daemon->Log();
+  // An operator's long lock (a migration, VACUUM FULL): inserts wait, reads go on.
+  auto locker = pg::Connection::Open(PgOptionsFor(dsn_));
+  ASSERT_TRUE(locker.ok()) << locker.status().ToString();
+  ASSERT_TRUE((*locker)->Exec("BEGIN").ok());
+  ASSERT_TRUE((*locker)->Exec("LOCK TABLE messages IN SHARE ROW EXCLUSIVE MODE").ok());
+  const int64_t at_lock = Stored();
+  std::this_thread::sleep_for(15s);  // the length of the stall: well past max.poll.interval.ms
+  EXPECT_EQ(Stored(), at_lock) << "the lock did not hold the store back";
+  EXPECT_TRUE(daemon->running()) << daemon->Log();
+  ASSERT_TRUE((*locker)->Exec("COMMIT").ok());
+  ASSERT_EQ(producer.Wait(120s), 0);
+  ASSERT_TRUE(WaitAllBatched(20000, 120s)) << "stored=" << Stored() << "\n" << daemon->Log();
+  ExpectEveryMessageInExactlyOneBatch(20000);
+  std::string log = daemon->Log();
+  EXPECT_NE(log.find("persisting is slow"), std::string::npos) << log;
+  EXPECT_NE(log.find("persisting caught up, partitions resumed"), std::string::npos) << log;
+  EXPECT_EQ(log.find("ingest: lost"), std::string::npos) << "evicted from the group\n" << log;
+  EXPECT_EQ(log.find("ingest: revoked"), std::string::npos) << "left the group\n" << log;
   daemon->Signal(SIGTERM);
   EXPECT_EQ(daemon->Wait(60s), 0) << daemon->Log();
 }
