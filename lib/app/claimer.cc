@@ -76,6 +76,9 @@ Status Claimer::ClaimAll(const std::string& company_id) {
 Status Claimer::RebuildIfNeeded() {
   MS_ASSIGN_OR_RETURN(bool needed, buffer_->NeedsRebuild());
   if (!needed) return Status::Ok();
+  // Begin before reading Postgres: a flush during the rebuild removes the mark again, so it is
+  // noticed and the rebuild runs again; a failed rebuild leaves "rebuilding" and is retried.
+  MS_RETURN_IF_ERROR(buffer_->BeginRebuild());
   MS_RETURN_IF_ERROR(Reoffer(std::chrono::milliseconds(0)));
   MS_RETURN_IF_ERROR(buffer_->MarkRebuilt());
   stats_->rebuilds += 1;

@@ -97,7 +97,7 @@ void IngestLoop::CountStored(const IngestBatch& batch) {
 }
 
 void IngestLoop::SubmitNext() {
-  if (queued_.empty() || worker_->full()) return;
+  if (queued_.empty() || worker_->full() || requeued_ > 0) return;
   if (paused_ && std::chrono::steady_clock::now() < retry_at_) return;
   worker_->Submit(std::move(queued_.front()));
   queued_.pop_front();
@@ -118,6 +118,13 @@ bool IngestLoop::Finish(PersistWorker::Done done) {
     retry_at_ = std::chrono::steady_clock::now() + delay;
     PauseAll();
     stats_->paused = true;  // a dependency is down (a slow one alone is not reported)
+    return false;
+  }
+  if (requeued_ > 0) {
+    // Behind a failed batch: its steps are done, but its offsets wait for the failed one.
+    // A full company it found is handed on now (its refs are buffered already).
+    HandOn(done.result->full_companies);
+    Requeue(std::move(done.batch));
     return false;
   }
   const IngestBatch& batch = done.batch;
@@ -145,22 +152,11 @@ void IngestLoop::HandOn(const std::vector<std::string>& companies) {
   }
 }
 
-void IngestLoop::Requeue(IngestBatch failed) {
-  // The batches behind the failed one may not store offsets before it does: take them back
-  // too, in order, with their progress, so a retry redoes only their unfinished steps. A full
-  // company one of them found is handed on now (its refs are buffered already); its counts
-  // and offsets wait for the retry.
-  std::vector<IngestBatch> back;
-  back.push_back(std::move(failed));
-  while (worker_->busy()) {
-    if (auto later = worker_->Take(std::chrono::seconds(1))) {
-      if (later->result.ok()) HandOn(later->result->full_companies);
-      back.push_back(std::move(later->batch));
-    }
-    if (health_) health_->Beat();
-  }
-  queued_.insert(queued_.begin(), std::make_move_iterator(back.begin()),
-                 std::make_move_iterator(back.end()));
+void IngestLoop::Requeue(IngestBatch batch) {
+  // The batches behind a failed one come back after it and go back in behind it, in order, with
+  // their progress, so a retry redoes only their unfinished steps. Their offsets wait.
+  queued_.insert(queued_.begin() + static_cast<std::ptrdiff_t>(requeued_), std::move(batch));
+  requeued_ = worker_->busy() ? requeued_ + 1 : 0;  // 0: everything in flight is back
 }
 
 void IngestLoop::DrainAll() {

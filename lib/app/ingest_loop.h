@@ -79,11 +79,14 @@ class IngestLoop final : public kafka::RebalanceListener {
   // Takes the worker's finished batch, waiting up to `timeout`, and Finish()es it. False when
   // nothing finished.
   bool Collect(std::chrono::milliseconds timeout);
-  // Success: stores offsets, counts, hands on full companies, resumes. Failure: the batch and
-  // every batch still in flight behind it go back to the front of queued_ (Requeue),
-  // partitions are paused and a backoff starts.
+  // Success: stores offsets, counts, hands on full companies, resumes. Failure: the batch goes
+  // back to the front of queued_ (Requeue), partitions are paused and a backoff starts; each
+  // batch that was in flight behind it follows it there as it comes back, even a successful
+  // one. Never blocks.
   bool Finish(PersistWorker::Done done);
-  void Requeue(IngestBatch failed);
+  // Puts a batch that failed, or came back behind one that failed, back into queued_ after the
+  // ones requeued before it; nothing is submitted until every in-flight batch is back.
+  void Requeue(IngestBatch batch);
   void HandOn(const std::vector<std::string>& full_companies);
   // Waits for the in-flight batch, then finishes the queued ones one by one while they
   // succeed (at most one attempt each).
@@ -110,6 +113,7 @@ class IngestLoop final : public kafka::RebalanceListener {
   std::deque<IngestBatch> queued_;                    // decoded, not in flight; the front goes next
   std::vector<kafka::OwnedMessage> backlog_;          // polled while paused, not yet decoded
   bool paused_ = false;
+  size_t requeued_ = 0;  // batches put back at the front while others are still in flight
   std::unique_ptr<PersistWorker> worker_;  // last: its thread stops before the rest goes
 };
 

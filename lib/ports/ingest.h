@@ -80,8 +80,13 @@ class BatchBuffer {
   // Companies whose oldest pending message is older than `now - max_age`.
   virtual StatusOr<std::vector<std::string>> DueCompanies(std::chrono::milliseconds max_age,
                                                           std::chrono::milliseconds now) = 0;
-  // True when the buffer lost its state (restarted empty, flushed) and must be rebuilt.
+  // True when the buffer lost its state (restarted empty, flushed) and must be rebuilt, or a
+  // rebuild began and did not finish.
   virtual StatusOr<bool> NeedsRebuild() = 0;
+  // A rebuild re-appends every unbatched message read from the store AFTER BeginRebuild, then
+  // calls MarkRebuilt, which takes effect only if the buffer was not emptied meanwhile: state
+  // lost during a rebuild is noticed by the next NeedsRebuild.
+  virtual Status BeginRebuild() = 0;
   virtual Status MarkRebuilt() = 0;
 };
 

@@ -31,7 +31,8 @@ void PipelineTest::SetUp() {
 
 void PipelineTest::TearDown() {
   if (!stack_) return;
-  if (HasFailure()) {
+  const char* keep = std::getenv("MILESTONE_KEEP_E2E_LOGS");  // debugging a passing test
+  if (HasFailure() || (keep != nullptr && std::string(keep) == "1")) {
     std::cerr << "logs kept in " << scratch_ << "\n";
   } else {
     std::filesystem::remove_all(scratch_);

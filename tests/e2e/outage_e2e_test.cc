@@ -50,6 +50,36 @@ TEST_F(PipelineTest, PostgresDownForTenSecondsPausesThenResumesWithNothingLost) 
   EXPECT_EQ(daemon->Wait(60s), 0);
 }
 
+TEST_F(PipelineTest, RedisDownForTenSecondsThenBackEmptyLosesAndDuplicatesNothing) {
+  std::string csv = Generate(20000, 50, 53);
+  auto daemon = StartDaemon();
+  auto producer = Process::Start({BinDir() + "/milestonectl/milestonectl", "produce", csv}, Env(),
+                                 LogPath("producer"));
+  ASSERT_TRUE(WaitFor([&] { return Stored() >= 2000; }, 60s)) << daemon->Log();
+  ASSERT_EQ(Stack("stop-redis"), 0);
+  bool restarted = false;
+  std::shared_ptr<void> restart(nullptr, [&](void*) {
+    if (!restarted) Stack("start-redis");
+  });
+  // Ten seconds without Redis: appends fail while upserts behind them still succeed, so
+  // batches come back out of the worker behind a failed one; the daemon must ride it out.
+  std::this_thread::sleep_for(10s);
+  EXPECT_TRUE(daemon->running()) << daemon->Log();
+  ASSERT_EQ(Stack("start-redis"), 0);  // empty: the buffers are rebuilt from Postgres
+  restarted = true;
+  ASSERT_EQ(producer.Wait(120s), 0);
+  ASSERT_TRUE(WaitAllBatched(20000, 120s)) << "stored=" << Stored() << "\n" << daemon->Log();
+  ExpectEveryMessageInExactlyOneBatch(20000);
+  ASSERT_TRUE(WaitFor([&] { return CommittedOffsets() == 20000; }, 60s))
+      << "committed=" << CommittedOffsets();
+  std::string log = daemon->Log();
+  EXPECT_NE(log.find("pausing partitions"), std::string::npos) << log;
+  EXPECT_NE(log.find("dependencies back, partitions resumed"), std::string::npos) << log;
+  EXPECT_EQ(log.find("revoked"), std::string::npos) << "left the group during the outage";
+  daemon->Signal(SIGTERM);
+  EXPECT_EQ(daemon->Wait(60s), 0);
+}
+
 }  // namespace
 }  // namespace ms::test
 

@@ -68,6 +68,7 @@ struct FakeBuffer : BatchBuffer {
     return std::vector<std::string>{};
   }
   StatusOr<bool> NeedsRebuild() override { return false; }
+  Status BeginRebuild() override { return Status::Ok(); }
   Status MarkRebuilt() override { return Status::Ok(); }
 };
 

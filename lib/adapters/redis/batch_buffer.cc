@@ -207,15 +207,25 @@ StatusOr<std::vector<std::string>> RedisBatchBuffer::DueCompanies(std::chrono::m
   return out;
 }
 
+// The epoch key: absent in a Redis that lost its state, "rebuilding" while a rebuild runs, the
+// time the last rebuild finished (epoch ms) otherwise.
+constexpr std::string_view kRebuilding = "rebuilding";
+
 StatusOr<bool> RedisBatchBuffer::NeedsRebuild() {
-  MS_ASSIGN_OR_RETURN(Reply r, conn_->Command({"EXISTS", GlobalKey("epoch")}));
-  return r.integer == 0;
+  MS_ASSIGN_OR_RETURN(Reply r, conn_->Command({"GET", GlobalKey("epoch")}));
+  return r.is_nil() || r.str == kRebuilding;
+}
+
+Status RedisBatchBuffer::BeginRebuild() {
+  return conn_->Command({"SET", GlobalKey("epoch"), std::string(kRebuilding)}).status();
 }
 
 Status RedisBatchBuffer::MarkRebuilt() {
   auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
       std::chrono::system_clock::now().time_since_epoch());
-  return conn_->Command({"SET", GlobalKey("epoch"), std::to_string(now.count())}).status();
+  // XX: only over our "rebuilding". Emptied meanwhile, the key stays absent and the next
+  // NeedsRebuild starts over.
+  return conn_->Command({"SET", GlobalKey("epoch"), std::to_string(now.count()), "XX"}).status();
 }
 
 StatusOr<int64_t> RedisBatchBuffer::PendingCount(const std::string& company_id) {

@@ -8,7 +8,8 @@
 // company's script (so scripts never cross slots):
 //   <p>:due     ZSET  company -> arrival of its oldest pending message (the max-age sweep)
 //   <p>:claims  ZSET  "<company>\t<claim id>" -> taken_at (orphan recovery)
-//   <p>:epoch   STRING set after a rebuild; its absence means Redis lost its state
+//   <p>:epoch   STRING "rebuilding" during a rebuild, then the time it finished; its absence
+//               means Redis lost its state
 // An index entry lost in a crash between the script and the index update is repaired by the
 // periodic reconcile (Pending(min_age) re-offered), since appends are idempotent.
 #pragma once
@@ -37,6 +38,7 @@ class RedisBatchBuffer final : public BatchBuffer {
   StatusOr<std::vector<std::string>> DueCompanies(std::chrono::milliseconds max_age,
                                                   std::chrono::milliseconds now) override;
   StatusOr<bool> NeedsRebuild() override;
+  Status BeginRebuild() override;
   Status MarkRebuilt() override;
 
   // Pending count of one company (for status and tests).
