@@ -5,12 +5,15 @@
 
 #include <cstdlib>
 #include <cstring>
+#include <thread>
 
 #include "pipeline/record.h"
 
 namespace ms::app {
 
 namespace {
+
+constexpr int kStoreAttempts = 3;
 
 // Crash-test hook: MILESTONE_FAILPOINT=extract.before_store makes the process die between the
 // model's answer and the store transaction, as a kill -9 would (tests/e2e).
@@ -52,19 +55,30 @@ Status ExtractStage::ProcessOne(bool* found) {
   MaybeCrashBeforeStore();
   const double cost_usd = CostOf(*result);
   const auto store_started = std::chrono::steady_clock::now();
-  MS_ASSIGN_OR_RETURN(auto outcome, ticket->Store(*result, fingerprints, {cost_usd}));
+  auto outcome = ticket->Store(*result, fingerprints, {cost_usd});
+  // A conflict (deadlock, serialization failure) rolled the transaction back: store the same
+  // answer again rather than leave the batch for a retry that pays for the extraction twice.
+  for (int attempt = 1;
+       attempt < kStoreAttempts && !outcome.ok() && outcome.status().code() == StatusCode::kAborted;
+       ++attempt) {
+    spdlog::info("extract: batch {} store conflict, storing again: {}", ticket->batch_id(),
+                 outcome.status().message());
+    std::this_thread::sleep_for(std::chrono::milliseconds(100) * attempt);
+    outcome = ticket->Store(*result, fingerprints, {cost_usd});
+  }
+  MS_RETURN_IF_ERROR(outcome.status());
   ObserveStage(Stage::kStore, store_started);
-  if (outcome.already_done) return Status::Ok();
+  if (outcome->already_done) return Status::Ok();
   if (metrics_ != nullptr) metrics_->LlmCost(result->provider).Increment(cost_usd);
   stats_->batches_done += 1;
-  stats_->events_created += outcome.created;
-  stats_->events_sighted += outcome.sighted;
+  stats_->events_created += outcome->created;
+  stats_->events_sighted += outcome->sighted;
   stats_->prompt_tokens += result->usage.prompt_tokens;
   stats_->completion_tokens += result->usage.completion_tokens;
   stats_->llm_calls += result->llm_calls;
   spdlog::info("extract: batch {} company={} messages={} events: {} new, {} seen again ({})",
-               ticket->batch_id(), ticket->company_id(), request.messages.size(), outcome.created,
-               outcome.sighted, result->provider);
+               ticket->batch_id(), ticket->company_id(), request.messages.size(), outcome->created,
+               outcome->sighted, result->provider);
   return Status::Ok();
 }
 

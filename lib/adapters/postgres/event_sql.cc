@@ -7,6 +7,8 @@ namespace {
 
 using nlohmann::json;
 
+constexpr int32_t kCompanyStoreLockClass = 0x4D53;  // "MS"
+
 constexpr std::string_view kInsertEvent = R"sql(
 INSERT INTO events (company_id, type, title, description, impact, metrics, timeline, severity,
                     stakeholders, source_message_ids, fingerprint)
@@ -144,6 +146,13 @@ Status StoreBatchEvents(Connection& tx, int64_t batch_id, const std::string& com
                         const std::vector<std::string>& fingerprints, double cost_usd,
                         BatchTicket::StoreOutcome* outcome) {
   std::string batch = std::to_string(batch_id);
+  // One store per company at a time: two batches of a company stored at once would both insert
+  // a fingerprint new to them (a unique violation) or lock shared events in different orders
+  // (a deadlock), and either failure costs the batch its extraction. Other companies' stores
+  // go on. Held until commit; the two-int4 key space is apart from the bigint batch locks.
+  MS_RETURN_IF_ERROR(tx.Exec("SELECT pg_advisory_xact_lock($1::int4, hashtext($2::text))",
+                             {std::to_string(kCompanyStoreLockClass), company_id})
+                         .status());
   MS_ASSIGN_OR_RETURN(Result status,
                       tx.Exec("SELECT status FROM batches WHERE id = $1 FOR UPDATE", {batch}));
   if (status.rows() == 0) return NotFound("batch " + batch + " does not exist");
