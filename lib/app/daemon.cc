@@ -5,10 +5,14 @@
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
+#include <cerrno>
 #include <cstdlib>
+#include <ctime>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <thread>
 
 #include "adapters/http/server.h"
@@ -305,10 +309,31 @@ sigset_t StopSignals() {
   return set;
 }
 
-void WaitForSignals(sigset_t set, std::atomic<bool>* stop) {
+// Handles SIGHUP (log reopen) and the stop signals: the first sets `stop` and starts the
+// shutdown.timeout clock; a second signal, or draining past the timeout, ends the process at
+// once (exit 1) — what was not committed is redelivered, as after a crash.
+void WaitForSignals(sigset_t set, std::atomic<bool>* stop, std::chrono::milliseconds timeout) {
+  std::optional<std::chrono::steady_clock::time_point> deadline;
   while (true) {
     int sig = 0;
-    if (sigwait(&set, &sig) != 0) continue;
+    if (!deadline) {
+      if (sigwait(&set, &sig) != 0) continue;
+    } else {
+      auto left = std::chrono::duration_cast<std::chrono::nanoseconds>(
+          *deadline - std::chrono::steady_clock::now());
+      timespec wait{static_cast<time_t>(std::max<int64_t>(0, left.count()) / 1'000'000'000),
+                    static_cast<long>(std::max<int64_t>(0, left.count()) % 1'000'000'000)};
+      sig = sigtimedwait(&set, nullptr, &wait);
+      if (sig < 0 && errno == EAGAIN) {
+        spdlog::error(
+            "shutdown.timeout ({} ms) exceeded while draining: exiting now; what was not "
+            "committed is redelivered",
+            timeout.count());
+        spdlog::shutdown();
+        _exit(1);
+      }
+      if (sig < 0) continue;  // EINTR
+    }
     if (sig == SIGHUP) {
       Status st = ReopenLogs();
       spdlog::info("SIGHUP: log file reopened{}", st.ok() ? "" : " failed: " + st.message());
@@ -316,9 +341,11 @@ void WaitForSignals(sigset_t set, std::atomic<bool>* stop) {
     }
     if (stop->exchange(true)) {
       spdlog::warn("second signal: exiting at once");
+      spdlog::shutdown();
       _exit(1);
     }
-    spdlog::info("{}: draining", strsignal(sig));
+    deadline = std::chrono::steady_clock::now() + timeout;
+    spdlog::info("{}: draining (at most shutdown.timeout, {} ms)", strsignal(sig), timeout.count());
   }
 }
 
@@ -333,7 +360,7 @@ int RunDaemon(const Config& config) {
     return 1;
   }
   std::atomic<bool> stop{false};
-  std::thread(WaitForSignals, signals, &stop).detach();
+  std::thread(WaitForSignals, signals, &stop, config.shutdown.timeout).detach();
 
   Daemon d;
   systemd::Status("starting");

@@ -68,6 +68,38 @@ TEST_F(PipelineTest, AStoreBlockedPastTheMaxPollIntervalKeepsTheMemberInTheGroup
   EXPECT_EQ(daemon->Wait(60s), 0) << daemon->Log();
 }
 
+TEST_F(PipelineTest, DrainingPastTheShutdownTimeoutExitsAndTheRestartLosesNothing) {
+  overrides_["MILESTONE_SHUTDOWN_TIMEOUT"] = "3s";
+  std::string csv = Generate(20000, 50, 73);
+  auto stuck = StartDaemon("stuck");
+  auto producer = Process::Start({BinDir() + "/milestonectl/milestonectl", "produce", csv}, Env(),
+                                 LogPath("producer"));
+  ASSERT_TRUE(WaitFor([&] { return Stored() >= 2000; }, 60s)) << stuck->Log();
+  auto locker = pg::Connection::Open(PgOptionsFor(dsn_));
+  ASSERT_TRUE(locker.ok()) << locker.status().ToString();
+  ASSERT_TRUE((*locker)->Exec("BEGIN").ok());
+  ASSERT_TRUE((*locker)->Exec("LOCK TABLE messages IN SHARE ROW EXCLUSIVE MODE").ok());
+  // The store is stuck behind the lock: draining cannot finish.
+  ASSERT_TRUE(
+      WaitFor([&] { return stuck->Log().find("persisting is slow") != std::string::npos; }, 30s))
+      << stuck->Log();
+  const auto signalled = std::chrono::steady_clock::now();
+  stuck->Signal(SIGTERM);
+  auto code = stuck->Wait(20s);
+  ASSERT_TRUE(code.has_value()) << "still draining 20 s after SIGTERM\n" << stuck->Log();
+  EXPECT_EQ(*code, 1);
+  EXPECT_LT(std::chrono::steady_clock::now() - signalled, 10s);
+  EXPECT_NE(stuck->Log().find("shutdown.timeout (3000 ms) exceeded"), std::string::npos)
+      << stuck->Log();
+  ASSERT_TRUE((*locker)->Exec("COMMIT").ok());
+  ASSERT_EQ(producer.Wait(120s), 0);
+  auto restarted = StartDaemon("restarted");
+  ASSERT_TRUE(WaitAllBatched(20000, 120s)) << "stored=" << Stored() << "\n" << restarted->Log();
+  ExpectEveryMessageInExactlyOneBatch(20000);
+  restarted->Signal(SIGTERM);
+  EXPECT_EQ(restarted->Wait(60s), 0) << restarted->Log();
+}
+
 TEST_F(PipelineTest, RedeliveredMessagesAreStoredOnce) {
   std::string csv = Generate(3000, 20, 11);
   auto daemon = StartDaemon();
