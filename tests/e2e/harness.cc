@@ -7,6 +7,8 @@
 #include <fstream>
 #include <iterator>
 
+#include "pipeline/csv.h"
+
 namespace ms::test {
 
 std::string BinDir() {
@@ -91,6 +93,28 @@ std::string PipelineTest::Generate(int64_t rows, int companies, uint64_t seed) {
                 std::to_string(companies), "--seed", std::to_string(seed), "-o", path});
   EXPECT_EQ(rc, 0);
   return path;
+}
+
+std::pair<std::string, std::string> PipelineTest::SplitCsv(const std::string& csv,
+                                                           int64_t first_rows) {
+  std::ifstream in(csv);
+  CsvReader reader(in);
+  const std::pair<std::string, std::string> paths = {csv + ".1", csv + ".2"};
+  std::ofstream first(paths.first), rest(paths.second);
+  auto write = [](std::ofstream& out, const std::vector<std::string>& fields) {
+    for (size_t idx = 0; idx < fields.size(); ++idx) {
+      out << (idx > 0 ? "," : "") << CsvField(fields[idx]);
+    }
+    out << "\n";
+  };
+  for (int64_t record = -1;; ++record) {  // -1: the header, written to both
+    auto fields = reader.Next();
+    EXPECT_TRUE(fields.ok()) << fields.status().ToString();
+    if (!fields.ok() || !fields->has_value()) break;
+    if (record < 0 || record < first_rows) write(first, **fields);
+    if (record < 0 || record >= first_rows) write(rest, **fields);
+  }
+  return paths;
 }
 
 int64_t PipelineTest::CommittedOffsets(int partitions) const {

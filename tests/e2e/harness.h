@@ -31,6 +31,9 @@ class PipelineTest : public ::testing::Test {
   std::string CtlOutput(const std::vector<std::string>& args, int* exit_code,
                         std::chrono::milliseconds wait = std::chrono::minutes(1));
   std::string Generate(int64_t rows, int companies, uint64_t seed);
+  // Splits a CSV file into two with the same header: its first `first_rows` records, and the
+  // rest (to produce part of a data set, break something, then produce the rest).
+  std::pair<std::string, std::string> SplitCsv(const std::string& csv, int64_t first_rows);
 
   int64_t Query(const std::string& sql) const { return QueryInt(dsn_, sql); }
   int64_t Stored() const { return Query("SELECT count(*) FROM messages"); }
