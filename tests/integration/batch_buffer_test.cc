@@ -14,16 +14,21 @@ class BatchBufferRebuildTest : public ::testing::Test {
   void SetUp() override {
     MS_REQUIRE_STACK(env);
     auto options = test::RedisOptionsFor(env);
-    options.db = 14;  // a db of its own: FLUSHDB here disturbs no other test
     auto buffer_conn = redis::Connection::Open(options);
     auto admin = redis::Connection::Open(options);
     ASSERT_TRUE(buffer_conn.ok() && admin.ok());
     admin_ = std::move(admin).value();
-    buffer_ = std::make_unique<redis::RedisBatchBuffer>(std::move(buffer_conn).value(),
-                                                        test::UniqueName("rebuild"));
+    prefix_ = test::UniqueName("rebuild");
+    buffer_ = std::make_unique<redis::RedisBatchBuffer>(std::move(buffer_conn).value(), prefix_);
   }
 
-  void Flush() { ASSERT_TRUE(admin_->Command({"FLUSHDB"}).ok()); }
+  // What a restart or FLUSHALL does to this buffer, without touching any other test's keys
+  // (tests run in parallel on one Redis).
+  void Flush() {
+    auto keys = admin_->Command({"KEYS", prefix_ + ":*"});
+    ASSERT_TRUE(keys.ok()) << keys.status().ToString();
+    for (const auto& key : keys->elements) ASSERT_TRUE(admin_->Command({"DEL", key.str}).ok());
+  }
 
   bool Needs() {
     auto needs = buffer_->NeedsRebuild();
@@ -31,6 +36,7 @@ class BatchBufferRebuildTest : public ::testing::Test {
     return needs.ok() && *needs;
   }
 
+  std::string prefix_;
   std::unique_ptr<redis::Connection> admin_;
   std::unique_ptr<redis::RedisBatchBuffer> buffer_;
 };
