@@ -2,6 +2,7 @@
 // and Redis. Each test breaks something at a bad moment and checks invariants 1 and 2.
 #include <signal.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <thread>
@@ -36,31 +37,44 @@ TEST_F(PipelineTest, ScaleflowDataSetBecomesThresholdBatchesPlusOneAgedRemainder
   EXPECT_EQ(daemon->Wait(60s), 0) << daemon->Log();
 }
 
-TEST_F(PipelineTest, AStoreBlockedPastTheMaxPollIntervalKeepsTheMemberInTheGroup) {
+class StuckStoreTest : public PipelineTest {
+ protected:
+  // With `daemon` running: stores 2,000 of 20,000 generated messages, then takes a lock on
+  // `messages` that holds every insert back (an operator's migration or VACUUM FULL; reads go
+  // on) and produces the other 18,000 — more than the worker and the read-ahead hold (3 polls) —
+  // so that they wait behind the stuck store. Returns once the daemon reported holding back;
+  // COMMIT on the returned connection releases the lock.
+  std::unique_ptr<pg::Connection> StallTheStoreMidStream(Process& daemon, uint64_t seed) {
+    auto [before, during] = SplitCsv(Generate(20000, 50, seed), 2000);
+    EXPECT_EQ(Ctl({"produce", before}), 0);
+    EXPECT_TRUE(WaitFor([&] { return Stored() == 2000; }, 60s)) << daemon.Log();
+    auto locker = pg::Connection::Open(PgOptionsFor(dsn_));
+    EXPECT_TRUE(locker.ok()) << locker.status().ToString();
+    if (!locker.ok()) return nullptr;
+    EXPECT_TRUE((*locker)->Exec("BEGIN").ok());
+    EXPECT_TRUE((*locker)->Exec("LOCK TABLE messages IN SHARE ROW EXCLUSIVE MODE").ok());
+    EXPECT_EQ(Ctl({"produce", during}), 0);
+    EXPECT_TRUE(
+        WaitFor([&] { return daemon.Log().find("persisting is slow") != std::string::npos; }, 30s))
+        << daemon.Log();
+    return std::move(locker).value();
+  }
+};
+
+TEST_F(StuckStoreTest, AStoreBlockedPastTheMaxPollIntervalKeepsTheMemberInTheGroup) {
   // librdkafka evicts a member that does not poll for max.poll.interval.ms; shortened here, so
   // that a store blocked for longer shows whether polling goes on while it waits.
   overrides_["MILESTONE_KAFKA_CONSUMER_PROPERTIES"] =
       "session.timeout.ms=6000,max.poll.interval.ms=8000";
-  auto [before, during] = SplitCsv(Generate(20000, 50, 71), 2000);
   auto daemon = StartDaemon();
-  ASSERT_EQ(Ctl({"produce", before}), 0);
-  ASSERT_TRUE(WaitFor([&] { return Stored() == 2000; }, 60s)) << daemon->Log();
-  // An operator's long lock (a migration, VACUUM FULL): inserts wait, reads go on.
-  auto locker = pg::Connection::Open(PgOptionsFor(dsn_));
-  ASSERT_TRUE(locker.ok()) << locker.status().ToString();
-  ASSERT_TRUE((*locker)->Exec("BEGIN").ok());
-  ASSERT_TRUE((*locker)->Exec("LOCK TABLE messages IN SHARE ROW EXCLUSIVE MODE").ok());
-  const auto locked = std::chrono::steady_clock::now();
-  // 18,000 more arrive meanwhile: more than the worker and the read-ahead hold (3 polls).
-  ASSERT_EQ(Ctl({"produce", during}), 0);
-  ASSERT_TRUE(
-      WaitFor([&] { return daemon->Log().find("persisting is slow") != std::string::npos; }, 30s))
-      << daemon->Log();
+  const auto started = std::chrono::steady_clock::now();
+  auto locker = StallTheStoreMidStream(*daemon, 71);
+  ASSERT_TRUE(locker && !HasFailure());
   // Stall well past max.poll.interval.ms in all.
-  std::this_thread::sleep_until(locked + 15s);
+  std::this_thread::sleep_until(std::max(std::chrono::steady_clock::now(), started + 20s));
   EXPECT_EQ(Stored(), 2000) << "the lock did not hold the store back";
   EXPECT_TRUE(daemon->running()) << daemon->Log();
-  ASSERT_TRUE((*locker)->Exec("COMMIT").ok());
+  ASSERT_TRUE(locker->Exec("COMMIT").ok());
   ASSERT_TRUE(WaitAllBatched(20000, 120s)) << "stored=" << Stored() << "\n" << daemon->Log();
   ExpectEveryMessageInExactlyOneBatch(20000);
   std::string log = daemon->Log();
@@ -71,21 +85,11 @@ TEST_F(PipelineTest, AStoreBlockedPastTheMaxPollIntervalKeepsTheMemberInTheGroup
   EXPECT_EQ(daemon->Wait(60s), 0) << daemon->Log();
 }
 
-TEST_F(PipelineTest, DrainingPastTheShutdownTimeoutExitsAndTheRestartLosesNothing) {
+TEST_F(StuckStoreTest, DrainingPastTheShutdownTimeoutExitsAndTheRestartLosesNothing) {
   overrides_["MILESTONE_SHUTDOWN_TIMEOUT"] = "3s";
-  auto [before, during] = SplitCsv(Generate(20000, 50, 73), 2000);
   auto stuck = StartDaemon("stuck");
-  ASSERT_EQ(Ctl({"produce", before}), 0);
-  ASSERT_TRUE(WaitFor([&] { return Stored() == 2000; }, 60s)) << stuck->Log();
-  auto locker = pg::Connection::Open(PgOptionsFor(dsn_));
-  ASSERT_TRUE(locker.ok()) << locker.status().ToString();
-  ASSERT_TRUE((*locker)->Exec("BEGIN").ok());
-  ASSERT_TRUE((*locker)->Exec("LOCK TABLE messages IN SHARE ROW EXCLUSIVE MODE").ok());
-  ASSERT_EQ(Ctl({"produce", during}), 0);
-  // The store is stuck behind the lock: draining cannot finish.
-  ASSERT_TRUE(
-      WaitFor([&] { return stuck->Log().find("persisting is slow") != std::string::npos; }, 30s))
-      << stuck->Log();
+  auto locker = StallTheStoreMidStream(*stuck, 73);  // draining cannot finish
+  ASSERT_TRUE(locker && !HasFailure());
   const auto signalled = std::chrono::steady_clock::now();
   stuck->Signal(SIGTERM);
   auto code = stuck->Wait(20s);
@@ -94,7 +98,7 @@ TEST_F(PipelineTest, DrainingPastTheShutdownTimeoutExitsAndTheRestartLosesNothin
   EXPECT_LT(std::chrono::steady_clock::now() - signalled, 10s);
   EXPECT_NE(stuck->Log().find("shutdown.timeout (3000 ms) exceeded"), std::string::npos)
       << stuck->Log();
-  ASSERT_TRUE((*locker)->Exec("COMMIT").ok());
+  ASSERT_TRUE(locker->Exec("COMMIT").ok());
   auto restarted = StartDaemon("restarted");
   ASSERT_TRUE(WaitAllBatched(20000, 120s)) << "stored=" << Stored() << "\n" << restarted->Log();
   ExpectEveryMessageInExactlyOneBatch(20000);

@@ -20,62 +20,50 @@ namespace {
 
 using namespace std::chrono_literals;
 
-TEST_F(PipelineTest, PostgresDownForTenSecondsPausesThenResumesWithNothingLost) {
-  auto [before, during] = SplitCsv(Generate(20000, 50, 51), 2000);
-  auto daemon = StartDaemon();
-  ASSERT_EQ(Ctl({"produce", before}), 0);
-  ASSERT_TRUE(WaitFor([&] { return Stored() == 2000; }, 60s)) << daemon->Log();
-  ASSERT_EQ(Stack("stop-postgres"), 0);
-  // Whatever happens below, the shared stack gets its Postgres back.
-  bool restarted = false;
-  std::shared_ptr<void> restart(nullptr, [&](void*) {
-    if (!restarted) Stack("start-postgres");
-  });
-  // The rest arrives during the outage, which lasts ten seconds; the daemon must ride it out.
-  const auto stopped = std::chrono::steady_clock::now();
-  ASSERT_EQ(Ctl({"produce", during}), 0);
-  std::this_thread::sleep_until(stopped + 10s);
-  EXPECT_TRUE(daemon->running()) << daemon->Log();
-  ASSERT_EQ(Stack("start-postgres"), 0);
-  restarted = true;
-  ASSERT_TRUE(WaitAllBatched(20000, 120s)) << "stored=" << Stored() << "\n" << daemon->Log();
-  ExpectEveryMessageInExactlyOneBatch(20000);
-  std::string log = daemon->Log();
-  EXPECT_NE(log.find("pausing partitions"), std::string::npos) << log;
-  EXPECT_NE(log.find("dependencies back, partitions resumed"), std::string::npos) << log;
-  EXPECT_EQ(log.find("revoked"), std::string::npos) << "left the group during the outage";
-  daemon->Signal(SIGTERM);
-  EXPECT_EQ(daemon->Wait(60s), 0);
+class OutageDrill : public PipelineTest {
+ protected:
+  // Produces 2,000 of 20,000 messages, stops `server` ("postgres", "redis") of the shared
+  // stack, produces the rest during ten seconds without it, starts it again (Redis comes back
+  // empty), and checks that every message was stored, batched and committed once, and that the
+  // daemon paused, resumed by itself and never left the group.
+  void RideOutTenSecondsWithout(const std::string& server, uint64_t seed) {
+    auto [before, during] = SplitCsv(Generate(20000, 50, seed), 2000);
+    auto daemon = StartDaemon();
+    ASSERT_EQ(Ctl({"produce", before}), 0);
+    ASSERT_TRUE(WaitFor([&] { return Stored() == 2000; }, 60s)) << daemon->Log();
+    ASSERT_EQ(Stack("stop-" + server), 0);
+    // Whatever happens below, the shared stack gets its server back.
+    bool restarted = false;
+    std::shared_ptr<void> restart(nullptr, [&](void*) {
+      if (!restarted) Stack("start-" + server);
+    });
+    const auto stopped = std::chrono::steady_clock::now();
+    ASSERT_EQ(Ctl({"produce", during}), 0);
+    std::this_thread::sleep_until(stopped + 10s);
+    EXPECT_TRUE(daemon->running()) << daemon->Log();
+    ASSERT_EQ(Stack("start-" + server), 0);
+    restarted = true;
+    ASSERT_TRUE(WaitAllBatched(20000, 120s)) << "stored=" << Stored() << "\n" << daemon->Log();
+    ExpectEveryMessageInExactlyOneBatch(20000);
+    ASSERT_TRUE(WaitFor([&] { return CommittedOffsets() == 20000; }, 60s))
+        << "committed=" << CommittedOffsets();
+    std::string log = daemon->Log();
+    EXPECT_NE(log.find("pausing partitions"), std::string::npos) << log;
+    EXPECT_NE(log.find("dependencies back, partitions resumed"), std::string::npos) << log;
+    EXPECT_EQ(log.find("revoked"), std::string::npos) << "left the group during the outage";
+    daemon->Signal(SIGTERM);
+    EXPECT_EQ(daemon->Wait(60s), 0);
+  }
+};
+
+TEST_F(OutageDrill, PostgresDownForTenSecondsPausesThenResumesWithNothingLost) {
+  RideOutTenSecondsWithout("postgres", 51);
 }
 
-TEST_F(PipelineTest, RedisDownForTenSecondsThenBackEmptyLosesAndDuplicatesNothing) {
-  auto [before, during] = SplitCsv(Generate(20000, 50, 53), 2000);
-  auto daemon = StartDaemon();
-  ASSERT_EQ(Ctl({"produce", before}), 0);
-  ASSERT_TRUE(WaitFor([&] { return Stored() == 2000; }, 60s)) << daemon->Log();
-  ASSERT_EQ(Stack("stop-redis"), 0);
-  bool restarted = false;
-  std::shared_ptr<void> restart(nullptr, [&](void*) {
-    if (!restarted) Stack("start-redis");
-  });
-  // The rest arrives during ten seconds without Redis: appends fail while upserts behind them
-  // still succeed, so batches come back out of the worker behind a failed one.
-  const auto stopped = std::chrono::steady_clock::now();
-  ASSERT_EQ(Ctl({"produce", during}), 0);
-  std::this_thread::sleep_until(stopped + 10s);
-  EXPECT_TRUE(daemon->running()) << daemon->Log();
-  ASSERT_EQ(Stack("start-redis"), 0);  // empty: the buffers are rebuilt from Postgres
-  restarted = true;
-  ASSERT_TRUE(WaitAllBatched(20000, 120s)) << "stored=" << Stored() << "\n" << daemon->Log();
-  ExpectEveryMessageInExactlyOneBatch(20000);
-  ASSERT_TRUE(WaitFor([&] { return CommittedOffsets() == 20000; }, 60s))
-      << "committed=" << CommittedOffsets();
-  std::string log = daemon->Log();
-  EXPECT_NE(log.find("pausing partitions"), std::string::npos) << log;
-  EXPECT_NE(log.find("dependencies back, partitions resumed"), std::string::npos) << log;
-  EXPECT_EQ(log.find("revoked"), std::string::npos) << "left the group during the outage";
-  daemon->Signal(SIGTERM);
-  EXPECT_EQ(daemon->Wait(60s), 0);
+// Appends fail while upserts behind them still succeed, so batches come back out of the
+// worker behind a failed one; Redis returns empty and the buffers are rebuilt from Postgres.
+TEST_F(OutageDrill, RedisDownForTenSecondsThenBackEmptyLosesAndDuplicatesNothing) {
+  RideOutTenSecondsWithout("redis", 53);
 }
 
 TEST_F(PipelineTest, RelayHoldsRowsWhileKafkaIsDownAndPublishesThemAfter) {
