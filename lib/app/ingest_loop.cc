@@ -84,6 +84,7 @@ void IngestLoop::HoldBack() {
       kSlowPersist.count());
   PauseAll();
   retry_at_ = std::chrono::steady_clock::now();  // nothing to back off from: submit when free
+  if (metrics_) metrics_->IngestHoldbacks().Increment();
 }
 
 void IngestLoop::CountStored(const IngestBatch& batch) {

@@ -69,6 +69,8 @@
         "1 while this instance holds the outbox relay lock, else 0.")                            \
   GAUGE(ingest_paused, "milestoned_ingest_paused",                                               \
         "1 while consumption is paused because a dependency is down, else 0.")                   \
+  COUNTER(ingest_holdbacks, "milestoned_ingest_holdbacks_total",                                 \
+          "Times consumption was paused because storing a poll took over a second.")             \
   GAUGE(build_info, "milestoned_build_info",                                                     \
         "Build information; the value is always 1.", "version")
 // clang-format on

@@ -104,8 +104,8 @@ void Metrics::Seed(const MetricsOptions& options) {
     LlmRateLimitWaitSeconds(provider);
     SetCircuitState(provider, CircuitState::kClosed);
   }
-  for (MetricId id :
-       {MetricId::batches_claimed, MetricId::batches_done, MetricId::batches_failed}) {
+  for (MetricId id : {MetricId::batches_claimed, MetricId::batches_done, MetricId::batches_failed,
+                      MetricId::ingest_holdbacks}) {
     CounterFor(id, {});
   }
   for (MetricId id : {MetricId::pending_companies, MetricId::oldest_pending_age,

@@ -72,6 +72,7 @@ class Metrics {
   prometheus::Counter& MessagesDuplicate(Source source);
   prometheus::Counter& Dlq(std::string_view reason);
   prometheus::Gauge& IngestPaused();
+  prometheus::Counter& IngestHoldbacks();
   void SetConsumerLags(std::span<const PartitionLag> lags);  // replaces the whole set
 
   // Batching.

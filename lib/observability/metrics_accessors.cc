@@ -32,6 +32,9 @@ prometheus::Counter& Metrics::Dlq(std::string_view reason) {
 prometheus::Gauge& Metrics::IngestPaused() {
   return GaugeFor(MetricId::ingest_paused, {});
 }
+prometheus::Counter& Metrics::IngestHoldbacks() {
+  return CounterFor(MetricId::ingest_holdbacks, {});
+}
 
 prometheus::Counter& Metrics::BatchesClaimed() {
   return CounterFor(MetricId::batches_claimed, {});
