@@ -21,7 +21,6 @@ using nlohmann::json;
 constexpr size_t kMaxSubjectBytes = 200;
 constexpr size_t kMaxHighlights = 10;
 constexpr size_t kMaxMetrics = 20;
-constexpr size_t kRepairAnswerBytes = 2000;
 
 std::optional<std::string> ScalarText(const json& value) {
   if (value.is_string()) return std::string(ascii::Trim(value.get<std::string>()));
@@ -92,19 +91,11 @@ Status ReadMetrics(const json& doc, InvestorUpdate* update) {
 
 LlmRequest RepairRequest(const InvestorUpdatePrompt& prompt, std::string_view bad_answer,
                          std::string_view problem) {
-  // Whatever the model wrote goes back out in a request body: redact it too.
-  LlmRequest request = prompt.request;
-  std::string_view shown = utf8::Prefix(bad_answer, kRepairAnswerBytes);
-  request.user += "\n\nYour previous answer could not be used: ";
-  request.user += Redact(utf8::Prefix(problem, kRepairAnswerBytes)).text;
-  request.user += shown.size() < bad_answer.size() ? "\nPrevious answer (cut short):\n"
-                                                   : "\nPrevious answer:\n";
-  request.user += Redact(shown).text;
-  request.user +=
-      "\n\nReply again with only one complete JSON object {\"subject\": ..., \"body\": ..., "
+  return prompt_text::RepairRequest(
+      prompt.request, bad_answer, problem,
+      "Reply again with only one complete JSON object {\"subject\": ..., \"body\": ..., "
       "\"highlights\": [...], \"metrics\": [...]} that matches the schema, with no text before "
-      "or after it.";
-  return request;
+      "or after it.");
 }
 
 // Counts one policy call into `run`.

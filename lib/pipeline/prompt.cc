@@ -13,7 +13,6 @@ namespace ms {
 namespace {
 
 constexpr std::string_view kTrimMarker = "\xe2\x80\xa6[trimmed]";  // "…[trimmed]"
-constexpr size_t kRepairAnswerBytes = 2000;
 constexpr size_t kHeaderReserveBytes = 160;  // "Company: ...", "<messages>", the closing lines
 
 // One message rendered without its index, and what redaction replaced in it.
@@ -143,18 +142,11 @@ std::vector<PreparedPrompt> PreparePrompts(const ExtractionRequest& request,
 
 LlmRequest RepairRequest(const PreparedPrompt& prompt, std::string_view bad_answer,
                          std::string_view error) {
-  // The model saw only redacted data, but whatever it wrote goes back out: redact it too.
-  LlmRequest request = prompt.request;
-  std::string_view shown = utf8::Prefix(bad_answer, kRepairAnswerBytes);
-  request.user += "\n\nYour previous answer could not be used: ";
-  request.user += Redact(utf8::Prefix(error, kRepairAnswerBytes)).text;
-  request.user += "\nPrevious answer";
-  request.user += shown.size() < bad_answer.size() ? " (cut short):\n" : ":\n";
-  request.user += Redact(shown).text;
-  request.user +=
-      "\n\nReply again with only one complete JSON object {\"events\": [...]} that matches the "
-      "schema, with no text before or after it.";
-  return request;
+  // The model saw only redacted data, but whatever it wrote goes back out: redacted too.
+  return prompt_text::RepairRequest(prompt.request, bad_answer, error,
+                                    "Reply again with only one complete JSON object {\"events\": "
+                                    "[...]} that matches the schema, with no text before or after "
+                                    "it.");
 }
 
 }  // namespace ms

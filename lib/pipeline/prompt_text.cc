@@ -1,6 +1,8 @@
 #include "pipeline/prompt_text.h"
 
 #include "pipeline/ascii.h"
+#include "pipeline/redact.h"
+#include "pipeline/utf8.h"
 
 namespace ms::prompt_text {
 
@@ -24,6 +26,21 @@ void DefuseTag(std::string* text, std::string_view tag) {
       (*text)[at] = '[';
     }
   }
+}
+
+LlmRequest RepairRequest(const LlmRequest& original, std::string_view bad_answer,
+                         std::string_view problem, std::string_view instruction) {
+  constexpr size_t kRepairAnswerBytes = 2000;
+  LlmRequest request = original;
+  std::string_view shown = utf8::Prefix(bad_answer, kRepairAnswerBytes);
+  request.user += "\n\nYour previous answer could not be used: ";
+  request.user += Redact(utf8::Prefix(problem, kRepairAnswerBytes)).text;
+  request.user += shown.size() < bad_answer.size() ? "\nPrevious answer (cut short):\n"
+                                                   : "\nPrevious answer:\n";
+  request.user += Redact(shown).text;
+  request.user += "\n\n";
+  request.user += instruction;
+  return request;
 }
 
 nlohmann::json ClosedObject(nlohmann::json properties) {
