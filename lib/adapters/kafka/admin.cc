@@ -49,13 +49,9 @@ Status EnsureTopics(const std::string& brokers, const Properties& props,
   Properties all = props;
   all["bootstrap.servers"] = brokers;
   MS_ASSIGN_OR_RETURN(rd_kafka_conf_t * conf, BuildConf(all));
+  MS_ASSIGN_OR_RETURN(OwnedHandle rk, NewHandle(RD_KAFKA_PRODUCER, conf, "kafka admin"));
+  rd_kafka_t* raw = rk.get();
   char errstr[512];
-  rd_kafka_t* raw = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, sizeof errstr);
-  if (raw == nullptr) {
-    rd_kafka_conf_destroy(conf);
-    return InvalidArgument(std::string("kafka admin: ") + errstr);
-  }
-  OwnedHandle rk(raw);
   std::vector<rd_kafka_NewTopic_t*> specs;
   for (const TopicSpec& t : topics) {
     specs.push_back(rd_kafka_NewTopic_new(t.name.c_str(), t.partitions, t.replication_factor,
@@ -97,13 +93,8 @@ StatusOr<std::vector<PartitionLag>> GroupLags(const std::string& brokers, const 
   all["group.id"] = group_id;
   all["enable.auto.commit"] = "false";  // it never consumes; make sure it never commits either
   MS_ASSIGN_OR_RETURN(rd_kafka_conf_t * conf, BuildConf(all));
-  char errstr[512];
-  rd_kafka_t* raw = rd_kafka_new(RD_KAFKA_CONSUMER, conf, errstr, sizeof errstr);
-  if (raw == nullptr) {
-    rd_kafka_conf_destroy(conf);
-    return InvalidArgument(std::string("kafka consumer: ") + errstr);
-  }
-  OwnedHandle rk(raw);
+  MS_ASSIGN_OR_RETURN(OwnedHandle rk, NewHandle(RD_KAFKA_CONSUMER, conf, "kafka consumer"));
+  rd_kafka_t* raw = rk.get();
   OwnedPartitionList list(rd_kafka_topic_partition_list_new(0));
   for (const std::string& topic : topics) {
     MS_ASSIGN_OR_RETURN(std::vector<int32_t> partitions, PartitionsOf(raw, topic, wait));

@@ -21,13 +21,8 @@ StatusOr<std::unique_ptr<Consumer>> Consumer::Open(const ConsumerOptions& option
   auto consumer = std::unique_ptr<Consumer>(new Consumer(nullptr, listener));
   rd_kafka_conf_set_opaque(conf, consumer.get());
   rd_kafka_conf_set_rebalance_cb(conf, &Consumer::OnRebalance);
-  char errstr[512];
-  rd_kafka_t* rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, errstr, sizeof errstr);
-  if (rk == nullptr) {
-    rd_kafka_conf_destroy(conf);
-    return InvalidArgument(std::string("kafka consumer: ") + errstr);
-  }
-  consumer->rk_.reset(rk);
+  MS_ASSIGN_OR_RETURN(consumer->rk_, NewHandle(RD_KAFKA_CONSUMER, conf, "kafka consumer"));
+  rd_kafka_t* rk = consumer->rk_.get();
   rd_kafka_poll_set_consumer(rk);
   OwnedPartitionList topics(
       rd_kafka_topic_partition_list_new(static_cast<int>(options.topics.size())));

@@ -15,6 +15,17 @@ StatusOr<rd_kafka_conf_t*> BuildConf(const Properties& props) {
   return conf;
 }
 
+StatusOr<OwnedHandle> NewHandle(rd_kafka_type_t type, rd_kafka_conf_t* conf,
+                                std::string_view what) {
+  char errstr[512];
+  rd_kafka_t* rk = rd_kafka_new(type, conf, errstr, sizeof errstr);
+  if (rk == nullptr) {
+    rd_kafka_conf_destroy(conf);  // on success the handle owns it
+    return InvalidArgument(std::string(what) + ": " + errstr);
+  }
+  return OwnedHandle(rk);
+}
+
 std::vector<TopicPartition> ToVector(const rd_kafka_topic_partition_list_t* list) {
   std::vector<TopicPartition> out;
   if (list == nullptr) return out;

@@ -37,6 +37,10 @@ struct HandleDeleter {
 };
 using OwnedHandle = std::unique_ptr<rd_kafka_t, HandleDeleter>;
 
+// rd_kafka_new of `type` from `conf`, which it takes over (destroyed on failure too);
+// InvalidArgument "<what>: <librdkafka's reason>" on failure.
+StatusOr<OwnedHandle> NewHandle(rd_kafka_type_t type, rd_kafka_conf_t* conf, std::string_view what);
+
 struct PartitionListDeleter {
   void operator()(rd_kafka_topic_partition_list_t* list) const {
     rd_kafka_topic_partition_list_destroy(list);

@@ -49,13 +49,8 @@ StatusOr<std::unique_ptr<Producer>> Producer::Open(const ProducerOptions& option
   rd_kafka_conf_set_dr_msg_cb(conf, OnDelivery);
   auto send_failures = std::make_unique<std::atomic<int64_t>>(0);
   rd_kafka_conf_set_opaque(conf, send_failures.get());
-  char errstr[512];
-  rd_kafka_t* rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, sizeof errstr);
-  if (rk == nullptr) {
-    rd_kafka_conf_destroy(conf);
-    return InvalidArgument(std::string("kafka producer: ") + errstr);
-  }
-  return std::unique_ptr<Producer>(new Producer(OwnedHandle(rk), std::move(send_failures)));
+  MS_ASSIGN_OR_RETURN(OwnedHandle rk, NewHandle(RD_KAFKA_PRODUCER, conf, "kafka producer"));
+  return std::unique_ptr<Producer>(new Producer(std::move(rk), std::move(send_failures)));
 }
 
 Producer::~Producer() {
