@@ -8,7 +8,6 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
-#include "adapters/postgres/migrations.h"
 #include "app/relay.h"
 #include "tests/support/stack_env.h"
 
@@ -30,17 +29,15 @@ constexpr const char* kSeedSql[] = {
                   'stale'))sql",
 };
 
-class EventLifecycleTest : public ::testing::Test {
+class EventLifecycleTest : public test::MigratedDatabaseTest {
  protected:
+  EventLifecycleTest() : MigratedDatabaseTest("lifecycle") {}
   void SetUp() override {
-    MS_REQUIRE_STACK(env);
-    env_ = env;
-    db_ = test::UniqueName("lifecycle");
-    dsn_ = test::CreateDatabase(env_, db_);
+    MigratedDatabaseTest::SetUp();
+    if (!Ready()) return;
     auto conn = pg::Connection::Open(test::PgOptionsFor(dsn_));
     ASSERT_TRUE(conn.ok()) << conn.status().ToString();
     conn_ = std::move(conn).value();
-    ASSERT_TRUE(pg::Migrate(*conn_).ok());
     for (const char* statement : kSeedSql) {
       auto result = conn_->Exec(statement);
       ASSERT_TRUE(result.ok()) << result.status().ToString();
@@ -48,7 +45,7 @@ class EventLifecycleTest : public ::testing::Test {
   }
   void TearDown() override {
     conn_.reset();
-    if (!db_.empty()) test::DropDatabase(env_, db_);
+    MigratedDatabaseTest::TearDown();
   }
 
   std::string State(int64_t id) {
@@ -64,9 +61,6 @@ class EventLifecycleTest : public ::testing::Test {
     return relay.Maintain(*conn_);
   }
 
-  test::StackEnv env_;
-  std::string db_;
-  std::string dsn_;
   std::unique_ptr<pg::Connection> conn_;
 };
 

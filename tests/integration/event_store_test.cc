@@ -9,7 +9,6 @@
 #include <thread>
 
 #include "adapters/postgres/event_sql.h"
-#include "adapters/postgres/migrations.h"
 #include "tests/support/stack_env.h"
 
 namespace ms {
@@ -29,16 +28,14 @@ ExtractedEvent Milestone(int idx) {
   return e;
 }
 
-class EventStoreRaceTest : public ::testing::Test {
+class EventStoreRaceTest : public test::MigratedDatabaseTest {
  protected:
+  EventStoreRaceTest() : MigratedDatabaseTest("evstore") {}
   void SetUp() override {
-    MS_REQUIRE_STACK(env);
-    env_ = env;
-    db_ = test::UniqueName("evstore");
-    dsn_ = test::CreateDatabase(env_, db_);
+    MigratedDatabaseTest::SetUp();
+    if (!Ready()) return;
     auto conn = pg::Connection::Open(test::PgOptionsFor(dsn_));
     ASSERT_TRUE(conn.ok()) << conn.status().ToString();
-    ASSERT_TRUE(pg::Migrate(**conn).ok());
     for (int batch = 1; batch <= kBatches; ++batch) {
       auto res = (*conn)->Exec(
           "INSERT INTO batches (id, company_id, claim_id, message_count, trigger, status) "
@@ -47,13 +44,6 @@ class EventStoreRaceTest : public ::testing::Test {
       ASSERT_TRUE(res.ok()) << res.status().ToString();
     }
   }
-  void TearDown() override {
-    if (!db_.empty()) test::DropDatabase(env_, db_);
-  }
-
-  test::StackEnv env_;
-  std::string db_;
-  std::string dsn_;
 };
 
 TEST_F(EventStoreRaceTest, ConcurrentStoresOfOneCompanyAllSucceedAndMergeEvents) {

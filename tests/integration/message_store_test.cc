@@ -6,7 +6,6 @@
 
 #include <gtest/gtest.h>
 
-#include "adapters/postgres/migrations.h"
 #include "tests/support/stack_env.h"
 
 namespace ms {
@@ -24,27 +23,23 @@ Message Msg(std::string id, std::string text) {
   return m;
 }
 
-class MessageStoreTest : public ::testing::Test {
+class MessageStoreTest : public test::MigratedDatabaseTest {
  protected:
+  MessageStoreTest() : MigratedDatabaseTest("msgstore") {}
   void SetUp() override {
-    MS_REQUIRE_STACK(env);
-    env_ = env;
-    db_ = test::UniqueName("msgstore");
-    dsn_ = test::CreateDatabase(env_, db_);
+    MigratedDatabaseTest::SetUp();
+    if (!Ready()) return;
     auto options = test::PgOptionsFor(dsn_);
     options.pool_size = 1;  // every call on the same session
     auto pool = pg::Pool::Open(options);
     ASSERT_TRUE(pool.ok()) << pool.status().ToString();
     pool_ = std::move(pool).value();
-    auto lease = pool_->Acquire();
-    ASSERT_TRUE(lease.ok());
-    ASSERT_TRUE(pg::Migrate(**lease).ok());
     store_ = std::make_unique<pg::PgMessageStore>(pool_.get());
   }
   void TearDown() override {
     store_.reset();
     pool_.reset();
-    if (!db_.empty()) test::DropDatabase(env_, db_);
+    MigratedDatabaseTest::TearDown();
   }
 
   std::string TextOf(const std::string& id) {
@@ -55,8 +50,6 @@ class MessageStoreTest : public ::testing::Test {
     return res.ok() && res->rows() == 1 ? std::string(res->Get(0, 0)) : "<missing>";
   }
 
-  test::StackEnv env_;
-  std::string db_, dsn_;
   std::unique_ptr<pg::Pool> pool_;
   std::unique_ptr<pg::PgMessageStore> store_;
 };

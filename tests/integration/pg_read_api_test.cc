@@ -4,7 +4,6 @@
 
 #include <nlohmann/json.hpp>
 
-#include "adapters/postgres/migrations.h"
 #include "adapters/postgres/read_api.h"
 #include "tests/support/stack_env.h"
 
@@ -32,19 +31,17 @@ constexpr const char* kSeedSql[] = {
                   '2024-07-01T00:00:00Z'))sql",
 };
 
-class PgReadApiTest : public ::testing::Test {
+class PgReadApiTest : public test::MigratedDatabaseTest {
  protected:
+  PgReadApiTest() : MigratedDatabaseTest("readapi") {}
   void SetUp() override {
-    MS_REQUIRE_STACK(env);
-    env_ = env;
-    db_ = test::UniqueName("readapi");
-    std::string dsn = test::CreateDatabase(env_, db_);
-    auto pool = pg::Pool::Open(test::PgOptionsFor(dsn));
+    MigratedDatabaseTest::SetUp();
+    if (!Ready()) return;
+    auto pool = pg::Pool::Open(test::PgOptionsFor(dsn_));
     ASSERT_TRUE(pool.ok()) << pool.status().ToString();
     pool_ = std::move(pool).value();
     auto lease = pool_->Acquire();
     ASSERT_TRUE(lease.ok());
-    ASSERT_TRUE(pg::Migrate(**lease).ok());
     for (const char* statement : kSeedSql) {
       auto result = (*lease)->Exec(statement);
       ASSERT_TRUE(result.ok()) << result.status().ToString();
@@ -54,7 +51,7 @@ class PgReadApiTest : public ::testing::Test {
   void TearDown() override {
     api_.reset();
     pool_.reset();
-    if (!db_.empty()) test::DropDatabase(env_, db_);
+    MigratedDatabaseTest::TearDown();
   }
 
   json Parse(const StatusOr<std::string>& text) {
@@ -62,8 +59,6 @@ class PgReadApiTest : public ::testing::Test {
     return text.ok() ? json::parse(*text) : json();
   }
 
-  test::StackEnv env_;
-  std::string db_;
   std::unique_ptr<pg::Pool> pool_;
   std::unique_ptr<pg::PgReadApi> api_;
 };

@@ -10,6 +10,8 @@
 #include <random>
 #include <thread>
 
+#include "adapters/postgres/migrations.h"
+
 namespace ms::test {
 namespace {
 
@@ -76,6 +78,21 @@ redis::RedisOptions RedisOptionsFor(const StackEnv& env) {
   opts.host = env.redis_host;
   opts.port = env.redis_port;
   return opts;
+}
+
+void MigratedDatabaseTest::SetUp() {
+  MS_REQUIRE_STACK(env);
+  env_ = env;
+  db_ = UniqueName(prefix_);
+  dsn_ = CreateDatabase(env_, db_);
+  auto conn = pg::Connection::Open(PgOptionsFor(dsn_));
+  ASSERT_TRUE(conn.ok()) << conn.status().ToString();
+  auto migrated = pg::Migrate(**conn);
+  ASSERT_TRUE(migrated.ok()) << migrated.status().ToString();
+}
+
+void MigratedDatabaseTest::TearDown() {
+  if (!db_.empty()) DropDatabase(env_, db_);
 }
 
 std::string CreateDatabase(const StackEnv& env, const std::string& name) {

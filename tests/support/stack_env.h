@@ -3,10 +3,13 @@
 // prefix, named by UniqueName().
 #pragma once
 
+#include <gtest/gtest.h>
+
 #include <chrono>
 #include <functional>
 #include <optional>
 #include <string>
+#include <utility>
 
 #include "adapters/postgres/pg.h"
 #include "adapters/redis/redis.h"
@@ -45,6 +48,25 @@ int FreeLoopbackPort();
 // Creates an empty database and returns a DSN for it; dropped by DropDatabase.
 std::string CreateDatabase(const StackEnv& env, const std::string& name);
 void DropDatabase(const StackEnv& env, const std::string& name);
+
+// A fixture with a database of its own, migrated to the current schema and dropped after the
+// test. Skips (fails with MILESTONE_REQUIRE_STACK=1) without the local stack. A derived SetUp
+// calls this one first and returns unless Ready(); a derived TearDown closes its connections,
+// then calls this one.
+class MigratedDatabaseTest : public ::testing::Test {
+ protected:
+  explicit MigratedDatabaseTest(std::string prefix) : prefix_(std::move(prefix)) {}
+  void SetUp() override;
+  void TearDown() override;
+  bool Ready() const { return !IsSkipped() && !HasFatalFailure(); }
+
+  StackEnv env_;
+  std::string db_;
+  std::string dsn_;
+
+ private:
+  std::string prefix_;
+};
 
 pg::PgOptions PgOptionsFor(const std::string& dsn);
 redis::RedisOptions RedisOptionsFor(const StackEnv& env);
