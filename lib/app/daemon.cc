@@ -60,6 +60,15 @@ class Probes {
   std::map<std::string, CheckResult> results_;  // guarded by mu_
 };
 
+// What the ops thread learned from its probes beyond the stages' own counters, and the
+// progress line it last sent. Used by the ops thread only.
+struct OpsView {
+  std::optional<int64_t> lag;             // summed over partitions with a committed offset
+  std::optional<int64_t> outbox_backlog;  // unpublished outbox rows, all instances
+  std::string sent_status;
+  std::chrono::steady_clock::time_point sent_at{};
+};
+
 // Every connection and stage of a running daemon. Built by StartEndpoint(), Start() and
 // StartOps(); torn down in reverse.
 struct Daemon {
@@ -89,6 +98,7 @@ struct Daemon {
   std::unique_ptr<OutboxRelay> relay;
   // Operate: last, so the HTTP server stops before anything it serves goes away.
   Probes probes;
+  OpsView ops_view;
   std::unique_ptr<pg::Pool> read_pool;
   std::unique_ptr<pg::PgReadApi> read_api;
   DeferredReadApi served_read_api;               // read_api once StartOps made it
@@ -101,8 +111,10 @@ Status Start(const Config& config, Daemon& d) {
   pg::PgOptions pg_options = PgOptionsFrom(config);
   // Each extraction worker holds a connection for its batch's lock; ingest and claim need theirs.
   pg_options.pool_size = std::max(pg_options.pool_size, config.llm.max_concurrency + 2);
+  systemd::Status("starting: connecting to postgres");
   MS_ASSIGN_OR_RETURN(d.pool, pg::Pool::Open(pg_options));
   if (config.postgres.migrate_on_start) {
+    systemd::Status("starting: migrating the schema");
     MS_ASSIGN_OR_RETURN(auto lease, d.pool->Acquire());
     MS_ASSIGN_OR_RETURN(auto report, pg::Migrate(*lease));
     spdlog::info("postgres: schema at version {} ({} applied now)", report.current_version,
@@ -110,6 +122,7 @@ Status Start(const Config& config, Daemon& d) {
   }
   d.store = std::make_unique<pg::PgMessageStore>(d.pool.get());
   if (config.kafka.create_topics) {
+    systemd::Status("starting: creating kafka topics");
     std::vector<kafka::TopicSpec> topics;
     for (const auto& t : config.kafka.topics) topics.push_back({t, config.kafka.topic_partitions});
     topics.push_back({config.kafka.dlq_topic, config.kafka.topic_partitions});
@@ -119,6 +132,7 @@ Status Start(const Config& config, Daemon& d) {
     MS_RETURN_IF_ERROR(kafka::EnsureTopics(config.kafka.brokers, config.kafka.producer.properties,
                                            topics, std::chrono::seconds(30)));
   }
+  systemd::Status("starting: connecting to kafka and redis");
   MS_ASSIGN_OR_RETURN(d.producer, kafka::Producer::Open(ProducerOptionsFrom(config)));
   d.dead_letters =
       std::make_unique<kafka::KafkaDeadLetterSink>(d.producer.get(), config.kafka.dlq_topic);
@@ -158,6 +172,17 @@ constexpr auto kOpsInterval = std::chrono::seconds(2);
 // The ingest loop beats every poll (kafka.poll_timeout) and every backoff round (<= 5 s);
 // 20 s without a beat is a wedged loop. Below WatchdogSec=30, so /healthz fails first.
 constexpr auto kLivenessTimeout = std::chrono::seconds(20);
+// The running STATUS= line is sent when it changed, and at least this often.
+constexpr auto kProgressRefresh = std::chrono::seconds(5);
+
+// Sleeps `duration` in short slices, returning early once `stop` is set.
+void SleepUnless(const std::atomic<bool>& stop, std::chrono::milliseconds duration) {
+  constexpr auto kSlice = std::chrono::milliseconds(50);
+  for (auto slept = std::chrono::milliseconds(0); slept < duration && !stop.load();
+       slept += kSlice) {
+    std::this_thread::sleep_for(std::min(kSlice, duration - slept));
+  }
+}
 
 CheckResult ResultOf(const Status& st, std::string ok_detail) {
   return st.ok() ? CheckResult{true, std::move(ok_detail)} : CheckResult{false, st.ToString()};
@@ -180,13 +205,17 @@ void ProbeKafka(Daemon& d) {
   rd_kafka_resp_err_t err = rd_kafka_metadata(d.producer->raw(), 0, nullptr, &md, 2000);
   if (md != nullptr) rd_kafka_metadata_destroy(md);
   auto lags = d.consumer->Lags(std::chrono::seconds(2));
+  d.ops_view.lag.reset();
   if (lags.ok()) {
     std::vector<PartitionLag> out;
+    int64_t total = 0;
     for (const auto& lag : *lags) {
       if (lag.committed < 0 || lag.high_watermark < 0) continue;  // nothing committed yet
       out.push_back({lag.tp.topic, lag.tp.partition, lag.high_watermark - lag.committed});
+      total += lag.high_watermark - lag.committed;
     }
     d.metrics->SetConsumerLags(out);
+    d.ops_view.lag = total;
   }
   d.probes.Set("kafka", err ? CheckResult{false, rd_kafka_err2str(err)}
                             : CheckResult{true, "brokers reachable"});
@@ -198,7 +227,11 @@ void ProbePostgres(Daemon& d) {
   auto lease = d.read_pool->Acquire(std::chrono::seconds(1));
   if (!lease.ok()) return d.probes.Set("postgres", ResultOf(lease.status(), ""));
   auto backlog = (*lease)->Exec("SELECT count(*) FROM outbox WHERE published_at IS NULL");
-  if (backlog.ok()) d.metrics->OutboxBacklog().Set(static_cast<double>(backlog->GetInt(0, 0)));
+  d.ops_view.outbox_backlog.reset();
+  if (backlog.ok()) {
+    d.ops_view.outbox_backlog = backlog->GetInt(0, 0);
+    d.metrics->OutboxBacklog().Set(static_cast<double>(*d.ops_view.outbox_backlog));
+  }
   d.probes.Set("postgres", ResultOf(backlog.status(), "reachable"));
 }
 
@@ -226,6 +259,9 @@ void BridgeStats(Daemon& d) {
   SyncCounter(m.BatchesClaimed(), static_cast<double>(d.claim_stats.batches.load()));
   SyncCounter(m.BatchesDone(), static_cast<double>(d.extract_stats.batches_done.load()));
   SyncCounter(m.BatchesFailed(), static_cast<double>(d.extract_stats.batches_failed.load()));
+  SyncCounter(m.BatchesRetried(), static_cast<double>(d.extract_stats.batches_handed_back.load()));
+  SyncCounter(m.PrefilterDropped(), static_cast<double>(d.extract_stats.prefilter_dropped.load()));
+  SyncCounter(m.EventsRejected(), static_cast<double>(d.extract_stats.events_rejected.load()));
   SyncCounter(m.LlmTokens(provider, TokenDirection::kIn),
               static_cast<double>(d.extract_stats.prompt_tokens.load()));
   SyncCounter(m.LlmTokens(provider, TokenDirection::kOut),
@@ -241,8 +277,54 @@ void BridgeStats(Daemon& d) {
       "llm", {breaker != BreakerState::kOpen, "circuit " + std::string(BreakerStateName(breaker))});
 }
 
-// The ops thread: watchdog first (a slow probe must not starve it), then stats and probes.
+// "running: 12034 messages stored, 61 batches done, 0 failed, lag 0, outbox backlog 0" for
+// `systemctl status`; "?" where the last probe failed.
+std::string ProgressLine(const Daemon& d) {
+  auto known = [](const std::optional<int64_t>& value) {
+    return value ? std::to_string(*value) : std::string("?");
+  };
+  return "running: " + std::to_string(d.ingest_stats.stored.load()) + " messages stored, " +
+         std::to_string(d.extract_stats.batches_done.load()) + " batches done, " +
+         std::to_string(d.extract_stats.batches_failed.load()) + " failed, lag " +
+         known(d.ops_view.lag) + ", outbox backlog " + known(d.ops_view.outbox_backlog);
+}
+
+// Sends the progress line while serving, when it changed or every kProgressRefresh.
+void ReportProgress(Daemon& d) {
+  const std::string line = ProgressLine(d);
+  const auto now = std::chrono::steady_clock::now();
+  if (line == d.ops_view.sent_status && now - d.ops_view.sent_at < kProgressRefresh) return;
+  if (d.health->phase() != HealthPhase::kServing) return;  // start-up and drain say so instead
+  systemd::Status(line);
+  d.ops_view.sent_status = line;
+  d.ops_view.sent_at = now;
+}
+
+// The ops thread: stats, probes and the progress line.
 void RunOps(const Config& config, Daemon& d, const std::atomic<bool>& stop) {
+  while (!stop.load()) {
+    BridgeStats(d);
+    ProbeKafka(d);
+    ProbePostgres(d);
+    ProbeRedis(config, d);
+    ReportProgress(d);
+    SleepUnless(stop, kOpsInterval);
+  }
+}
+
+// How often to send WATCHDOG=1: half of WatchdogSec, as sd_watchdog_enabled(3) asks, and at
+// least every kOpsInterval.
+std::chrono::milliseconds WatchdogPeriod() {
+  auto interval = systemd::WatchdogInterval();
+  if (!interval) return kOpsInterval;
+  auto half = std::chrono::duration_cast<std::chrono::milliseconds>(*interval / 2);
+  return std::clamp(half, std::chrono::milliseconds(1), std::chrono::milliseconds(kOpsInterval));
+}
+
+// The watchdog thread: pings while the ingest loop beats. A thread of its own, so that slow
+// probes (each bounded by seconds) cannot delay a ping past a short WatchdogSec.
+void RunWatchdog(Daemon& d, const std::atomic<bool>& stop) {
+  const std::chrono::milliseconds period = WatchdogPeriod();
   while (!stop.load()) {
     Liveness live = d.health->CheckLiveness();
     if (live.alive) {
@@ -253,14 +335,7 @@ void RunOps(const Config& config, Daemon& d, const std::atomic<bool>& stop) {
           "watchdog ping",
           live.since_beat.count());
     }
-    BridgeStats(d);
-    ProbeKafka(d);
-    ProbePostgres(d);
-    ProbeRedis(config, d);
-    for (auto slept = std::chrono::milliseconds(0); slept < kOpsInterval && !stop.load();
-         slept += std::chrono::milliseconds(100)) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    }
+    SleepUnless(stop, period);
   }
 }
 
@@ -373,6 +448,8 @@ int RunDaemon(const Config& config) {
   }
   spdlog::info("milestoned running: brokers={} topics={} group={}", config.kafka.brokers,
                config.kafka.topics.size(), config.kafka.group_id);
+  std::atomic<bool> watchdog_stop{false};  // pings go on while draining
+  std::thread watchdog_thread([&] { RunWatchdog(d, watchdog_stop); });
   std::thread ops_thread([&] { RunOps(config, d, stop); });
   std::vector<std::thread> workers;
   workers.emplace_back([&] { d.claimer->Run(stop); });
@@ -404,6 +481,8 @@ int RunDaemon(const Config& config) {
       d.ingest_stats.dead.load(), d.claim_stats.batches.load(), d.extract_stats.batches_done.load(),
       d.extract_stats.batches_failed.load(), d.extract_stats.events_created.load(),
       d.relay_stats.published.load());
+  watchdog_stop = true;
+  watchdog_thread.join();
   spdlog::default_logger()->flush();
   return st.ok() ? 0 : 1;
 }

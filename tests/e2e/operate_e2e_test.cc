@@ -2,12 +2,24 @@
 // fake LLM server (whose first answer is a 429), /metrics shows every stage fed, the LLM calls
 // by HTTP status, the rate-limit wait and the spend, and `milestonectl status` the consumer
 // group's lag. During a start-up stuck on Kafka, /healthz is 200 while /readyz says "starting".
+// The systemd notify protocol as systemd would see it on its socket, and the signals an operator
+// sends (SIGINT, a second stop signal, SIGHUP).
 #include <httplib.h>
+#include <poll.h>
 #include <signal.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
 
+#include <algorithm>
+#include <atomic>
+#include <filesystem>
+#include <functional>
+#include <mutex>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <sstream>
+#include <thread>
 
 #include "tests/e2e/harness.h"
 #include "tests/fake_llm/fake_llm_server.h"
@@ -43,6 +55,87 @@ nlohmann::json FirstJson(const std::string& output) {
   }
   return doc;
 }
+
+// systemd's side of the notify protocol: a bound AF_UNIX datagram socket, read by a thread of
+// its own (so a test busy producing cannot fill the socket queue and block the daemon's
+// sd_notify), each datagram timestamped on arrival.
+class NotifySocket {
+ public:
+  struct Datagram {
+    std::string text;
+    std::chrono::steady_clock::time_point at;
+  };
+
+  explicit NotifySocket(std::string path) : path_(std::move(path)) {
+    fd_ = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    sockaddr_un addr{};
+    addr.sun_family = AF_UNIX;
+    if (path_.size() >= sizeof(addr.sun_path)) return;
+    path_.copy(addr.sun_path, sizeof(addr.sun_path) - 1);
+    if (bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) return;
+    bound_ = true;
+    reader_ = std::thread([this] { Read(); });
+  }
+  ~NotifySocket() {
+    stop_ = true;
+    if (reader_.joinable()) reader_.join();
+    close(fd_);
+    std::filesystem::remove(path_);
+  }
+  bool bound() const { return bound_; }
+  const std::string& path() const { return path_; }
+
+  std::vector<Datagram> Received() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return received_;
+  }
+  // Index of the first datagram from `from` on whose text satisfies `match`, awaited up to
+  // `wait`.
+  std::optional<size_t> Await(const std::function<bool(const std::string&)>& match,
+                              std::chrono::milliseconds wait, size_t from = 0) {
+    std::optional<size_t> found;
+    WaitFor(
+        [&] {
+          auto all = Received();
+          for (size_t idx = from; idx < all.size(); ++idx) {
+            if (match(all[idx].text)) {
+              found = idx;
+              return true;
+            }
+          }
+          return false;
+        },
+        wait);
+    return found;
+  }
+  std::string Dump() {
+    std::string out;
+    for (const auto& datagram : Received()) out += datagram.text + "\n";
+    return out;
+  }
+
+ private:
+  void Read() {
+    while (!stop_) {
+      pollfd pfd{fd_, POLLIN, 0};
+      if (poll(&pfd, 1, 50) <= 0) continue;
+      char buf[4096];
+      ssize_t n = recv(fd_, buf, sizeof(buf), 0);
+      if (n <= 0) continue;
+      std::lock_guard<std::mutex> lock(mu_);
+      received_.push_back(
+          {std::string(buf, static_cast<size_t>(n)), std::chrono::steady_clock::now()});
+    }
+  }
+
+  std::string path_;
+  int fd_ = -1;
+  bool bound_ = false;
+  std::atomic<bool> stop_{false};
+  std::mutex mu_;
+  std::vector<Datagram> received_;  // guarded by mu_
+  std::thread reader_;
+};
 
 class OperateTest : public PipelineTest {
  protected:
@@ -184,6 +277,58 @@ TEST_F(OperateTest, DuringStartUpAliveButNotReady) {
   EXPECT_TRUE(daemon->running()) << "start-up gave up already\n" << daemon->Log();
   daemon->Signal(SIGKILL);
   EXPECT_TRUE(daemon->Wait(30s).has_value());
+}
+
+TEST_F(OperateTest, SystemdNotifyReadyStatusWatchdogAndStopping) {
+  NotifySocket notify(scratch_ + "/notify.sock");
+  ASSERT_TRUE(notify.bound()) << notify.path();
+  const auto watchdog_sec = 2s;
+  overrides_["NOTIFY_SOCKET"] = notify.path();
+  overrides_["WATCHDOG_USEC"] = std::to_string(std::chrono::microseconds(watchdog_sec).count());
+  auto daemon = StartDaemon();
+
+  auto ready = notify.Await([](const std::string& t) { return t == "READY=1"; }, 90s);
+  ASSERT_TRUE(ready.has_value()) << notify.Dump() << daemon->Log();
+  EXPECT_EQ(Query("SELECT count(*) FROM pg_tables WHERE tablename = 'schema_migrations'"), 1)
+      << "READY=1 before the schema was migrated";
+  // Start-up reported its steps before READY=1, migrating among them.
+  const auto before_ready = notify.Received();
+  auto step = [&](const std::string& prefix) {
+    return std::any_of(before_ready.begin(), before_ready.begin() + static_cast<long>(*ready),
+                       [&](const auto& d) { return d.text.starts_with(prefix); });
+  };
+  EXPECT_TRUE(step("STATUS=starting")) << notify.Dump();
+  EXPECT_TRUE(step("STATUS=starting: migrating")) << notify.Dump();
+
+  // While running, the status line counts what was stored.
+  const int64_t rows = 500;
+  ASSERT_EQ(Ctl({"produce", Generate(rows, 5, 23)}), 0);
+  const std::string stored = "STATUS=running: " + std::to_string(rows) + " messages stored, ";
+  auto progress =
+      notify.Await([&](const std::string& t) { return t.starts_with(stored); }, 60s, *ready);
+  ASSERT_TRUE(progress.has_value()) << notify.Dump() << daemon->Log();
+  EXPECT_NE(notify.Received()[*progress].text.find(" batches done, "), std::string::npos);
+
+  // Keep-alives, at least every WatchdogSec (the daemon aims for half of it).
+  auto pings = [&] {
+    std::vector<std::chrono::steady_clock::time_point> at;
+    for (const auto& d : notify.Received()) {
+      if (d.text == "WATCHDOG=1") at.push_back(d.at);
+    }
+    return at;
+  };
+  ASSERT_TRUE(WaitFor([&] { return pings().size() >= 4; }, 30s)) << notify.Dump();
+  auto at = pings();
+  for (size_t idx = 1; idx < at.size(); ++idx) {
+    EXPECT_LT(at[idx] - at[idx - 1], watchdog_sec) << "ping " << idx << "\n" << notify.Dump();
+  }
+
+  const size_t before_stop = notify.Received().size();
+  daemon->Signal(SIGTERM);
+  EXPECT_TRUE(notify.Await([](const std::string& t) { return t == "STOPPING=1"; }, 30s, before_stop)
+                  .has_value())
+      << notify.Dump();
+  EXPECT_EQ(daemon->Wait(60s), 0) << daemon->Log();
 }
 
 }  // namespace
