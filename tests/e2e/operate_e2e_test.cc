@@ -9,18 +9,23 @@
 #include <signal.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
+#include <cstdio>
 #include <filesystem>
+#include <fstream>
 #include <functional>
+#include <iterator>
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <sstream>
 #include <thread>
 
+#include "adapters/postgres/pg.h"
 #include "tests/e2e/harness.h"
 #include "tests/fake_llm/fake_llm_server.h"
 
@@ -40,6 +45,11 @@ std::optional<double> Sample(const std::string& text, const std::string& series)
     }
   }
   return std::nullopt;
+}
+
+std::string FileText(const std::string& path) {
+  std::ifstream in(path);
+  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
 }
 
 // The first JSON document in `output` that starts a line (librdkafka may log around it).
@@ -328,6 +338,166 @@ TEST_F(OperateTest, SystemdNotifyReadyStatusWatchdogAndStopping) {
   EXPECT_TRUE(notify.Await([](const std::string& t) { return t == "STOPPING=1"; }, 30s, before_stop)
                   .has_value())
       << notify.Dump();
+  EXPECT_EQ(daemon->Wait(60s), 0) << daemon->Log();
+}
+
+TEST_F(OperateTest, SigintMidStreamDrainsLikeSigtermAndRestartLosesNothing) {
+  const int64_t rows = 20000;
+  auto [before, during] = SplitCsv(Generate(rows, 50, 81), 5000);
+  auto daemon = StartDaemon("first");
+  ASSERT_EQ(Ctl({"produce", before}), 0);
+  ASSERT_TRUE(WaitFor([&] { return Stored() == 5000; }, 60s)) << daemon->Log();
+  std::thread producer([&] { EXPECT_EQ(Ctl({"produce", during}), 0); });
+  WaitFor([&] { return Stored() > 5000; }, 30s);  // the rest is under way
+  daemon->Signal(SIGINT);
+  const int64_t at_signal = Stored();
+  producer.join();
+  ASSERT_EQ(daemon->Wait(60s), 0) << daemon->Log();
+  EXPECT_NE(daemon->Log().find("Interrupt: draining"), std::string::npos) << daemon->Log();
+  auto restarted = StartDaemon("second");
+  ASSERT_TRUE(WaitAllBatched(rows, 120s))
+      << "stored=" << Stored() << " (at SIGINT " << at_signal << ")\n"
+      << restarted->Log();
+  ExpectEveryMessageInExactlyOneBatch(rows);
+  restarted->Signal(SIGTERM);
+  EXPECT_EQ(restarted->Wait(60s), 0) << restarted->Log();
+}
+
+TEST_F(OperateTest, ASecondSignalDuringADrainExitsAtOnceAndTheRestartLosesNothing) {
+  overrides_["MILESTONE_SHUTDOWN_TIMEOUT"] = "120s";  // far beyond what the test waits
+  const int64_t rows = 3000;
+  auto [before, during] = SplitCsv(Generate(rows, 20, 83), 1000);
+  auto daemon = StartDaemon("stuck");
+  ASSERT_EQ(Ctl({"produce", before}), 0);
+  ASSERT_TRUE(WaitFor([&] { return Stored() == 1000; }, 60s)) << daemon->Log();
+  // A lock on `messages` holds every insert back, so the drain cannot finish.
+  auto locker = pg::Connection::Open(PgOptionsFor(dsn_));
+  ASSERT_TRUE(locker.ok()) << locker.status().ToString();
+  ASSERT_TRUE((*locker)->Exec("BEGIN").ok());
+  ASSERT_TRUE((*locker)->Exec("LOCK TABLE messages IN SHARE ROW EXCLUSIVE MODE").ok());
+  ASSERT_EQ(Ctl({"produce", during}), 0);
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        return Query(
+                   "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                   "AND wait_event_type = 'Lock'") > 0;
+      },
+      30s))
+      << "no insert waits on the lock\n"
+      << daemon->Log();
+  daemon->Signal(SIGTERM);
+  ASSERT_TRUE(WaitFor(
+      [&] { return daemon->Log().find("draining (at most shutdown.timeout") != std::string::npos; },
+      10s))
+      << daemon->Log();
+  ASSERT_TRUE(daemon->running()) << "the drain finished despite the lock\n" << daemon->Log();
+  const auto second = std::chrono::steady_clock::now();
+  daemon->Signal(SIGINT);
+  auto code = daemon->Wait(20s);
+  ASSERT_TRUE(code.has_value()) << "still draining 20 s after the second signal\n" << daemon->Log();
+  EXPECT_EQ(*code, 1) << daemon->Log();
+  EXPECT_LT(std::chrono::steady_clock::now() - second, 10s);
+  EXPECT_NE(daemon->Log().find("second signal: exiting at once"), std::string::npos)
+      << daemon->Log();
+  ASSERT_TRUE((*locker)->Exec("COMMIT").ok());
+  auto restarted = StartDaemon("restarted");
+  ASSERT_TRUE(WaitAllBatched(rows, 120s)) << "stored=" << Stored() << "\n" << restarted->Log();
+  ExpectEveryMessageInExactlyOneBatch(rows);
+  restarted->Signal(SIGTERM);
+  EXPECT_EQ(restarted->Wait(60s), 0) << restarted->Log();
+}
+
+TEST_F(OperateTest, SighupReopensTheLogFileAfterARename) {
+  const std::string log_file = scratch_ + "/milestoned-file.log";
+  const std::string rotated = log_file + ".1";
+  overrides_["MILESTONE_LOG_FILE"] = log_file;
+  auto daemon = StartDaemon();
+  ASSERT_TRUE(WaitFor(
+      [&] { return FileText(log_file).find("milestoned running") != std::string::npos; }, 60s))
+      << FileText(log_file) << daemon->Log();
+  std::filesystem::rename(log_file, rotated);  // what logrotate does
+  daemon->Signal(SIGHUP);
+  ASSERT_TRUE(WaitFor(
+      [&] { return FileText(log_file).find("SIGHUP: log file reopened") != std::string::npos; },
+      20s))
+      << "no new file at " << log_file << "; the rotated one ends:\n"
+      << FileText(rotated);
+  daemon->Signal(SIGTERM);
+  EXPECT_EQ(daemon->Wait(60s), 0) << daemon->Log();
+  EXPECT_NE(FileText(log_file).find("stopped: "), std::string::npos) << FileText(log_file);
+  const std::string old_text = FileText(rotated);
+  EXPECT_NE(old_text.find("milestoned running"), std::string::npos);
+  EXPECT_EQ(old_text.find("stopped: "), std::string::npos) << "still writing the rotated file";
+}
+
+// The value of the first sample of an instant query, if Prometheus answered with one.
+std::optional<double> PromQuery(httplib::Client& prometheus, const std::string& query) {
+  auto res = prometheus.Get("/api/v1/query", {{"query", query}}, httplib::Headers{});
+  if (!res || res->status != 200) return std::nullopt;
+  auto body = nlohmann::json::parse(res->body, nullptr, false);
+  if (body.is_discarded() || !body["data"]["result"].is_array() || body["data"]["result"].empty()) {
+    return std::nullopt;
+  }
+  return std::stod(body["data"]["result"][0]["value"][1].get<std::string>());
+}
+
+// Runs `command` through the shell; returns its exit status and sets *output (stdout+stderr).
+int Shell(const std::string& command, std::string* output) {
+  FILE* pipe = popen((command + " 2>&1").c_str(), "r");
+  if (pipe == nullptr) return -1;
+  char buf[4096];
+  while (size_t n = fread(buf, 1, sizeof(buf), pipe)) output->append(buf, n);
+  int status = pclose(pipe);
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+TEST_F(OperateTest, RealPrometheusScrapesTheDaemonAndPromtoolAcceptsItsMetrics) {
+  const std::string prometheus_bin = "/usr/bin/prometheus", promtool = "/usr/bin/promtool";
+  if (!std::filesystem::exists(prometheus_bin) || !std::filesystem::exists(promtool)) {
+    GTEST_SKIP() << "prometheus absent (Debian package prometheus; deploy/install-deps)";
+  }
+  auto daemon = StartDaemon();
+  const int64_t rows = 300;
+  ASSERT_EQ(Ctl({"produce", Generate(rows, 3, 29)}), 0);
+  ASSERT_TRUE(WaitAllBatched(rows, 60s)) << "stored=" << Stored() << "\n" << daemon->Log();
+
+  const std::string config = scratch_ + "/prometheus.yml";
+  std::ofstream(config) << "global:\n"
+                           "  scrape_interval: 1s\n"
+                           "  scrape_timeout: 1s\n"
+                           "scrape_configs:\n"
+                           "  - job_name: milestoned\n"
+                           "    static_configs:\n"
+                           "      - targets: ['127.0.0.1:"
+                        << http_port_ << "']\n";
+  const int prom_port = FreeLoopbackPort();
+  Process prometheus = Process::Start(
+      {prometheus_bin, "--config.file=" + config, "--storage.tsdb.path=" + scratch_ + "/prom-data",
+       "--web.listen-address=127.0.0.1:" + std::to_string(prom_port)},
+      {}, scratch_ + "/prometheus.log");
+  httplib::Client client("127.0.0.1", prom_port);
+  client.set_connection_timeout(1s);
+  EXPECT_TRUE(WaitFor([&] { return PromQuery(client, R"(up{job="milestoned"})") == 1.0; }, 60s))
+      << prometheus.Log();
+  EXPECT_TRUE(WaitFor(
+      [&] {
+        return PromQuery(client, "sum(milestoned_messages_consumed_total)") ==
+               static_cast<double>(rows);
+      },
+      30s))
+      << PromQuery(client, "sum(milestoned_messages_consumed_total)").value_or(-1) << "\n"
+      << prometheus.Log();
+  prometheus.Signal(SIGTERM);
+  EXPECT_TRUE(prometheus.Wait(30s).has_value());
+
+  // The daemon's own exposition, not a hand-built one, passes promtool's lint.
+  const std::string exposition = scratch_ + "/metrics.txt";
+  std::ofstream(exposition) << Metrics();
+  std::string output;
+  EXPECT_EQ(Shell(promtool + " check metrics < " + exposition, &output), 0) << output;
+  EXPECT_EQ(output, "") << "promtool lint findings";
+  EXPECT_GT(std::filesystem::file_size(exposition), 1000u);
+  daemon->Signal(SIGTERM);
   EXPECT_EQ(daemon->Wait(60s), 0) << daemon->Log();
 }
 
