@@ -30,7 +30,7 @@ nlohmann::json Row(const pg::Result& r, int row) {
 
 int Fail(const Status& st) {
   std::cerr << "batches: " << st.message() << "\n";
-  return 1;
+  return st.code() == StatusCode::kNotFound ? kExitNotFound : kExitFailed;
 }
 
 struct Args {
@@ -81,7 +81,7 @@ int Show(const Config& config, const Args& a) {
 int Retry(const Config& config, const Args& a) {
   if (a.id == 0 && !a.failed) {
     std::cerr << "batches retry: give a batch ID or --failed\n";
-    return 2;
+    return kExitUsage;
   }
   auto conn = pg::Connection::Open(app::PgOptionsFrom(config));
   if (!conn.ok()) return Fail(conn.status());
@@ -90,6 +90,12 @@ int Retry(const Config& config, const Args& a) {
       "WHERE status = 'failed' AND ($1 = 0 OR id = $1) AND ($2 = '' OR company_id = $2)",
       {std::to_string(a.id), a.company});
   if (!res.ok()) return Fail(res.status());
+  if (res->affected() == 0 && a.id != 0) {
+    auto exists = (*conn)->Exec("SELECT status FROM batches WHERE id = $1", {std::to_string(a.id)});
+    if (!exists.ok()) return Fail(exists.status());
+    if (exists->rows() == 0) return Fail(NotFound("no batch " + std::to_string(a.id)));
+    std::cerr << "batches retry: batch " << a.id << " is " << exists->Get(0, 0) << ", not failed\n";
+  }
   std::cout << res->affected() << " batch(es) queued for extraction again\n";
   return 0;
 }

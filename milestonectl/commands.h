@@ -5,10 +5,30 @@
 #include <CLI/CLI.hpp>
 #include <functional>
 #include <map>
+#include <string_view>
 
 #include "config/config.h"
 
 namespace ms::ctl {
+
+// Exit codes, the same for every subcommand (shown in the top-level --help and in
+// docs/operations.md).
+inline constexpr int kExitOk = 0;
+// The operation failed: a dependency (Kafka, Postgres, a file) could not be reached or
+// refused the work; the reason is on stderr.
+inline constexpr int kExitFailed = 1;
+// Bad usage (unknown option, missing argument, invalid value) or an invalid configuration;
+// nothing was done.
+inline constexpr int kExitUsage = 2;
+// The object the command names does not exist (`batches show ID`, `batches retry ID`).
+inline constexpr int kExitNotFound = 3;
+
+inline constexpr std::string_view kExitCodesHelp =
+    "Exit codes:\n"
+    "  0  success\n"
+    "  1  the operation failed (a dependency unreachable, a query or send refused); see stderr\n"
+    "  2  bad usage or invalid configuration; nothing was done\n"
+    "  3  not found: the batch named by `batches show|retry ID` does not exist";
 
 using Run = std::function<int(const Config&)>;
 using Registry = std::map<const CLI::App*, Run>;

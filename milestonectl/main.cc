@@ -1,7 +1,7 @@
 // milestonectl: the operator's command-line companion to milestoned.
 //
-// Exit codes: 0 success; 1 the operation failed (the reason is printed); 2 bad usage or
-// configuration.
+// Exit codes: see kExitCodesHelp in commands.h. CLI11's own codes for a parse error (105-114)
+// are folded into 2, so a script needs to know one code for "bad usage".
 #include <CLI/CLI.hpp>
 #include <cstdlib>
 #include <iostream>
@@ -20,13 +20,19 @@ int main(int argc, char** argv) {
 
   ms::ctl::Registry registry;
   ms::ctl::RegisterAll(cli, registry);
-  CLI11_PARSE(cli, argc, argv);
+  cli.footer(std::string(ms::ctl::kExitCodesHelp));  // after the subcommands: top level only
+  try {
+    cli.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    // --help and --version are "errors" with exit code 0; everything else is bad usage.
+    return cli.exit(e) == 0 ? ms::ctl::kExitOk : ms::ctl::kExitUsage;
+  }
 
   auto config = ms::Config::Load(config_path, ms::Environment::Process());
   if (!config.ok()) {
     std::cerr << config.status().message() << "\n";
-    return 2;
+    return ms::ctl::kExitUsage;
   }
   const ms::ctl::Run* run = ms::ctl::Chosen(cli, registry);
-  return run ? (*run)(*config) : 2;
+  return run ? (*run)(*config) : ms::ctl::kExitUsage;
 }
