@@ -23,6 +23,7 @@
 #include "adapters/postgres/migrations.h"
 #include "adapters/postgres/read_api.h"
 #include "adapters/redis/batch_buffer.h"
+#include "app/assignment.h"
 #include "app/claimer.h"
 #include "app/deferred_read_api.h"
 #include "app/extract_stage.h"
@@ -162,6 +163,7 @@ Status Start(const Config& config, Daemon& d) {
                                           &d.relay_stats);
   MS_ASSIGN_OR_RETURN(d.consumer,
                       kafka::Consumer::Open(ConsumerOptionsFrom(config), d.ingest.get()));
+  d.ingest_stats.assignment.Subscribed(d.clock.Now());
   d.ingest->Attach(d.consumer.get());
   return Status::Ok();
 }
@@ -339,6 +341,17 @@ void RunWatchdog(Daemon& d, const std::atomic<bool>& stop) {
   }
 }
 
+// How long a member may own no partitions while a rebalance is due before /readyz says so:
+// two session timeouts, by which the group has evicted a silent member and reassigned.
+std::chrono::milliseconds AssignmentGrace(const Config& config) {
+  int64_t session_ms = 45000;  // librdkafka's default session.timeout.ms
+  auto it = config.kafka.consumer.properties.find("session.timeout.ms");
+  if (it != config.kafka.consumer.properties.end()) {
+    session_ms = std::strtoll(it->second.c_str(), nullptr, 10);
+  }
+  return std::chrono::milliseconds(2 * std::max<int64_t>(session_ms, 1000));
+}
+
 // Before Start(): the metrics, health and HTTP server, so that during the slow part of
 // start-up (migrations, topic creation) /healthz answers 200 and /readyz 503 "starting", and
 // /metrics is scraped. The HTTP port is bound here, so a port in use fails start-up at once
@@ -349,6 +362,9 @@ Status StartEndpoint(const Config& config, Daemon& d) {
   for (const char* name : {"kafka", "postgres", "redis", "llm"}) {
     d.health->AddCheck(name, d.probes.Check(name));
   }
+  d.health->AddCheck("partitions", [&d, grace = AssignmentGrace(config)] {
+    return PartitionCheck(d.ingest_stats.assignment.Snapshot(), d.clock.Now(), grace);
+  });
   if (config.http.port != 0) {
     MS_ASSIGN_OR_RETURN(
         d.http, http::HttpServer::Start({config.http.listen, config.http.port, 4},

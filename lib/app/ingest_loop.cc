@@ -212,6 +212,7 @@ Status IngestLoop::Run(const std::atomic<bool>& stop) {
 
 void IngestLoop::OnAssigned(const std::vector<kafka::TopicPartition>& parts) {
   spdlog::info("ingest: assigned {} partitions", parts.size());
+  stats_->assignment.Assigned(parts.size());
   if (paused_) {
     Status st = consumer_->Pause(parts);
     if (!st.ok()) spdlog::warn("ingest: pause of new partitions failed: {}", st.message());
@@ -220,6 +221,7 @@ void IngestLoop::OnAssigned(const std::vector<kafka::TopicPartition>& parts) {
 
 void IngestLoop::OnRevoked(const std::vector<kafka::TopicPartition>& parts, bool lost) {
   spdlog::info("ingest: {} {} partitions", lost ? "lost" : "revoked", parts.size());
+  stats_->assignment.Revoked(parts.size(), lost, clock_->Now());
   auto keys = Keys(parts);
   std::erase_if(backlog_, [&](const kafka::OwnedMessage& m) {
     return std::find(keys.begin(), keys.end(),

@@ -26,6 +26,7 @@
 #include <vector>
 
 #include "adapters/kafka/consumer.h"
+#include "app/assignment.h"
 #include "app/persist_worker.h"
 #include "config/config.h"
 #include "core/clock.h"
@@ -44,6 +45,7 @@ struct IngestStats {
   std::atomic<int64_t> dead{0};
   std::atomic<int64_t> failures{0};
   std::atomic<bool> paused{false};
+  AssignmentTracker assignment;  // kept by the rebalance callbacks
 };
 
 class IngestLoop final : public kafka::RebalanceListener {

@@ -280,6 +280,7 @@ TEST_F(OperateTest, DuringStartUpAliveButNotReady) {
   auto ready = nlohmann::json::parse(readyz->body);
   EXPECT_EQ(ready["status"], "not_ready");
   EXPECT_EQ(ready["checks"]["lifecycle"]["detail"], "starting");
+  EXPECT_EQ(ready["checks"]["partitions"]["detail"], "not subscribed yet");
   EXPECT_NE(Metrics().find("milestoned_build_info"), std::string::npos);
   auto batch = Get("/v1/batches/1");
   ASSERT_TRUE(batch.has_value());
@@ -318,6 +319,13 @@ TEST_F(OperateTest, SystemdNotifyReadyStatusWatchdogAndStopping) {
       notify.Await([&](const std::string& t) { return t.starts_with(stored); }, 60s, *ready);
   ASSERT_TRUE(progress.has_value()) << notify.Dump() << daemon->Log();
   EXPECT_NE(notify.Received()[*progress].text.find(" batches done, "), std::string::npos);
+  // The only member of its group owns both input topics' six partitions.
+  auto readyz = Get("/readyz");
+  ASSERT_TRUE(readyz.has_value());
+  EXPECT_EQ(readyz->status, 200) << readyz->body;
+  auto checks = nlohmann::json::parse(readyz->body, nullptr, false)["checks"];
+  EXPECT_EQ(checks["partitions"]["ok"], true) << readyz->body;
+  EXPECT_EQ(checks["partitions"]["detail"], "assigned 12 partitions") << readyz->body;
 
   // Keep-alives, at least every WatchdogSec (the daemon aims for half of it).
   auto pings = [&] {

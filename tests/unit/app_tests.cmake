@@ -2,3 +2,4 @@
 # from tests/unit/CMakeLists.txt after unit_tests is defined.
 target_sources(unit_tests PRIVATE ${CMAKE_CURRENT_LIST_DIR}/stage_metrics_test.cc)
 target_link_libraries(unit_tests PRIVATE ms_app)
+target_sources(unit_tests PRIVATE ${CMAKE_CURRENT_LIST_DIR}/assignment_test.cc)
