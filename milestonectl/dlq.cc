@@ -1,6 +1,7 @@
 #include <iostream>
 #include <nlohmann/json.hpp>
 #include <random>
+#include <set>
 
 #include "adapters/kafka/consumer.h"
 #include "adapters/kafka/dead_letters.h"
@@ -25,21 +26,32 @@ std::string HeaderValue(const std::vector<kafka::Header>& headers, std::string_v
   return "";
 }
 
+// What the callback did with one dead letter.
+enum class Handled {
+  kDone,     // listed or replayed: the replay group may move past it
+  kSkipped,  // left for a later replay (another --reason, or no source topic)
+};
+
 // Reads the DLQ until it has been idle for `idle_ms`. `group` decides where reading starts:
 // a fresh group reads everything; the replay group resumes after what it replayed before.
+// With `commit`, the group's offset on a partition advances over handled records only up to
+// the first skipped one: a skipped record stays replayable by a later run (which sees again
+// the records handled after it in this run).
 template <typename Fn>
 Status ReadDlq(const Config& config, const std::string& group, int idle_ms, bool commit, Fn&& fn) {
   kafka::ConsumerOptions opts = app::ConsumerOptionsFrom(config);
   opts.group_id = group;
   opts.topics = {config.kafka.dlq_topic};
   MS_ASSIGN_OR_RETURN(auto consumer, kafka::Consumer::Open(opts, nullptr));
+  std::set<int32_t> held;  // partitions with a skipped record: their offset stays put
   auto idle_since = std::chrono::steady_clock::now();
   while (std::chrono::steady_clock::now() - idle_since < std::chrono::milliseconds(idle_ms)) {
     MS_ASSIGN_OR_RETURN(auto batch, consumer->Poll(500, std::chrono::milliseconds(200)));
     if (!batch.empty()) idle_since = std::chrono::steady_clock::now();
     for (auto& msg : batch) {
-      MS_RETURN_IF_ERROR(fn(msg.get()));
-      if (commit) {
+      MS_ASSIGN_OR_RETURN(Handled handled, fn(msg.get()));
+      if (handled == Handled::kSkipped) held.insert(msg->partition);
+      if (commit && !held.contains(msg->partition)) {
         MS_RETURN_IF_ERROR(
             consumer->StoreOffset({config.kafka.dlq_topic, msg->partition}, msg->offset + 1));
       }
@@ -51,21 +63,22 @@ Status ReadDlq(const Config& config, const std::string& group, int idle_ms, bool
 int List(const Config& config, const DlqArgs& a) {
   std::string group = "milestonectl-dlq-list-" + std::to_string(std::random_device{}());
   nlohmann::json out = nlohmann::json::array();
-  Status st = ReadDlq(config, group, a.idle_ms, false, [&](const rd_kafka_message_t* m) {
-    auto headers = kafka::HeadersOf(m);
-    std::string reason = HeaderValue(headers, kafka::kReasonHeader);
-    if (!a.reason.empty() && reason != a.reason) return Status::Ok();
-    out.push_back({{"partition", m->partition},
-                   {"offset", m->offset},
-                   {"reason", reason},
-                   {"detail", HeaderValue(headers, kafka::kDetailHeader)},
-                   {"source_topic", HeaderValue(headers, kafka::kSourceTopicHeader)},
-                   {"source_partition", HeaderValue(headers, kafka::kSourcePartitionHeader)},
-                   {"source_offset", HeaderValue(headers, kafka::kSourceOffsetHeader)},
-                   {"key", std::string(kafka::KeyOf(m))},
-                   {"bytes", m->len}});
-    return Status::Ok();
-  });
+  Status st = ReadDlq(
+      config, group, a.idle_ms, false, [&](const rd_kafka_message_t* m) -> StatusOr<Handled> {
+        auto headers = kafka::HeadersOf(m);
+        std::string reason = HeaderValue(headers, kafka::kReasonHeader);
+        if (!a.reason.empty() && reason != a.reason) return Handled::kSkipped;
+        out.push_back({{"partition", m->partition},
+                       {"offset", m->offset},
+                       {"reason", reason},
+                       {"detail", HeaderValue(headers, kafka::kDetailHeader)},
+                       {"source_topic", HeaderValue(headers, kafka::kSourceTopicHeader)},
+                       {"source_partition", HeaderValue(headers, kafka::kSourcePartitionHeader)},
+                       {"source_offset", HeaderValue(headers, kafka::kSourceOffsetHeader)},
+                       {"key", std::string(kafka::KeyOf(m))},
+                       {"bytes", m->len}});
+        return Handled::kDone;
+      });
   if (!st.ok()) {
     std::cerr << "dlq list: " << st.message() << "\n";
     return 1;
@@ -94,15 +107,15 @@ int Replay(const Config& config, const DlqArgs& a) {
   int64_t replayed = 0;
   Status st =
       ReadDlq(config, config.kafka.group_id + "-dlq-replay", a.idle_ms, !a.dry_run,
-              [&](const rd_kafka_message_t* m) -> Status {
+              [&](const rd_kafka_message_t* m) -> StatusOr<Handled> {
                 auto headers = kafka::HeadersOf(m);
                 if (!a.reason.empty() && HeaderValue(headers, kafka::kReasonHeader) != a.reason) {
-                  return Status::Ok();
+                  return Handled::kSkipped;
                 }
                 std::string topic = HeaderValue(headers, kafka::kSourceTopicHeader);
-                if (topic.empty()) return Status::Ok();
+                if (topic.empty()) return Handled::kSkipped;
                 ++replayed;
-                if (a.dry_run) return Status::Ok();
+                if (a.dry_run) return Handled::kDone;
                 auto results = (*producer)->ProduceAndWait(
                     {{topic,
                       std::string(kafka::KeyOf(m)),
@@ -111,7 +124,8 @@ int Replay(const Config& config, const DlqArgs& a) {
                                                           std::to_string(m->partition) + "@" +
                                                           std::to_string(m->offset)}}}},
                     std::chrono::seconds(30));
-                return results.at(0);
+                MS_RETURN_IF_ERROR(results.at(0));
+                return Handled::kDone;
               });
   if (!st.ok()) {
     std::cerr << "dlq replay: " << st.message() << " (" << replayed << " replayed before)\n";
@@ -132,7 +146,12 @@ void RegisterDlq(CLI::App& cli, Registry& registry) {
   list->add_flag("--json", args->json, "Print JSON");
   registry[list] = [args](const Config& c) { return List(c, *args); };
   auto* replay = cmd->add_subcommand(
-      "replay", "Re-produce dead letters to their source topic (after fixing the cause)");
+      "replay",
+      "Re-produce dead letters to their source topic (after fixing the cause). A later replay "
+      "resumes where this one left off, except that records skipped (another --reason, no "
+      "source topic) stay replayable; records replayed after a skipped one on its partition "
+      "may be replayed again by a later run, which is harmless: ingest is idempotent (a "
+      "message already stored changes nothing)");
   replay->add_option("--reason", args->reason, "Only this reason code");
   replay->add_flag("--dry-run", args->dry_run, "Count, don't send");
   registry[replay] = [args](const Config& c) { return Replay(c, *args); };
