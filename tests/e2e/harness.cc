@@ -12,7 +12,9 @@
 namespace ms::test {
 
 std::string BinDir() {
-  return MS_BIN_DIR;
+  // Another build of the binaries (e.g. an old one, to see a new test fail on it).
+  const char* dir = std::getenv("MILESTONE_BIN_DIR");
+  return dir != nullptr && *dir != '\0' ? dir : MS_BIN_DIR;
 }
 std::string SourceDir() {
   return MS_SOURCE_DIR;
