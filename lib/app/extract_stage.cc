@@ -3,6 +3,8 @@
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cctype>
 #include <cstdlib>
 #include <cstring>
 #include <thread>
@@ -27,10 +29,82 @@ void MaybeCrashBeforeStore() {
 
 }  // namespace
 
+const ModelPrice* ExtractStage::PriceOf(const ExtractionResult& result) const {
+  const auto& prices = config_.llm.prices;
+  for (const std::string* name : {&result.model, &result.requested_model}) {
+    auto it = prices.find(*name);
+    if (it != prices.end()) return &it->second;
+  }
+  // Providers answer with a dated snapshot of the model asked for ("gpt-4o-mini" answers as
+  // "gpt-4o-mini-2024-07-18", "claude-3-5-haiku-latest" as "claude-3-5-haiku-20241022"): the
+  // longest priced name the answering model extends with "-<digit>..." is its price.
+  const ModelPrice* best = nullptr;
+  size_t best_length = 0;
+  for (const auto& [name, price] : prices) {
+    const std::string& served = result.model;
+    if (name.size() <= best_length || served.size() < name.size() + 2) continue;
+    if (served.compare(0, name.size(), name) != 0 || served[name.size()] != '-') continue;
+    if (!std::isdigit(static_cast<unsigned char>(served[name.size() + 1]))) continue;
+    best = &price;
+    best_length = name.size();
+  }
+  return best;
+}
+
 double ExtractStage::CostOf(const ExtractionResult& result) const {
-  auto it = config_.llm.prices.find(result.model);
-  if (it == config_.llm.prices.end()) return 0;
-  return EstimateCostUsd(result.usage, it->second.input_per_mtok, it->second.output_per_mtok);
+  const ModelPrice* price = PriceOf(result);
+  if (price == nullptr) return 0;
+  return EstimateCostUsd(result.usage, price->input_per_mtok, price->output_per_mtok);
+}
+
+std::chrono::milliseconds ExtractStage::RetryDelay(int attempts) {
+  const int doublings = std::clamp(attempts - 1, 0, 16);
+  return std::min(kFirstRetryDelay * (int64_t{1} << doublings), kMaxRetryDelay);
+}
+
+void ExtractStage::Account(const ExtractionResult& spent, double cost_usd) {
+  stats_->prompt_tokens += spent.usage.prompt_tokens;
+  stats_->completion_tokens += spent.usage.completion_tokens;
+  stats_->llm_calls += spent.llm_calls;
+  stats_->prefilter_dropped += spent.dropped_by_prefilter;
+  stats_->events_rejected += spent.rejected_events;
+  if (metrics_ != nullptr && cost_usd > 0) metrics_->LlmCost(spent.provider).Increment(cost_usd);
+}
+
+Status ExtractStage::HandleFailure(BatchTicket& ticket, const Status& error,
+                                   const ExtractionResult& spent) {
+  const double cost_usd = CostOf(spent);
+  Account(spent, cost_usd);
+  const std::string batch =
+      "batch " + std::to_string(ticket.batch_id()) + " company=" + ticket.company_id();
+  const StatusCode code = error.code();
+  if (code == StatusCode::kCancelled) {
+    stats_->batches_handed_back += 1;
+    spdlog::info("extract: {} handed back at shutdown: {}", batch, error.message());
+    return ticket.HandBack(error.ToString(), spent, {cost_usd}, std::chrono::milliseconds(0),
+                           /*count_attempt=*/false);
+  }
+  const bool transient = code == StatusCode::kUnavailable ||
+                         code == StatusCode::kDeadlineExceeded || code == StatusCode::kAborted;
+  if (transient && spent.llm_calls == 0) {
+    // Refused before any call (the circuit opened meanwhile): not the batch's fault.
+    stats_->batches_handed_back += 1;
+    spdlog::info("extract: {} handed back, no call made: {}", batch, error.message());
+    return ticket.HandBack(error.ToString(), spent, {cost_usd}, kNoCallRetryDelay,
+                           /*count_attempt=*/false);
+  }
+  if (transient && ticket.attempts() < config_.llm.batch_attempts) {
+    const auto delay = RetryDelay(ticket.attempts());
+    stats_->batches_handed_back += 1;
+    spdlog::warn("extract: {} attempt {}/{} failed, next in {} s: {}", batch, ticket.attempts(),
+                 config_.llm.batch_attempts, delay.count() / 1000, error.ToString());
+    return ticket.HandBack(error.ToString(), spent, {cost_usd}, delay, /*count_attempt=*/true);
+  }
+  stats_->batches_failed += 1;
+  std::string reason = error.ToString();
+  if (transient) reason += " (gave up after " + std::to_string(ticket.attempts()) + " attempts)";
+  spdlog::warn("extract: {} failed: {}", batch, reason);
+  return ticket.Fail(reason, spent, {cost_usd});
 }
 
 void ExtractStage::ObserveStage(Stage stage, std::chrono::steady_clock::time_point started) {
@@ -43,14 +117,11 @@ Status ExtractStage::ProcessOne(bool* found) {
   if (!ticket) return Status::Ok();
   MS_ASSIGN_OR_RETURN(ExtractionRequest request, ticket->Load());
   const auto extract_started = std::chrono::steady_clock::now();
-  auto result = extractor_->Extract(request);
+  ExtractionResult extracted;
+  Status extract_status = extractor_->ExtractInto(request, &extracted);
   ObserveStage(Stage::kExtract, extract_started);
-  if (!result.ok()) {
-    stats_->batches_failed += 1;
-    spdlog::warn("extract: batch {} company={} failed: {}", ticket->batch_id(),
-                 ticket->company_id(), result.status().ToString());
-    return ticket->Fail(result.status().ToString(), nullptr);
-  }
+  if (!extract_status.ok()) return HandleFailure(*ticket, extract_status, extracted);
+  ExtractionResult* result = &extracted;
   std::vector<std::string> fingerprints = MergeByFingerprint(request.company_id, &result->events);
   MaybeCrashBeforeStore();
   const double cost_usd = CostOf(*result);
@@ -69,13 +140,10 @@ Status ExtractStage::ProcessOne(bool* found) {
   MS_RETURN_IF_ERROR(outcome.status());
   ObserveStage(Stage::kStore, store_started);
   if (outcome->already_done) return Status::Ok();
-  if (metrics_ != nullptr) metrics_->LlmCost(result->provider).Increment(cost_usd);
+  Account(*result, cost_usd);
   stats_->batches_done += 1;
   stats_->events_created += outcome->created;
   stats_->events_sighted += outcome->sighted;
-  stats_->prompt_tokens += result->usage.prompt_tokens;
-  stats_->completion_tokens += result->usage.completion_tokens;
-  stats_->llm_calls += result->llm_calls;
   spdlog::info("extract: batch {} company={} messages={} events: {} new, {} seen again ({})",
                ticket->batch_id(), ticket->company_id(), request.messages.size(), outcome->created,
                outcome->sighted, result->provider);
@@ -84,8 +152,13 @@ Status ExtractStage::ProcessOne(bool* found) {
 
 void ExtractStage::RunWorker(const std::atomic<bool>& stop) {
   while (!stop.load()) {
+    // An open circuit would fail every batch without a call: leave them queued meanwhile.
+    if (auto wait = extractor_->ReadyIn(); wait.count() > 0) {
+      (void)hints_->Pop(std::min<std::chrono::milliseconds>(wait, std::chrono::seconds(1)));
+      continue;
+    }
     bool found = true;
-    while (found && !stop.load()) {
+    while (found && !stop.load() && extractor_->ReadyIn().count() == 0) {
       Status st = ProcessOne(&found);
       if (!st.ok()) {
         stats_->store_failures += 1;

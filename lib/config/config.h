@@ -137,6 +137,7 @@ struct LlmConfig {
   int requests_per_minute = 60;
   int tokens_per_minute = 100000;
   int max_retries = 4;
+  int batch_attempts = 5;
   bool redact_pii = true;
   bool prefilter = true;
   int max_batch_tokens = 24000;

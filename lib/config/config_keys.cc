@@ -178,6 +178,9 @@ std::vector<KeySpec> LlmKeys() {
           "Client-side token rate limit (prompt + completion)."),
       Int("llm.max_retries", MS_FIELD(llm.max_retries), "4", 0, 10,
           "Retries of one call on 429/5xx/timeouts, with backoff and jitter."),
+      Int("llm.batch_attempts", MS_FIELD(llm.batch_attempts), "5", 1, 100,
+          "Attempts of a batch whose calls keep failing transiently (provider down, retries "
+          "spent) before it is marked failed; it waits 30 s between them, doubling up to 30 min."),
       Bool("llm.redact_pii", MS_FIELD(llm.redact_pii), "true",
            "Mask e-mail addresses, phone and card numbers and tokens before prompting."),
       Bool("llm.prefilter", MS_FIELD(llm.prefilter), "true",

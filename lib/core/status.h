@@ -5,6 +5,7 @@
 //   kAborted            a conflict or lost ownership: retry higher up (e.g. re-claim).
 //   kFailedPrecondition the system is not in a state to do this: don't retry until fixed.
 //   kInvalidArgument    the input itself is bad (poison): never retry, route to the DLQ.
+//   kCancelled          the caller is shutting down: hand the work back, it is not a failure.
 //   kNotFound, kAlreadyExists, kDeadlineExceeded, kResourceExhausted, kInternal as usual.
 #pragma once
 
@@ -27,6 +28,7 @@ enum class StatusCode {
   kDeadlineExceeded,
   kResourceExhausted,
   kInternal,
+  kCancelled,
 };
 
 std::string_view StatusCodeName(StatusCode code);
@@ -75,6 +77,9 @@ inline Status ResourceExhausted(std::string msg) {
 }
 inline Status Internal(std::string msg) {
   return {StatusCode::kInternal, std::move(msg)};
+}
+inline Status Cancelled(std::string msg) {
+  return {StatusCode::kCancelled, std::move(msg)};
 }
 
 // Either a value or a non-OK Status. Accessing value() of an error is a programming error.

@@ -33,6 +33,8 @@
           "Batches whose events, history and outbox rows were stored.")                          \
   COUNTER(batches_failed, "milestoned_batches_failed_total",                                     \
           "Batches marked failed; retry with `milestonectl batches retry`.")                     \
+  COUNTER(batches_retried, "milestoned_batches_retried_total",                                   \
+          "Batches handed back for a later attempt (LLM unavailable, circuit open, shutdown).")  \
   HISTOGRAM(batch_size, "milestoned_batch_size_messages",                                        \
             "Messages per claimed batch.", kBatchSize)                                           \
   HISTOGRAM(stage_duration, "milestoned_stage_duration_seconds",                                 \
@@ -46,6 +48,10 @@
   COUNTER(llm_tokens, "milestoned_llm_tokens_total",                                             \
           "LLM tokens, by provider and direction (in = prompt, out = completion).",              \
           "provider", "direction")                                                               \
+  COUNTER(prefilter_dropped, "milestoned_prefilter_dropped_messages_total",                      \
+          "Messages the no-signal prefilter left out of LLM prompts.")                           \
+  COUNTER(events_rejected, "milestoned_llm_events_rejected_total",                               \
+          "Events in LLM answers rejected by validation (type, company, title).")                \
   COUNTER(llm_cost, "milestoned_llm_cost_usd_total",                                             \
           "Estimated LLM spend in US dollars, from the configured price table.", "provider")     \
   COUNTER(llm_rate_limit_waits, "milestoned_llm_rate_limit_waits_total",                         \

@@ -105,7 +105,8 @@ void Metrics::Seed(const MetricsOptions& options) {
     SetCircuitState(provider, CircuitState::kClosed);
   }
   for (MetricId id : {MetricId::batches_claimed, MetricId::batches_done, MetricId::batches_failed,
-                      MetricId::ingest_holdbacks}) {
+                      MetricId::batches_retried, MetricId::ingest_holdbacks,
+                      MetricId::prefilter_dropped, MetricId::events_rejected}) {
     CounterFor(id, {});
   }
   for (MetricId id : {MetricId::pending_companies, MetricId::oldest_pending_age,

@@ -79,6 +79,7 @@ class Metrics {
   prometheus::Counter& BatchesClaimed();
   prometheus::Counter& BatchesDone();
   prometheus::Counter& BatchesFailed();
+  prometheus::Counter& BatchesRetried();
   prometheus::Histogram& BatchSize();
   prometheus::Gauge& PendingCompanies();
   prometheus::Gauge& OldestPendingAge();
@@ -89,6 +90,8 @@ class Metrics {
   prometheus::Counter& LlmRequestErrors(std::string_view provider, int http_status);
   prometheus::Counter& LlmTokens(std::string_view provider, TokenDirection direction);
   prometheus::Counter& LlmCost(std::string_view provider);
+  prometheus::Counter& PrefilterDropped();
+  prometheus::Counter& EventsRejected();
   prometheus::Counter& LlmRateLimitWaits(std::string_view provider);
   prometheus::Counter& LlmRateLimitWaitSeconds(std::string_view provider);
   void SetCircuitState(std::string_view provider, CircuitState state);

@@ -45,6 +45,9 @@ prometheus::Counter& Metrics::BatchesDone() {
 prometheus::Counter& Metrics::BatchesFailed() {
   return CounterFor(MetricId::batches_failed, {});
 }
+prometheus::Counter& Metrics::BatchesRetried() {
+  return CounterFor(MetricId::batches_retried, {});
+}
 prometheus::Histogram& Metrics::BatchSize() {
   return HistogramFor(MetricId::batch_size, {});
 }
@@ -69,6 +72,12 @@ prometheus::Counter& Metrics::LlmTokens(std::string_view provider, TokenDirectio
 }
 prometheus::Counter& Metrics::LlmCost(std::string_view provider) {
   return CounterFor(MetricId::llm_cost, {provider});
+}
+prometheus::Counter& Metrics::PrefilterDropped() {
+  return CounterFor(MetricId::prefilter_dropped, {});
+}
+prometheus::Counter& Metrics::EventsRejected() {
+  return CounterFor(MetricId::events_rejected, {});
 }
 prometheus::Counter& Metrics::LlmRateLimitWaits(std::string_view provider) {
   return CounterFor(MetricId::llm_rate_limit_waits, {provider});

@@ -57,7 +57,7 @@ Status LlmCallPolicy::Admit(int64_t tokens, milliseconds* waited) {
   *waited = wait;
   if (deps_.sleeper->SleepFor(wait)) return Status::Ok();
   breaker_.RecordNeutral();
-  return Unavailable(provider_ + ": interrupted while waiting for the rate limiter");
+  return Cancelled(provider_ + ": interrupted while waiting for the rate limiter");
 }
 
 LlmResult LlmCallPolicy::Send(const LlmRequest& request, milliseconds rate_limit_wait,
@@ -114,7 +114,7 @@ StatusOr<LlmResponse> LlmCallPolicy::Call(const LlmRequest& request,
     const milliseconds delay = RetryDelay(error, &backoff);
     server_wait = error.retry_after ? delay : milliseconds(0);
     if (!deps_.sleeper->SleepFor(delay))
-      return Unavailable("interrupted while backing off: " + error.status.message());
+      return Cancelled("interrupted while backing off: " + error.status.message());
   }
 }
 

@@ -85,12 +85,13 @@ class LlmCallPolicy {
   // Sends `request` (its deadline replaced by call_deadline) until it succeeds, fails for
   // good, or the budget runs out. `estimated_prompt_tokens` feeds the token bucket.
   // Errors: the client's non-retryable status as is (FailedPrecondition, InvalidArgument);
-  // Unavailable when the breaker is open, the retry budget is spent (naming the last error),
-  // or the sleeper was interrupted.
+  // Unavailable when the breaker is open or the retry budget is spent (naming the last error);
+  // Cancelled when the sleeper was interrupted (shutdown).
   StatusOr<LlmResponse> Call(const LlmRequest& request, int64_t estimated_prompt_tokens,
                              CallBudget* budget);
 
   BreakerState breaker_state() const { return breaker_.state(); }
+  std::chrono::milliseconds breaker_retry_in() const { return breaker_.RetryIn(); }
   int64_t breaker_times_opened() const { return breaker_.times_opened(); }
   int in_flight() const { return semaphore_.in_use(); }
   LlmCallStats stats() const;

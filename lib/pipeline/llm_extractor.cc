@@ -34,10 +34,11 @@ StatusOr<std::unique_ptr<LlmExtractor>> LlmExtractor::Create(LlmClient* client,
 LlmExtractor::LlmExtractor(LlmClient* client, const LlmPolicyOptions& options, LlmCallDeps deps)
     : client_(client), options_(options), policy_(client, options, std::move(deps)) {}
 
-StatusOr<ExtractionResult> LlmExtractor::Extract(const ExtractionRequest& request) {
-  ExtractionResult result;
+Status LlmExtractor::ExtractInto(const ExtractionRequest& request, ExtractionResult* out) {
+  ExtractionResult& result = *out;
   result.provider = client_->provider();
   result.model = client_->model();
+  result.requested_model = result.model;
   CallBudget budget;
   budget.retries_left = options_.max_retries;
   for (const PreparedPrompt& prompt : PreparePrompts(request, options_.prompt)) {
@@ -49,7 +50,7 @@ StatusOr<ExtractionResult> LlmExtractor::Extract(const ExtractionRequest& reques
                                 " calls");
     }
   }
-  return result;
+  return Status::Ok();
 }
 
 StatusOr<LlmResponse> LlmExtractor::CallAndCount(const LlmRequest& request,

@@ -35,7 +35,9 @@ class LlmExtractor final : public Extractor {
                                                         const LlmPolicyOptions& options,
                                                         LlmCallDeps deps);
 
-  StatusOr<ExtractionResult> Extract(const ExtractionRequest& request) override;
+  Status ExtractInto(const ExtractionRequest& request, ExtractionResult* out) override;
+
+  std::chrono::milliseconds ReadyIn() const override { return policy_.breaker_retry_in(); }
 
   // For /readyz and metrics.
   BreakerState breaker_state() const { return policy_.breaker_state(); }

@@ -62,8 +62,9 @@ struct TokenUsage {
 struct ExtractionResult {
   std::vector<ExtractedEvent> events;
   TokenUsage usage;
-  std::string provider;  // "rules", "openai", "gemini", "anthropic"
-  std::string model;
+  std::string provider;         // "rules", "openai", "gemini", "anthropic"
+  std::string model;            // as the provider reports it answered (often a dated name)
+  std::string requested_model;  // as asked for: llm.model or the provider's default
   int llm_calls = 0;
   int dropped_by_prefilter = 0;
   int rejected_events = 0;  // failed validation (unknown type, other company, no title)
@@ -71,11 +72,25 @@ struct ExtractionResult {
 
 // Turns a batch into events. Errors: Unavailable (retry the batch later), FailedPrecondition
 // (configuration/auth/quota: fail the batch, don't retry until fixed), InvalidArgument (the
-// batch itself cannot be processed, e.g. too large for the context), DeadlineExceeded.
+// batch itself cannot be processed, e.g. too large for the context, or an answer unusable after
+// its repair), DeadlineExceeded, Cancelled (shutdown interrupted a wait: hand the batch back).
 class Extractor {
  public:
   virtual ~Extractor() = default;
-  virtual StatusOr<ExtractionResult> Extract(const ExtractionRequest& request) = 0;
+  // Fills *out (which starts empty). On failure *out still holds what the attempt spent and
+  // dropped — tokens of the calls that answered, llm_calls, provider and model — so a failed
+  // batch is accounted for too; its events are to be ignored.
+  virtual Status ExtractInto(const ExtractionRequest& request, ExtractionResult* out) = 0;
+
+  // How long until a call could go out (an open circuit breaker); zero when it could now.
+  // Extraction workers wait rather than take batches that would fail without a call.
+  virtual std::chrono::milliseconds ReadyIn() const { return std::chrono::milliseconds(0); }
+
+  StatusOr<ExtractionResult> Extract(const ExtractionRequest& request) {
+    ExtractionResult result;
+    MS_RETURN_IF_ERROR(ExtractInto(request, &result));
+    return result;
+  }
 };
 
 // ---- The LLM wire, below the Extractor ------------------------------------------------------

@@ -23,6 +23,8 @@ class BatchTicket {
   // The batch's messages, in id order.
   virtual StatusOr<ExtractionRequest> Load() = 0;
 
+  // What an attempt cost, beyond the result's own counts (tokens, LLM calls, prefilter drops,
+  // rejected events), which every outcome below adds to the batch's totals.
   struct Accounting {
     double cost_usd = 0;
   };
@@ -39,15 +41,24 @@ class BatchTicket {
   virtual StatusOr<StoreOutcome> Store(const ExtractionResult& result,
                                        const std::vector<std::string>& fingerprints,
                                        const Accounting& accounting) = 0;
-  // batch -> failed with the error; stays retryable by an operator (batches retry).
-  virtual Status Fail(const std::string& error, const ExtractionResult* partial) = 0;
+  // batch -> failed with the error; stays retryable by an operator (batches retry). `spent`:
+  // what the failed attempt used (its events are ignored).
+  virtual Status Fail(const std::string& error, const ExtractionResult& spent,
+                      const Accounting& accounting) = 0;
+  // batch -> claimed again, with `reason` as its last error, not taken before `retry_in` has
+  // passed. `count_attempt` false gives the attempt back: it made no LLM call (circuit open)
+  // or shutdown interrupted it, so it does not bring the batch nearer to failing.
+  virtual Status HandBack(const std::string& reason, const ExtractionResult& spent,
+                          const Accounting& accounting, std::chrono::milliseconds retry_in,
+                          bool count_attempt) = 0;
 };
 
 class BatchQueue {
  public:
   virtual ~BatchQueue() = default;
-  // The oldest batch that is `claimed` (or `extracting` but abandoned by a dead worker),
-  // locked for this caller; nullopt when there is none.
+  // The oldest batch that is `claimed` (or `extracting` but abandoned by a dead worker) and
+  // not handed back to wait (retry_at in the future), locked for this caller; null when there
+  // is none.
   virtual StatusOr<std::unique_ptr<BatchTicket>> Take() = 0;
 };
 

@@ -89,10 +89,12 @@ std::vector<ExtractedEvent> ExtractMessageEvents(const std::string& company_id,
   return events;
 }
 
-StatusOr<ExtractionResult> RulesExtractor::Extract(const ExtractionRequest& request) {
+Status RulesExtractor::ExtractInto(const ExtractionRequest& request, ExtractionResult* out) {
   try {
-    return RunRules(request, options_.prefilter);
+    *out = RunRules(request, options_.prefilter);
+    return Status::Ok();
   } catch (const std::exception& error) {
+    out->provider = "rules";
     return Internal(std::string("rules extractor: ") + error.what());
   }
 }

@@ -40,7 +40,7 @@ class RulesExtractor final : public Extractor {
  public:
   explicit RulesExtractor(RulesExtractorOptions options = {}) : options_(options) {}
 
-  StatusOr<ExtractionResult> Extract(const ExtractionRequest& request) override;
+  Status ExtractInto(const ExtractionRequest& request, ExtractionResult* out) override;
 
  private:
   RulesExtractorOptions options_;

@@ -1,11 +1,38 @@
 #include "adapters/postgres/batch_queue.h"
 
+#include <cstdio>
 #include <nlohmann/json.hpp>
 
 #include "adapters/postgres/event_sql.h"
 
 namespace ms::pg {
 namespace {
+
+// The spending columns every attempt adds to, whatever its outcome ($3..$10 of AttemptParams).
+constexpr char kSpending[] =
+    "provider = NULLIF($3, ''), model = NULLIF($4, ''), "
+    "prompt_tokens = prompt_tokens + $5, completion_tokens = completion_tokens + $6, "
+    "cost_usd = cost_usd + $7::numeric, llm_calls = llm_calls + $8, "
+    "dropped_messages = dropped_messages + $9, rejected_events = rejected_events + $10";
+
+const std::string& FailSql() {
+  static const std::string sql =
+      std::string(
+          "UPDATE batches SET status = 'failed', last_error = $2, finished_at = now(), "
+          "retry_at = NULL, ") +
+      kSpending + " WHERE id = $1 AND status <> 'done'";
+  return sql;
+}
+
+// $11: seconds to wait; $12: 1 gives the attempt back.
+const std::string& HandBackSql() {
+  static const std::string sql = std::string(
+                                     "UPDATE batches SET status = 'claimed', last_error = $2, "
+                                     "retry_at = now() + make_interval(secs => $11::float8), "
+                                     "attempts = attempts - $12::int, ") +
+                                 kSpending + " WHERE id = $1 AND status <> 'done'";
+  return sql;
+}
 
 class PgBatchTicket final : public BatchTicket {
  public:
@@ -53,19 +80,40 @@ class PgBatchTicket final : public BatchTicket {
     return outcome;
   }
 
-  Status Fail(const std::string& error, const ExtractionResult* partial) override {
-    TokenUsage usage = partial ? partial->usage : TokenUsage{};
-    return lease_
-        ->Exec(
-            "UPDATE batches SET status = 'failed', last_error = $2, finished_at = now(), "
-            "prompt_tokens = prompt_tokens + $3, completion_tokens = completion_tokens + $4 "
-            "WHERE id = $1 AND status <> 'done'",
-            {std::to_string(batch_id_), error.substr(0, 2000), std::to_string(usage.prompt_tokens),
-             std::to_string(usage.completion_tokens)})
-        .status();
+  Status Fail(const std::string& error, const ExtractionResult& spent,
+              const Accounting& accounting) override {
+    return lease_->Exec(FailSql(), AttemptParams(error, spent, accounting)).status();
+  }
+
+  Status HandBack(const std::string& reason, const ExtractionResult& spent,
+                  const Accounting& accounting, std::chrono::milliseconds retry_in,
+                  bool count_attempt) override {
+    std::vector<Param> params = AttemptParams(reason, spent, accounting);
+    char seconds[32];
+    snprintf(seconds, sizeof seconds, "%.3f", static_cast<double>(retry_in.count()) / 1000.0);
+    params.emplace_back(seconds);
+    params.emplace_back(count_attempt ? "0" : "1");
+    return lease_->Exec(HandBackSql(), params).status();
   }
 
  private:
+  // $1 batch, $2 error, $3..$10 the attempt's spending (kSpending).
+  std::vector<Param> AttemptParams(const std::string& error, const ExtractionResult& spent,
+                                   const Accounting& accounting) const {
+    char cost[32];
+    snprintf(cost, sizeof cost, "%.6f", accounting.cost_usd);
+    return {std::to_string(batch_id_),
+            error.substr(0, 2000),
+            spent.provider,
+            spent.model,
+            std::to_string(spent.usage.prompt_tokens),
+            std::to_string(spent.usage.completion_tokens),
+            std::string(cost),
+            std::to_string(spent.llm_calls),
+            std::to_string(spent.dropped_by_prefilter),
+            std::to_string(spent.rejected_events)};
+  }
+
   Lease lease_;
   int64_t batch_id_;
   std::string company_id_;
@@ -82,7 +130,8 @@ StatusOr<std::unique_ptr<BatchTicket>> PgBatchQueue::Take() {
   MS_ASSIGN_OR_RETURN(Lease lease, pool_->Acquire());
   MS_ASSIGN_OR_RETURN(Result candidates,
                       lease->Exec("SELECT id FROM batches WHERE status IN ('claimed', "
-                                  "'extracting') ORDER BY id LIMIT 32"));
+                                  "'extracting') AND (retry_at IS NULL OR retry_at <= now()) "
+                                  "ORDER BY id LIMIT 32"));
   for (int row = 0; row < candidates.rows(); ++row) {
     std::string id(candidates.Get(row, 0));
     MS_ASSIGN_OR_RETURN(Result locked, lease->Exec("SELECT pg_try_advisory_lock($1::bigint)",

@@ -72,9 +72,10 @@ history AS (
 }
 
 constexpr std::string_view kBatchDone = R"sql(
-UPDATE batches SET status = 'done', finished_at = now(), last_error = NULL, provider = $2,
-  model = $3, prompt_tokens = prompt_tokens + $4, completion_tokens = completion_tokens + $5,
-  cost_usd = cost_usd + $6
+UPDATE batches SET status = 'done', finished_at = now(), last_error = NULL, retry_at = NULL,
+  provider = $2, model = $3, prompt_tokens = prompt_tokens + $4,
+  completion_tokens = completion_tokens + $5, cost_usd = cost_usd + $6, llm_calls = llm_calls + $7,
+  dropped_messages = dropped_messages + $8, rejected_events = rejected_events + $9
 WHERE id = $1)sql";
 
 json MetricsJson(const ExtractedEvent& e) {
@@ -174,7 +175,9 @@ Status StoreBatchEvents(Connection& tx, int64_t batch_id, const std::string& com
   return tx
       .Exec(kBatchDone,
             {batch, result.provider, result.model, std::to_string(result.usage.prompt_tokens),
-             std::to_string(result.usage.completion_tokens), std::string(cost)})
+             std::to_string(result.usage.completion_tokens), std::string(cost),
+             std::to_string(result.llm_calls), std::to_string(result.dropped_by_prefilter),
+             std::to_string(result.rejected_events)})
       .status();
 }
 

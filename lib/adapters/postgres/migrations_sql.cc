@@ -112,12 +112,33 @@ constexpr std::string_view k0002EventHistoryBatch = R"sql(
 CREATE INDEX event_history_batch_idx ON event_history (batch_id) WHERE batch_id IS NOT NULL;
 )sql";
 
+// Extraction accounting and automatic retries, and per-sink relay progress.
+//  - batches.llm_calls/dropped_messages/rejected_events: what the extraction spent and dropped,
+//    for `milestonectl report` (failed attempts included).
+//  - batches.retry_at: a batch handed back after a transient failure (provider down, breaker
+//    open, shutdown) is not taken again before this time.
+//  - outbox.kafka_published_at: the row is on the events topic; a later round retries only the
+//    sinks that have not taken it (the webhook), instead of producing it again.
+//  - outbox.next_attempt_at: a failing row (and every later row of its company) waits until
+//    this time, growing with its attempts.
+constexpr std::string_view k0003RetriesAndSinks = R"sql(
+ALTER TABLE batches
+  ADD COLUMN llm_calls        INTEGER NOT NULL DEFAULT 0,
+  ADD COLUMN dropped_messages INTEGER NOT NULL DEFAULT 0,
+  ADD COLUMN rejected_events  INTEGER NOT NULL DEFAULT 0,
+  ADD COLUMN retry_at         TIMESTAMPTZ;
+ALTER TABLE outbox
+  ADD COLUMN kafka_published_at TIMESTAMPTZ,
+  ADD COLUMN next_attempt_at    TIMESTAMPTZ;
+)sql";
+
 }  // namespace
 
 const std::vector<Migration>& AllMigrations() {
   static const std::vector<Migration> kMigrations = {
       {1, "init", k0001Init},
       {2, "event_history_batch_idx", k0002EventHistoryBatch},
+      {3, "retries_and_sinks", k0003RetriesAndSinks},
   };
   return kMigrations;
 }
