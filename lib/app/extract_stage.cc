@@ -17,14 +17,18 @@ namespace {
 
 constexpr int kStoreAttempts = 3;
 
-// Crash-test hook: MILESTONE_FAILPOINT=extract.before_store makes the process die between the
-// model's answer and the store transaction, as a kill -9 would (tests/e2e).
-void MaybeCrashBeforeStore() {
+// Crash-test hook: MILESTONE_FAILPOINT=extract.before_store holds the worker forever between
+// the model's answer and the store transaction, after logging that it got there, so a test can
+// kill -9 the process at that point (tests/e2e). Never set in production.
+void MaybeHoldBeforeStore(int64_t batch_id) {
   static const bool armed = [] {
     const char* fp = std::getenv("MILESTONE_FAILPOINT");
     return fp != nullptr && std::strcmp(fp, "extract.before_store") == 0;
   }();
-  if (armed) _exit(137);
+  if (!armed) return;
+  spdlog::warn("failpoint extract.before_store reached: holding batch {} until killed", batch_id);
+  spdlog::default_logger()->flush();
+  for (;;) pause();
 }
 
 }  // namespace
@@ -123,7 +127,7 @@ Status ExtractStage::ProcessOne(bool* found) {
   if (!extract_status.ok()) return HandleFailure(*ticket, extract_status, extracted);
   ExtractionResult* result = &extracted;
   std::vector<std::string> fingerprints = MergeByFingerprint(request.company_id, &result->events);
-  MaybeCrashBeforeStore();
+  MaybeHoldBeforeStore(ticket->batch_id());
   const double cost_usd = CostOf(*result);
   const auto store_started = std::chrono::steady_clock::now();
   auto outcome = ticket->Store(*result, fingerprints, {cost_usd});

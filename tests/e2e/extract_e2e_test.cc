@@ -1,6 +1,6 @@
 // The whole pipeline end to end with the offline `rules` extractor: messages in, events in
-// Postgres, the same events on the events topic; and a crash between the extractor's answer
-// and the store transaction.
+// Postgres, the same events on the events topic; and kill -9 between an LLM provider's answer
+// (the fake LLM server, over HTTP) and the store transaction.
 #include <signal.h>
 
 #include <filesystem>
@@ -8,6 +8,7 @@
 
 #include "adapters/kafka/consumer.h"
 #include "tests/e2e/harness.h"
+#include "tests/fake_llm/fake_llm_server.h"
 
 namespace ms::test {
 namespace {
@@ -85,16 +86,34 @@ TEST_F(ExtractTest, ScaleflowEventsLandInPostgresAndOnTheEventsTopicOnce) {
   EXPECT_EQ(daemon->Wait(60s), 0) << daemon->Log();
 }
 
-TEST_F(ExtractTest, CrashBetweenAnswerAndCommitStoresTheBatchOnce) {
-  std::string csv = Generate(2000, 5, 61);
-  overrides_["MILESTONE_FAILPOINT"] = "extract.before_store";
+TEST_F(ExtractTest, KillNineBetweenTheAnswerAndTheCommitStoresTheBatchOnce) {
+  FakeLlmServer llm;
+  ASSERT_TRUE(llm.Start().ok());
+  overrides_["MILESTONE_LLM_PROVIDER"] = "openai";
+  overrides_["MILESTONE_LLM_BASE_URL"] = llm.base_url();
+  overrides_["MILESTONE_LLM_API_KEY"] = "sk-test-0123456789";
+  overrides_["MILESTONE_LLM_REQUESTS_PER_MINUTE"] = "100000";
+  overrides_["MILESTONE_LLM_TOKENS_PER_MINUTE"] = "1000000000";
   overrides_["MILESTONE_LLM_MAX_CONCURRENCY"] = "1";  // one batch in flight when it dies
+  overrides_["MILESTONE_FAILPOINT"] = "extract.before_store";
+  std::string csv = Generate(2000, 5, 61);
   auto crashing = StartDaemon("crashing");
   ASSERT_EQ(Ctl({"produce", csv}), 0);
-  auto code = crashing->Wait(90s);
-  ASSERT_TRUE(code.has_value()) << "the failpoint never fired\n" << crashing->Log();
-  EXPECT_EQ(*code, 137);
+  // The worker holds at the failpoint with the model's answer in hand: kill -9 it there.
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        return crashing->Log().find("failpoint extract.before_store reached") != std::string::npos;
+      },
+      90s))
+      << "the failpoint was never reached\n"
+      << crashing->Log();
+  const size_t answers_before_crash = llm.request_count();
+  EXPECT_GE(answers_before_crash, 1u);
+  crashing->Signal(SIGKILL);
+  EXPECT_EQ(crashing->Wait(30s), 128 + SIGKILL);
   EXPECT_EQ(Query("SELECT count(*) FROM events"), 0) << "stored before the crash point";
+  EXPECT_EQ(Query("SELECT count(*) FROM batches WHERE status = 'done'"), 0);
+
   overrides_.erase("MILESTONE_FAILPOINT");
   auto daemon = StartDaemon("restarted");
   ASSERT_TRUE(WaitAllDone(2000, 120s)) << daemon->Log();
@@ -103,6 +122,11 @@ TEST_F(ExtractTest, CrashBetweenAnswerAndCommitStoresTheBatchOnce) {
   EXPECT_GT(Query("SELECT count(*) FROM events"), 0);
   EXPECT_EQ(Query("SELECT count(*) FROM batches WHERE attempts > 1"), 1)
       << "exactly the interrupted batch was taken twice";
+  EXPECT_EQ(Query("SELECT count(*) FROM batches WHERE provider = 'openai' AND llm_calls > 0"),
+            Query("SELECT count(*) FROM batches"))
+      << "every batch was answered by the provider";
+  daemon->Signal(SIGTERM);
+  EXPECT_EQ(daemon->Wait(60s), 0) << daemon->Log();
 }
 
 }  // namespace
