@@ -3,7 +3,8 @@
 //   X-Milestoned-Event-Id:  the event's id (receivers dedup on it: delivery is at least once)
 //   X-Milestoned-Timestamp: Unix seconds when signed (receivers reject old ones: replay guard)
 //   X-Milestoned-Signature: "sha256=" + hex(HMAC-SHA256(secret, timestamp + "." + body))
-// A 2xx answer is a delivery; anything else (or no answer) is retried on the next relay round.
+// A 2xx answer is a delivery; anything else (or no answer) is retried with backoff, the company's
+// later rows waiting behind it (relay.h); a row Kafka already took is not produced again.
 #pragma once
 
 #include <memory>

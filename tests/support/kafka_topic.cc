@@ -1,0 +1,47 @@
+#include "tests/support/kafka_topic.h"
+
+#include "adapters/kafka/admin.h"
+#include "adapters/kafka/consumer.h"
+#include "tests/support/stack_env.h"
+
+namespace ms::test {
+
+std::optional<std::vector<TopicRecord>> ReadWholeTopic(const std::string& brokers,
+                                                       const std::string& topic,
+                                                       std::chrono::milliseconds wait) {
+  const std::string group = UniqueName("topic_reader");
+  auto lags = kafka::GroupLags(brokers, {}, group, {topic}, wait);
+  if (!lags.ok()) return std::nullopt;
+  size_t total = 0;
+  for (const kafka::PartitionLag& lag : *lags) {
+    total += static_cast<size_t>(lag.high_watermark - lag.low_watermark);
+  }
+  kafka::ConsumerOptions options;
+  options.brokers = brokers;
+  options.group_id = group;
+  options.topics = {topic};
+  auto consumer = kafka::Consumer::Open(options, nullptr);
+  if (!consumer.ok()) return std::nullopt;
+  std::vector<TopicRecord> records;
+  const bool complete = WaitFor(
+      [&] {
+        auto batch = (*consumer)->Poll(1000, std::chrono::milliseconds(200));
+        if (batch.ok()) {
+          for (const kafka::OwnedMessage& msg : *batch) {
+            TopicRecord record{std::string(kafka::KeyOf(msg.get())), "", msg->partition,
+                               msg->offset};
+            for (const kafka::Header& header : kafka::HeadersOf(msg.get())) {
+              if (header.key == "x-event-id") record.event_id = header.value;
+            }
+            records.push_back(std::move(record));
+          }
+        }
+        return records.size() >= total;
+      },
+      wait);
+  (void)(*consumer)->Close();
+  if (!complete) return std::nullopt;
+  return records;
+}
+
+}  // namespace ms::test
