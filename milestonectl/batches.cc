@@ -96,8 +96,12 @@ int Retry(const Config& config, const Args& a) {
     if (exists->rows() == 0) return Fail(NotFound("no batch " + std::to_string(a.id)));
     std::cerr << "batches retry: batch " << a.id << " is " << exists->Get(0, 0) << ", not failed\n";
   }
-  std::cout << res->affected() << " batch(es) queued for extraction again\n";
-  return 0;
+  if (a.json) {
+    std::cout << nlohmann::json({{"requeued", res->affected()}}).dump(2) << "\n";
+  } else {
+    std::cout << res->affected() << " batch(es) queued for extraction again\n";
+  }
+  return kExitOk;
 }
 
 }  // namespace
@@ -112,13 +116,15 @@ void RegisterBatches(CLI::App& cli, Registry& registry) {
   list->add_option("--limit", args->limit, "Rows")->capture_default_str();
   list->add_flag("--json", args->json, "Print JSON");
   registry[list] = [args](const Config& c) { return List(c, *args); };
-  auto* show = cmd->add_subcommand("show", "One batch as JSON");
+  auto* show = cmd->add_subcommand("show", "One batch (always JSON)");
   show->add_option("id", args->id, "Batch id")->required();
+  show->add_flag("--json", args->json, "Accepted for uniformity: the output is always JSON");
   registry[show] = [args](const Config& c) { return Show(c, *args); };
   auto* retry = cmd->add_subcommand("retry", "Queue failed batches for extraction again");
   retry->add_option("id", args->id, "Batch id");
   retry->add_flag("--failed", args->failed, "Every failed batch");
   retry->add_option("--company", args->company, "Only this company");
+  retry->add_flag("--json", args->json, "Print JSON: {\"requeued\": N}");
   registry[retry] = [args](const Config& c) { return Retry(c, *args); };
 }
 

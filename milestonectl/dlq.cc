@@ -105,15 +105,21 @@ int Replay(const Config& config, const DlqArgs& a) {
     return 1;
   }
   int64_t replayed = 0;
+  int64_t other_reason = 0;  // skipped: --reason names another
+  int64_t no_source = 0;     // skipped: no source-topic header, nowhere to send it
   Status st =
       ReadDlq(config, config.kafka.group_id + "-dlq-replay", a.idle_ms, !a.dry_run,
               [&](const rd_kafka_message_t* m) -> StatusOr<Handled> {
                 auto headers = kafka::HeadersOf(m);
                 if (!a.reason.empty() && HeaderValue(headers, kafka::kReasonHeader) != a.reason) {
+                  ++other_reason;
                   return Handled::kSkipped;
                 }
                 std::string topic = HeaderValue(headers, kafka::kSourceTopicHeader);
-                if (topic.empty()) return Handled::kSkipped;
+                if (topic.empty()) {
+                  ++no_source;
+                  return Handled::kSkipped;
+                }
                 ++replayed;
                 if (a.dry_run) return Handled::kDone;
                 auto results = (*producer)->ProduceAndWait(
@@ -131,8 +137,20 @@ int Replay(const Config& config, const DlqArgs& a) {
     std::cerr << "dlq replay: " << st.message() << " (" << replayed << " replayed before)\n";
     return 1;
   }
+  if (a.json) {
+    nlohmann::json out = {{"dry_run", a.dry_run},
+                          {"replayed", replayed},
+                          {"skipped_other_reason", other_reason},
+                          {"skipped_no_source_topic", no_source}};
+    std::cout << out.dump(2) << "\n";
+    return kExitOk;
+  }
   std::cout << (a.dry_run ? "would replay " : "replayed ") << replayed << " record(s)\n";
-  return 0;
+  if (other_reason + no_source > 0) {
+    std::cerr << "dlq replay: skipped " << other_reason << " record(s) of other reasons and "
+              << no_source << " without a source topic; they stay replayable\n";
+  }
+  return kExitOk;
 }
 
 }  // namespace
@@ -154,6 +172,9 @@ void RegisterDlq(CLI::App& cli, Registry& registry) {
       "message already stored changes nothing)");
   replay->add_option("--reason", args->reason, "Only this reason code");
   replay->add_flag("--dry-run", args->dry_run, "Count, don't send");
+  replay->add_flag("--json", args->json,
+                   "Print JSON: {\"dry_run\", \"replayed\", \"skipped_other_reason\", "
+                   "\"skipped_no_source_topic\"}");
   registry[replay] = [args](const Config& c) { return Replay(c, *args); };
 }
 
