@@ -1,10 +1,12 @@
 // milestonectl against the real stack: exit codes, and every subcommand the deploy scripts and
 // the demo used to be the only callers of (migrate, events, batches, dlq, report).
 #include <gtest/gtest.h>
+#include <signal.h>
 
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <nlohmann/json.hpp>
 #include <set>
 #include <sstream>
 
@@ -62,6 +64,25 @@ std::vector<std::string> SubcommandsIn(const std::string& help) {
     }
   }
   return names;
+}
+
+// The first JSON document in `output` that starts a line (stderr lines may come around it).
+nlohmann::json FirstJson(const std::string& output) {
+  for (size_t start = 0; start < output.size();) {
+    if (output[start] == '{' || output[start] == '[') {
+      std::istringstream in(output.substr(start));
+      nlohmann::json doc;
+      try {
+        in >> doc;
+        return doc;
+      } catch (const nlohmann::json::exception&) {
+      }
+    }
+    size_t next = output.find('\n', start);
+    if (next == std::string::npos) break;
+    start = next + 1;
+  }
+  return nullptr;
 }
 
 TEST(MilestonectlUsage, BadUsageExitsTwoWithTheReasonOnStderr) {
@@ -163,9 +184,179 @@ class MilestonectlTest : public PipelineTest {
         kafka::EnsureTopics(stack_->brokers, {}, {{slack_topic_, 1}, {dlq_topic_, 2}}, 30s).ok());
   }
 
+  // milestonectl with `args`: its JSON output, after checking the exit code.
+  nlohmann::json CtlJson(const std::vector<std::string>& args, int expected_code = 0) {
+    int code = -1;
+    std::string out = CtlOutput(args, &code);
+    EXPECT_EQ(code, expected_code) << args[0] << ": " << out;
+    nlohmann::json doc = FirstJson(out);
+    EXPECT_FALSE(doc.is_null()) << args[0] << ": no JSON in\n" << out;
+    return doc;
+  }
+
+  std::string QueryText(const std::string& sql) {
+    auto conn = pg::Connection::Open(PgOptionsFor(dsn_));
+    EXPECT_TRUE(conn.ok()) << conn.status().ToString();
+    if (!conn.ok()) return "";
+    auto res = (*conn)->Exec(sql);
+    EXPECT_TRUE(res.ok() && res->rows() == 1) << sql;
+    return res.ok() && res->rows() == 1 ? std::string(res->Get(0, 0)) : "";
+  }
+
+  void Exec(const std::string& sql) {
+    auto conn = pg::Connection::Open(PgOptionsFor(dsn_));
+    ASSERT_TRUE(conn.ok()) << conn.status().ToString();
+    auto res = (*conn)->Exec(sql);
+    ASSERT_TRUE(res.ok()) << sql << ": " << res.status().ToString();
+    ASSERT_GT(res->affected(), 0) << sql;
+  }
+
+  // Runs the daemon (offline `rules` extractor) over a generated data set plus one poison
+  // line, waits until every message is in a done batch, and stops it.
+  void RunPipeline(int64_t rows) {
+    std::string csv = Generate(rows, 2, 23);
+    std::string poison = scratch_ + "/poison.jsonl";
+    std::ofstream(poison) << "this is not JSON\n";
+    auto daemon = StartDaemon();
+    ASSERT_EQ(Ctl({"produce", csv}), 0);
+    ASSERT_EQ(Ctl({"produce", poison}), 0);
+    ASSERT_TRUE(WaitAllDone(rows, 120s)) << daemon->Log();
+    ASSERT_TRUE(WaitFor([&] { return RecordsIn(dlq_topic_) == 1; }, 30s)) << daemon->Log();
+    daemon->Signal(SIGTERM);
+    ASSERT_EQ(daemon->Wait(60s), 0) << daemon->Log();
+  }
+
   std::string slack_topic_;
   std::string dlq_topic_;
 };
+
+TEST_F(MilestonectlTest, MigrateAppliesEveryMigrationOnceThenNothing) {
+  nlohmann::json first = CtlJson({"migrate", "--json"});
+  ASSERT_TRUE(first["applied"].is_array()) << first;
+  EXPECT_FALSE(first["applied"].empty()) << "a new database has every migration to apply";
+  EXPECT_EQ(static_cast<int64_t>(first["applied"].size()),
+            Query("SELECT count(*) FROM schema_migrations"));
+  EXPECT_EQ(first["version"], Query("SELECT max(version) FROM schema_migrations"));
+  nlohmann::json second = CtlJson({"migrate", "--json"});
+  EXPECT_EQ(second["applied"], nlohmann::json::array()) << second;
+  EXPECT_EQ(second["version"], first["version"]);
+  int code = -1;
+  std::string text = CtlOutput({"migrate"}, &code);
+  EXPECT_EQ(code, 0);
+  EXPECT_NE(text.find("applied 0 migration(s) now"), std::string::npos) << text;
+}
+
+// After a real run: events, batches and report say what the database holds, with a failed
+// batch, a failing outbox row and a dead letter planted for the error sections.
+TEST_F(MilestonectlTest, LedgerCommandsAgreeWithTheDatabase) {
+  ASSERT_NO_FATAL_FAILURE(RunPipeline(400));
+  ASSERT_GT(Query("SELECT count(*) FROM events"), 0);
+  ASSERT_GT(Query("SELECT count(*) FROM outbox"), 0);
+
+  // events --company --since --type
+  const std::string company =
+      QueryText("SELECT company_id FROM events GROUP BY company_id ORDER BY count(*) DESC LIMIT 1");
+  const std::string type = QueryText("SELECT type FROM events WHERE company_id = '" + company +
+                                     "' GROUP BY type ORDER BY count(*) DESC, type LIMIT 1");
+  Exec("UPDATE events SET last_seen = '2020-01-01' WHERE id % 2 = 0");
+  const std::string in_company = "FROM events WHERE company_id = '" + company + "'";
+  nlohmann::json all = CtlJson({"events", "--company", company, "--json"});
+  ASSERT_TRUE(all.is_array()) << all;
+  EXPECT_EQ(static_cast<int64_t>(all.size()), Query("SELECT count(*) " + in_company));
+  nlohmann::json recent =
+      CtlJson({"events", "--company", company, "--since", "2021-01-01", "--json"});
+  EXPECT_EQ(static_cast<int64_t>(recent.size()),
+            Query("SELECT count(*) " + in_company + " AND id % 2 = 1"));
+  EXPECT_LT(recent.size(), all.size() + 1);
+  for (const auto& e : recent) EXPECT_GE(e["last_seen"].get<std::string>(), "2021-01-01") << e;
+  nlohmann::json typed = CtlJson({"events", "--company", company, "--type", type, "--json"});
+  EXPECT_EQ(static_cast<int64_t>(typed.size()),
+            Query("SELECT count(*) " + in_company + " AND type = '" + type + "'"));
+  for (const auto& e : typed) EXPECT_EQ(e["type"], type) << e;
+  EXPECT_EQ(CtlJson({"events", "--company", "nobody", "--json"}), nlohmann::json::array());
+
+  // batches list | show | retry
+  const int64_t batches = Query("SELECT count(*) FROM batches");
+  nlohmann::json listed = CtlJson({"batches", "list", "--limit", "1000", "--json"});
+  EXPECT_EQ(static_cast<int64_t>(listed.size()), batches);
+  const int64_t failed_id = Query("SELECT min(id) FROM batches");
+  Exec(
+      "UPDATE batches SET status = 'failed', attempts = 3, last_error = 'test: provider said no' "
+      "WHERE id = " +
+      std::to_string(failed_id));
+  Exec(
+      "UPDATE batches SET llm_calls = 2 + id % 3, dropped_messages = id % 5, "
+      "rejected_events = id % 2");
+  nlohmann::json failed = CtlJson({"batches", "list", "--status", "failed", "--json"});
+  ASSERT_EQ(failed.size(), 1u) << failed;
+  EXPECT_EQ(failed[0]["id"], failed_id);
+  nlohmann::json shown = CtlJson({"batches", "show", std::to_string(failed_id)});
+  EXPECT_EQ(shown["status"], "failed");
+  EXPECT_EQ(shown["last_error"], "test: provider said no");
+  EXPECT_EQ(shown["messages"],
+            Query("SELECT count(*) FROM messages WHERE batch_id = " + std::to_string(failed_id)));
+  int code = -1;
+  std::string missing = CtlOutput({"batches", "show", "987654321"}, &code);
+  EXPECT_EQ(code, 3) << missing;
+  EXPECT_EQ(Ctl({"batches", "retry", "987654321"}), 3);
+
+  // report, Markdown and JSON, before the retry: the failed batch is an error.
+  Exec(
+      "UPDATE outbox SET published_at = NULL, attempts = 4, last_error = 'webhook: HTTP 500' "
+      "WHERE id = (SELECT min(id) FROM outbox)");
+  std::string md = CtlOutput({"report"}, &code);
+  EXPECT_EQ(code, 0) << md;
+  for (const char* section :
+       {"# milestoned pipeline report", "## Messages by source", "## Events by type and severity",
+        "## Batches, LLM calls, tokens and cost", "| LLM calls |", "## Duration", "## Errors",
+        "### Failed batches (1;", "test: provider said no",
+        "### Outbox rows failing to publish (1)", "webhook: HTTP 500", "### Dead letters",
+        "1 record(s), 1 past the replay group"}) {
+    EXPECT_NE(md.find(section), std::string::npos) << section << "\n" << md;
+  }
+  nlohmann::json report = CtlJson({"report", "--json"});
+  int64_t messages = 0;
+  for (const auto& row : report["messages"]) messages += row["messages"].get<int64_t>();
+  EXPECT_EQ(messages, Query("SELECT count(*) FROM messages"));
+  int64_t events = 0;
+  for (const auto& row : report["events"]) {
+    events += row["high"].get<int64_t>() + row["medium"].get<int64_t>() + row["low"].get<int64_t>();
+  }
+  EXPECT_EQ(events, Query("SELECT count(*) FROM events"));
+  int64_t report_batches = 0, calls = 0, dropped = 0, rejected = 0, prompt = 0;
+  for (const auto& row : report["batches"]) {
+    report_batches += row["batches"].get<int64_t>();
+    calls += row["llm_calls"].get<int64_t>();
+    dropped += row["dropped_messages"].get<int64_t>();
+    rejected += row["rejected_events"].get<int64_t>();
+    prompt += row["prompt_tokens"].get<int64_t>();
+  }
+  EXPECT_EQ(report_batches, batches);
+  EXPECT_EQ(calls, Query("SELECT sum(llm_calls) FROM batches"));
+  EXPECT_EQ(dropped, Query("SELECT sum(dropped_messages) FROM batches"));
+  EXPECT_EQ(rejected, Query("SELECT sum(rejected_events) FROM batches"));
+  EXPECT_EQ(prompt, Query("SELECT sum(prompt_tokens) FROM batches"));
+  EXPECT_EQ(report["failed_batches_total"], 1);
+  EXPECT_EQ(report["failed_batches"][0]["id"], failed_id);
+  EXPECT_EQ(report["failing_outbox_total"], 1);
+  EXPECT_EQ(report["failing_outbox"][0]["attempts"], 4);
+  EXPECT_EQ(report["dead_letters"]["records"], 1) << report["dead_letters"];
+  EXPECT_TRUE(report["duration"]["seconds"].is_number()) << report["duration"];
+  nlohmann::json one = CtlJson({"report", "--company", company, "--json"});
+  int64_t company_messages = 0;
+  for (const auto& row : one["messages"]) company_messages += row["messages"].get<int64_t>();
+  EXPECT_EQ(company_messages,
+            Query("SELECT count(*) FROM messages WHERE company_id = '" + company + "'"));
+
+  // retry: failed -> claimed, error cleared; a second retry finds nothing to do.
+  EXPECT_EQ(CtlJson({"batches", "retry", std::to_string(failed_id), "--json"}),
+            nlohmann::json({{"requeued", 1}}));
+  EXPECT_EQ(QueryText("SELECT status || '/' || COALESCE(last_error, 'none') FROM batches WHERE "
+                      "id = " +
+                      std::to_string(failed_id)),
+            "claimed/none");
+  EXPECT_EQ(CtlJson({"batches", "retry", "--failed", "--json"}), nlohmann::json({{"requeued", 0}}));
+}
 
 // A replay of one reason leaves the other reason's records replayable, even where the two are
 // interleaved on one partition (the replay group's offset must not pass a skipped record).
@@ -178,6 +369,12 @@ TEST_F(MilestonectlTest, DlqReplayOfOneReasonLeavesTheOthersReplayable) {
                       {"no_company", 1},
                       {"invalid_json", 1}});
   ASSERT_EQ(RecordsIn(dlq_topic_), 6);
+  nlohmann::json listed = CtlJson({"dlq", "list", "--json"});
+  ASSERT_EQ(listed.size(), 6u) << listed;
+  EXPECT_EQ(listed[0]["source_topic"], slack_topic_);
+  nlohmann::json only = CtlJson({"dlq", "list", "--reason", "no_company", "--json"});
+  ASSERT_EQ(only.size(), 3u) << only;
+  for (const auto& r : only) EXPECT_EQ(r["reason"], "no_company") << r;
   int code = -1;
   std::string out = CtlOutput({"dlq", "replay", "--reason", "no_company"}, &code);
   ASSERT_EQ(code, 0) << out;
@@ -191,8 +388,10 @@ TEST_F(MilestonectlTest, DlqReplayOfOneReasonLeavesTheOthersReplayable) {
       << out;
   EXPECT_EQ(RecordsIn(slack_topic_), 6);
 
-  out = CtlOutput({"dlq", "replay", "--reason", "no_company", "--dry-run"}, &code);
-  ASSERT_EQ(code, 0) << out;
+  nlohmann::json dry = CtlJson({"dlq", "replay", "--dry-run", "--json"});
+  EXPECT_EQ(dry["dry_run"], true) << dry;
+  EXPECT_GT(dry["replayed"].get<int64_t>(), 0) << "records after a skipped one come again";
+  EXPECT_EQ(dry["skipped_other_reason"], 0) << dry;
   EXPECT_EQ(RecordsIn(slack_topic_), 6) << "a dry run sends nothing";
 }
 
