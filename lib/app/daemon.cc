@@ -275,6 +275,11 @@ void BridgeStats(Daemon& d) {
   m.SetCircuitState(provider, breaker == BreakerState::kOpen       ? CircuitState::kOpen
                               : breaker == BreakerState::kHalfOpen ? CircuitState::kHalfOpen
                                                                    : CircuitState::kClosed);
+  const auto quota_paused = d.extractors->llm->policy().quota_paused_for();
+  if (quota_paused.count() > 0) {
+    return d.probes.Set("llm", {false, "quota or spend limit exhausted; calls paused for " +
+                                           std::to_string(quota_paused.count() / 1000) + " s"});
+  }
   d.probes.Set(
       "llm", {breaker != BreakerState::kOpen, "circuit " + std::string(BreakerStateName(breaker))});
 }

@@ -44,8 +44,21 @@ LlmCallPolicy::LlmCallPolicy(LlmClient* client, const LlmCallOptions& options, L
   if (!deps_.uniform) deps_.uniform = ThreadLocalUniform();
 }
 
+milliseconds LlmCallPolicy::quota_paused_for() const {
+  const int64_t left = quota_paused_until_ms_.load() - deps_.clock->Now().count();
+  return milliseconds(std::max<int64_t>(0, left));
+}
+
+milliseconds LlmCallPolicy::ready_in() const {
+  return std::max(breaker_.RetryIn(), quota_paused_for());
+}
+
 Status LlmCallPolicy::Admit(int64_t tokens, milliseconds* waited) {
   *waited = milliseconds(0);
+  if (milliseconds paused = quota_paused_for(); paused.count() > 0) {
+    return Unavailable(provider_ + ": quota or spend limit exhausted; no calls for another " +
+                       std::to_string(paused.count() / 1000) + " s");
+  }
   if (!breaker_.Allow()) {
     ++breaker_rejections_;
     return Unavailable(provider_ + ": circuit breaker open, next probe in " +
@@ -101,6 +114,9 @@ StatusOr<LlmResponse> LlmCallPolicy::Call(const LlmRequest& request,
     const LlmError& error = *result.error;
     if (!IsRetryable(error)) {
       breaker_.RecordNeutral();
+      if (error.quota_exhausted) {
+        quota_paused_until_ms_ = (deps_.clock->Now() + options_.quota_pause).count();
+      }
       return error.status;
     }
     breaker_.RecordFailure();

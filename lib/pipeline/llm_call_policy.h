@@ -32,6 +32,9 @@ struct LlmCallOptions {
   std::chrono::milliseconds breaker_cooldown{30000};
   std::chrono::milliseconds backoff_base{1000};
   std::chrono::milliseconds backoff_cap{30000};
+  // After a quota or spend-limit error no call goes out for this long: every batch would fail
+  // the same way, so they stay queued instead (the batch that met the error fails).
+  std::chrono::milliseconds quota_pause{15 * 60'000};
 };
 
 // One HTTP call made by the policy, as reported to LlmCallDeps::observe (request metrics).
@@ -85,13 +88,17 @@ class LlmCallPolicy {
   // Sends `request` (its deadline replaced by call_deadline) until it succeeds, fails for
   // good, or the budget runs out. `estimated_prompt_tokens` feeds the token bucket.
   // Errors: the client's non-retryable status as is (FailedPrecondition, InvalidArgument);
-  // Unavailable when the breaker is open or the retry budget is spent (naming the last error);
-  // Cancelled when the sleeper was interrupted (shutdown).
+  // Unavailable when the breaker is open, calls are paused after a quota error (no call made)
+  // or the retry budget is spent (naming the last error); Cancelled when the sleeper was
+  // interrupted (shutdown).
   StatusOr<LlmResponse> Call(const LlmRequest& request, int64_t estimated_prompt_tokens,
                              CallBudget* budget);
 
   BreakerState breaker_state() const { return breaker_.state(); }
-  std::chrono::milliseconds breaker_retry_in() const { return breaker_.RetryIn(); }
+  // How long until a call may go out: an open breaker's cool-down or the quota pause.
+  std::chrono::milliseconds ready_in() const;
+  // What the quota pause has left; zero when calls are not paused for quota.
+  std::chrono::milliseconds quota_paused_for() const;
   int64_t breaker_times_opened() const { return breaker_.times_opened(); }
   int in_flight() const { return semaphore_.in_use(); }
   LlmCallStats stats() const;
@@ -118,6 +125,7 @@ class LlmCallPolicy {
   std::atomic<int64_t> retries_{0};
   std::atomic<int64_t> breaker_rejections_{0};
   std::atomic<int64_t> rate_limited_ms_{0};
+  std::atomic<int64_t> quota_paused_until_ms_{0};  // on deps_.clock
 };
 
 // Whether the retry policy may try `error` again.

@@ -37,7 +37,7 @@ class LlmExtractor final : public Extractor {
 
   Status ExtractInto(const ExtractionRequest& request, ExtractionResult* out) override;
 
-  std::chrono::milliseconds ReadyIn() const override { return policy_.breaker_retry_in(); }
+  std::chrono::milliseconds ReadyIn() const override { return policy_.ready_in(); }
 
   // For /readyz and metrics.
   BreakerState breaker_state() const { return policy_.breaker_state(); }

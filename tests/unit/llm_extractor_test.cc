@@ -206,6 +206,30 @@ TEST_F(LlmExtractorTest, NonRetryableErrorsFailAtOnce) {
   EXPECT_TRUE(sleeper_.sleeps().empty());
 }
 
+// A quota error fails its batch; the batches after it would fail the same way, so no call goes
+// out for quota_pause: they are refused before a call (and handed back by the extract stage).
+TEST_F(LlmExtractorTest, AQuotaErrorPausesCallsInsteadOfFailingEveryBatch) {
+  options_.quota_pause = 600'000ms;
+  client_.Then(Failure(FailedPrecondition("fake: HTTP 429 (insufficient_quota)"), 1000ms, true));
+  client_.Then(Answer(kGoodAnswer));
+  auto extractor = Make();
+  auto first = extractor->Extract(Batch());
+  ASSERT_FALSE(first.ok());
+  EXPECT_EQ(first.status().code(), StatusCode::kFailedPrecondition);
+  EXPECT_EQ(extractor->ReadyIn(), 600'000ms);
+
+  ExtractionResult spent;
+  Status second = extractor->ExtractInto(Batch(), &spent);
+  EXPECT_EQ(second.code(), StatusCode::kUnavailable) << second.ToString();
+  EXPECT_NE(second.message().find("quota"), std::string::npos) << second.message();
+  EXPECT_EQ(spent.llm_calls, 0) << "refused before a call";
+  EXPECT_EQ(client_.requests().size(), 1u);
+
+  clock_.Advance(600'000ms);
+  EXPECT_EQ(extractor->ReadyIn(), 0ms);
+  EXPECT_TRUE(extractor->Extract(Batch()).ok()) << "calls resume after the pause";
+}
+
 TEST_F(LlmExtractorTest, RetryBudgetIsPerBatch) {
   options_.max_retries = 2;
   client_.Then(Busy());
