@@ -30,9 +30,8 @@ class BatchQueueTest : public test::MigratedDatabaseTest {
   void SetUp() override {
     MigratedDatabaseTest::SetUp();
     if (!Ready()) return;
-    auto pool = pg::Pool::Open(test::PgOptionsFor(dsn_));
-    ASSERT_TRUE(pool.ok()) << pool.status().ToString();
-    pool_ = std::move(pool).value();
+    pool_ = OpenPool();
+    ASSERT_NE(pool_, nullptr);
     queue_ = std::make_unique<pg::PgBatchQueue>(pool_.get());
     Sql("INSERT INTO batches (id, company_id, claim_id, message_count, trigger) "
         "VALUES (1, 'acme', 'claim-1', 0, 'threshold')");
@@ -44,9 +43,9 @@ class BatchQueueTest : public test::MigratedDatabaseTest {
   }
 
   void Sql(const std::string& sql) {
-    auto conn = pg::Connection::Open(test::PgOptionsFor(dsn_));
-    ASSERT_TRUE(conn.ok()) << conn.status().ToString();
-    auto res = (*conn)->Exec(sql);
+    auto conn = Connect();
+    ASSERT_NE(conn, nullptr);
+    auto res = conn->Exec(sql);
     ASSERT_TRUE(res.ok()) << res.status().ToString();
   }
   int64_t Int(const std::string& sql) { return test::QueryInt(dsn_, sql); }

@@ -35,9 +35,8 @@ class EventLifecycleTest : public test::MigratedDatabaseTest {
   void SetUp() override {
     MigratedDatabaseTest::SetUp();
     if (!Ready()) return;
-    auto conn = pg::Connection::Open(test::PgOptionsFor(dsn_));
-    ASSERT_TRUE(conn.ok()) << conn.status().ToString();
-    conn_ = std::move(conn).value();
+    conn_ = Connect();
+    ASSERT_NE(conn_, nullptr);
     for (const char* statement : kSeedSql) {
       auto result = conn_->Exec(statement);
       ASSERT_TRUE(result.ok()) << result.status().ToString();

@@ -34,10 +34,10 @@ class EventStoreRaceTest : public test::MigratedDatabaseTest {
   void SetUp() override {
     MigratedDatabaseTest::SetUp();
     if (!Ready()) return;
-    auto conn = pg::Connection::Open(test::PgOptionsFor(dsn_));
-    ASSERT_TRUE(conn.ok()) << conn.status().ToString();
+    auto conn = Connect();
+    ASSERT_NE(conn, nullptr);
     for (int batch = 1; batch <= kBatches; ++batch) {
-      auto res = (*conn)->Exec(
+      auto res = conn->Exec(
           "INSERT INTO batches (id, company_id, claim_id, message_count, trigger, status) "
           "VALUES ($1::bigint, 'acme', $2, 0, 'threshold', 'extracting')",
           {std::to_string(batch), "claim-" + std::to_string(batch)});
@@ -49,9 +49,8 @@ class EventStoreRaceTest : public test::MigratedDatabaseTest {
 TEST_F(EventStoreRaceTest, ConcurrentStoresOfOneCompanyAllSucceedAndMergeEvents) {
   std::vector<std::unique_ptr<pg::Connection>> conns;
   for (int batch = 0; batch < kBatches; ++batch) {
-    auto conn = pg::Connection::Open(test::PgOptionsFor(dsn_));
-    ASSERT_TRUE(conn.ok()) << conn.status().ToString();
-    conns.push_back(std::move(conn).value());
+    conns.push_back(Connect());
+    ASSERT_NE(conns.back(), nullptr);
   }
   std::atomic<int> ready{0};
   std::vector<Status> results(kBatches);

@@ -29,11 +29,8 @@ class MessageStoreTest : public test::MigratedDatabaseTest {
   void SetUp() override {
     MigratedDatabaseTest::SetUp();
     if (!Ready()) return;
-    auto options = test::PgOptionsFor(dsn_);
-    options.pool_size = 1;  // every call on the same session
-    auto pool = pg::Pool::Open(options);
-    ASSERT_TRUE(pool.ok()) << pool.status().ToString();
-    pool_ = std::move(pool).value();
+    pool_ = OpenPool(/*pool_size=*/1);  // every call on the same session
+    ASSERT_NE(pool_, nullptr);
     store_ = std::make_unique<pg::PgMessageStore>(pool_.get());
   }
   void TearDown() override {

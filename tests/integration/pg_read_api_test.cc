@@ -37,9 +37,8 @@ class PgReadApiTest : public test::MigratedDatabaseTest {
   void SetUp() override {
     MigratedDatabaseTest::SetUp();
     if (!Ready()) return;
-    auto pool = pg::Pool::Open(test::PgOptionsFor(dsn_));
-    ASSERT_TRUE(pool.ok()) << pool.status().ToString();
-    pool_ = std::move(pool).value();
+    pool_ = OpenPool();
+    ASSERT_NE(pool_, nullptr);
     auto lease = pool_->Acquire();
     ASSERT_TRUE(lease.ok());
     for (const char* statement : kSeedSql) {

@@ -81,9 +81,8 @@ class WebhookRelayTest : public test::MigratedDatabaseTest {
   void SetUp() override {
     MigratedDatabaseTest::SetUp();
     if (!Ready()) return;
-    auto conn = pg::Connection::Open(test::PgOptionsFor(dsn_));
-    ASSERT_TRUE(conn.ok()) << conn.status().ToString();
-    conn_ = std::move(conn).value();
+    conn_ = Connect();
+    ASSERT_NE(conn_, nullptr);
     config_.kafka.events_topic = "";  // webhook only unless a test sets a topic
     config_.outbox.webhook_url = receiver_.Url();
     config_.outbox.webhook_secret = Secret("s3cret", "test");

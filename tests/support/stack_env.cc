@@ -91,6 +91,20 @@ void MigratedDatabaseTest::SetUp() {
   ASSERT_TRUE(migrated.ok()) << migrated.status().ToString();
 }
 
+std::unique_ptr<pg::Connection> MigratedDatabaseTest::Connect() {
+  auto conn = pg::Connection::Open(PgOptionsFor(dsn_));
+  EXPECT_TRUE(conn.ok()) << conn.status().ToString();
+  return conn.ok() ? std::move(conn).value() : nullptr;
+}
+
+std::unique_ptr<pg::Pool> MigratedDatabaseTest::OpenPool(int pool_size) {
+  pg::PgOptions options = PgOptionsFor(dsn_);
+  if (pool_size > 0) options.pool_size = pool_size;
+  auto pool = pg::Pool::Open(options);
+  EXPECT_TRUE(pool.ok()) << pool.status().ToString();
+  return pool.ok() ? std::move(pool).value() : nullptr;
+}
+
 void MigratedDatabaseTest::TearDown() {
   if (!db_.empty()) DropDatabase(env_, db_);
 }

@@ -60,6 +60,10 @@ class MigratedDatabaseTest : public ::testing::Test {
   void TearDown() override;
   bool Ready() const { return !IsSkipped() && !HasFatalFailure(); }
 
+  // A new connection to, or pool on, the test's database; null after a failed assertion.
+  std::unique_ptr<pg::Connection> Connect();
+  std::unique_ptr<pg::Pool> OpenPool(int pool_size = 0);  // 0: the adapter's default size
+
   StackEnv env_;
   std::string db_;
   std::string dsn_;
