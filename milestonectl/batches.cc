@@ -86,7 +86,7 @@ int Retry(const Config& config, const Args& a) {
   auto conn = pg::Connection::Open(app::PgOptionsFrom(config));
   if (!conn.ok()) return Fail(conn.status());
   auto res = (*conn)->Exec(
-      "UPDATE batches SET status = 'claimed', last_error = NULL "
+      "UPDATE batches SET status = 'claimed', last_error = NULL, attempts = 0, retry_at = NULL "
       "WHERE status = 'failed' AND ($1 = 0 OR id = $1) AND ($2 = '' OR company_id = $2)",
       {std::to_string(a.id), a.company});
   if (!res.ok()) return Fail(res.status());
@@ -120,7 +120,8 @@ void RegisterBatches(CLI::App& cli, Registry& registry) {
   show->add_option("id", args->id, "Batch id")->required();
   show->add_flag("--json", args->json, "Accepted for uniformity: the output is always JSON");
   registry[show] = [args](const Config& c) { return Show(c, *args); };
-  auto* retry = cmd->add_subcommand("retry", "Queue failed batches for extraction again");
+  auto* retry = cmd->add_subcommand(
+      "retry", "Queue failed batches for extraction again, with a fresh llm.batch_attempts");
   retry->add_option("id", args->id, "Batch id");
   retry->add_flag("--failed", args->failed, "Every failed batch");
   retry->add_option("--company", args->company, "Only this company");

@@ -348,13 +348,14 @@ TEST_F(MilestonectlTest, LedgerCommandsAgreeWithTheDatabase) {
   EXPECT_EQ(company_messages,
             Query("SELECT count(*) FROM messages WHERE company_id = '" + company + "'"));
 
-  // retry: failed -> claimed, error cleared; a second retry finds nothing to do.
+  // retry: failed -> claimed, error cleared, a fresh llm.batch_attempts (the 3 attempts the
+  // batch had used are forgiven); a second retry finds nothing to do.
   EXPECT_EQ(CtlJson({"batches", "retry", std::to_string(failed_id), "--json"}),
             nlohmann::json({{"requeued", 1}}));
-  EXPECT_EQ(QueryText("SELECT status || '/' || COALESCE(last_error, 'none') FROM batches WHERE "
-                      "id = " +
+  EXPECT_EQ(QueryText("SELECT status || '/' || COALESCE(last_error, 'none') || '/' || attempts "
+                      "FROM batches WHERE id = " +
                       std::to_string(failed_id)),
-            "claimed/none");
+            "claimed/none/0");
   EXPECT_EQ(CtlJson({"batches", "retry", "--failed", "--json"}), nlohmann::json({{"requeued", 0}}));
 }
 
