@@ -61,9 +61,10 @@ double ExtractStage::CostOf(const ExtractionResult& result) const {
   return EstimateCostUsd(result.usage, price->input_per_mtok, price->output_per_mtok);
 }
 
-std::chrono::milliseconds ExtractStage::RetryDelay(int attempts) {
+std::chrono::milliseconds ExtractStage::RetryDelay(int attempts) const {
   const int doublings = std::clamp(attempts - 1, 0, 16);
-  return std::min(kFirstRetryDelay * (int64_t{1} << doublings), kMaxRetryDelay);
+  const auto first = std::min(config_.llm.batch_retry_delay, kMaxRetryDelay);
+  return std::min(first * (int64_t{1} << doublings), kMaxRetryDelay);
 }
 
 void ExtractStage::Account(const ExtractionResult& spent, double cost_usd) {

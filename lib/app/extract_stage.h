@@ -5,8 +5,8 @@
 //  - Cancelled (shutdown interrupted a wait): handed back at once, the attempt not counted.
 //  - Unavailable/DeadlineExceeded/Aborted with no LLM call made (the circuit opened): handed
 //    back for kNoCallRetryDelay, not counted. While the circuit is open workers take nothing.
-//  - the same after calls were made: handed back for 30 s, doubling up to 30 min, until the
-//    batch has had llm.batch_attempts attempts; then `failed`.
+//  - the same after calls were made: handed back for llm.batch_retry_delay (30 s), doubling up
+//    to 30 min, until the batch has had llm.batch_attempts attempts; then `failed`.
 //  - anything else (auth, quota, 400/context length, an answer unusable after its repair):
 //    `failed` at once. Operators retry failed batches with `milestonectl batches retry`.
 // Every attempt's tokens, calls, prefilter drops, rejected events and cost are added to the
@@ -59,7 +59,6 @@ class ExtractStage {
   Status ProcessOne(bool* found);
 
  private:
-  static constexpr std::chrono::milliseconds kFirstRetryDelay{30'000};
   static constexpr std::chrono::milliseconds kMaxRetryDelay{30 * 60'000};
   static constexpr std::chrono::milliseconds kNoCallRetryDelay{5'000};
 
@@ -68,7 +67,7 @@ class ExtractStage {
   const ModelPrice* PriceOf(const ExtractionResult& result) const;
   double CostOf(const ExtractionResult& result) const;
   // The wait before attempt `attempts` + 1 of a batch whose calls failed transiently.
-  static std::chrono::milliseconds RetryDelay(int attempts);
+  std::chrono::milliseconds RetryDelay(int attempts) const;
   // Adds an attempt's spending to the stats and the cost metric.
   void Account(const ExtractionResult& spent, double cost_usd);
   Status HandleFailure(BatchTicket& ticket, const Status& error, const ExtractionResult& spent);

@@ -138,6 +138,7 @@ struct LlmConfig {
   int tokens_per_minute = 100000;
   int max_retries = 4;
   int batch_attempts = 5;
+  std::chrono::milliseconds batch_retry_delay = std::chrono::seconds(30);
   bool redact_pii = true;
   bool prefilter = true;
   int max_batch_tokens = 24000;

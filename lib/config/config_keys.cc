@@ -180,7 +180,10 @@ std::vector<KeySpec> LlmKeys() {
           "Retries of one call on 429/5xx/timeouts, with backoff and jitter."),
       Int("llm.batch_attempts", MS_FIELD(llm.batch_attempts), "5", 1, 100,
           "Attempts of a batch whose calls keep failing transiently (provider down, retries "
-          "spent) before it is marked failed; it waits 30 s between them, doubling up to 30 min."),
+          "spent) before it is marked failed."),
+      Duration("llm.batch_retry_delay", MS_FIELD(llm.batch_retry_delay), "30s", seconds(1),
+               hours(1),
+               "Wait before such a batch's next attempt; it doubles per attempt, up to 30 min."),
       Bool("llm.redact_pii", MS_FIELD(llm.redact_pii), "true",
            "Mask e-mail addresses, phone and card numbers and tokens before prompting."),
       Bool("llm.prefilter", MS_FIELD(llm.prefilter), "true",

@@ -129,5 +129,40 @@ TEST_F(ExtractTest, KillNineBetweenTheAnswerAndTheCommitStoresTheBatchOnce) {
   EXPECT_EQ(daemon->Wait(60s), 0) << daemon->Log();
 }
 
+// The provider answers 503 to the first calls: their batches are handed back and extracted on a
+// later attempt, none is marked failed, and every call made — failed ones included — is on the
+// batch rows.
+TEST_F(ExtractTest, AProviderOutageHandsBatchesBackAndNoneFails) {
+  FakeLlmServer llm;
+  ASSERT_TRUE(llm.Start().ok());
+  FakeReply down;
+  down.fault = Fault::kUnavailable;
+  llm.PushN(down, 3);  // fewer than the breaker's 5 failures in a row
+  overrides_["MILESTONE_LLM_PROVIDER"] = "openai";
+  overrides_["MILESTONE_LLM_BASE_URL"] = llm.base_url();
+  overrides_["MILESTONE_LLM_API_KEY"] = "sk-test-0123456789";
+  overrides_["MILESTONE_LLM_REQUESTS_PER_MINUTE"] = "100000";
+  overrides_["MILESTONE_LLM_TOKENS_PER_MINUTE"] = "1000000000";
+  overrides_["MILESTONE_LLM_MAX_RETRIES"] = "0";  // a 503 fails the attempt at once
+  overrides_["MILESTONE_LLM_BATCH_RETRY_DELAY"] = "1s";
+  const int64_t rows = 1000;
+  auto daemon = StartDaemon();
+  ASSERT_EQ(Ctl({"produce", Generate(rows, 4, 29)}), 0);
+  ASSERT_TRUE(WaitAllDone(rows, 120s)) << daemon->Log();
+  EXPECT_EQ(Query("SELECT count(*) FROM batches WHERE status = 'failed'"), 0);
+  EXPECT_GE(Query("SELECT count(*) FROM batches WHERE attempts > 1"), 1) << daemon->Log();
+  EXPECT_EQ(Query("SELECT COALESCE(sum(attempts), 0) FROM batches") -
+                Query("SELECT count(*) FROM batches"),
+            3)
+      << "one extra attempt per 503";
+  EXPECT_EQ(Query("SELECT COALESCE(sum(llm_calls), 0) FROM batches"),
+            static_cast<int64_t>(llm.request_count()))
+      << "every call is on a batch row, the failed ones too";
+  EXPECT_NE(daemon->Log().find("next in 1 s"), std::string::npos) << daemon->Log();
+  ExpectEachBatchStoredOnce();
+  daemon->Signal(SIGTERM);
+  EXPECT_EQ(daemon->Wait(60s), 0) << daemon->Log();
+}
+
 }  // namespace
 }  // namespace ms::test
