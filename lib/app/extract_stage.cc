@@ -126,12 +126,11 @@ Status ExtractStage::ProcessOne(bool* found) {
   Status extract_status = extractor_->ExtractInto(request, &extracted);
   ObserveStage(Stage::kExtract, extract_started);
   if (!extract_status.ok()) return HandleFailure(*ticket, extract_status, extracted);
-  ExtractionResult* result = &extracted;
-  std::vector<std::string> fingerprints = MergeByFingerprint(request.company_id, &result->events);
+  std::vector<std::string> fingerprints = MergeByFingerprint(request.company_id, &extracted.events);
   MaybeHoldBeforeStore(ticket->batch_id());
-  const double cost_usd = CostOf(*result);
+  const double cost_usd = CostOf(extracted);
   const auto store_started = std::chrono::steady_clock::now();
-  auto outcome = ticket->Store(*result, fingerprints, {cost_usd});
+  auto outcome = ticket->Store(extracted, fingerprints, {cost_usd});
   // A conflict (deadlock, serialization failure) rolled the transaction back: store the same
   // answer again rather than leave the batch for a retry that pays for the extraction twice.
   for (int attempt = 1;
@@ -140,18 +139,18 @@ Status ExtractStage::ProcessOne(bool* found) {
     spdlog::info("extract: batch {} store conflict, storing again: {}", ticket->batch_id(),
                  outcome.status().message());
     std::this_thread::sleep_for(std::chrono::milliseconds(100) * attempt);
-    outcome = ticket->Store(*result, fingerprints, {cost_usd});
+    outcome = ticket->Store(extracted, fingerprints, {cost_usd});
   }
   MS_RETURN_IF_ERROR(outcome.status());
   ObserveStage(Stage::kStore, store_started);
   if (outcome->already_done) return Status::Ok();
-  Account(*result, cost_usd);
+  Account(extracted, cost_usd);
   stats_->batches_done += 1;
   stats_->events_created += outcome->created;
   stats_->events_sighted += outcome->sighted;
   spdlog::info("extract: batch {} company={} messages={} events: {} new, {} seen again ({})",
                ticket->batch_id(), ticket->company_id(), request.messages.size(), outcome->created,
-               outcome->sighted, result->provider);
+               outcome->sighted, extracted.provider);
   return Status::Ok();
 }
 

@@ -5,7 +5,6 @@
 #include <sys/select.h>
 
 #include <algorithm>
-#include <charconv>
 #include <cstdlib>
 #include <map>
 #include <set>
@@ -67,30 +66,14 @@ std::string Seconds(std::chrono::milliseconds value) {
   return std::to_string(static_cast<double>(value.count()) / 1000.0);
 }
 
-// The producer's message.timeout.ms (delivery.timeout.ms is librdkafka's alias) as set in
-// kafka.producer.properties, else the adapter's default; 0 (no limit) counts as the default.
-std::chrono::milliseconds MessageTimeout(const Config& config) {
-  std::chrono::milliseconds timeout = kafka::ProducerOptions{}.delivery_timeout;
-  for (const char* key : {"message.timeout.ms", "delivery.timeout.ms"}) {
-    auto found = config.kafka.producer.properties.find(key);
-    if (found == config.kafka.producer.properties.end()) continue;
-    int64_t ms = 0;
-    const std::string& text = found->second;
-    auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), ms);
-    if (error == std::errc() && end == text.data() + text.size() && ms > 0) {
-      timeout = std::chrono::milliseconds(ms);
-    }
-  }
-  return timeout;
-}
-
 // Groups row ids by the error message they get (an outage gives every row the same one).
 using IdsByMessage = std::map<std::string, std::vector<int64_t>>;
 
 }  // namespace
 
-std::chrono::milliseconds RelayProduceWait(const Config& config) {
-  return MessageTimeout(config) + kProduceWaitMargin;
+std::chrono::milliseconds RelayProduceWait(std::chrono::milliseconds message_timeout) {
+  if (message_timeout.count() <= 0) message_timeout = kafka::ProducerOptions{}.delivery_timeout;
+  return message_timeout + kProduceWaitMargin;
 }
 
 void OutboxRelay::ObservePublished(const pg::Result& latencies,
@@ -110,7 +93,8 @@ OutboxRelay::OutboxRelay(const Config& config, pg::PgOptions pg_options, kafka::
       pg_options_(std::move(pg_options)),
       producer_(producer),
       stats_(stats),
-      produce_wait_(RelayProduceWait(config)) {
+      produce_wait_(RelayProduceWait(producer != nullptr ? producer->message_timeout()
+                                                         : std::chrono::milliseconds(0))) {
   if (!config.outbox.webhook_url.empty()) {
     webhook_ = std::make_unique<WebhookSink>(config.outbox.webhook_url,
                                              config.outbox.webhook_secret.Reveal());

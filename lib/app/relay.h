@@ -52,10 +52,10 @@ struct RelayStats {
   std::atomic<bool> leader{false};
 };
 
-// How long one relay round waits for Kafka's delivery reports: the producer's
-// message.timeout.ms (kafka.producer.properties; librdkafka's alias delivery.timeout.ms; 30 s by
-// default) plus a margin, so a message that times out is reported by librdkafka itself.
-std::chrono::milliseconds RelayProduceWait(const Config& config);
+// How long one relay round waits for Kafka's delivery reports: the producer's message timeout
+// (kafka::Producer::message_timeout; 30 s when it has no limit) plus a margin, so a message that
+// times out is reported by librdkafka itself.
+std::chrono::milliseconds RelayProduceWait(std::chrono::milliseconds message_timeout);
 
 class OutboxRelay {
  public:

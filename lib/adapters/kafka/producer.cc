@@ -1,6 +1,7 @@
 #include "adapters/kafka/producer.h"
 
 #include <condition_variable>
+#include <cstdlib>
 #include <mutex>
 
 namespace ms::kafka {
@@ -44,13 +45,23 @@ StatusOr<std::unique_ptr<Producer>> Producer::Open(const ProducerOptions& option
       {"compression.type", "lz4"},
       {"message.timeout.ms", std::to_string(options.delivery_timeout.count())},
   };
+  // delivery.timeout.ms is librdkafka's alias of message.timeout.ms: a user's setting under
+  // either name replaces the default (set in key order, the default would win over the alias).
+  if (options.properties.count("delivery.timeout.ms") != 0) props.erase("message.timeout.ms");
   for (const auto& [k, v] : options.properties) props[k] = v;
   MS_ASSIGN_OR_RETURN(rd_kafka_conf_t * conf, BuildConf(props));
+  std::chrono::milliseconds message_timeout = options.delivery_timeout;
+  char value[32];
+  size_t size = sizeof value;
+  if (rd_kafka_conf_get(conf, "message.timeout.ms", value, &size) == RD_KAFKA_CONF_OK) {
+    message_timeout = std::chrono::milliseconds(std::strtoll(value, nullptr, 10));
+  }
   rd_kafka_conf_set_dr_msg_cb(conf, OnDelivery);
   auto send_failures = std::make_unique<std::atomic<int64_t>>(0);
   rd_kafka_conf_set_opaque(conf, send_failures.get());
   MS_ASSIGN_OR_RETURN(OwnedHandle rk, NewHandle(RD_KAFKA_PRODUCER, conf, "kafka producer"));
-  return std::unique_ptr<Producer>(new Producer(std::move(rk), std::move(send_failures)));
+  return std::unique_ptr<Producer>(
+      new Producer(std::move(rk), std::move(send_failures), message_timeout));
 }
 
 Producer::~Producer() {

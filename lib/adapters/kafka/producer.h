@@ -50,14 +50,22 @@ class Producer {
 
   rd_kafka_t* raw() { return rk_.get(); }
 
+  // The message.timeout.ms librdkafka applies (after ProducerOptions::properties and its alias
+  // delivery.timeout.ms): how long it tries a message before reporting it failed; 0 = no limit.
+  std::chrono::milliseconds message_timeout() const { return message_timeout_; }
+
  private:
-  Producer(OwnedHandle rk, std::unique_ptr<std::atomic<int64_t>> send_failures)
-      : send_failures_(std::move(send_failures)), rk_(std::move(rk)) {}
+  Producer(OwnedHandle rk, std::unique_ptr<std::atomic<int64_t>> send_failures,
+           std::chrono::milliseconds message_timeout)
+      : send_failures_(std::move(send_failures)),
+        rk_(std::move(rk)),
+        message_timeout_(message_timeout) {}
   rd_kafka_resp_err_t Enqueue(const OutMessage& message, void* opaque);
 
   // Declared before rk_ so it outlives the handle whose callbacks write to it.
   std::unique_ptr<std::atomic<int64_t>> send_failures_;
   OwnedHandle rk_;
+  std::chrono::milliseconds message_timeout_;
 };
 
 }  // namespace ms::kafka
