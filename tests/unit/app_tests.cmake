@@ -3,4 +3,3 @@
 target_sources(unit_tests PRIVATE ${CMAKE_CURRENT_LIST_DIR}/stage_metrics_test.cc)
 target_link_libraries(unit_tests PRIVATE ms_app)
 target_sources(unit_tests PRIVATE ${CMAKE_CURRENT_LIST_DIR}/assignment_test.cc)
-target_sources(unit_tests PRIVATE ${CMAKE_CURRENT_LIST_DIR}/relay_produce_wait_test.cc)

@@ -2,7 +2,8 @@
 // producer's message timeout, so a lowered or raised message.timeout.ms is reported by
 // librdkafka before the round gives up on a message (a message the round stopped waiting for
 // could still be delivered later and then be produced twice, out of order). The timeout is the
-// one librdkafka applies, read back from a real producer (no broker is contacted).
+// one librdkafka applies, read back from a real producer (no broker is contacted). An
+// integration test: a librdkafka handle's own threads crash the TSan unit-test run.
 #include <gtest/gtest.h>
 
 #include "adapters/kafka/producer.h"
