@@ -54,6 +54,16 @@ struct ExtractedEvent {
   std::vector<int64_t> source_message_ids;  // messages.id values from the request
 };
 
+// One reading of a per-company KPI series (design §3 ledger model): a report of MRR, ARR, DAU,
+// churn, ... is an observation, not an event. Stored in `observations`, idempotent on
+// (company, metric, source message); its time is the source message's sent time.
+struct ExtractedObservation {
+  std::string metric;  // a name of the metric vocabulary (pipeline/metric_vocab.h)
+  double value = 0;    // in `unit`: 262000 for $262k, 12.5 for 12.5 %
+  std::string unit;    // ISO currency code for money ("USD", "GBP", "EUR"), "pct", "count"
+  int64_t source_message_id = 0;  // messages.id of the report
+};
+
 struct TokenUsage {
   int64_t prompt_tokens = 0;
   int64_t completion_tokens = 0;
@@ -61,6 +71,7 @@ struct TokenUsage {
 
 struct ExtractionResult {
   std::vector<ExtractedEvent> events;
+  std::vector<ExtractedObservation> observations;  // KPI readings, one per metric per message
   TokenUsage usage;
   std::string provider;         // "rules", "openai", "gemini", "anthropic"
   std::string model;            // as the provider reports it answered (often a dated name)
