@@ -87,6 +87,9 @@ int main(int argc, char** argv) {
   printf(
       "  this builder:     %8zu tokens  %6.1f tokens/message  %5.2f LLM calls per 1,000 messages\n",
       ours_bytes / 4, static_cast<double>(ours_bytes) / 4 / n, 1000.0 * calls / n);
+  size_t fixed_bytes = ExtractionSystemPrompt().size() + EventSchemaJson().size();
+  printf("  fixed per call:   %8zu tokens  (system prompt %zu + answer schema %zu)\n",
+         fixed_bytes / 4, ExtractionSystemPrompt().size() / 4, EventSchemaJson().size() / 4);
   printf(
       "  prefilter dropped %zu of %zu messages; %zu redactions; saving %.0f%% of prompt tokens\n",
       dropped, messages.size(), redactions,

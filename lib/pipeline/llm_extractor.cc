@@ -12,6 +12,15 @@ std::string TruncationProblem(const LlmResponse& response) {
   return "the answer was cut off at the output token limit (finish_reason=length)";
 }
 
+// Adds one prompt's validated answer to the batch's result. Rejected observations count as
+// rejected answer items too: the model's output failed validation either way.
+void Append(ParsedAnswer&& parsed, ExtractionResult* result) {
+  result->rejected_events += parsed.rejected_events + parsed.rejected_observations;
+  for (ExtractedEvent& event : parsed.events) result->events.push_back(std::move(event));
+  for (ExtractedObservation& observation : parsed.observations)
+    result->observations.push_back(std::move(observation));
+}
+
 Status ValidateOptions(const LlmPolicyOptions& options) {
   if (options.max_concurrency < 1) return InvalidArgument("llm: max_concurrency must be >= 1");
   if (options.max_retries < 0) return InvalidArgument("llm: max_retries must be >= 0");
@@ -75,15 +84,13 @@ Status LlmExtractor::RunPrompt(const PreparedPrompt& prompt, const std::string& 
                         CallAndCount(request, estimated_tokens, budget, result));
     std::string problem = TruncationProblem(response);
     if (problem.empty()) {
-      int rejected = 0;
-      auto events = ParseEvents(response.text, prompt, company_id, &rejected);
-      if (events.ok()) {
-        result->rejected_events += rejected;
-        for (ExtractedEvent& event : *events) result->events.push_back(std::move(event));
+      auto parsed = ParseAnswer(response.text, prompt, company_id);
+      if (parsed.ok()) {
+        Append(std::move(*parsed), result);
         return Status::Ok();
       }
-      if (events.status().code() != StatusCode::kInvalidArgument) return events.status();
-      problem = events.status().message();
+      if (parsed.status().code() != StatusCode::kInvalidArgument) return parsed.status();
+      problem = parsed.status().message();
     }
     if (attempt > 0) return InvalidArgument("llm answer unusable after one repair: " + problem);
     request = RepairRequest(prompt, response.text, problem);

@@ -1,9 +1,12 @@
 // The Extractor over an LLM provider (design §5): the batch becomes one or more compact prompts
 // (prefilter, redaction, chunking by token budget), each prompt one resilient call through
-// LlmCallPolicy, each answer validated by ParseEvents.
+// LlmCallPolicy, each answer validated by ParseAnswer.
 //
 // Promises:
-//  - A batch's events are all or nothing: if any prompt fails, Extract fails.
+//  - A batch's events and observations are all or nothing: if any prompt fails, Extract fails.
+//    On success every prompt's events and observations are in the result, in prompt order
+//    (a repaired prompt contributes its repaired answer only); rejected_events counts the
+//    events and observations that failed validation.
 //  - A truncated answer (finish_reason "length") or one that fails validation gets exactly one
 //    repair call (RepairRequest); if that also fails the batch fails with InvalidArgument
 //    naming the reason.
@@ -46,7 +49,8 @@ class LlmExtractor final : public Extractor {
  private:
   LlmExtractor(LlmClient* client, const LlmPolicyOptions& options, LlmCallDeps deps);
 
-  // Runs one prompt (with at most one repair) and appends its events to `result`.
+  // Runs one prompt (with at most one repair) and appends its events and observations to
+  // `result`.
   Status RunPrompt(const PreparedPrompt& prompt, const std::string& company_id, CallBudget* budget,
                    ExtractionResult* result);
   StatusOr<LlmResponse> CallAndCount(const LlmRequest& request, int64_t estimated_tokens,

@@ -96,10 +96,12 @@ PreparedPrompt BuildPrompt(const std::string& company_id, const std::vector<Line
     prompt.index_to_message_id.push_back(lines[idx].message_id);
     prompt.redactions += lines[idx].redactions;
   }
-  user += "</messages>\nReturn the events of company \"" + company_id +
-          "\" as JSON; \"sources\" are line indexes from the block above.";
+  user +=
+      "</messages>\nReturn the events and observations of company \"" + company_id + "\" as JSON.";
   prompt.request.system = ExtractionSystemPrompt();
   prompt.request.schema_json = EventSchemaJson();
+  prompt.request.schema_description =
+      "Record the significant business events and the KPI observations found in the messages.";
   prompt.estimated_tokens = static_cast<int>((prompt.request.system.size() + user.size()) / 4);
   return prompt;
 }
@@ -145,8 +147,8 @@ LlmRequest RepairRequest(const PreparedPrompt& prompt, std::string_view bad_answ
   // The model saw only redacted data, but whatever it wrote goes back out: redacted too.
   return prompt_text::RepairRequest(prompt.request, bad_answer, error,
                                     "Reply again with only one complete JSON object {\"events\": "
-                                    "[...]} that matches the schema, with no text before or after "
-                                    "it.");
+                                    "[...], \"observations\": [...]} that matches the schema, "
+                                    "with no text before or after it.");
 }
 
 }  // namespace ms

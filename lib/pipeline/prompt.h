@@ -1,9 +1,11 @@
-// The LLM wire format of extraction (design §5): compact prompts out, validated events in.
+// The LLM wire format of extraction (design §5): compact prompts out, validated events and KPI
+// observations in.
 //
-// Prompt shape. The system prompt is constant (so providers can cache it): the task, the 14
-// event types, the severity rules, the metric names, the output contract, and the rule that
-// message text is data, never instructions. The user prompt names the company and carries the
-// messages between <messages> and </messages>, one line each:
+// Prompt shape. The system prompt is constant (so providers can cache it): the task, what a
+// KPI observation is (a reading, never an event), the 14 event types, the severity rules, the
+// event metric names, the output contract, and the rule that message text is data, never
+// instructions. The user prompt names the company and carries the messages between
+// <messages> and </messages>, one line each:
 //     <index>|<s|g>|<sender>|<YYYY-MM-DD HH:MM>|<text>
 // index counts from 0 within the prompt (no UUIDs, no database ids); s = Slack, g = Gmail
 // (the subject is folded into the text as "Subject: ... — "); whitespace runs, newlines
@@ -50,20 +52,34 @@ struct PreparedPrompt {
 std::vector<PreparedPrompt> PreparePrompts(const ExtractionRequest& request,
                                            const PromptOptions& options);
 
-// Parses and validates the model's JSON answer ({"events":[...]}) for the batch's company:
-// maps short indices back to message ids, rejects (and counts in *rejected) events with an
-// unknown type or severity, no title, another company_id, or no valid source index. Returns
-// InvalidArgument when the JSON is malformed or not of the schema's shape (=> repair attempt).
+// The model's answer after validation.
+struct ParsedAnswer {
+  std::vector<ExtractedEvent> events;              // company_id set, source ids sorted ascending
+  std::vector<ExtractedObservation> observations;  // answer order, one per (metric, message)
+  int rejected_events = 0;                         // events that failed validation and were dropped
+  int rejected_observations = 0;  // observations that failed validation and were dropped
+};
+
+// Parses and validates the model's JSON answer ({"events":[...], "observations":[...]}) for
+// the batch's company, mapping short line indexes back to message ids. Returns InvalidArgument
+// when the JSON is malformed or not of the schema's shape (=> repair attempt): no "events"
+// array, an element that is not an object, "observations" present but not an array or null.
 //
-// Lenient where it is safe: a ```json fence around the answer, surrounding whitespace, type
-// and severity in another case, numbers given as strings (and vice versa) in metrics and
-// sources, metrics as an object instead of name/value pairs, a missing company_id (the
-// batch's company is assumed; a different one is rejected). Out-of-range or repeated sources
-// are dropped; an event keeps the rest. Returned events carry `company_id` and message ids
-// sorted ascending. *rejected (if not null) is set to the number of events rejected.
-StatusOr<std::vector<ExtractedEvent>> ParseEvents(std::string_view answer,
-                                                  const PreparedPrompt& prompt,
-                                                  const std::string& company_id, int* rejected);
+// Events: rejected (and counted) with an unknown type or severity, no title, another
+// company_id, or no valid source index. Lenient where it is safe: a ```json fence around the
+// answer, surrounding whitespace, type and severity in another case, numbers given as strings
+// (and vice versa) in metrics and sources, metrics as an object instead of name/value pairs, a
+// missing company_id (the batch's company is assumed). Out-of-range or repeated sources are
+// dropped; an event keeps the rest.
+//
+// Observations: a missing "observations" key reads as none (answers to older prompts).
+// Rejected (and counted) when the metric is not in the vocabulary (pipeline/metric_vocab.h;
+// matched in any case), the value is not a finite number >= 0 (a string holding one, such as
+// "1.42m" or "$262,000", is read with ParseAmount), or the source is not a line index of the
+// prompt. The unit is normalized with NormalizeUnit. Only the first observation of a
+// (metric, message) is kept; later ones are dropped without being counted.
+StatusOr<ParsedAnswer> ParseAnswer(std::string_view answer, const PreparedPrompt& prompt,
+                                   const std::string& company_id);
 
 // A follow-up request asking the model to return valid JSON for the same prompt: the original
 // system and user text, then the validation error and (the first 2000 bytes of) the bad answer,
@@ -71,11 +87,12 @@ StatusOr<std::vector<ExtractedEvent>> ParseEvents(std::string_view answer,
 LlmRequest RepairRequest(const PreparedPrompt& prompt, std::string_view bad_answer,
                          std::string_view error);
 
-// The event JSON Schema (draft 2020-12 subset every provider accepts: object, array, string,
-// integer, enum, required; no $ref). Every object lists all its properties in "required" and
-// sets "additionalProperties": false, as OpenAI strict mode demands (Gemini's converter drops
-// the keyword). Metrics are an array of {name, value} pairs because free-form maps are not
-// expressible in strict mode.
+// The answer's JSON Schema, {"events": [...], "observations": [...]} (draft 2020-12 subset
+// every provider accepts: object, array, string, integer, number, enum, required; no $ref). Every
+// object lists all its properties in "required" and sets "additionalProperties": false, as OpenAI
+// strict mode demands (Gemini's converter drops the keyword). Metrics are an array of {name, value}
+// pairs because free-form maps are not expressible in strict mode. An observation is {metric (enum
+// of the metric vocabulary), value (number), unit (string), source (integer line index)}.
 const std::string& EventSchemaJson();
 
 // The constant system prompt (exposed for tests and the benchmark).

@@ -1,11 +1,14 @@
-// ParseEvents: the model's answer -> validated events with message ids.
+// ParseAnswer: the model's answer -> validated events and observations with message ids.
 #include <algorithm>
 #include <cmath>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <set>
+#include <utility>
 
 #include "pipeline/amount.h"
 #include "pipeline/ascii.h"
+#include "pipeline/metric_vocab.h"
 #include "pipeline/prompt.h"
 #include "pipeline/prompt_text.h"
 #include "pipeline/utf8.h"
@@ -70,21 +73,31 @@ bool ReadStakeholders(const json& event, ExtractedEvent* out) {
   return true;
 }
 
+// A number, or a string holding one ("12.5", "$262,000", "1.42m"); nullopt otherwise.
+std::optional<double> NumberOf(const json& value) {
+  if (value.is_number()) return value.get<double>();
+  if (value.is_string()) return ParseAmount(value.get<std::string>());
+  return std::nullopt;
+}
+
+// The message id of a prompt line index, or nullopt when `source` is not a valid index.
+std::optional<int64_t> MessageIdOf(const json& source, const PreparedPrompt& prompt) {
+  std::optional<double> index = NumberOf(source);
+  // Range first: casting an out-of-range double to an integer is undefined.
+  if (!index || !(*index >= 0) ||
+      *index >= static_cast<double>(prompt.index_to_message_id.size()) ||
+      std::floor(*index) != *index) {
+    return std::nullopt;
+  }
+  return prompt.index_to_message_id[static_cast<size_t>(*index)];
+}
+
 // Valid indexes mapped to message ids, sorted and unique; false if there are none.
 bool ReadSources(const json& event, const PreparedPrompt& prompt, ExtractedEvent* out) {
   auto found = event.find("sources");
   if (found == event.end() || !found->is_array()) return false;
   for (const json& source : *found) {
-    std::optional<double> index;
-    if (source.is_number()) index = source.get<double>();
-    if (source.is_string()) index = ParseAmount(source.get<std::string>());
-    // Range first: casting an out-of-range double to an integer is undefined.
-    if (!index || !(*index >= 0) ||
-        *index >= static_cast<double>(prompt.index_to_message_id.size()) ||
-        std::floor(*index) != *index) {
-      continue;
-    }
-    out->source_message_ids.push_back(prompt.index_to_message_id[static_cast<size_t>(*index)]);
+    if (auto id = MessageIdOf(source, prompt)) out->source_message_ids.push_back(*id);
   }
   auto& ids = out->source_message_ids;
   std::sort(ids.begin(), ids.end());
@@ -119,12 +132,60 @@ std::optional<ExtractedEvent> ReadEvent(const json& item, const PreparedPrompt& 
   return event;
 }
 
+// One element of "observations": the observation, or nullopt when it must be rejected.
+std::optional<ExtractedObservation> ReadObservation(const json& item,
+                                                    const PreparedPrompt& prompt) {
+  auto metric = item.find("metric");
+  if (metric == item.end() || !metric->is_string()) return std::nullopt;
+  const MetricSpec* spec = FindMetric(ascii::Lower(ascii::Trim(metric->get<std::string>())));
+  if (spec == nullptr) return std::nullopt;
+  auto value = item.find("value");
+  std::optional<double> number = value == item.end() ? std::nullopt : NumberOf(*value);
+  if (!number || !std::isfinite(*number) || *number < 0) return std::nullopt;
+  auto source = item.find("source");
+  std::optional<int64_t> message_id =
+      source == item.end() ? std::nullopt : MessageIdOf(*source, prompt);
+  if (!message_id) return std::nullopt;
+  auto unit = item.find("unit");
+  std::string unit_text = unit != item.end() && unit->is_string() ? unit->get<std::string>() : "";
+  return ExtractedObservation{std::string(spec->name), *number, NormalizeUnit(*spec, unit_text),
+                              *message_id};
+}
+
+Status ParseEventList(const json& list, const PreparedPrompt& prompt, const std::string& company_id,
+                      ParsedAnswer* out) {
+  for (const json& item : list) {
+    if (!item.is_object()) return InvalidArgument("an element of \"events\" is not an object");
+    if (auto event = ReadEvent(item, prompt, company_id)) {
+      out->events.push_back(std::move(*event));
+    } else {
+      ++out->rejected_events;
+    }
+  }
+  return Status::Ok();
+}
+
+// Keeps the first observation of each (metric, message); a later one is dropped, uncounted.
+Status ParseObservationList(const json& list, const PreparedPrompt& prompt, ParsedAnswer* out) {
+  std::set<std::pair<std::string, int64_t>> seen;
+  for (const json& item : list) {
+    if (!item.is_object()) {
+      return InvalidArgument("an element of \"observations\" is not an object");
+    }
+    auto observation = ReadObservation(item, prompt);
+    if (!observation) {
+      ++out->rejected_observations;
+    } else if (seen.emplace(observation->metric, observation->source_message_id).second) {
+      out->observations.push_back(std::move(*observation));
+    }
+  }
+  return Status::Ok();
+}
+
 }  // namespace
 
-StatusOr<std::vector<ExtractedEvent>> ParseEvents(std::string_view answer,
-                                                  const PreparedPrompt& prompt,
-                                                  const std::string& company_id, int* rejected) {
-  if (rejected != nullptr) *rejected = 0;
+StatusOr<ParsedAnswer> ParseAnswer(std::string_view answer, const PreparedPrompt& prompt,
+                                   const std::string& company_id) {
   std::string_view body = prompt_text::StripFence(answer);
   json document = json::parse(body.begin(), body.end(), nullptr, /*allow_exceptions=*/false);
   if (document.is_discarded()) {
@@ -133,16 +194,15 @@ StatusOr<std::vector<ExtractedEvent>> ParseEvents(std::string_view answer,
   if (!document.is_object() || !document.contains("events") || !document["events"].is_array()) {
     return InvalidArgument("answer is not an object with an \"events\" array");
   }
-  std::vector<ExtractedEvent> events;
-  for (const json& item : document["events"]) {
-    if (!item.is_object()) return InvalidArgument("an element of \"events\" is not an object");
-    if (auto event = ReadEvent(item, prompt, company_id)) {
-      events.push_back(std::move(*event));
-    } else if (rejected != nullptr) {
-      ++*rejected;
-    }
+  ParsedAnswer parsed;
+  MS_RETURN_IF_ERROR(ParseEventList(document["events"], prompt, company_id, &parsed));
+  auto observations = document.find("observations");
+  if (observations == document.end() || observations->is_null()) return parsed;
+  if (!observations->is_array()) {
+    return InvalidArgument("\"observations\" in the answer is not an array");
   }
-  return events;
+  MS_RETURN_IF_ERROR(ParseObservationList(*observations, prompt, &parsed));
+  return parsed;
 }
 
 }  // namespace ms

@@ -4,8 +4,8 @@
 //   POST /v1beta/models/{model}:generateContent         Gemini
 //   POST /v1/messages                                   Anthropic
 // Each request takes the next scripted FakeReply (or, when the script is empty, a success with
-// the default answer: the rules extractor's events for the prompt's messages, or for an
-// investor-update prompt the offline template over its events) and is recorded with its
+// the default answer: the rules extractor's events and observations for the prompt's messages, or
+// for an investor-update prompt the offline template over its events) and is recorded with its
 // headers and body so a test can assert what was sent. Anthropic answers come back as a call
 // of the tool the request forced. For scripting from outside the process
 // (fake_llm_server binary):

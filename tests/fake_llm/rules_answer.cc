@@ -88,6 +88,14 @@ json ToJson(const ExtractedEvent& event) {
           {"sources", event.source_message_ids}};
 }
 
+// Sources are the prompt's line indexes: ParsePrompt numbers the messages by them.
+json ToJson(const ExtractedObservation& observation) {
+  return {{"metric", observation.metric},
+          {"value", observation.value},
+          {"unit", observation.unit},
+          {"source", observation.source_message_id}};
+}
+
 }  // namespace
 
 std::string UserPrompt(const RecordedRequest& request) {
@@ -108,13 +116,16 @@ std::string UserPrompt(const RecordedRequest& request) {
 std::string RulesAnswer(std::string_view user_prompt) {
   ExtractionRequest request = ParsePrompt(user_prompt);
   json events = json::array();
+  json observations = json::array();
   if (!request.messages.empty()) {
     auto result = RulesExtractor(RulesExtractorOptions{/*prefilter=*/false}).Extract(request);
     if (result.ok()) {
       for (const ExtractedEvent& event : result->events) events.push_back(ToJson(event));
+      for (const ExtractedObservation& observation : result->observations)
+        observations.push_back(ToJson(observation));
     }
   }
-  return json{{"events", events}}.dump();
+  return json{{"events", events}, {"observations", observations}}.dump();
 }
 
 }  // namespace ms::test

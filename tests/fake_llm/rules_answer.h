@@ -1,6 +1,6 @@
 // The fake LLM's default "model": reads the prompt's <messages> block back into messages, runs
-// the offline rules extractor over them and answers in the event schema, so the demo and e2e
-// runs against the fake produce real-looking events.
+// the offline rules extractor over them and answers in the answer schema, so the demo and e2e
+// runs against the fake produce real-looking events and KPI observations.
 #pragma once
 
 #include <string>
@@ -13,8 +13,9 @@ namespace ms::test {
 // The user prompt text of a recorded request, whatever its wire format; empty if none.
 std::string UserPrompt(const RecordedRequest& request);
 
-// {"events":[...]} for the prompt's company and message lines ("index|s|sender|time|text");
-// sources are the line indexes. {"events":[]} when the prompt has no such block.
+// {"events":[...], "observations":[...]}: what the rules extractor finds in the prompt's company
+// and message lines ("index|s|sender|time|text"); sources are the line indexes. Both arrays are
+// empty when the prompt has no such block.
 std::string RulesAnswer(std::string_view user_prompt);
 
 }  // namespace ms::test

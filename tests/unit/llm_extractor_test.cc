@@ -1,6 +1,7 @@
 // The LLM extraction policy (design §5) over a scripted LlmClient and a fake clock: retry and
 // backoff schedule with fixed jitter, Retry-After honoured and capped, rate-limit waits, the
-// circuit breaker, the one repair attempt, fail-fast errors, the retry budget, usage sums.
+// circuit breaker, the one repair attempt, fail-fast errors, the retry budget, usage sums, and
+// the observations of every prompt and repair reaching the result.
 #include "pipeline/llm_extractor.h"
 
 #include <gtest/gtest.h>
@@ -74,6 +75,62 @@ TEST_F(LlmExtractorTest, OneCallMapsEventsAndAccountsUsage) {
   EXPECT_EQ(result->model, "fake-1-2024");
   EXPECT_TRUE(sleeper_.sleeps().empty());
   EXPECT_EQ(client_.requests().at(0).deadline, options_.call_deadline);
+}
+
+// An answer with one observation of `metric` on line 0, and no events.
+std::string ObservationAnswer(const std::string& metric, double value) {
+  return R"({"events":[],"observations":[{"metric":")" + metric + R"(","value":)" +
+         std::to_string(value) + R"(,"unit":"usd","source":0}]})";
+}
+
+TEST_F(LlmExtractorTest, ObservationsInTheAnswerReachTheResult) {
+  client_.Then(Answer(R"({"events":[],"observations":[
+      {"metric":"mrr","value":262000,"unit":"USD","source":0},
+      {"metric":"burn","value":90000,"unit":"USD","source":0},
+      {"metric":"dau","value":"1.2k","unit":"count","source":0}]})"));
+  auto result = Make()->Extract(Batch());
+  ASSERT_TRUE(result.ok()) << result.status().ToString();
+  EXPECT_TRUE(result->events.empty());
+  ASSERT_EQ(result->observations.size(), 2u);
+  EXPECT_EQ(result->observations[0].metric, "mrr");
+  EXPECT_DOUBLE_EQ(result->observations[0].value, 262000);
+  EXPECT_EQ(result->observations[0].unit, "USD");
+  EXPECT_EQ(result->observations[0].source_message_id, 4242);
+  EXPECT_EQ(result->observations[1].metric, "dau");
+  EXPECT_DOUBLE_EQ(result->observations[1].value, 1200);
+  EXPECT_EQ(result->rejected_events, 1) << "the unknown metric is counted as rejected";
+}
+
+TEST_F(LlmExtractorTest, ObservationsOfEveryChunkAreKept) {
+  options_.prompt.max_prompt_tokens = 10;  // below the system prompt: one message per prompt
+  ExtractionRequest request = Batch();
+  BatchMessage second = request.messages[0];
+  second.id = 4343;
+  second.text = "MRR is now $300k.";
+  request.messages.push_back(second);
+  client_.Then(Answer(ObservationAnswer("arr", 2400000)));
+  client_.Then(Answer(ObservationAnswer("mrr", 300000)));
+  auto result = Make()->Extract(request);
+  ASSERT_TRUE(result.ok()) << result.status().ToString();
+  EXPECT_EQ(result->llm_calls, 2);
+  ASSERT_EQ(result->observations.size(), 2u);
+  EXPECT_EQ(result->observations[0].metric, "arr");
+  EXPECT_EQ(result->observations[0].source_message_id, 4242);
+  EXPECT_EQ(result->observations[1].metric, "mrr");
+  EXPECT_EQ(result->observations[1].source_message_id, 4343) << "line 0 of the second prompt";
+}
+
+TEST_F(LlmExtractorTest, RepairedAnswerContributesItsObservations) {
+  // Valid observations in an answer that fails validation are not kept: the repair answers anew.
+  client_.Then(Answer(
+      R"({"events":"none","observations":[{"metric":"arr","value":1,"unit":"USD","source":0}]})"));
+  client_.Then(Answer(ObservationAnswer("mrr", 262000)));
+  auto result = Make()->Extract(Batch());
+  ASSERT_TRUE(result.ok()) << result.status().ToString();
+  EXPECT_EQ(result->llm_calls, 2);
+  ASSERT_EQ(result->observations.size(), 1u);
+  EXPECT_EQ(result->observations[0].metric, "mrr");
+  EXPECT_EQ(result->observations[0].source_message_id, 4242);
 }
 
 TEST_F(LlmExtractorTest, RetriesWithExponentialBackoffAndFullJitter) {

@@ -1,4 +1,4 @@
-// Prompt shape, chunking, the answer parser and the schema.
+// Prompt shape, chunking, the answer parser (events and observations) and the schema.
 #include "pipeline/prompt.h"
 
 #include <gtest/gtest.h>
@@ -8,7 +8,9 @@
 #include <string>
 #include <vector>
 
+#include "adapters/llm/gemini_schema.h"
 #include "pipeline/ascii.h"
+#include "pipeline/metric_vocab.h"
 #include "pipeline/utf8.h"
 
 namespace ms {
@@ -149,6 +151,25 @@ TEST(PreparePrompts, SystemPromptDescribesTypesSeverityAndCompany) {
   EXPECT_NE(system.find("sources"), std::string::npos);
 }
 
+TEST(PreparePrompts, SystemPromptAsksForObservationsNotKpiEvents) {
+  const std::string& system = ExtractionSystemPrompt();
+  for (const char* phrase :
+       {"{\"events\": [...], \"observations\": [...]}", "never an event",
+        "One per metric per message", "\"pct\"", "\"count\"", "ISO currency code", "forecasts",
+        "hypotheticals", "negations", "rumours", "lost or unsigned deals",
+        "instructions inside messages", "term sheet signed; enterprise deals of $1M or more",
+        "valuation_basis (pre|post)",
+        "stage (term_sheet_received|term_sheet_signed|closed|grant|debt)",
+        "counterparty, acv, currency, term_years, seats", "investor_interest: investor"}) {
+    EXPECT_NE(system.find(phrase), std::string::npos) << phrase;
+  }
+  EXPECT_EQ(system.find("mrr_usd"), std::string::npos) << "KPIs are observations, not metrics";
+  ExtractionRequest request{1, "acme", {Msg(1, "MRR is $262k")}};
+  PreparedPrompt prompt = PreparePrompts(request, NoPrefilter()).at(0);
+  EXPECT_NE(prompt.request.user.find("events and observations"), std::string::npos);
+  EXPECT_NE(prompt.request.schema_description.find("observations"), std::string::npos);
+}
+
 TEST(PreparePrompts, PrefilterDropsChatterAndCountsItOnce) {
   ExtractionRequest request{
       1,
@@ -219,7 +240,7 @@ TEST(PreparePrompts, SplitsBatchesAtTheTokenBudget) {
   EXPECT_EQ(PreparePrompts(request, options).size(), 1u);
 }
 
-// ---- ParseEvents -------------------------------------------------------------------------
+// ---- ParseAnswer -------------------------------------------------------------------------
 
 PreparedPrompt ThreeLinePrompt() {
   PreparedPrompt prompt;
@@ -248,13 +269,13 @@ std::string Answer(std::vector<json> events) {
   return json{{"events", events}}.dump();
 }
 
-TEST(ParseEvents, AcceptsAValidAnswer) {
-  int rejected = -1;
-  auto events = ParseEvents(Answer({Event()}), ThreeLinePrompt(), "acme", &rejected);
-  ASSERT_TRUE(events.ok()) << events.status().ToString();
-  ASSERT_EQ(events->size(), 1u);
-  EXPECT_EQ(rejected, 0);
-  const ExtractedEvent& event = (*events)[0];
+TEST(ParseAnswer, AcceptsAValidAnswer) {
+  auto parsed = ParseAnswer(Answer({Event()}), ThreeLinePrompt(), "acme");
+  ASSERT_TRUE(parsed.ok()) << parsed.status().ToString();
+  ASSERT_EQ(parsed->events.size(), 1u);
+  EXPECT_EQ(parsed->rejected_events, 0);
+  EXPECT_TRUE(parsed->observations.empty()) << "an answer without \"observations\" is fine";
+  const ExtractedEvent& event = parsed->events[0];
   EXPECT_EQ(event.company_id, "acme");
   EXPECT_EQ(event.type, "funding");
   EXPECT_EQ(event.title, "Closed $12M Series A led by Blue Chip Ventures");
@@ -266,7 +287,7 @@ TEST(ParseEvents, AcceptsAValidAnswer) {
   EXPECT_EQ(event.timeline, "2025-11-01");
 }
 
-TEST(ParseEvents, IsLenientWhereItIsSafe) {
+TEST(ParseAnswer, IsLenientWhereItIsSafe) {
   json loose = Event({{"type", "Funding"},
                       {"severity", "HIGH"},
                       {"metrics", {{"amount_usd", 12000000}, {"growth_wow_pct", 12.5}}},
@@ -274,20 +295,24 @@ TEST(ParseEvents, IsLenientWhereItIsSafe) {
                       {"description", nullptr}});
   loose.erase("company_id");
   std::string fenced = "```json\n" + Answer({loose}) + "\n```\n";
-  int rejected = -1;
-  auto events = ParseEvents(fenced, ThreeLinePrompt(), "acme", &rejected);
-  ASSERT_TRUE(events.ok()) << events.status().ToString();
-  ASSERT_EQ(events->size(), 1u);
-  EXPECT_EQ(rejected, 0);
-  EXPECT_EQ((*events)[0].company_id, "acme");
-  EXPECT_EQ((*events)[0].type, "funding");
-  EXPECT_EQ((*events)[0].metrics.at("amount_usd"), "12000000");
-  EXPECT_EQ((*events)[0].metrics.at("growth_wow_pct"), "12.5");
-  EXPECT_EQ((*events)[0].source_message_ids, std::vector<int64_t>{502});
-  EXPECT_TRUE(ParseEvents("{\"events\": []}", ThreeLinePrompt(), "acme", nullptr)->empty());
+  auto parsed = ParseAnswer(fenced, ThreeLinePrompt(), "acme");
+  ASSERT_TRUE(parsed.ok()) << parsed.status().ToString();
+  ASSERT_EQ(parsed->events.size(), 1u);
+  EXPECT_EQ(parsed->rejected_events, 0);
+  const ExtractedEvent& event = parsed->events[0];
+  EXPECT_EQ(event.company_id, "acme");
+  EXPECT_EQ(event.type, "funding");
+  EXPECT_EQ(event.metrics.at("amount_usd"), "12000000");
+  EXPECT_EQ(event.metrics.at("growth_wow_pct"), "12.5");
+  EXPECT_EQ(event.source_message_ids, std::vector<int64_t>{502});
+  EXPECT_TRUE(ParseAnswer("{\"events\": []}", ThreeLinePrompt(), "acme")->events.empty());
+  auto null_observations =
+      ParseAnswer("{\"events\": [], \"observations\": null}", ThreeLinePrompt(), "acme");
+  ASSERT_TRUE(null_observations.ok()) << null_observations.status().ToString();
+  EXPECT_TRUE(null_observations->observations.empty());
 }
 
-TEST(ParseEvents, RejectsEachInvalidKindAndCountsIt) {
+TEST(ParseAnswer, RejectsEachInvalidEventAndCountsIt) {
   std::vector<json> events = {Event(),                            // kept
                               Event({{"company_id", "globex"}}),  // another company
                               Event({{"type", "ipo_rumour"}}),    // unknown type
@@ -307,28 +332,133 @@ TEST(ParseEvents, RejectsEachInvalidKindAndCountsIt) {
                               }(),
                               Event({{"title", 42}}),  // wrong field type
                               Event({{"type", "partnership"}, {"sources", {1}}})};  // kept
-  int rejected = -1;
-  auto parsed = ParseEvents(Answer(events), ThreeLinePrompt(), "acme", &rejected);
+  auto parsed = ParseAnswer(Answer(events), ThreeLinePrompt(), "acme");
   ASSERT_TRUE(parsed.ok()) << parsed.status().ToString();
-  ASSERT_EQ(parsed->size(), 2u);
-  EXPECT_EQ((*parsed)[0].type, "funding");
-  EXPECT_EQ((*parsed)[1].type, "partnership");
-  EXPECT_EQ((*parsed)[1].source_message_ids, std::vector<int64_t>{502});
-  EXPECT_EQ(rejected, 9);
+  ASSERT_EQ(parsed->events.size(), 2u);
+  EXPECT_EQ(parsed->events[0].type, "funding");
+  EXPECT_EQ(parsed->events[1].type, "partnership");
+  EXPECT_EQ(parsed->events[1].source_message_ids, std::vector<int64_t>{502});
+  EXPECT_EQ(parsed->rejected_events, 9);
+  EXPECT_EQ(parsed->rejected_observations, 0);
 }
 
-TEST(ParseEvents, MalformedOrMisshapenJsonIsInvalidArgument) {
+TEST(ParseAnswer, MalformedOrMisshapenJsonIsInvalidArgument) {
   std::string valid = Answer({Event(), Event()});
   for (std::string answer :
        {std::string("not json"), std::string(""), valid.substr(0, valid.size() / 2),
         valid.substr(0, valid.size() - 1), std::string("[]"), std::string("{\"events\": {}}"),
         std::string("{\"event\": []}"), std::string("{\"events\": [1, 2]}"),
-        std::string("Here you go: ") + valid, std::string("{\"events\": [\"\xff\"]}")}) {
-    int rejected = -1;
-    auto events = ParseEvents(answer, ThreeLinePrompt(), "acme", &rejected);
-    ASSERT_FALSE(events.ok()) << answer;
-    EXPECT_EQ(events.status().code(), StatusCode::kInvalidArgument) << answer;
+        std::string("Here you go: ") + valid, std::string("{\"events\": [\"\xff\"]}"),
+        std::string("{\"events\": [], \"observations\": {}}"),
+        std::string("{\"events\": [], \"observations\": \"mrr\"}"),
+        std::string("{\"events\": [], \"observations\": [1]}")}) {
+    auto parsed = ParseAnswer(answer, ThreeLinePrompt(), "acme");
+    ASSERT_FALSE(parsed.ok()) << answer;
+    EXPECT_EQ(parsed.status().code(), StatusCode::kInvalidArgument) << answer;
   }
+}
+
+json Observation(std::string metric, json value, std::string unit, json source) {
+  return {{"metric", std::move(metric)},
+          {"value", std::move(value)},
+          {"unit", std::move(unit)},
+          {"source", std::move(source)}};
+}
+
+std::string Answer(std::vector<json> events, std::vector<json> observations) {
+  return json{{"events", events}, {"observations", observations}}.dump();
+}
+
+TEST(ParseAnswer, AcceptsObservationsAndMapsTheirSourcesToMessageIds) {
+  auto parsed = ParseAnswer(
+      Answer({Event()},
+             {Observation("mrr", 262000, "usd", 2), Observation("Churn", "2.1%", "%", "0"),
+              Observation("dau", "1.42m", "users", 1), Observation("arr", "$3,150,000", " gbp ", 0),
+              Observation("revenue", 9400000, "dollars", 1)}),
+      ThreeLinePrompt(), "acme");
+  ASSERT_TRUE(parsed.ok()) << parsed.status().ToString();
+  EXPECT_EQ(parsed->events.size(), 1u);
+  EXPECT_EQ(parsed->rejected_observations, 0);
+  ASSERT_EQ(parsed->observations.size(), 5u);
+  const auto& obs = parsed->observations;
+  EXPECT_EQ(obs[0].metric, "mrr");
+  EXPECT_DOUBLE_EQ(obs[0].value, 262000);
+  EXPECT_EQ(obs[0].unit, "USD");
+  EXPECT_EQ(obs[0].source_message_id, 503);
+  EXPECT_EQ(obs[1].metric, "churn");
+  EXPECT_DOUBLE_EQ(obs[1].value, 2.1);
+  EXPECT_EQ(obs[1].unit, "pct");
+  EXPECT_EQ(obs[1].source_message_id, 501);
+  EXPECT_EQ(obs[2].metric, "dau");
+  EXPECT_DOUBLE_EQ(obs[2].value, 1420000);
+  EXPECT_EQ(obs[2].unit, "count");
+  EXPECT_EQ(obs[2].source_message_id, 502);
+  EXPECT_DOUBLE_EQ(obs[3].value, 3150000);
+  EXPECT_EQ(obs[3].unit, "GBP");
+  EXPECT_EQ(obs[4].unit, "USD") << "a money unit that is no ISO code reads as USD";
+}
+
+TEST(ParseAnswer, RejectsEachInvalidObservationAndCountsIt) {
+  json no_metric = Observation("mrr", 1, "USD", 0);
+  no_metric.erase("metric");
+  json no_value = Observation("mrr", 1, "USD", 0);
+  no_value.erase("value");
+  json no_source = Observation("mrr", 1, "USD", 0);
+  no_source.erase("source");
+  std::vector<json> observations = {
+      Observation("mrr", 1000, "USD", 0),      // kept
+      Observation("burn", 1000, "USD", 0),     // not in the vocabulary
+      Observation("mrr_usd", 1000, "USD", 0),  // an event metric name, not a series
+      Observation("", 1000, "USD", 0),
+      no_metric,
+      Observation("arr", "n/a", "USD", 0),  // no number
+      Observation("arr", nullptr, "USD", 0),
+      Observation("arr", true, "USD", 0),
+      Observation("arr", -5, "USD", 0),
+      no_value,
+      Observation("dau", 10, "count", 3),  // out of range
+      Observation("dau", 10, "count", -1),
+      Observation("dau", 10, "count", 1.5),
+      Observation("dau", 10, "count", "x"),
+      Observation("dau", 10, "count", json::array({0})),
+      no_source,
+      Observation("wau", 7, "count", 2)};  // kept
+  json metric_not_a_string = Observation("mrr", 1, "USD", 0);
+  metric_not_a_string["metric"] = 42;
+  observations.push_back(metric_not_a_string);
+  auto parsed = ParseAnswer(Answer({}, observations), ThreeLinePrompt(), "acme");
+  ASSERT_TRUE(parsed.ok()) << parsed.status().ToString();
+  ASSERT_EQ(parsed->observations.size(), 2u);
+  EXPECT_EQ(parsed->observations[0].metric, "mrr");
+  EXPECT_EQ(parsed->observations[1].metric, "wau");
+  EXPECT_EQ(parsed->observations[1].source_message_id, 503);
+  EXPECT_EQ(parsed->rejected_observations, 16);
+  EXPECT_EQ(parsed->rejected_events, 0);
+
+  // JSON has no infinity, but a string can overflow a double.
+  auto infinite = ParseAnswer(Answer({}, {Observation("mrr", std::string(400, '9'), "USD", 0)}),
+                              ThreeLinePrompt(), "acme");
+  ASSERT_TRUE(infinite.ok()) << infinite.status().ToString();
+  EXPECT_TRUE(infinite->observations.empty());
+  EXPECT_EQ(infinite->rejected_observations, 1);
+}
+
+TEST(ParseAnswer, KeepsTheFirstObservationOfAMetricPerMessage) {
+  auto parsed = ParseAnswer(
+      Answer({}, {Observation("mrr", 100, "USD", 0), Observation("mrr", 200, "USD", 0),  // dropped
+                  Observation("arr", 1200, "USD", 0), Observation("mrr", 300, "USD", 1),
+                  Observation(" MRR ", 400, "USD", "0")}),  // dropped
+      ThreeLinePrompt(), "acme");
+  ASSERT_TRUE(parsed.ok()) << parsed.status().ToString();
+  ASSERT_EQ(parsed->observations.size(), 3u);
+  EXPECT_EQ(parsed->observations[0].metric, "mrr");
+  EXPECT_DOUBLE_EQ(parsed->observations[0].value, 100);
+  EXPECT_EQ(parsed->observations[0].source_message_id, 501);
+  EXPECT_EQ(parsed->observations[1].metric, "arr");
+  EXPECT_EQ(parsed->observations[1].source_message_id, 501);
+  EXPECT_DOUBLE_EQ(parsed->observations[2].value, 300);
+  EXPECT_EQ(parsed->observations[2].source_message_id, 502);
+  EXPECT_EQ(parsed->rejected_observations, 0) << "a duplicate is not a validation failure";
 }
 
 TEST(RepairRequest, RepeatsThePromptWithTheErrorAndARedactedBadAnswer) {
@@ -359,7 +489,7 @@ TEST(EventSchema, IsStrictModeCompatibleAndListsTheTypes) {
     if (node.contains("items")) walk(node["items"]);
   };
   walk(schema);
-  ASSERT_EQ(objects.size(), 3u);  // answer, event, metric
+  ASSERT_EQ(objects.size(), 4u);  // answer, event, metric, observation
   for (const json* object : objects) {
     EXPECT_EQ((*object)["additionalProperties"], false);
     EXPECT_EQ((*object)["required"].size(), (*object)["properties"].size());
@@ -368,7 +498,30 @@ TEST(EventSchema, IsStrictModeCompatibleAndListsTheTypes) {
   std::vector<std::string> types(std::begin(kEventTypes), std::end(kEventTypes));
   EXPECT_EQ(event["properties"]["type"]["enum"].get<std::vector<std::string>>(), types);
   EXPECT_EQ(event["properties"]["sources"]["items"]["type"], "integer");
+  EXPECT_EQ(schema["required"], json::array({"events", "observations"}));
+  const json& observation = schema["properties"]["observations"]["items"];
+  std::vector<std::string> metrics;
+  for (const MetricSpec& spec : MetricVocabulary()) metrics.emplace_back(spec.name);
+  EXPECT_EQ(observation["properties"]["metric"]["enum"].get<std::vector<std::string>>(), metrics);
+  EXPECT_EQ(observation["properties"]["value"]["type"], "number");
+  EXPECT_EQ(observation["properties"]["unit"]["type"], "string");
+  EXPECT_EQ(observation["properties"]["source"]["type"], "integer");
   EXPECT_EQ(&EventSchemaJson(), &EventSchemaJson()) << "built once";
+}
+
+TEST(EventSchema, GeminiResponseSchemaKeepsTheObservations) {
+  json gemini = llm::ToGeminiSchema(json::parse(EventSchemaJson()));
+  EXPECT_EQ(gemini["required"], json::array({"events", "observations"}));
+  const json& observations = gemini["properties"]["observations"];
+  EXPECT_EQ(observations["type"], "ARRAY");
+  const json& item = observations["items"];
+  EXPECT_EQ(item["type"], "OBJECT");
+  EXPECT_EQ(item["required"], json::array({"metric", "source", "unit", "value"}));
+  EXPECT_EQ(item["properties"]["metric"]["type"], "STRING");
+  EXPECT_EQ(item["properties"]["metric"]["enum"].size(), MetricVocabulary().size());
+  EXPECT_EQ(item["properties"]["value"]["type"], "NUMBER");
+  EXPECT_EQ(item["properties"]["source"]["type"], "INTEGER");
+  EXPECT_FALSE(item.contains("additionalProperties"));
 }
 
 }  // namespace
