@@ -7,7 +7,10 @@
 namespace ms::ctl {
 
 void RegisterGenerate(CLI::App& cli, Registry& registry) {
-  auto* cmd = cli.add_subcommand("generate", "Write a synthetic CSV data set (many companies)");
+  auto* cmd = cli.add_subcommand(
+      "generate",
+      "Write a synthetic CSV data set: per company a one-year story (funding rounds, KPI "
+      "reports, deals, launches, hires, compliance, ...) amid day-to-day chatter");
   auto opts = std::make_shared<GeneratorOptions>();
   auto out_path = std::make_shared<std::string>();
   cmd->add_option("-n,--rows", opts->rows, "Rows to write")
@@ -18,7 +21,8 @@ void RegisterGenerate(CLI::App& cli, Registry& registry) {
       ->check(CLI::Range(1, 100000));
   cmd->add_option("--seed", opts->seed, "Random seed (same seed, same file)")
       ->capture_default_str();
-  cmd->add_option("--milestone-ratio", opts->milestone_ratio, "Share of milestone rows")
+  cmd->add_option("--milestone-ratio", opts->milestone_ratio,
+                  "Share of story rows (milestones, deal news, KPI reports)")
       ->capture_default_str()
       ->check(CLI::Range(0.0, 1.0));
   cmd->add_option("-o,--out", *out_path, "Output file (default: stdout)");
@@ -32,10 +36,12 @@ void RegisterGenerate(CLI::App& cli, Registry& registry) {
       }
     }
     std::ostream& out = out_path->empty() ? std::cout : file;
-    int64_t milestones = GenerateCsv(*opts, out);
+    GeneratorStats stats;
+    int64_t milestones = GenerateCsv(*opts, out, &stats);
     out.flush();
     std::cerr << "generate: " << opts->rows << " rows, " << opts->companies << " companies, "
-              << milestones << " milestones\n";
+              << milestones << " milestones, " << stats.kpi_reports << " KPI reports, "
+              << stats.deal_news << " deals proposed or lost, " << stats.emails << " e-mails\n";
     return out ? 0 : 1;
   };
 }

@@ -1,126 +1,151 @@
 #include "pipeline/generator.h"
 
-#include <array>
+#include <algorithm>
+#include <cmath>
 #include <ctime>
-#include <random>
+#include <queue>
 #include <string>
 #include <vector>
 
 #include "pipeline/csv.h"
+#include "pipeline/generator_catalog.h"
+#include "pipeline/generator_story.h"
 
 namespace ms {
 namespace {
 
-constexpr std::array<const char*, 16> kPrefixes = {
-    "nimbus", "quantum", "ledger",  "orbit",  "pylon", "cobalt", "vertex", "lumen",
-    "harbor", "tandem",  "kestrel", "sprout", "atlas", "ember",  "fathom", "nova"};
-constexpr std::array<const char*, 6> kSuffixes = {"labs", "ai", "hq", "ly", "works", "cloud"};
-constexpr std::array<const char*, 8> kPeople = {"Sarah (CTO)",   "James (Lead Dev)", "Alex (CEO)",
-                                                "Priya (Sales)", "Leo (Dev)",        "Mina (Ops)",
-                                                "Tom (Design)",  "Ana (Finance)"};
-constexpr std::array<const char*, 6> kMailers = {"Blue Chip Ventures - Investment Team",
-                                                 "Stripe Analytics - Growth Report",
-                                                 "TechCrunch Newsroom",
-                                                 "Delta Airlines Procurement",
-                                                 "Vanta Compliance",
-                                                 "AWS Partner Network"};
+constexpr double kWorkdaySeconds = 12 * 3600;
 
-constexpr std::array<const char*, 12> kChatter = {
-    "Morning all, standup in 10 minutes.",
-    "Can someone review my PR for the search indexer? It's the one touching tenant filters.",
-    "The staging deploy is flaky again, looking into the health checks.",
-    "Lunch order going out at 12, reply with your pick.",
-    "I'm out this afternoon for a dentist appointment.",
-    "Fixed the flaky test in the billing suite; it was a timezone issue.",
-    "Reminder: retro on Friday, please add your notes to the board.",
-    "Does anyone know why the CI cache keeps missing?",
-    "Pushed a hotfix for the dashboard chart colors.",
-    "Thanks for the quick turnaround on the design review!",
-    "Coffee machine on the 3rd floor is broken again.",
-    "Let's move the sync to Thursday, too many conflicts today."};
-
-std::string Money(std::mt19937_64& rng, int lo_k, int hi_k) {
-  int k = std::uniform_int_distribution<int>(lo_k, hi_k)(rng);
-  if (k >= 1000)
-    return "$" + std::to_string(k / 1000) + "." + std::to_string((k % 1000) / 100) + "M";
-  return "$" + std::to_string(k) + "," + std::to_string(100 + (k * 7) % 900);
+std::string CompanyId(int idx) {
+  auto prefixes = gen::kCompanyPrefixes.size();
+  auto suffixes = gen::kCompanySuffixes.size();
+  auto at = static_cast<size_t>(idx);
+  std::string id = std::string(gen::kCompanyPrefixes[at % prefixes]) + "-" +
+                   gen::kCompanySuffixes[(at / prefixes) % suffixes];
+  if (at >= prefixes * suffixes) id += "-" + std::to_string(idx);
+  return id;
 }
 
-std::string Milestone(std::mt19937_64& rng, const std::string& company) {
-  auto pick = [&](int n) { return std::uniform_int_distribution<int>(0, n - 1)(rng); };
-  switch (pick(12)) {
-    case 0:
-      return "Huge news: we closed our " + Money(rng, 2000, 25000) +
-             " Series A led by Blue Chip Ventures!";
-    case 1:
-      return "MRR just crossed " + Money(rng, 80, 900) + ", up +" + std::to_string(5 + pick(20)) +
-             ".5% MoM.";
-    case 2:
-      return "Signed! Delta Airlines agreed to a 3-year enterprise contract, " +
-             Money(rng, 300, 2500) + " ACV, " + std::to_string(500 + pick(4000)) + " seats.";
-    case 3:
-      return "We launched " + company + " Orchestrate 2.0 to all customers today.";
-    case 4:
-      return "Please welcome Dana, our new VP of Engineering. Headcount is now " +
-             std::to_string(20 + pick(80)) + ".";
-    case 5:
-      return "Subject: SOC 2 Type II report issued. We completed the audit with zero exceptions.";
-    case 6:
-      return "We now have " + std::to_string(10 + pick(90)) +
-             ",000 weekly active users, a new record.";
-    case 7:
-      return "Partnership with AWS is official: we are listed on the AWS Marketplace.";
-    case 8:
-      return "Subject: Feature request for tomorrow's story. TechCrunch will publish a feature "
-             "on " +
-             company + " tomorrow morning.";
-    case 9:
-      return "Opened our London office: EMEA expansion starts with 3 enterprise pilots.";
-    case 10:
-      return "Subject: Interest in your next round. We would like to discuss leading your "
-             "Series B.";
-    default:
-      return "Customer story: Acme cut onboarding time by 40% with our platform.";
+// Rows per company in proportion to weights in [0.5, 1.5]; they sum to `rows`.
+std::vector<int64_t> SplitRows(const GeneratorOptions& options) {
+  std::vector<double> weights(static_cast<size_t>(options.companies));
+  for (size_t idx = 0; idx < weights.size(); ++idx) {
+    weights[idx] = 0.5 + gen::Rng(gen::Mix(options.seed, 3 * idx)).Unit();
   }
+  double total = 0;
+  for (double weight : weights) total += weight;
+  std::vector<int64_t> sizes;
+  double cumulative = 0;
+  int64_t assigned = 0;
+  for (double weight : weights) {
+    cumulative += weight;
+    int64_t upto = std::llround(static_cast<double>(options.rows) * cumulative / total);
+    upto = std::clamp(upto, assigned, options.rows);
+    sizes.push_back(upto - assigned);
+    assigned = upto;
+  }
+  sizes.back() += options.rows - assigned;
+  return sizes;
+}
+
+// One company's rows, produced lazily in time order.
+struct Cursor {
+  gen::Company company;
+  int64_t rows = 0;
+  int64_t next_row = 0;
+  size_t next_beat = 0;
+  double next_day = 0;
+  int64_t next_epoch = 0;
+  gen::Rng rng{0};
+};
+
+// Places the cursor's next row: spread evenly over the period with jitter, within the working
+// hours of its day, strictly after the company's previous row.
+void Advance(Cursor& cursor, int64_t start_epoch_s) {
+  double slot = static_cast<double>(cursor.next_row) + cursor.rng.Unit();
+  double day = gen::kPeriodDays * slot / static_cast<double>(cursor.rows);
+  double whole = std::floor(day);
+  int64_t epoch = start_epoch_s + static_cast<int64_t>(whole) * 86400 +
+                  static_cast<int64_t>((day - whole) * kWorkdaySeconds);
+  cursor.next_epoch = cursor.next_row == 0 ? epoch : std::max(epoch, cursor.next_epoch + 1);
+  cursor.next_day = day;
+}
+
+// The next beat when it is due, or when every remaining row is needed for the remaining beats;
+// chatter otherwise.
+gen::Message NextMessage(Cursor& cursor, const GeneratorOptions& options, GeneratorStats& stats) {
+  const auto& beats = cursor.company.beats;
+  auto beats_left = static_cast<int64_t>(beats.size() - cursor.next_beat);
+  int64_t rows_left = cursor.rows - cursor.next_row;
+  if (beats_left > 0 &&
+      (beats[cursor.next_beat].day <= cursor.next_day || beats_left >= rows_left)) {
+    const gen::Beat& beat = beats[cursor.next_beat++];
+    stats.milestones += gen::IsMilestone(beat.kind) ? 1 : 0;
+    stats.kpi_reports += gen::IsKpiReport(beat.kind) ? 1 : 0;
+    stats.deal_news +=
+        beat.kind == gen::BeatKind::kDealProposed || beat.kind == gen::BeatKind::kDealLost;
+    return gen::RenderBeat(cursor.company, beat, cursor.next_day, cursor.next_epoch, cursor.rng);
+  }
+  return gen::RenderChatter(cursor.company, cursor.rng.Chance(options.email_ratio), cursor.rng);
 }
 
 std::string Timestamp(int64_t epoch_s) {
-  time_t t = static_cast<time_t>(epoch_s);
+  time_t time = static_cast<time_t>(epoch_s);
   std::tm tm{};
-  gmtime_r(&t, &tm);
+  gmtime_r(&time, &tm);
   char buf[32];
   strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%S", &tm);
   return buf;
 }
 
+std::vector<Cursor> PlanCursors(const GeneratorOptions& options) {
+  std::vector<int64_t> sizes = SplitRows(options);
+  std::vector<Cursor> cursors;
+  for (size_t idx = 0; idx < sizes.size(); ++idx) {
+    if (sizes[idx] == 0) continue;
+    gen::Rng rng(gen::Mix(options.seed, 3 * idx + 1));
+    double wanted = std::clamp(options.milestone_ratio, 0.0, 1.0) * static_cast<double>(sizes[idx]);
+    auto story_rows = std::min(sizes[idx], static_cast<int64_t>(wanted + rng.Unit()));
+    Cursor cursor;
+    cursor.company = gen::PlanCompany(CompanyId(static_cast<int>(idx)), rng.Next(), story_rows);
+    cursor.rows = sizes[idx];
+    cursor.rng = gen::Rng(gen::Mix(options.seed, 3 * idx + 2));
+    Advance(cursor, options.start_epoch_s);
+    cursors.push_back(std::move(cursor));
+  }
+  return cursors;
+}
+
 }  // namespace
 
-int64_t GenerateCsv(const GeneratorOptions& options, std::ostream& out) {
-  std::mt19937_64 rng(options.seed);
-  std::vector<std::string> companies;
-  for (int idx = 0; idx < options.companies; ++idx) {
-    companies.push_back(std::string(kPrefixes[idx % kPrefixes.size()]) + "-" +
-                        kSuffixes[(idx / kPrefixes.size()) % kSuffixes.size()] +
-                        (idx >= 96 ? "-" + std::to_string(idx) : ""));
-  }
-  std::uniform_real_distribution<double> unit(0.0, 1.0);
+int64_t GenerateCsv(const GeneratorOptions& options, std::ostream& out, GeneratorStats* stats) {
+  GeneratorStats counts;
   out << "id,is_chat,chat_sender,email_sender,timestamp,content,company_id\n";
-  int64_t milestones = 0;
-  int64_t epoch = options.start_epoch_s;
-  for (int64_t row = 1; row <= options.rows; ++row) {
-    const std::string& company = companies[rng() % companies.size()];
-    bool milestone = unit(rng) < options.milestone_ratio;
-    std::string content = milestone ? Milestone(rng, company) : kChatter[rng() % kChatter.size()];
-    bool email = content.starts_with("Subject: ") || unit(rng) < options.email_ratio;
-    if (email && !content.starts_with("Subject: ")) content = "Subject: Update. " + content;
-    milestones += milestone ? 1 : 0;
-    epoch += 1 + static_cast<int64_t>(rng() % 120);
-    out << row << ',' << (email ? "False" : "True") << ','
-        << (email ? "" : CsvField(kPeople[rng() % kPeople.size()])) << ','
-        << (email ? CsvField(kMailers[rng() % kMailers.size()]) : "") << ',' << Timestamp(epoch)
-        << ',' << CsvField(content) << ',' << company << '\n';
+  if (options.rows <= 0 || options.companies <= 0) return 0;
+  std::vector<Cursor> cursors = PlanCursors(options);
+  using Next = std::pair<int64_t, size_t>;  // (epoch, cursor): earliest first, then by company
+  std::priority_queue<Next, std::vector<Next>, std::greater<>> queue;
+  for (size_t idx = 0; idx < cursors.size(); ++idx) queue.emplace(cursors[idx].next_epoch, idx);
+  std::string line;
+  for (int64_t row = 1; !queue.empty(); ++row) {
+    Cursor& cursor = cursors[queue.top().second];
+    queue.pop();
+    gen::Message message = NextMessage(cursor, options, counts);
+    counts.emails += message.email ? 1 : 0;
+    line = std::to_string(row);
+    line += message.email ? ",False,," : ",True,";
+    line += CsvField(message.sender);
+    line += message.email ? "," : ",,";
+    line += Timestamp(cursor.next_epoch) + "," + CsvField(message.content) + "," +
+            cursor.company.id + "\n";
+    out << line;
+    if (++cursor.next_row < cursor.rows) {
+      Advance(cursor, options.start_epoch_s);
+      queue.emplace(cursor.next_epoch, static_cast<size_t>(&cursor - cursors.data()));
+    }
   }
-  return milestones;
+  if (stats) *stats = counts;
+  return counts.milestones;
 }
 
 }  // namespace ms

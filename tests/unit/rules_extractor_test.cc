@@ -14,7 +14,6 @@
 
 #include "pipeline/csv.h"
 #include "pipeline/fingerprint.h"
-#include "pipeline/generator.h"
 #include "pipeline/producer_payload.h"
 
 namespace ms {
@@ -423,55 +422,6 @@ TEST(RulesExtractorData, ScaleflowYieldsFundingInterestComplianceRevenue) {
     EXPECT_TRUE(fingerprints.insert(EventFingerprint("scaleflow", event)).second)
         << "merged: " << event.title;
   }
-}
-
-// Each milestone the generator writes maps to exactly one event of its type; chatter to none.
-TEST(RulesExtractorData, GeneratedMilestonesMapToTheirTypes) {
-  const std::vector<std::pair<std::string, std::string>> kTemplates = {
-      {"Huge news: we closed", "funding"},
-      {"MRR just crossed", "revenue_milestone"},
-      {"Signed! Delta Airlines", "enterprise_deal"},
-      {"We launched", "product_launch"},
-      {"Please welcome Dana", "hiring"},
-      {"Subject: SOC 2 Type II report issued", "compliance"},
-      {"We now have", "user_growth"},
-      {"Partnership with AWS", "partnership"},
-      {"Subject: Feature request for tomorrow's story", "media_coverage"},
-      {"Opened our London office", "market_expansion"},
-      {"Subject: Interest in your next round", "investor_interest"},
-      {"Customer story:", "customer_success"}};
-  GeneratorOptions options;
-  options.rows = 4000;
-  options.seed = 99;
-  options.milestone_ratio = 0.3;
-  std::stringstream csv;
-  int64_t milestones = GenerateCsv(options, csv);
-  std::vector<CsvRow> rows = ReadRows(csv);
-  ASSERT_EQ(rows.size(), 4000u);
-  int64_t matched = 0;
-  std::set<std::string> seen;
-  for (size_t idx = 0; idx < rows.size(); ++idx) {
-    std::string content = rows[idx].content;
-    if (content.starts_with("Subject: Update. ")) content = content.substr(17);
-    std::string expected;
-    for (const auto& [prefix, type] : kTemplates) {
-      if (content.starts_with(prefix)) expected = type;
-    }
-    std::set<std::string> types;
-    for (const ExtractedEvent& event : ExtractMessageEvents(
-             rows[idx].company_id, FromRow(rows[idx], static_cast<int64_t>(idx)))) {
-      types.insert(event.type);
-    }
-    if (expected.empty()) {
-      EXPECT_TRUE(types.empty()) << rows[idx].content;
-      continue;
-    }
-    EXPECT_EQ(types, std::set<std::string>{expected}) << rows[idx].content;
-    seen.insert(expected);
-    ++matched;
-  }
-  EXPECT_EQ(matched, milestones);
-  EXPECT_EQ(seen.size(), kTemplates.size());
 }
 
 }  // namespace
