@@ -154,7 +154,7 @@ Status Start(const Config& config, Daemon& d) {
   d.claimer =
       std::make_unique<Claimer>(config, d.claim_buffer.get(), d.store.get(), d.store.get(),
                                 d.full_companies.get(), d.claimed.get(), &d.clock, &d.claim_stats);
-  d.batch_queue = std::make_unique<pg::PgBatchQueue>(d.pool.get());
+  d.batch_queue = std::make_unique<pg::PgBatchQueue>(d.pool.get(), app::MilestoneRulesFrom(config));
   MS_ASSIGN_OR_RETURN(d.extractors, MakeExtractor(config, d.metrics.get()));
   spdlog::info("extract: provider={} model={}", d.extractors->provider, d.extractors->model);
   d.extract = std::make_unique<ExtractStage>(config, d.batch_queue.get(), d.extractors->extractor,

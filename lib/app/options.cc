@@ -66,4 +66,16 @@ LlmCallOptions LlmCallOptionsFrom(const Config& config) {
   return out;
 }
 
+MilestoneRules MilestoneRulesFrom(const Config& config) {
+  MilestoneRules rules = MilestoneRules::Defaults();
+  for (const auto& [metric, text] : config.events.ladders) {
+    auto rungs =
+        text == "none" ? StatusOr<std::vector<double>>(std::vector<double>{}) : ParseLadder(text);
+    rules.ladders[metric] = rungs.ok() ? *rungs : std::vector<double>{};  // validated at load
+  }
+  rules.growth_pct = config.events.growth_threshold_pct;
+  rules.growth_window = config.events.growth_window;
+  return rules;
+}
+
 }  // namespace ms::app

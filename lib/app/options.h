@@ -10,6 +10,7 @@
 #include "config/config.h"
 #include "pipeline/decode.h"
 #include "pipeline/llm_call_policy.h"
+#include "pipeline/milestones.h"
 
 namespace ms::app {
 
@@ -21,5 +22,7 @@ DecodeLimits DecodeLimitsFrom(const Config& config);
 // For an LLM provider (llm.provider other than `rules`). The client options carry the API key.
 llm::LlmClientOptions LlmClientOptionsFrom(const Config& config);
 LlmCallOptions LlmCallOptionsFrom(const Config& config);
+// The defaults of pipeline/milestones.h with events.ladders and the growth keys applied.
+MilestoneRules MilestoneRulesFrom(const Config& config);
 
 }  // namespace ms::app

@@ -5,6 +5,8 @@
 
 #include "config/config_values.h"
 #include "config/layers.h"
+#include "pipeline/metric_vocab.h"
+#include "pipeline/milestones.h"
 
 namespace ms::config {
 namespace {
@@ -98,6 +100,25 @@ bool DsnHasPassword(std::string dsn) {
   return at != std::string::npos && authority.substr(0, at).find(':') != std::string::npos;
 }
 
+Status CheckLadders(const EventsConfig& events) {
+  for (const auto& [metric, text] : events.ladders) {
+    const std::string key = "events.ladders." + metric;
+    if (FindMetric(metric) == nullptr) {
+      return Fail(key, QuoteForError(metric) +
+                           " is not a metric (expected one of the vocabulary in "
+                           "docs/architecture.md, e.g. arr, mrr, dau)");
+    }
+    if (text == "none") continue;
+    auto rungs = ParseLadder(text);
+    if (!rungs.ok() || rungs->empty()) {
+      return Fail(key, QuoteForError(text) +
+                           " is not a ladder (expected ascending amounts such as \"1M,2M,5M\", or "
+                           "\"none\")");
+    }
+  }
+  return Status::Ok();
+}
+
 Status CheckStores(const Config& config) {
   if (DsnHasPassword(config.postgres.dsn)) {
     // The DSN itself is not echoed: it holds a password.
@@ -147,6 +168,7 @@ Status CheckConfig(const Config& config) {
   MS_RETURN_IF_ERROR(CheckTopics(config.kafka));
   MS_RETURN_IF_ERROR(CheckKafkaProperties(config.kafka));
   MS_RETURN_IF_ERROR(CheckStores(config));
+  MS_RETURN_IF_ERROR(CheckLadders(config.events));
   return CheckOutput(config);
 }
 

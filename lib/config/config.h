@@ -158,6 +158,11 @@ struct OutboxConfig {
 
 struct EventsConfig {
   std::chrono::milliseconds stale_after = std::chrono::hours(720);
+  // Milestones from KPI series (pipeline/milestones.h): per-metric ladders replacing the
+  // defaults ("arr: 1M,2M,5M"; "none" = no ladder), growth over a window.
+  StringMap ladders;
+  int growth_threshold_pct = 50;
+  std::chrono::milliseconds growth_window = std::chrono::hours(24 * 90);
   bool operator==(const EventsConfig&) const = default;
 };
 

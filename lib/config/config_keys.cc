@@ -212,6 +212,13 @@ std::vector<KeySpec> OutputKeys() {
            "File holding the webhook secret (trailing newline ignored)."),
       Duration("events.stale_after", MS_FIELD(events.stale_after), "720h", hours(1), kDays(3650),
                "An open event not sighted for this long becomes stale."),
+      Map("events.ladders", MS_FIELD(events.ladders),
+          "Per-metric milestone ladders replacing the defaults, e.g. arr: \"1M,2M,5M,10M\"; "
+          "\"none\" = no ladder (metrics and defaults: docs/architecture.md)."),
+      Int("events.growth_threshold_pct", MS_FIELD(events.growth_threshold_pct), "50", 0, 10000,
+          "A KPI up this many percent within events.growth_window is a milestone; 0 = off."),
+      Duration("events.growth_window", MS_FIELD(events.growth_window), "90d", kDays(7), kDays(3650),
+               "The window of events.growth_threshold_pct."),
       String("http.listen", MS_FIELD(http.listen), "127.0.0.1", 1,
              "Address of the health, metrics and API server."),
       Int("http.port", MS_FIELD(http.port), "9464", 0, 65535, "HTTP port; 0 = no HTTP server."),

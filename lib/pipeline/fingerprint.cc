@@ -13,7 +13,7 @@
 namespace ms {
 namespace {
 
-constexpr std::string_view kVersion = "v1";
+constexpr std::string_view kVersion = "v2";
 
 std::string Metric(const ExtractedEvent& event, const std::string& name) {
   auto found = event.metrics.find(name);
@@ -98,9 +98,12 @@ std::string NormalizeFramework(std::string_view framework) {
   return compact;
 }
 
-// "Series A" / "series-a" / "SERIES_A" -> "series_a".
+// "Series A" / "series-a" / "SERIES_A" / "A" -> "series_a"; "Seed" -> "seed".
 std::string NormalizeRound(std::string_view round) {
   std::vector<std::string> words = Words(round);
+  if (words.size() == 1 && words[0].size() == 1 && ascii::IsAlpha(words[0][0])) {
+    return "series_" + words[0];
+  }
   std::string out;
   for (const std::string& word : words) out += (out.empty() ? "" : "_") + word;
   return out;
@@ -127,11 +130,18 @@ std::string NamedFact(const char* label, const std::string& normalized) {
   return normalized.empty() ? "" : std::string(label) + "=" + normalized;
 }
 
+// A named round is one fact whatever its amount: the term sheet, the signature and the close
+// of a Series A (and "$7.8M" vs "$8M" of it) are states of one event. Without a round, the
+// kind of money (grant, debt, ...) and the amount's bucket tell raises apart.
 std::string FundingFacts(const ExtractedEvent& event) {
   std::string round = NormalizeRound(Metric(event, "round"));
+  if (!round.empty()) return "round=" + round;
   std::string amount = Metric(event, "amount_usd");
-  if (round.empty() && amount.empty()) return "";
-  return "round=" + (round.empty() ? "none" : round) + "|amount=" + AmountBucket(amount);
+  if (amount.empty()) amount = Metric(event, "amount");
+  if (amount.empty()) return "";
+  std::string stage = NormalizeRound(Metric(event, "stage"));
+  bool kind = stage == "grant" || stage == "debt";
+  return (kind ? "kind=" + stage + "|" : std::string()) + "amount=" + AmountBucket(amount);
 }
 
 std::string ComplianceFacts(const ExtractedEvent& event) {
@@ -153,6 +163,9 @@ std::string Facts(const ExtractedEvent& event) {
     return NamedFact("counterparty", NormalizeName(Metric(event, "counterparty")));
   }
   if (type == "hiring") return NamedFact("role", NormalizeRole(Metric(event, "role")));
+  if (type == "investor_interest") {
+    return NamedFact("investor", NormalizeName(Metric(event, "investor")));
+  }
   if (type == "product_launch")
     return NamedFact("product", NormalizeTitle(Metric(event, "product")));
   if (type == "compliance") return ComplianceFacts(event);
@@ -169,11 +182,22 @@ std::string FingerprintKey(const ExtractedEvent& event) {
   return event.type + "|" + facts;
 }
 
-std::string EventFingerprint(const std::string& company_id, const ExtractedEvent& event) {
-  std::string key = std::string(kVersion) + "|" + company_id + "|" + FingerprintKey(event);
+namespace {
+
+std::string Hex(const std::string& key) {
   char hex[17];
   std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(Fnv1a64(key)));
   return hex;
+}
+
+}  // namespace
+
+std::string EventFingerprint(const std::string& company_id, const ExtractedEvent& event) {
+  return Hex(std::string(kVersion) + "|" + company_id + "|" + FingerprintKey(event));
+}
+
+std::string SeriesMilestoneFingerprint(const std::string& company_id, std::string_view key) {
+  return Hex(std::string(kVersion) + "|" + company_id + "|series|" + std::string(key));
 }
 
 }  // namespace ms

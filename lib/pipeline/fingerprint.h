@@ -5,9 +5,11 @@
 // The key facts per type, read from the event's metrics (names as the prompt and the rules
 // extractor write them); when the facts a type needs are absent, the key falls back to the
 // normalized title (NormalizeTitle):
-//   funding            round (metrics.round: "Series A" -> series_a) and the amount's
-//                      half-decade bucket (metrics.amount_usd: $10M..$31.6M share a bucket;
-//                      "none" when absent). Needs round or amount.
+//   funding            round (metrics.round: "Series A" / "A" -> series_a) alone: a round's
+//                      term sheet, signature and close, and its amount as first and finally
+//                      reported, are one event. Without a round: metrics.stage when it is
+//                      grant or debt, and the amount's half-decade bucket (metrics.amount_usd,
+//                      else metrics.amount: $10M..$31.6M share a bucket). Needs round or amount.
 //   revenue_milestone  the first present of mrr_usd, arr_usd, revenue_usd, nrr_pct,
 //                      growth_mom_pct, growth_wow_pct: name and exact value ("$192,400" and
 //                      "192400" are equal).
@@ -16,13 +18,16 @@
 //                      suffixes such as Inc/Corp/LLC/Ltd removed).
 //   partnership        counterparty, normalized as above.
 //   hiring             role, normalized ("Vice President of Engineering" == "VP Engineering").
+//   investor_interest  investor, normalized like a counterparty (one firm, one event).
 //   product_launch     product, normalized like a title.
 //   compliance         framework ("SOC 2 Type II" == "soc2 type ii") plus metrics.status
 //                      when present ("certified" and "in_progress" are different milestones).
 //   market_expansion   region, normalized like a title.
 //   every other type   the normalized title.
 // The fingerprint is 16 lowercase hex digits: FNV-1a 64 of a versioned key
-// "v1|company|type|facts"; changing any rule above requires bumping the version.
+// "v2|company|type|facts"; changing any rule above requires bumping the version (events stored
+// under an older version keep their fingerprint; a new sighting of such a fact starts a new
+// event).
 #pragma once
 
 #include <string>
@@ -44,5 +49,9 @@ std::string NormalizeTitle(std::string_view title);
 std::string FingerprintKey(const ExtractedEvent& event);
 
 std::string EventFingerprint(const std::string& company_id, const ExtractedEvent& event);
+
+// The fingerprint of a milestone derived from a KPI series (pipeline/milestones.h), from its
+// key ("ladder|arr|2000000"); apart from every extracted event's.
+std::string SeriesMilestoneFingerprint(const std::string& company_id, std::string_view key);
 
 }  // namespace ms

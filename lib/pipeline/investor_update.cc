@@ -1,145 +1,186 @@
 #include "pipeline/investor_update.h"
 
-#include <algorithm>
-#include <cctype>
-#include <map>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
 #include <nlohmann/json.hpp>
 
-#include "pipeline/redact.h"
+#include "pipeline/ascii.h"
+#include "pipeline/markdown_render.h"
+#include "pipeline/metric_vocab.h"
+#include "pipeline/milestones.h"
+#include "pipeline/significance.h"
 
 namespace ms {
 namespace {
 
-int Rank(const std::string& severity) {
-  return severity == "high" ? 0 : severity == "medium" ? 1 : 2;
+const char* kMonthsShort[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                              "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+
+// "2025-11-05" -> "5 Nov"; the year is left out (the subject names the period).
+std::string ShortDate(const std::string& date) {
+  if (date.size() < 10) return date;
+  const int month = std::atoi(date.substr(5, 2).c_str());
+  const int day = std::atoi(date.substr(8, 2).c_str());
+  if (month < 1 || month > 12) return date;
+  return std::to_string(day) + " " + kMonthsShort[month - 1];
 }
 
-std::string Pretty(std::string type) {
-  std::replace(type.begin(), type.end(), '_', ' ');
-  if (!type.empty()) type[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(type[0])));
-  return type;
+std::string Line(const DigestItem& item) {
+  return item.text + (item.date.empty() ? "" : " (" + ShortDate(item.date) + ")");
 }
 
-std::string Section(const std::vector<const StoredEvent*>& events) {
-  std::map<std::string, std::vector<const StoredEvent*>> by_type;
-  for (const StoredEvent* e : events) by_type[e->type].push_back(e);
-  std::string out;
-  for (const auto& [type, list] : by_type) {
-    out += "### " + Pretty(type) + "\n\n";
-    for (const StoredEvent* e : list) {
-      out += "- **" + e->title + "**";
-      if (!e->description.empty() && e->description != e->title) out += " — " + e->description;
-      if (e->sightings > 1) out += " (mentioned " + std::to_string(e->sightings) + " times)";
-      out += "\n";
-    }
-    out += "\n";
+// Table cells and list items are one line; a '|' would split a cell.
+std::string Cell(std::string text) {
+  for (char& c : text) {
+    if (c == '|' || c == '\n' || c == '\r') c = ' ';
   }
-  return out;
+  return text;
 }
 
-// Per event type, the most recently seen event that carries metrics (ties: the earlier in
-// `sorted`), in the order the types first appear in `sorted`.
-std::vector<const StoredEvent*> MetricSources(const std::vector<const StoredEvent*>& sorted) {
-  std::vector<const StoredEvent*> sources;
-  for (const StoredEvent* e : sorted) {
-    if (e->metrics.empty()) continue;
-    auto same_type = std::find_if(sources.begin(), sources.end(),
-                                  [&](const StoredEvent* s) { return s->type == e->type; });
-    if (same_type == sources.end()) {
-      sources.push_back(e);
-    } else if (e->last_seen > (*same_type)->last_seen) {
-      *same_type = e;
-    }
+std::string KpiTable(const std::vector<KpiRow>& rows) {
+  std::string out = "## Key metrics\n\n| Metric | First | Latest | Change |\n|---|---|---|---|\n";
+  for (const KpiRow& row : rows) {
+    out += "| " + row.label + " | " + row.FirstText() + " | " + row.LatestText() + " | " +
+           row.ChangeText() + " |\n";
   }
-  return sources;
+  return out + "\n";
 }
 
-// "2500000000", "12.5": a figure as the extractors store amounts and counts. Redact() would
-// take a bare run of 10..12 digits for a phone number; a metric value that is only a number is
-// a figure, not a contact.
-bool IsPlainNumber(std::string_view value) {
-  if (value.empty()) return false;
-  return std::all_of(value.begin(), value.end(),
-                     [](char c) { return (c >= '0' && c <= '9') || c == '.'; });
+std::string Bullets(const std::string& title, const std::vector<DigestItem>& items) {
+  std::string out = "## " + title + "\n\n";
+  for (const DigestItem& item : items) out += "- " + Cell(Line(item)) + "\n";
+  return out + "\n";
 }
 
-std::vector<StoredEvent> Redacted(const std::vector<StoredEvent>& events) {
-  std::vector<StoredEvent> out = events;
-  for (StoredEvent& e : out) {
-    e.title = Redact(e.title).text;
-    e.description = Redact(e.description).text;
-    for (auto& [name, value] : e.metrics) {
-      if (!IsPlainNumber(value)) value = Redact(value).text;
-    }
+std::string Body(const UpdateDigest& digest) {
+  std::string body = "Hi all,\n\nHere is what happened at " + digest.company_id;
+  if (!digest.period_start.empty() && !digest.period_end.empty()) {
+    body += " from " + ShortDate(digest.period_start.substr(0, 10)) + " to " +
+            ShortDate(LastDayBefore(digest.period_end));
   }
-  return out;
+  body += ".\n\n";
+  if (digest.headline.event_id != 0) body += "**" + Cell(Line(digest.headline)) + "**\n\n";
+  if (!digest.kpis.empty()) body += KpiTable(digest.kpis);
+  if (!digest.milestones.empty()) body += Bullets("Milestones", digest.milestones);
+  for (const DigestSection& section : digest.sections)
+    body += Bullets(section.title, section.items);
+  if (!digest.investors.empty()) {
+    std::string names;
+    for (const std::string& name : digest.investors) names += (names.empty() ? "" : ", ") + name;
+    body += "**Investor interest:** " + Cell(names) + ".\n\n";
+  }
+  if (digest.headline.event_id == 0 && digest.kpis.empty()) {
+    body += "No significant events were recorded in this period.\n\n";
+  }
+  return body + "Thank you for your support.\n";
+}
+
+nlohmann::json ItemJson(const DigestItem& item) {
+  return {{"event_id", item.event_id}, {"type", item.type}, {"severity", item.severity},
+          {"text", item.text},         {"date", item.date}, {"score", item.score}};
+}
+
+nlohmann::json DigestJson(const UpdateDigest& digest) {
+  nlohmann::json kpis = nlohmann::json::array();
+  for (const KpiRow& row : digest.kpis) {
+    kpis.push_back({{"metric", row.metric},
+                    {"label", row.label},
+                    {"unit", row.unit},
+                    {"first", row.first},
+                    {"first_at", row.first_at},
+                    {"latest", row.latest},
+                    {"latest_at", row.latest_at},
+                    {"change", row.ChangeText()},
+                    {"readings", row.readings}});
+  }
+  nlohmann::json milestones = nlohmann::json::array();
+  for (const DigestItem& item : digest.milestones) milestones.push_back(ItemJson(item));
+  nlohmann::json sections = nlohmann::json::array();
+  for (const DigestSection& section : digest.sections) {
+    nlohmann::json items = nlohmann::json::array();
+    for (const DigestItem& item : section.items) items.push_back(ItemJson(item));
+    sections.push_back({{"title", section.title}, {"items", items}});
+  }
+  nlohmann::json headline =
+      digest.headline.event_id == 0 ? nlohmann::json() : ItemJson(digest.headline);
+  return {{"headline", headline},
+          {"kpis", kpis},
+          {"milestones", milestones},
+          {"sections", sections},
+          {"investors", digest.investors}};
 }
 
 }  // namespace
 
-std::vector<const StoredEvent*> OrderForUpdate(const std::vector<StoredEvent>& events) {
-  std::vector<const StoredEvent*> sorted;
-  for (const StoredEvent& e : events) sorted.push_back(&e);
-  std::stable_sort(sorted.begin(), sorted.end(), [](const StoredEvent* a, const StoredEvent* b) {
-    if (Rank(a->severity) != Rank(b->severity)) return Rank(a->severity) < Rank(b->severity);
-    return a->last_seen > b->last_seen;
-  });
-  return sorted;
+std::string LastDayBefore(const std::string& end) {
+  const int64_t at = ParseIsoTimeMs(end);
+  return at == 0 ? end : IsoDate(at - 1);
 }
 
-InvestorUpdate BuildInvestorUpdateOffline(const std::string& company_id,
-                                          const std::vector<StoredEvent>& stored, bool redact_pii) {
-  const std::vector<StoredEvent> redacted =
-      redact_pii ? Redacted(stored) : std::vector<StoredEvent>{};
-  const std::vector<StoredEvent>& events = redact_pii ? redacted : stored;
+std::string KpiRow::FirstText() const {
+  return FormatMetricValue(first, unit) + " (" + ShortDate(first_at) + ")";
+}
+
+std::string KpiRow::LatestText() const {
+  return FormatMetricValue(latest, unit) + " (" + ShortDate(latest_at) + ")";
+}
+
+std::string KpiRow::ChangeText() const {
+  if (readings < 2) return "—";
+  char buf[32];
+  if (unit == "pct") {
+    std::snprintf(buf, sizeof buf, "%+.1f pts", latest - first);
+  } else if (first == 0) {
+    return "—";
+  } else {
+    std::snprintf(buf, sizeof buf, "%+.1f%%", (latest / first - 1) * 100);
+  }
+  return buf;
+}
+
+InvestorUpdate BuildInvestorUpdateOffline(const UpdateDigest& digest) {
   InvestorUpdate update;
-  update.company_id = company_id;
-  std::vector<const StoredEvent*> sorted = OrderForUpdate(events);
-  for (const StoredEvent* e : sorted) {
-    update.event_ids.push_back(e->id);
-    bool high = e->severity == "high";
-    if ((high && update.highlights.size() < 5) || update.highlights.size() < 3) {
-      update.highlights.push_back(e->title);
-    }
-  }
-  for (const StoredEvent* e : MetricSources(sorted)) {
-    for (const auto& [name, value] : e->metrics) {
-      update.metrics.emplace_back(Pretty(e->type) + ": " + name, value);
-    }
-  }
-  update.subject = company_id + " investor update: " +
-                   (update.highlights.empty() ? std::string("no significant events yet")
-                                              : update.highlights.front());
-  std::string body = "Hi all,\n\nHere is the latest from " + company_id + ".\n\n";
-  if (!update.highlights.empty()) {
-    body += "## Highlights\n\n";
-    for (const auto& h : update.highlights) body += "- " + h + "\n";
-    body += "\n";
-  }
-  if (!update.metrics.empty()) {
-    body += "## Key metrics\n\n| metric | value |\n|---|---|\n";
-    for (const auto& [k, v] : update.metrics) body += "| " + k + " | " + v + " |\n";
-    body += "\n";
-  }
-  body += sorted.empty() ? "No significant events were recorded in this period.\n\n"
-                         : "## Details\n\n" + Section(sorted);
-  body += "Thank you for your continued support.\n";
-  update.body = std::move(body);
+  update.company_id = digest.company_id;
+  update.subject = digest.subject;
+  update.body = Body(digest);
+  update.period_start = digest.period_start;
+  update.period_end = digest.period_end;
+  update.event_ids = digest.event_ids;
+  update.digest = digest;
   return update;
+}
+
+int CountWords(std::string_view markdown) {
+  int words = 0;
+  bool in_word = false;
+  for (char c : markdown) {
+    const bool word_char = ascii::IsAlnum(c) || static_cast<unsigned char>(c) >= 0x80 || c == '$' ||
+                           c == '%' || c == '.' || c == ',' || c == '\'';
+    if (word_char && !in_word) ++words;
+    in_word = word_char;
+  }
+  return words;
 }
 
 std::string InvestorUpdateMarkdown(const InvestorUpdate& update) {
   return "# " + update.subject + "\n\n" + update.body;
 }
 
+std::string InvestorUpdateText(const InvestorUpdate& update) {
+  return MarkdownToText(InvestorUpdateMarkdown(update));
+}
+
+std::string InvestorUpdateHtml(const InvestorUpdate& update) {
+  return MarkdownToHtmlDocument(update.subject, update.body);
+}
+
 std::string InvestorUpdateJson(const InvestorUpdate& update) {
-  nlohmann::json metrics = nlohmann::json::object();
-  for (const auto& [k, v] : update.metrics) metrics[k] = v;  // labels are unique
   nlohmann::json j = {{"company_id", update.company_id},
                       {"subject", update.subject},
                       {"body", update.body},
-                      {"highlights", update.highlights},
-                      {"metrics", metrics},
+                      {"period", {{"start", update.period_start}, {"end", update.period_end}}},
+                      {"digest", DigestJson(update.digest)},
                       {"event_ids", update.event_ids},
                       {"provider", update.provider},
                       {"model", update.model},

@@ -5,9 +5,7 @@
 #include <algorithm>
 #include <nlohmann/json.hpp>
 #include <optional>
-#include <set>
 
-#include "pipeline/amount.h"
 #include "pipeline/ascii.h"
 #include "pipeline/prompt_text.h"
 #include "pipeline/redact.h"
@@ -19,15 +17,6 @@ namespace {
 using nlohmann::json;
 
 constexpr size_t kMaxSubjectBytes = 200;
-constexpr size_t kMaxHighlights = 10;
-constexpr size_t kMaxMetrics = 20;
-
-std::optional<std::string> ScalarText(const json& value) {
-  if (value.is_string()) return std::string(ascii::Trim(value.get<std::string>()));
-  if (value.is_number_integer()) return std::to_string(value.get<int64_t>());
-  if (value.is_number()) return FormatNumber(value.get<double>());
-  return std::nullopt;
-}
 
 // One line: newlines and tabs become spaces.
 std::string OneLine(std::string_view text) {
@@ -47,55 +36,12 @@ Status ReadText(const json& doc, const char* name, std::string* out) {
   return Status::Ok();
 }
 
-Status ReadHighlights(const json& doc, InvestorUpdate* update) {
-  auto found = doc.find("highlights");
-  if (found == doc.end() || found->is_null()) return Status::Ok();
-  if (!found->is_array()) return InvalidArgument("highlights is not an array");
-  for (const json& item : *found) {
-    if (!item.is_string()) continue;
-    std::string line = OneLine(item.get<std::string>());
-    if (!line.empty() && update->highlights.size() < kMaxHighlights) {
-      update->highlights.push_back(std::move(line));
-    }
-  }
-  return Status::Ok();
-}
-
-void AddMetric(std::string label, std::optional<std::string> value, std::set<std::string>* seen,
-               InvestorUpdate* update) {
-  label = OneLine(label);
-  if (label.empty() || !value || value->empty() || update->metrics.size() >= kMaxMetrics) return;
-  if (!seen->insert(ascii::Lower(label)).second) return;  // the first value of a label wins
-  update->metrics.emplace_back(std::move(label), OneLine(*value));
-}
-
-Status ReadMetrics(const json& doc, InvestorUpdate* update) {
-  auto found = doc.find("metrics");
-  if (found == doc.end() || found->is_null()) return Status::Ok();
-  std::set<std::string> seen;
-  if (found->is_object()) {
-    for (const auto& [label, value] : found->items())
-      AddMetric(label, ScalarText(value), &seen, update);
-    return Status::Ok();
-  }
-  if (!found->is_array()) return InvalidArgument("metrics is not an array");
-  for (const json& pair : *found) {
-    if (!pair.is_object()) continue;
-    auto label = pair.find("label");
-    auto value = pair.find("value");
-    if (label == pair.end() || !label->is_string() || value == pair.end()) continue;
-    AddMetric(label->get<std::string>(), ScalarText(*value), &seen, update);
-  }
-  return Status::Ok();
-}
-
 LlmRequest RepairRequest(const InvestorUpdatePrompt& prompt, std::string_view bad_answer,
                          std::string_view problem) {
   return prompt_text::RepairRequest(
       prompt.request, bad_answer, problem,
-      "Reply again with only one complete JSON object {\"subject\": ..., \"body\": ..., "
-      "\"highlights\": [...], \"metrics\": [...]} that matches the schema, with no text before "
-      "or after it.");
+      "Reply again with only one complete JSON object {\"subject\": ..., \"body\": ...} that "
+      "matches the schema, with no text before or after it.");
 }
 
 // Counts one policy call into `run`.
@@ -113,8 +59,7 @@ StatusOr<LlmResponse> Call(LlmCallPolicy& policy, const LlmRequest& request, int
 
 // The validated update, or the reason there is none.
 StatusOr<InvestorUpdate> Ask(LlmCallPolicy& policy, const InvestorUpdatePrompt& prompt,
-                             const std::string& company_id, int max_retries,
-                             InvestorUpdateRun* run) {
+                             const UpdateDigest& digest, int max_retries, InvestorUpdateRun* run) {
   CallBudget budget;
   budget.retries_left = max_retries;
   LlmRequest request = prompt.request;
@@ -125,7 +70,7 @@ StatusOr<InvestorUpdate> Ask(LlmCallPolicy& policy, const InvestorUpdatePrompt& 
     if (response.finish_reason == "length") {
       problem = "the answer was cut off at the output token limit (finish_reason=length)";
     } else {
-      auto update = ParseInvestorUpdate(response.text, prompt, company_id);
+      auto update = ParseInvestorUpdate(response.text, prompt, digest);
       if (update.ok()) {
         update->model = response.model.empty() ? policy.client()->model() : response.model;
         return update;
@@ -142,39 +87,39 @@ StatusOr<InvestorUpdate> Ask(LlmCallPolicy& policy, const InvestorUpdatePrompt& 
 
 StatusOr<InvestorUpdate> ParseInvestorUpdate(std::string_view answer,
                                              const InvestorUpdatePrompt& prompt,
-                                             const std::string& company_id) {
+                                             const UpdateDigest& digest) {
   json doc = json::parse(prompt_text::StripFence(answer), nullptr, /*allow_exceptions=*/false);
   if (doc.is_discarded()) return InvalidArgument("the answer is not valid JSON");
   if (!doc.is_object()) return InvalidArgument("the answer is not a JSON object");
   InvestorUpdate update;
-  update.company_id = company_id;
+  update.company_id = digest.company_id;
+  update.period_start = digest.period_start;
+  update.period_end = digest.period_end;
+  update.digest = digest;
   update.event_ids = prompt.event_ids;
   MS_RETURN_IF_ERROR(ReadText(doc, "subject", &update.subject));
   update.subject = OneLine(update.subject);
   MS_RETURN_IF_ERROR(ReadText(doc, "body", &update.body));
   if (!update.body.ends_with('\n')) update.body += '\n';
-  MS_RETURN_IF_ERROR(ReadHighlights(doc, &update));
-  MS_RETURN_IF_ERROR(ReadMetrics(doc, &update));
   return update;
 }
 
-InvestorUpdateRun WriteInvestorUpdate(const std::string& company_id,
-                                      const std::vector<StoredEvent>& events, LlmCallPolicy& policy,
+InvestorUpdateRun WriteInvestorUpdate(const UpdateDigest& digest, LlmCallPolicy& policy,
                                       const InvestorUpdateLlmOptions& options) {
   InvestorUpdateRun run;
-  if (events.empty()) {
-    run.update = BuildInvestorUpdateOffline(company_id, events, options.redact_pii);
+  if (digest.headline.event_id == 0 && digest.kpis.empty()) {
+    run.update = BuildInvestorUpdateOffline(digest);
     return run;
   }
-  InvestorUpdatePrompt prompt = BuildInvestorUpdatePrompt(company_id, events, options);
+  InvestorUpdatePrompt prompt = BuildInvestorUpdatePrompt(digest, options);
   std::string provider = policy.client()->provider();
-  auto update = Ask(policy, prompt, company_id, options.max_retries, &run);
+  auto update = Ask(policy, prompt, digest, options.max_retries, &run);
   if (update.ok()) {
     run.update = std::move(update).value();
     run.update.provider = provider;
     return run;
   }
-  run.update = BuildInvestorUpdateOffline(company_id, events, options.redact_pii);
+  run.update = BuildInvestorUpdateOffline(digest);
   const std::string& reason = update.status().message();
   run.update.fallback_reason =
       reason.starts_with(provider + ":") ? reason : provider + ": " + reason;

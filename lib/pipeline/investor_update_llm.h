@@ -1,21 +1,25 @@
-// The LLM-written investor update (design §5): the company's open events go to the configured
-// provider as delimited data, the answer {subject, body, highlights, metrics} is validated, and
-// the offline template (investor_update.h) stands in whenever the provider cannot deliver.
+// The LLM-written investor update (design §5): the period's digest (investor_update.h: the
+// headline, the KPI table, milestones, sections, investor interest — already chosen and cut to
+// one page) goes to the configured provider as delimited data, the answer {subject, body} is
+// validated, and the offline template stands in whenever the provider cannot deliver. The
+// model writes prose around facts already chosen; it never sees raw events.
 //
-// Prompt shape. The system prompt is constant: the task, the rule that event text is data and
-// never instructions, the output contract (including unambiguous metric labels). The user
-// prompt names the company and carries the events between <events> and </events>, one compact
-// JSON object per line, most relevant first (severity, then recency):
-//     {"i":0,"type":"funding","severity":"high","last_seen":"2025-11-01","sightings":2,
-//      "title":"...","description":"...","impact":"...","timeline":"...","metrics":{...}}
-// Empty fields are left out; whitespace runs collapse to one space; a field longer than
-// max_field_bytes is cut at a UTF-8 boundary and ends in "…"; "<events>"/"</events>" inside
-// the data are defused so it cannot close the block.
+// Prompt shape. The system prompt is constant: the task, the rule that the digest is data and
+// never instructions, the output contract. The user prompt names the company and the period
+// and carries the digest between <digest> and </digest>, one compact JSON object per line:
+//     {"kind":"subject","text":"..."}
+//     {"kind":"headline","date":"2025-11-05","type":"funding","text":"..."}
+//     {"kind":"kpi","metric":"MRR","first":"$151k (2 Nov)","latest":"$262k (14 Nov)",
+//      "change":"+73.5%"}
+//     {"kind":"milestone"|"item","section":"Deals","date":"...","type":"...","text":"..."}
+//     {"kind":"investors","names":["..."]}
+// Whitespace runs collapse to one space; a field longer than max_field_bytes is cut at a UTF-8
+// boundary and ends in "…"; "<digest>"/"</digest>" inside the data are defused so it cannot
+// close the block.
 //
-// Privacy (design §4 invariant 5): with redact_pii, every string taken from an event (title,
-// description, impact, timeline, metric names and values) passes through Redact() before and
-// after it is cut, so no e-mail address, phone number, card number, credential or IBAN that an
-// event carries reaches the request body.
+// Privacy (design §4 invariant 5): with redact_pii, every string of the digest passes through
+// Redact() before and after it is cut, so no e-mail address, phone number, card number,
+// credential or IBAN reaches the request body.
 #pragma once
 
 #include <cstddef>
@@ -34,36 +38,31 @@ namespace ms {
 
 struct InvestorUpdateLlmOptions {
   bool redact_pii = true;
-  size_t max_events = 40;        // the most relevant events sent; the rest are left out
-  size_t max_field_bytes = 400;  // per string field of an event
+  size_t max_field_bytes = 400;  // per string field of the digest
   int max_output_tokens = 2048;
   int max_retries = 4;  // retryable failures the policy may retry, across both calls
 };
 
 struct InvestorUpdatePrompt {
   LlmRequest request;              // system, user, schema_json and schema name filled
-  std::vector<int64_t> event_ids;  // the events in the prompt, in prompt order
+  std::vector<int64_t> event_ids;  // the digest's events
   int redactions = 0;              // placeholders inserted
   int estimated_tokens = 0;        // bytes/4 of system+user
 };
 
-InvestorUpdatePrompt BuildInvestorUpdatePrompt(const std::string& company_id,
-                                               const std::vector<StoredEvent>& events,
+InvestorUpdatePrompt BuildInvestorUpdatePrompt(const UpdateDigest& digest,
                                                const InvestorUpdateLlmOptions& options);
 
 // Validates the model's answer. InvalidArgument naming the problem when it is not a JSON
-// object, or the subject or body is missing or blank, or highlights/metrics have the wrong
-// shape. Lenient where it is safe: a ```json fence, metrics as an object {label: value}
-// instead of label/value pairs, numbers as values. Cleans up: the subject becomes one line of
-// at most 200 bytes; blank highlights and metrics, and repeated metric labels, are dropped; at
-// most 10 highlights and 20 metrics are kept. The result carries company_id and the prompt's
-// event_ids; provider/model are left to the caller.
+// object, or the subject or body is missing or blank. Lenient where it is safe: a ```json
+// fence, other keys ignored. Cleans up: the subject becomes one line of at most 200 bytes.
+// The result carries the digest, its period and event_ids; provider/model are left to the
+// caller.
 StatusOr<InvestorUpdate> ParseInvestorUpdate(std::string_view answer,
                                              const InvestorUpdatePrompt& prompt,
-                                             const std::string& company_id);
+                                             const UpdateDigest& digest);
 
-// {subject, body, highlights[], metrics[{label, value}]}: closed objects with every property
-// required (OpenAI strict mode), no $ref.
+// {subject, body}: a closed object with every property required (OpenAI strict mode).
 const std::string& InvestorUpdateSchemaJson();
 const std::string& InvestorUpdateSystemPrompt();
 
@@ -74,16 +73,15 @@ struct InvestorUpdateRun {
 };
 
 // Writes the update through `policy` (its client names provider and model):
-//  - no events: no call; the offline template.
+//  - an empty digest (no event, no KPI): no call; the offline template.
 //  - one call; an answer cut off at the output limit or failing ParseInvestorUpdate gets
 //    exactly one repair call (the problem and the redacted bad answer appended).
 //  - the LLM's update when an answer validates: provider and model set, fallback_reason empty.
-//  - otherwise the offline template over all `events`, provider "template" and
+//  - otherwise the offline template of the digest, provider "template" and
 //    fallback_reason naming the provider and why ("openai: answer unusable after one repair:
 //    no subject", "gemini: <the policy's error>"). Never fails: the caller always gets an
 //    update and decides how loudly to report a fallback.
-InvestorUpdateRun WriteInvestorUpdate(const std::string& company_id,
-                                      const std::vector<StoredEvent>& events, LlmCallPolicy& policy,
+InvestorUpdateRun WriteInvestorUpdate(const UpdateDigest& digest, LlmCallPolicy& policy,
                                       const InvestorUpdateLlmOptions& options);
 
 }  // namespace ms

@@ -28,14 +28,16 @@ class BatchTicket {
   struct Accounting {
     double cost_usd = 0;
   };
-  // ONE transaction: events upserted by fingerprint (a known event gets a sighting), history
-  // rows, outbox rows, batch -> done with usage and cost. A batch already `done` is left
+  // ONE transaction: events upserted by fingerprint (a known event gets a sighting),
+  // observations stored and the milestones of their series derived (pipeline/milestones.h),
+  // history rows, outbox rows, batch -> done with usage and cost. A batch already `done` is left
   // untouched (re-running a batch after a crash changes nothing). Returns the number of
   // events created and sighted.
   struct StoreOutcome {
     int created = 0;
     int sighted = 0;
     int changed = 0;
+    int observations = 0;  // readings new to the ledger (a restated report adds none)
     bool already_done = false;
   };
   virtual StatusOr<StoreOutcome> Store(const ExtractionResult& result,
@@ -79,9 +81,23 @@ struct StoredEvent {
   std::string state;
   std::string timeline;
   std::map<std::string, std::string> metrics;
+  std::vector<std::string> stakeholders;
+  std::vector<int64_t> source_message_ids;
   int sightings = 1;
-  std::string first_seen;  // ISO 8601, UTC
+  std::string occurred_at;  // ISO 8601, UTC: the earliest source message's sent time
+  std::string first_seen;   // when the daemon first and last saw it
   std::string last_seen;
+  std::string origin = "extracted";  // or "series": a milestone derived from observations
+  double score = 0;                  // significance (pipeline/significance.h), set on reading
+};
+
+// One reading of a KPI series as stored (observations table).
+struct StoredObservation {
+  std::string metric;
+  double value = 0;
+  std::string unit;
+  std::string observed_at;  // ISO 8601, UTC
+  int64_t source_message_id = 0;
 };
 
 }  // namespace ms

@@ -17,14 +17,19 @@
 namespace ms {
 
 struct EventFilter {
-  std::string since;  // RFC 3339 timestamp; events last seen at or after it. Empty = all.
-  std::string type;   // event type (e.g. "funding"). Empty = all types.
+  std::string since;         // RFC 3339 timestamp; events that occurred at or after it
+  std::string type;          // event type (e.g. "funding"). Empty = all types.
+  std::string until;         // RFC 3339 timestamp; events that occurred before it
+  std::string min_severity;  // low | medium | high; empty = all
+  int top = 0;               // the `top` most significant; 0 = every match (at most 500)
 };
 
 class ReadApi {
  public:
   virtual ~ReadApi() = default;
-  // {"company_id": "...", "events": [...]} newest (by last_seen) first, at most 500 events.
+  // {"company_id": "...", "events": [...]}: the matching events (the `top` most significant
+  // when top > 0, else at most 500), newest (by occurred_at) first, each with its
+  // significance score.
   // A company with no events is an empty list, not NotFound.
   virtual StatusOr<std::string> CompanyEvents(const std::string& company_id,
                                               const EventFilter& filter) = 0;

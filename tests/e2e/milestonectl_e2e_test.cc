@@ -253,27 +253,35 @@ TEST_F(MilestonectlTest, LedgerCommandsAgreeWithTheDatabase) {
   ASSERT_GT(Query("SELECT count(*) FROM events"), 0);
   ASSERT_GT(Query("SELECT count(*) FROM outbox"), 0);
 
-  // events --company --since --type
+  // events --company --since --type (--all: every event, not the most significant 20)
   const std::string company =
       QueryText("SELECT company_id FROM events GROUP BY company_id ORDER BY count(*) DESC LIMIT 1");
   const std::string type = QueryText("SELECT type FROM events WHERE company_id = '" + company +
                                      "' GROUP BY type ORDER BY count(*) DESC, type LIMIT 1");
-  Exec("UPDATE events SET last_seen = '2020-01-01' WHERE id % 2 = 0");
+  Exec("UPDATE events SET occurred_at = '2020-01-01' WHERE id % 2 = 0");
   const std::string in_company = "FROM events WHERE company_id = '" + company + "'";
-  nlohmann::json all = CtlJson({"events", "--company", company, "--json"});
+  nlohmann::json all = CtlJson({"events", "--company", company, "--all", "--json"});
   ASSERT_TRUE(all.is_array()) << all;
   EXPECT_EQ(static_cast<int64_t>(all.size()), Query("SELECT count(*) " + in_company));
   nlohmann::json recent =
-      CtlJson({"events", "--company", company, "--since", "2021-01-01", "--json"});
+      CtlJson({"events", "--company", company, "--since", "2021-01-01", "--all", "--json"});
   EXPECT_EQ(static_cast<int64_t>(recent.size()),
             Query("SELECT count(*) " + in_company + " AND id % 2 = 1"));
   EXPECT_LT(recent.size(), all.size() + 1);
-  for (const auto& e : recent) EXPECT_GE(e["last_seen"].get<std::string>(), "2021-01-01") << e;
-  nlohmann::json typed = CtlJson({"events", "--company", company, "--type", type, "--json"});
+  for (const auto& e : recent) EXPECT_GE(e["occurred_at"].get<std::string>(), "2021-01-01") << e;
+  nlohmann::json typed =
+      CtlJson({"events", "--company", company, "--type", type, "--all", "--json"});
   EXPECT_EQ(static_cast<int64_t>(typed.size()),
             Query("SELECT count(*) " + in_company + " AND type = '" + type + "'"));
   for (const auto& e : typed) EXPECT_EQ(e["type"], type) << e;
   EXPECT_EQ(CtlJson({"events", "--company", "nobody", "--json"}), nlohmann::json::array());
+  nlohmann::json top = CtlJson({"events", "--company", company, "--top", "3", "--json"});
+  EXPECT_EQ(top.size(), std::min<size_t>(3, all.size()));
+  for (size_t idx = 1; idx < top.size(); ++idx) {
+    EXPECT_GE(top[idx - 1]["occurred_at"].get<std::string>(),
+              top[idx]["occurred_at"].get<std::string>())
+        << "newest first";
+  }
 
   // batches list | show | retry
   const int64_t batches = Query("SELECT count(*) FROM batches");

@@ -1,36 +1,32 @@
 #include "tests/fake_llm/investor_answer.h"
 
+#include <map>
 #include <nlohmann/json.hpp>
 #include <vector>
-
-#include "pipeline/investor_update.h"
 
 namespace ms::test {
 namespace {
 
 using nlohmann::json;
 
-constexpr std::string_view kOpen = "<events>\n";
-constexpr std::string_view kClose = "</events>";
+constexpr std::string_view kOpen = "<digest>\n";
+constexpr std::string_view kClose = "</digest>";
 
-StoredEvent FromLine(const json& line) {
-  StoredEvent event;
-  event.id = line.value("i", 0);
-  event.type = line.value("type", "other");
-  event.severity = line.value("severity", "low");
-  event.last_seen = line.value("last_seen", "");
-  event.sightings = line.value("sightings", 1);
-  event.title = line.value("title", "");
-  event.description = line.value("description", "");
-  event.impact = line.value("impact", "");
-  event.timeline = line.value("timeline", "");
-  auto metrics = line.find("metrics");
-  if (metrics != line.end() && metrics->is_object()) {
-    for (const auto& [name, value] : metrics->items()) {
-      if (value.is_string()) event.metrics[name] = value.get<std::string>();
-    }
+std::vector<json> DigestLines(const std::string& text) {
+  std::vector<json> lines;
+  size_t open = text.find(kOpen);
+  size_t close = open == std::string::npos ? open : text.find(kClose, open);
+  for (size_t pos = open + kOpen.size(); open != std::string::npos && pos < close;) {
+    size_t eol = std::min(text.find('\n', pos), close);
+    json line = json::parse(text.substr(pos, eol - pos), nullptr, /*allow_exceptions=*/false);
+    if (line.is_object()) lines.push_back(std::move(line));
+    pos = eol + 1;
   }
-  return event;
+  return lines;
+}
+
+std::string Bullet(const json& line) {
+  return "- " + line.value("text", "") + " (" + line.value("date", "") + ")\n";
 }
 
 }  // namespace
@@ -40,30 +36,41 @@ bool IsInvestorUpdatePrompt(std::string_view user_prompt) {
 }
 
 std::string InvestorUpdateAnswer(std::string_view user_prompt) {
-  std::string text(user_prompt);
-  std::string company;
-  if (size_t at = text.find("Company: "); at != std::string::npos) {
-    company = text.substr(at + 9, text.find('\n', at) - at - 9);
+  std::string subject = "Investor update";
+  std::string headline, table, milestones, investors;
+  std::vector<std::string> order;
+  std::map<std::string, std::string> sections;
+  for (const json& line : DigestLines(std::string(user_prompt))) {
+    const std::string kind = line.value("kind", "");
+    if (kind == "subject") subject = line.value("text", subject);
+    if (kind == "headline") headline = "**" + line.value("text", "") + "**\n\n";
+    if (kind == "kpi") {
+      table += "| " + line.value("metric", "") + " | " + line.value("first", "") + " | " +
+               line.value("latest", "") + " | " + line.value("change", "") + " |\n";
+    }
+    if (kind == "milestone") milestones += Bullet(line);
+    if (kind == "item") {
+      const std::string section = line.value("section", "News");
+      if (!sections.count(section)) order.push_back(section);
+      sections[section] += Bullet(line);
+    }
+    if (kind == "investors") {
+      for (const json& name : line.value("names", json::array())) {
+        investors += (investors.empty() ? "" : ", ") + name.get<std::string>();
+      }
+    }
   }
-  std::vector<StoredEvent> events;
-  size_t open = text.find(kOpen);
-  size_t close = open == std::string::npos ? open : text.find(kClose, open);
-  for (size_t pos = open + kOpen.size(); open != std::string::npos && pos < close;) {
-    size_t eol = std::min(text.find('\n', pos), close);
-    json line = json::parse(text.substr(pos, eol - pos), nullptr, /*allow_exceptions=*/false);
-    if (line.is_object()) events.push_back(FromLine(line));
-    pos = eol + 1;
+  std::string body = "Hello everyone,\n\n" + headline;
+  if (!table.empty()) {
+    body += "## Key metrics\n\n| Metric | First | Latest | Change |\n|---|---|---|---|\n" + table +
+            "\n";
   }
-  InvestorUpdate update = BuildInvestorUpdateOffline(company, events);
-  json metrics = json::array();
-  for (const auto& [label, value] : update.metrics) {
-    metrics.push_back({{"label", label}, {"value", value}});
-  }
-  return json{{"subject", update.subject},
-              {"body", update.body},
-              {"highlights", update.highlights},
-              {"metrics", metrics}}
-      .dump();
+  if (!milestones.empty()) body += "## Milestones\n\n" + milestones + "\n";
+  for (const std::string& section : order)
+    body += "## " + section + "\n\n" + sections[section] + "\n";
+  if (!investors.empty()) body += "Investor interest: " + investors + ".\n\n";
+  body += "Thanks for your support.\n";
+  return json{{"subject", subject}, {"body", body}}.dump();
 }
 
 }  // namespace ms::test

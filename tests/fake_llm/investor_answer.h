@@ -1,6 +1,7 @@
 // The fake LLM's default answer to an investor-update request (pipeline/investor_update_llm.h):
-// reads the prompt's <events> block back into events, runs the offline template over them and
-// answers in the update schema, so runs against the fake produce a real-looking update.
+// reads the prompt's <digest> block back and writes a plain update from it — the subject line,
+// the headline, the KPI table, milestones and items by section, investor interest — so runs
+// against the fake produce a real-looking update built only from the digest.
 #pragma once
 
 #include <string>
@@ -8,11 +9,10 @@
 
 namespace ms::test {
 
-// Whether `user_prompt` is an investor-update prompt (it carries an <events> block).
+// Whether `user_prompt` is an investor-update prompt (it carries a <digest> block).
 bool IsInvestorUpdatePrompt(std::string_view user_prompt);
 
-// {"subject", "body", "highlights", "metrics": [{"label", "value"}]} for the prompt's company
-// and event lines.
+// {"subject", "body"} written from the prompt's digest lines.
 std::string InvestorUpdateAnswer(std::string_view user_prompt);
 
 }  // namespace ms::test

@@ -70,7 +70,8 @@ TEST_F(EventStoreRaceTest, ConcurrentStoresOfOneCompanyAllSucceedAndMergeEvents)
       while (ready.load() < kBatches) std::this_thread::yield();  // start together
       BatchTicket::StoreOutcome outcome;
       results[batch] = conns[batch]->InTransaction([&](pg::Connection& tx) {
-        return pg::StoreBatchEvents(tx, batch + 1, "acme", result, fingerprints, 0.0, &outcome);
+        return pg::StoreBatchEvents(tx, batch + 1, "acme", result, fingerprints, 0.0,
+                                    MilestoneRules::Defaults(), &outcome);
       });
     });
   }

@@ -1,7 +1,7 @@
 // The LLM-written investor update over real HTTP (loopback) against the fake LLM server, for
 // the three providers: what each request body carries (the update schema under its own name,
-// the events as delimited data, no PII) and the update that comes back, or the template when
-// the provider answers unusably. Needs no stack: only 127.0.0.1.
+// the period's digest as delimited data, no PII) and the update that comes back, or the template
+// when the provider answers unusably. Needs no stack: only 127.0.0.1.
 #include "pipeline/investor_update_llm.h"
 
 #include <gtest/gtest.h>
@@ -20,9 +20,9 @@ using nlohmann::json;
 using test::FakeReply;
 
 constexpr const char* kAnswer = R"({"subject": "Acme closes $12M Series A",
-  "body": "Hi all,\n\nAcme closed its $12M Series A.\n",
-  "highlights": ["Closed $12M Series A led by Blue Chip Ventures"],
-  "metrics": [{"label": "Series A amount", "value": "$12M"}]})";
+  "body": "Hi all,\n\nAcme closed its $12M Series A.\n"})";
+
+UpdateDigest Digest();
 
 std::vector<StoredEvent> Events() {
   StoredEvent funding;
@@ -32,15 +32,21 @@ std::vector<StoredEvent> Events() {
   funding.title = "Closed $12M Series A led by Blue Chip Ventures";
   funding.description = "Wire questions to cfo@acme.io or +1 (555) 123-4567.";
   funding.metrics = {{"amount_usd", "12000000"}, {"round", "series_a"}};
-  funding.last_seen = "2025-11-01T09:00:00Z";
+  funding.occurred_at = "2025-11-01T09:00:00Z";
   StoredEvent deal;
   deal.id = 12;
   deal.type = "enterprise_deal";
-  deal.severity = "low";
+  deal.severity = "medium";
   deal.title = "Signed Globex, $75,000 ACV";
   deal.metrics = {{"acv_usd", "75000"}, {"counterparty", "Globex"}};
-  deal.last_seen = "2025-10-01T09:00:00Z";
+  deal.occurred_at = "2025-11-03T09:00:00Z";
   return {funding, deal};
+}
+
+UpdateDigest Digest() {
+  std::vector<StoredObservation> readings = {{"mrr", 151000, "USD", "2025-11-02T00:00:00Z", 1},
+                                             {"mrr", 262000, "USD", "2025-11-20T00:00:00Z", 2}};
+  return BuildDigest("acme", Events(), readings, {"2025-11-01", "2025-12-01"});
 }
 
 class InvestorUpdateProviderTest : public ::testing::TestWithParam<std::string> {
@@ -64,7 +70,7 @@ class InvestorUpdateProviderTest : public ::testing::TestWithParam<std::string> 
     deps.clock = &clock_;
     deps.sleeper = &sleeper_;
     LlmCallPolicy policy(client_.get(), call, std::move(deps));
-    return WriteInvestorUpdate("acme", Events(), policy, {});
+    return WriteInvestorUpdate(Digest(), policy, {});
   }
 
   // The request body's schema, whatever the wire.
@@ -94,10 +100,6 @@ TEST_P(InvestorUpdateProviderTest, ScriptedAnswerBecomesTheUpdate) {
   EXPECT_EQ(run.update.fallback_reason, "");
   EXPECT_EQ(run.update.subject, "Acme closes $12M Series A");
   EXPECT_EQ(run.update.body, "Hi all,\n\nAcme closed its $12M Series A.\n");
-  EXPECT_EQ(run.update.highlights,
-            std::vector<std::string>{"Closed $12M Series A led by Blue Chip Ventures"});
-  EXPECT_EQ(run.update.metrics,
-            (std::vector<std::pair<std::string, std::string>>{{"Series A amount", "$12M"}}));
   EXPECT_EQ(run.update.event_ids, (std::vector<int64_t>{11, 12}));
   EXPECT_EQ(run.llm_calls, 1);
   EXPECT_EQ(run.usage.prompt_tokens, 120);
@@ -106,17 +108,19 @@ TEST_P(InvestorUpdateProviderTest, ScriptedAnswerBecomesTheUpdate) {
   ASSERT_EQ(requests.size(), 1u);
   json body = json::parse(requests[0].body);
   std::string user = test::UserPrompt(requests[0]);
-  EXPECT_TRUE(user.starts_with("Company: acme\n<events>\n")) << user;
-  EXPECT_NE(user.find(R"("title":"Closed $12M Series A led by Blue Chip Ventures")"),
+  EXPECT_TRUE(user.starts_with("Company: acme\nPeriod: 2025-11-01 to 2025-12-01")) << user;
+  EXPECT_NE(user.find(R"("kind":"headline")"), std::string::npos) << user;
+  EXPECT_NE(user.find(R"("text":"Closed $12M Series A led by Blue Chip Ventures")"),
             std::string::npos)
       << user;
-  EXPECT_NE(user.find("</events>"), std::string::npos);
+  EXPECT_NE(user.find(R"x("first":"$151k (2 Nov)")x"), std::string::npos) << user;
+  EXPECT_NE(user.find("</digest>"), std::string::npos);
   EXPECT_EQ(requests[0].body.find("cfo@acme.io"), std::string::npos) << "redacted";
   EXPECT_EQ(requests[0].body.find("555"), std::string::npos) << "redacted";
   json schema = SentSchema(body);
   ASSERT_TRUE(schema.is_object()) << body.dump();
   EXPECT_TRUE(schema["properties"].contains("subject")) << schema.dump();
-  EXPECT_TRUE(schema["properties"].contains("highlights")) << schema.dump();
+  EXPECT_TRUE(schema["properties"].contains("body")) << schema.dump();
   if (GetParam() == "openai") {
     EXPECT_EQ(body["response_format"]["json_schema"]["name"], "write_investor_update");
     EXPECT_EQ(schema, json::parse(InvestorUpdateSchemaJson()));
@@ -132,24 +136,23 @@ TEST_P(InvestorUpdateProviderTest, ScriptedAnswerBecomesTheUpdate) {
   }
 }
 
-// Unscripted, the fake answers with the offline template over the events it was sent: the
-// whole round trip (prompt out, events read back, answer validated) holds together.
+// Unscripted, the fake writes an update from the digest lines it was sent: the whole round trip
+// (prompt out, digest read back, answer validated) holds together.
 TEST_P(InvestorUpdateProviderTest, FakesDefaultAnswerRoundTrips) {
   InvestorUpdateRun run = Write();
   EXPECT_EQ(run.update.provider, GetParam());
   EXPECT_EQ(run.update.fallback_reason, "");
-  EXPECT_EQ(run.update.subject,
-            "acme investor update: Closed $12M Series A led by Blue Chip Ventures");
+  EXPECT_EQ(run.update.subject, Digest().subject);
   EXPECT_NE(run.update.body.find("Signed Globex, $75,000 ACV"), std::string::npos)
       << run.update.body;
-  EXPECT_NE(std::find(run.update.metrics.begin(), run.update.metrics.end(),
-                      std::pair<std::string, std::string>{"Funding: amount_usd", "12000000"}),
-            run.update.metrics.end());
+  EXPECT_NE(run.update.body.find("| MRR | $151k (2 Nov) | $262k (20 Nov) | +73.5% |"),
+            std::string::npos)
+      << run.update.body;
 }
 
 TEST_P(InvestorUpdateProviderTest, UnusableAnswersFallBackToTheTemplate) {
   FakeReply missing_subject;
-  missing_subject.answer = R"({"body": "b", "highlights": [], "metrics": []})";
+  missing_subject.answer = R"({"body": "b"})";
   server_.Push(missing_subject);
   FakeReply truncated;
   truncated.answer = kAnswer;
@@ -157,7 +160,7 @@ TEST_P(InvestorUpdateProviderTest, UnusableAnswersFallBackToTheTemplate) {
   server_.Push(truncated);
   InvestorUpdateRun run = Write();
   EXPECT_EQ(run.update.provider, "template");
-  EXPECT_EQ(run.update.subject, BuildInvestorUpdateOffline("acme", Events()).subject);
+  EXPECT_EQ(run.update.subject, BuildInvestorUpdateOffline(Digest()).subject);
   EXPECT_TRUE(run.update.fallback_reason.starts_with(GetParam() + ": answer unusable"))
       << run.update.fallback_reason;
   EXPECT_EQ(run.llm_calls, 2);

@@ -18,7 +18,7 @@ constexpr const char* kSeedSql[] = {
                            model, prompt_tokens, completion_tokens, cost_usd)
           VALUES (41, 'acme', 'c-41', 3, 'threshold', 'done', 'rules', 'rules-v1', 120, 30,
                   0.0015))sql",
-    R"sql(INSERT INTO events (id, company_id, type, title, severity, fingerprint, last_seen)
+    R"sql(INSERT INTO events (id, company_id, type, title, severity, fingerprint, occurred_at)
           VALUES (1, 'acme', 'funding', 'Seed round', 'high', 'fp1', '2024-03-01T00:00:00Z'),
                  (2, 'acme', 'hiring', 'New CTO', 'medium', 'fp2', '2024-05-01T00:00:00Z'),
                  (3, 'other', 'funding', 'Series A', 'high', 'fp3', '2024-05-01T00:00:00Z'))sql",
@@ -30,6 +30,13 @@ constexpr const char* kSeedSql[] = {
                  ('acme', 'Q2', 'new', '{"highlights": []}', '{1,2}', 'template',
                   '2024-07-01T00:00:00Z'))sql",
 };
+
+EventFilter Filter(std::string since, std::string type) {
+  EventFilter filter;
+  filter.since = std::move(since);
+  filter.type = std::move(type);
+  return filter;
+}
 
 class PgReadApiTest : public test::MigratedDatabaseTest {
  protected:
@@ -70,26 +77,50 @@ TEST_F(PgReadApiTest, CompanyEventsNewestFirstAndFiltered) {
   EXPECT_EQ(all["events"][1]["type"], "funding");
   EXPECT_TRUE(all["events"][0]["metrics"].is_object());
 
-  json since = Parse(api_->CompanyEvents("acme", {"2024-04-01T00:00:00Z", ""}));
+  json since = Parse(api_->CompanyEvents("acme", Filter("2024-04-01T00:00:00Z", "")));
   ASSERT_EQ(since["events"].size(), 1u);
   EXPECT_EQ(since["events"][0]["type"], "hiring");
 
-  json typed = Parse(api_->CompanyEvents("acme", {"", "funding"}));
+  json typed = Parse(api_->CompanyEvents("acme", Filter("", "funding")));
   ASSERT_EQ(typed["events"].size(), 1u);
   EXPECT_EQ(typed["events"][0]["title"], "Seed round");
 
   EXPECT_EQ(Parse(api_->CompanyEvents("nobody", {}))["events"].size(), 0u);
+
+  EventFilter until;
+  until.until = "2024-04-01T00:00:00Z";
+  json before = Parse(api_->CompanyEvents("acme", until));
+  ASSERT_EQ(before["events"].size(), 1u);
+  EXPECT_EQ(before["events"][0]["title"], "Seed round");
+  EXPECT_EQ(before["events"][0]["occurred_at"], "2024-03-01T00:00:00Z");
+
+  EventFilter high;
+  high.min_severity = "high";
+  ASSERT_EQ(Parse(api_->CompanyEvents("acme", high))["events"].size(), 1u);
+
+  EventFilter top;
+  top.top = 1;
+  json best = Parse(api_->CompanyEvents("acme", top));
+  ASSERT_EQ(best["events"].size(), 1u);
+  EXPECT_EQ(best["events"][0]["title"], "Seed round") << "the round outranks the hire";
+  EXPECT_GT(best["events"][0]["score"].get<double>(), 0);
 }
 
 TEST_F(PgReadApiTest, BadInputIsInvalidArgumentNotSql) {
   EXPECT_EQ(api_->CompanyEvents("acme'; DROP TABLE events; --", {}).status().code(),
             StatusCode::kInvalidArgument);
-  EXPECT_EQ(api_->CompanyEvents("acme", {"yesterday", ""}).status().code(),
+  EXPECT_EQ(api_->CompanyEvents("acme", Filter("yesterday", "")).status().code(),
             StatusCode::kInvalidArgument);
-  EXPECT_EQ(api_->CompanyEvents("acme", {"2024-13-45T00:00:00Z", ""}).status().code(),
+  EXPECT_EQ(api_->CompanyEvents("acme", Filter("2024-13-45T00:00:00Z", "")).status().code(),
             StatusCode::kInvalidArgument);
-  EXPECT_EQ(api_->CompanyEvents("acme", {"", "Funding!"}).status().code(),
+  EXPECT_EQ(api_->CompanyEvents("acme", Filter("", "Funding!")).status().code(),
             StatusCode::kInvalidArgument);
+  EventFilter severity;
+  severity.min_severity = "urgent";
+  EXPECT_EQ(api_->CompanyEvents("acme", severity).status().code(), StatusCode::kInvalidArgument);
+  EventFilter until;
+  until.until = "next week";
+  EXPECT_EQ(api_->CompanyEvents("acme", until).status().code(), StatusCode::kInvalidArgument);
   EXPECT_EQ(api_->Batch(0).status().code(), StatusCode::kInvalidArgument);
   EXPECT_EQ(test::QueryInt(pool_->options().dsn, "SELECT count(*) FROM events"), 3);
 }

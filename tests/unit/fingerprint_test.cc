@@ -74,23 +74,58 @@ TEST(EventFingerprint, IsSixteenHexDigitsAndDependsOnCompanyAndType) {
   EXPECT_NE(fingerprint, Fp(other));
 }
 
-TEST(EventFingerprint, FundingIsRoundPlusAmountBucket) {
+// Pairs that must merge: the same round in other words, amounts and states.
+TEST(EventFingerprint, ReportsOfOneRoundMerge) {
   ExtractedEvent a = Ev("funding", "Closed $12M Series A led by Blue Chip Ventures",
                         {{"round", "series_a"}, {"amount_usd", "12000000"}});
   ExtractedEvent b = Ev("funding", "Blue Chip leads $12.4 million Series-A round",
                         {{"round", "Series A"}, {"amount_usd", "$12.4M"}});
-  ExtractedEvent c =
-      Ev("funding", "Series A closed", {{"round", "SERIES_A"}, {"amount_usd", "15000000"}});
+  ExtractedEvent seven_eight = Ev("funding", "x", {{"round", "series_a"}, {"amount", "7800000"}});
+  ExtractedEvent eight = Ev("funding", "x", {{"round", "A"}, {"amount_usd", "8000000"}});
+  ExtractedEvent term_sheet = Ev("funding", "Term sheet from Stonewick: $28M Series B",
+                                 {{"round", "series_b"}, {"stage", "term_sheet_received"}});
+  ExtractedEvent closed = Ev("funding", "Closed $33.5M Series B",
+                             {{"round", "Series B"}, {"stage", "closed"}, {"amount", "33500000"}});
   EXPECT_EQ(Fp(a), Fp(b));
-  EXPECT_EQ(Fp(a), Fp(c)) << "$10M..$31.6M share a bucket";
-  EXPECT_EQ(FingerprintKey(a), "funding|round=series_a|amount=b14");
+  EXPECT_EQ(Fp(seven_eight), Fp(eight)) << "$7.8M vs $8M Series A";
+  EXPECT_EQ(Fp(a), Fp(seven_eight)) << "one Series A whatever the amount reported";
+  EXPECT_EQ(Fp(term_sheet), Fp(closed)) << "the term sheet and the close are one round";
+  EXPECT_EQ(FingerprintKey(a), "funding|round=series_a");
+}
+
+// Pairs that must stay apart: other rounds, and unnamed raises of other kinds or sizes.
+TEST(EventFingerprint, DifferentRaisesStayApart) {
+  ExtractedEvent a = Ev("funding", "x", {{"round", "series_a"}, {"amount_usd", "12000000"}});
   EXPECT_NE(Fp(a), Fp(Ev("funding", "x", {{"round", "series_b"}, {"amount_usd", "12000000"}})));
-  EXPECT_NE(Fp(a), Fp(Ev("funding", "x", {{"round", "series_a"}, {"amount_usd", "2000000"}})));
-  EXPECT_NE(Fp(a), Fp(Ev("funding", "x", {{"round", "series_a"}})));
-  EXPECT_EQ(FingerprintKey(
-                Ev("funding", "x", {{"round", "seed"}, {"amount_usd", std::string(400, '9')}})),
-            "funding|round=seed|amount=none")
+  EXPECT_NE(Fp(a), Fp(Ev("funding", "x", {{"round", "seed"}, {"amount_usd", "12000000"}})));
+  EXPECT_NE(Fp(a), Fp(Ev("funding", "x", {{"round", "bridge"}})));
+  ExtractedEvent grant = Ev("funding", "x", {{"stage", "grant"}, {"amount", "480000"}});
+  ExtractedEvent debt = Ev("funding", "x", {{"stage", "debt"}, {"amount", "480000"}});
+  EXPECT_NE(Fp(grant), Fp(debt)) << "a grant and a debt facility of one size";
+  EXPECT_NE(Fp(debt), Fp(Ev("funding", "x", {{"stage", "debt"}, {"amount", "20000000"}})));
+  EXPECT_EQ(FingerprintKey(grant), "funding|kind=grant|amount=b11");
+  EXPECT_EQ(FingerprintKey(Ev("funding", "x", {{"amount_usd", std::string(400, '9')}})),
+            "funding|amount=none")
       << "an amount too large for a double is no amount";
+}
+
+TEST(EventFingerprint, InvestorInterestIsOneEventPerFirm) {
+  EXPECT_EQ(Fp(Ev("investor_interest", "Fjordline asks for a partner meeting",
+                  {{"investor", "Fjordline Capital"}})),
+            Fp(Ev("investor_interest", "Fjordline wants to lead the A",
+                  {{"investor", "fjordline capital ltd"}})));
+  EXPECT_NE(Fp(Ev("investor_interest", "x", {{"investor", "Fjordline Capital"}})),
+            Fp(Ev("investor_interest", "x", {{"investor", "Kelpie Ventures"}})));
+}
+
+TEST(EventFingerprint, SeriesMilestonesAreApartFromExtractedEvents) {
+  EXPECT_EQ(SeriesMilestoneFingerprint("acme", "ladder|arr|2000000"),
+            SeriesMilestoneFingerprint("acme", "ladder|arr|2000000"));
+  EXPECT_NE(SeriesMilestoneFingerprint("acme", "ladder|arr|2000000"),
+            SeriesMilestoneFingerprint("acme", "ladder|arr|3000000"));
+  EXPECT_NE(SeriesMilestoneFingerprint("acme", "ladder|arr|2000000"),
+            SeriesMilestoneFingerprint("globex", "ladder|arr|2000000"));
+  EXPECT_EQ(SeriesMilestoneFingerprint("acme", "x").size(), 16u);
 }
 
 TEST(EventFingerprint, RevenueIsMetricAndValue) {

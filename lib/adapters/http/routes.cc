@@ -64,10 +64,25 @@ void ReadRoute(httplib::Server& server, const char* pattern, ReadApi* api, Fn fn
   });
 }
 
+// "top=N": N when it is a whole number from 1 to 500, else -1 (the API answers 400).
+int ParseTop(const std::string& text) {
+  if (text.empty() || text.size() > 3) return -1;
+  int value = 0;
+  for (char c : text) {
+    if (c < '0' || c > '9') return -1;
+    value = value * 10 + (c - '0');
+  }
+  return value >= 1 && value <= 500 ? value : -1;
+}
+
 void InstallReadApi(httplib::Server& server, ReadApi* api) {
   ReadRoute(server, R"(/v1/companies/([^/]+)/events)", api,
             [](ReadApi& read, const httplib::Request& req) {
-              EventFilter filter{req.get_param_value("since"), req.get_param_value("type")};
+              EventFilter filter{req.get_param_value("since"), req.get_param_value("type"),
+                                 req.get_param_value("until"), req.get_param_value("min_severity"),
+                                 20};
+              if (req.has_param("all")) filter.top = 0;
+              if (req.has_param("top")) filter.top = ParseTop(req.get_param_value("top"));
               return read.CompanyEvents(req.matches[1], filter);
             });
   ReadRoute(server, R"(/v1/companies/([^/]+)/investor-email)", api,

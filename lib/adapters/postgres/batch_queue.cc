@@ -36,11 +36,13 @@ const std::string& HandBackSql() {
 
 class PgBatchTicket final : public BatchTicket {
  public:
-  PgBatchTicket(Lease lease, int64_t batch_id, std::string company_id, int attempts)
+  PgBatchTicket(Lease lease, int64_t batch_id, std::string company_id, int attempts,
+                const MilestoneRules* rules)
       : lease_(std::move(lease)),
         batch_id_(batch_id),
         company_id_(std::move(company_id)),
-        attempts_(attempts) {}
+        attempts_(attempts),
+        rules_(rules) {}
   ~PgBatchTicket() override {
     (void)lease_->Exec("SELECT pg_advisory_unlock($1::bigint)",
                        {std::to_string(BatchLockKey(batch_id_))});
@@ -74,7 +76,7 @@ class PgBatchTicket final : public BatchTicket {
     StoreOutcome outcome;
     Status st = lease_->InTransaction([&](Connection& tx) {
       return StoreBatchEvents(tx, batch_id_, company_id_, result, fingerprints, accounting.cost_usd,
-                              &outcome);
+                              *rules_, &outcome);
     });
     MS_RETURN_IF_ERROR(st);
     return outcome;
@@ -118,6 +120,7 @@ class PgBatchTicket final : public BatchTicket {
   int64_t batch_id_;
   std::string company_id_;
   int attempts_;
+  const MilestoneRules* rules_;  // the queue's, which outlives its tickets
 };
 
 }  // namespace
@@ -144,9 +147,9 @@ StatusOr<std::unique_ptr<BatchTicket>> PgBatchQueue::Take() {
                                     "('claimed', 'extracting') RETURNING company_id, attempts",
                                     {id}));
     if (taken.rows() == 1) {
-      return std::unique_ptr<BatchTicket>(new PgBatchTicket(std::move(lease), std::stoll(id),
-                                                            std::string(taken.Get(0, 0)),
-                                                            static_cast<int>(taken.GetInt(0, 1))));
+      return std::unique_ptr<BatchTicket>(
+          new PgBatchTicket(std::move(lease), std::stoll(id), std::string(taken.Get(0, 0)),
+                            static_cast<int>(taken.GetInt(0, 1)), &rules_));
     }
     (void)lease->Exec("SELECT pg_advisory_unlock($1::bigint)",
                       {std::to_string(BatchLockKey(std::stoll(id)))});

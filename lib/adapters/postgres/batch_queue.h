@@ -10,17 +10,21 @@
 #pragma once
 
 #include "adapters/postgres/pg.h"
+#include "pipeline/milestones.h"
 #include "ports/ledger.h"
 
 namespace ms::pg {
 
 class PgBatchQueue final : public BatchQueue {
  public:
-  explicit PgBatchQueue(Pool* pool) : pool_(pool) {}
+  // `rules`: how stored observations become milestones (events.ladders and friends).
+  explicit PgBatchQueue(Pool* pool, MilestoneRules rules = MilestoneRules::Defaults())
+      : pool_(pool), rules_(std::move(rules)) {}
   StatusOr<std::unique_ptr<BatchTicket>> Take() override;
 
  private:
   Pool* pool_;
+  MilestoneRules rules_;
 };
 
 // Advisory-lock key of a batch (distinct from the migration and relay keys).

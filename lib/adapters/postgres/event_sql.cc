@@ -1,6 +1,12 @@
 #include "adapters/postgres/event_sql.h"
 
+#include <cmath>
+#include <cstdlib>
 #include <nlohmann/json.hpp>
+#include <set>
+
+#include "pipeline/amount.h"
+#include "pipeline/fingerprint.h"
 
 namespace ms::pg {
 namespace {
@@ -9,18 +15,31 @@ using nlohmann::json;
 
 constexpr int32_t kCompanyStoreLockClass = 0x4D53;  // "MS"
 
+// occurred_at: $13 (a series milestone's reading time, Unix seconds) when given, else the
+// earliest sent time of the event's source messages ($10: their ids), else now.
 constexpr std::string_view kInsertEvent = R"sql(
 INSERT INTO events (company_id, type, title, description, impact, metrics, timeline, severity,
-                    stakeholders, source_message_ids, fingerprint)
+                    stakeholders, source_message_ids, fingerprint, origin, occurred_at)
 VALUES ($1::text, $2::text, $3::text, $4::text, $5::text, $6::jsonb, $7::text, $8::text,
-        $9::jsonb, $10::jsonb, $11::text)
+        $9::jsonb, $10::jsonb, $11::text, $12::text,
+        COALESCE(to_timestamp($13::float8),
+                 (SELECT min(sent_at) FROM messages
+                  WHERE id IN (SELECT jsonb_array_elements_text($10::jsonb)::bigint)),
+                 now()))
 RETURNING id)sql";
 
 // A sighting: later facts win for metrics, sources are unioned, the longer description is kept,
-// severity only rises, and a stale event becomes open again.
+// severity only rises (and a rise brings the title of the later state: a term sheet that is
+// now signed), occurred_at moves to an earlier source, and a stale event becomes open again.
 constexpr std::string_view kSightEvent = R"sql(
 UPDATE events SET
   last_seen = now(),
+  title = CASE WHEN $5::text = 'high' AND severity <> 'high'
+                 OR $5::text = 'medium' AND severity = 'low' THEN $6::text ELSE title END,
+  occurred_at = LEAST(occurred_at,
+                      COALESCE((SELECT min(sent_at) FROM messages
+                                WHERE id IN (SELECT jsonb_array_elements_text($3::jsonb)::bigint)),
+                               occurred_at)),
   sightings = sightings + 1,
   metrics = metrics || $2::jsonb,
   source_message_ids = (SELECT COALESCE(jsonb_agg(DISTINCT v), '[]'::jsonb)
@@ -45,8 +64,9 @@ std::string OutboxRowSql(std::string_view from, std::string_view type, std::stri
          "  'event_id', event_uid, 'company_id', company_id, 'type', type, 'title', title,\n"
          "  'description', description, 'impact', impact, 'metrics', metrics,\n"
          "  'timeline', timeline, 'severity', severity, 'stakeholders', stakeholders,\n"
-         "  'source_message_ids', source_message_ids, 'first_seen', first_seen,\n"
-         "  'last_seen', last_seen, 'sightings', sightings, 'state', state,\n"
+         "  'source_message_ids', source_message_ids, 'occurred_at', occurred_at,\n"
+         "  'first_seen', first_seen, 'last_seen', last_seen, 'sightings', sightings,\n"
+         "  'state', state, 'origin', origin,\n"
          "  'batch_id', " +
          std::string(batch) + ", 'change', " + std::string(type) + ")\nFROM " + std::string(from);
 }
@@ -119,19 +139,20 @@ Status UpsertEvent(Connection& tx, const std::string& batch, const std::string& 
                                             {company, fingerprint}));
   if (found.rows() == 0) {
     json stakeholders = e.stakeholders;
-    MS_ASSIGN_OR_RETURN(Result ins,
-                        tx.Exec(kInsertEvent, {company, e.type, e.title, e.description, e.impact,
-                                               metrics.dump(), e.timeline, e.severity,
-                                               stakeholders.dump(), sources.dump(), fingerprint}));
+    MS_ASSIGN_OR_RETURN(
+        Result ins,
+        tx.Exec(kInsertEvent, {company, e.type, e.title, e.description, e.impact, metrics.dump(),
+                               e.timeline, e.severity, stakeholders.dump(), sources.dump(),
+                               fingerprint, std::string("extracted"), std::nullopt}));
     outcome->created++;
     return Append(tx, {std::string(ins.Get(0, 0)), batch}, "created", json::object(),
                   "event.created");
   }
   Ids ids{std::string(found.Get(0, 0)), batch};
   json before = json::parse(found.Get(0, 1), nullptr, false);
-  MS_RETURN_IF_ERROR(
-      tx.Exec(kSightEvent, {ids.event, metrics.dump(), sources.dump(), e.description, e.severity})
-          .status());
+  MS_RETURN_IF_ERROR(tx.Exec(kSightEvent, {ids.event, metrics.dump(), sources.dump(), e.description,
+                                           e.severity, e.title})
+                         .status());
   outcome->sighted++;
   json diff = before.is_object() ? MetricsDiff(before, metrics) : json::object();
   if (diff.empty()) return Append(tx, ids, "sighted", json::object(), "event.sighted");
@@ -140,12 +161,104 @@ Status UpsertEvent(Connection& tx, const std::string& batch, const std::string& 
   return Append(tx, ids, "changed", json{{"metrics", diff}}, "event.changed");
 }
 
+// Observations whose source message is the company's; a reading already stored for the same
+// (company, metric, message) is left as it is. Returns the metrics that gained a reading.
+StatusOr<std::set<std::string>> InsertObservations(Connection& tx, const std::string& batch,
+                                                   const std::string& company,
+                                                   const ExtractionResult& result,
+                                                   BatchTicket::StoreOutcome* outcome) {
+  std::set<std::string> touched;
+  for (const ExtractedObservation& o : result.observations) {
+    if (!std::isfinite(o.value)) continue;
+    MS_ASSIGN_OR_RETURN(
+        Result res,
+        tx.Exec("INSERT INTO observations (company_id, metric, value, unit, observed_at, "
+                "source_message_id, batch_id) SELECT $1::text, $2::text, $3::float8, $4::text, "
+                "COALESCE(sent_at, created_at), id, $6::bigint FROM messages "
+                "WHERE id = $5::bigint AND company_id = $1::text "
+                "ON CONFLICT (company_id, metric, source_message_id) DO NOTHING",
+                {company, o.metric, FormatNumber(o.value), o.unit,
+                 std::to_string(o.source_message_id), batch}));
+    if (res.affected() == 0) continue;
+    touched.insert(o.metric);
+    outcome->observations++;
+  }
+  return touched;
+}
+
+StatusOr<std::vector<SeriesPoint>> LoadSeries(Connection& tx, const std::string& company,
+                                              const std::string& metric) {
+  MS_ASSIGN_OR_RETURN(
+      Result res, tx.Exec("SELECT value, unit, (extract(epoch FROM observed_at) * 1000)::bigint,"
+                          " source_message_id FROM observations WHERE company_id = $1 AND "
+                          "metric = $2 ORDER BY observed_at, source_message_id",
+                          {company, metric}));
+  std::vector<SeriesPoint> series;
+  for (int row = 0; row < res.rows(); ++row) {
+    series.push_back({std::strtod(std::string(res.Get(row, 0)).c_str(), nullptr),
+                      std::string(res.Get(row, 1)), res.GetInt(row, 2), res.GetInt(row, 3)});
+  }
+  return series;
+}
+
+// A series milestone is created once; derived again with other figures (a reading arrived
+// late), it is changed in place; derived again unchanged, it is left alone (no sighting: the
+// series was re-read, the fact was not reported again).
+Status UpsertSeriesMilestone(Connection& tx, const std::string& batch, const std::string& company,
+                             const DerivedMilestone& m, BatchTicket::StoreOutcome* outcome) {
+  const std::string fingerprint = SeriesMilestoneFingerprint(company, m.key);
+  const ExtractedEvent& e = m.event;
+  json metrics = MetricsJson(e);
+  json sources = e.source_message_ids;
+  MS_ASSIGN_OR_RETURN(Result found, tx.Exec("SELECT id, metrics::text FROM events WHERE "
+                                            "company_id = $1 AND fingerprint = $2 FOR UPDATE",
+                                            {company, fingerprint}));
+  if (found.rows() == 0) {
+    MS_ASSIGN_OR_RETURN(
+        Result ins,
+        tx.Exec(kInsertEvent,
+                {company, e.type, e.title, e.description, e.impact, metrics.dump(), e.timeline,
+                 e.severity, std::string("[]"), sources.dump(), fingerprint, std::string("series"),
+                 std::to_string(static_cast<double>(m.occurred_at_ms) / 1000.0)}));
+    outcome->created++;
+    return Append(tx, {std::string(ins.Get(0, 0)), batch}, "created", json::object(),
+                  "event.created");
+  }
+  Ids ids{std::string(found.Get(0, 0)), batch};
+  json before = json::parse(found.Get(0, 1), nullptr, false);
+  json diff = before.is_object() ? MetricsDiff(before, metrics) : json::object();
+  if (diff.empty()) return Status::Ok();
+  MS_RETURN_IF_ERROR(
+      tx.Exec("UPDATE events SET title = $2, description = $3, metrics = $4::jsonb, "
+              "source_message_ids = $5::jsonb, timeline = $6, "
+              "occurred_at = to_timestamp($7::float8), last_seen = now() WHERE id = $1",
+              {ids.event, e.title, e.description, metrics.dump(), sources.dump(), e.timeline,
+               std::to_string(static_cast<double>(m.occurred_at_ms) / 1000.0)})
+          .status());
+  outcome->changed++;
+  return Append(tx, ids, "changed", json{{"metrics", diff}}, "event.changed");
+}
+
+Status StoreSeries(Connection& tx, const std::string& batch, const std::string& company,
+                   const ExtractionResult& result, const MilestoneRules& rules,
+                   BatchTicket::StoreOutcome* outcome) {
+  MS_ASSIGN_OR_RETURN(std::set<std::string> touched,
+                      InsertObservations(tx, batch, company, result, outcome));
+  for (const std::string& metric : touched) {
+    MS_ASSIGN_OR_RETURN(std::vector<SeriesPoint> series, LoadSeries(tx, company, metric));
+    for (const DerivedMilestone& m : DeriveMilestones(metric, std::move(series), rules)) {
+      MS_RETURN_IF_ERROR(UpsertSeriesMilestone(tx, batch, company, m, outcome));
+    }
+  }
+  return Status::Ok();
+}
+
 }  // namespace
 
 Status StoreBatchEvents(Connection& tx, int64_t batch_id, const std::string& company_id,
                         const ExtractionResult& result,
                         const std::vector<std::string>& fingerprints, double cost_usd,
-                        BatchTicket::StoreOutcome* outcome) {
+                        const MilestoneRules& rules, BatchTicket::StoreOutcome* outcome) {
   std::string batch = std::to_string(batch_id);
   // One store per company at a time: two batches of a company stored at once would both insert
   // a fingerprint new to them (a unique violation) or lock shared events in different orders
@@ -165,7 +278,9 @@ Status StoreBatchEvents(Connection& tx, int64_t batch_id, const std::string& com
     MS_RETURN_IF_ERROR(
         UpsertEvent(tx, batch, company_id, result.events[idx], fingerprints.at(idx), outcome));
   }
-  if (!result.events.empty()) {
+  const int before = outcome->created + outcome->changed;
+  MS_RETURN_IF_ERROR(StoreSeries(tx, batch, company_id, result, rules, outcome));
+  if (!result.events.empty() || outcome->created + outcome->changed > before) {
     MS_RETURN_IF_ERROR(
         tx.Exec("SELECT pg_notify($1::text, $2::text)", {std::string(kOutboxChannel), company_id})
             .status());

@@ -6,16 +6,20 @@
 #include <vector>
 
 #include "adapters/postgres/pg.h"
+#include "pipeline/milestones.h"
 #include "ports/ledger.h"
 
 namespace ms::pg {
 
-// Upserts every event by (company, fingerprint), appends event_history and outbox rows, wakes
-// the relay (NOTIFY milestoned_outbox) and marks the batch done — unless it is done already.
+// Upserts every event by (company, fingerprint), stores the observations (idempotent per
+// company, metric and source message), derives the milestones of every series that gained a
+// reading (pipeline/milestones.h) and upserts them, appends event_history and outbox rows,
+// wakes the relay (NOTIFY milestoned_outbox) and marks the batch done — unless it is done
+// already.
 Status StoreBatchEvents(Connection& tx, int64_t batch_id, const std::string& company_id,
                         const ExtractionResult& result,
                         const std::vector<std::string>& fingerprints, double cost_usd,
-                        BatchTicket::StoreOutcome* outcome);
+                        const MilestoneRules& rules, BatchTicket::StoreOutcome* outcome);
 
 // Open events unseen for `stale_after` become `stale`, each with a state_changed history row
 // and an `event.stale` outbox row, in one statement; returns how many changed.

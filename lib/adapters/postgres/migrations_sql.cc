@@ -132,6 +132,49 @@ ALTER TABLE outbox
   ADD COLUMN next_attempt_at    TIMESTAMPTZ;
 )sql";
 
+// The ledger model (design §3): KPI observations as series, event time and origin.
+//  - observations: one reading of a company's metric (pipeline/metric_vocab.h), timed by its
+//    source message; idempotent on (company, metric, source message), so a re-run batch or a
+//    restated report adds nothing.
+//  - events.occurred_at: when the fact happened (the earliest source message's sent time),
+//    apart from first_seen/last_seen (when the daemon saw it); filled for existing events from
+//    their messages, else their first_seen.
+//  - events.origin: 'extracted' (from messages) or 'series' (a milestone derived from
+//    observations).
+//  - investor_updates.period_start/period_end: the period an update covers, so the next one
+//    starts where it ended.
+constexpr std::string_view k0004LedgerModel = R"sql(
+CREATE TABLE observations (
+  id                BIGSERIAL PRIMARY KEY,
+  company_id        TEXT NOT NULL,
+  metric            TEXT NOT NULL,
+  value             DOUBLE PRECISION NOT NULL,
+  unit              TEXT NOT NULL,
+  observed_at       TIMESTAMPTZ NOT NULL,
+  source_message_id BIGINT NOT NULL REFERENCES messages (id),
+  batch_id          BIGINT REFERENCES batches (id),
+  created_at        TIMESTAMPTZ NOT NULL DEFAULT now(),
+  UNIQUE (company_id, metric, source_message_id)
+);
+CREATE INDEX observations_series_idx ON observations (company_id, metric, observed_at, id);
+
+ALTER TABLE events
+  ADD COLUMN occurred_at TIMESTAMPTZ,
+  ADD COLUMN origin      TEXT NOT NULL DEFAULT 'extracted'
+                         CHECK (origin IN ('extracted', 'series'));
+UPDATE events e SET occurred_at = COALESCE(
+  (SELECT min(m.sent_at) FROM messages m
+   WHERE m.id IN (SELECT jsonb_array_elements_text(e.source_message_ids)::bigint)),
+  e.first_seen);
+ALTER TABLE events ALTER COLUMN occurred_at SET NOT NULL,
+                   ALTER COLUMN occurred_at SET DEFAULT now();
+CREATE INDEX events_company_occurred_idx ON events (company_id, occurred_at DESC);
+
+ALTER TABLE investor_updates
+  ADD COLUMN period_start TIMESTAMPTZ,
+  ADD COLUMN period_end   TIMESTAMPTZ;
+)sql";
+
 }  // namespace
 
 const std::vector<Migration>& AllMigrations() {
@@ -139,6 +182,7 @@ const std::vector<Migration>& AllMigrations() {
       {1, "init", k0001Init},
       {2, "event_history_batch_idx", k0002EventHistoryBatch},
       {3, "retries_and_sinks", k0003RetriesAndSinks},
+      {4, "ledger_model", k0004LedgerModel},
   };
   return kMigrations;
 }

@@ -1,27 +1,16 @@
 #include "adapters/postgres/read_api.h"
 
+#include <nlohmann/json.hpp>
 #include <string_view>
 
+#include "adapters/postgres/ledger_queries.h"
 #include "pipeline/decode.h"
+#include "pipeline/significance.h"
 
 namespace ms::pg {
 namespace {
 
 constexpr int kMaxEvents = 500;
-
-constexpr std::string_view kEventsSql = R"sql(
-SELECT json_build_object('company_id', $1::text, 'events', coalesce(json_agg(e), '[]'::json))::text
-FROM (
-  SELECT id, event_uid, type, title, description, impact, metrics, timeline, severity,
-         stakeholders, source_message_ids, first_seen, last_seen, sightings, state
-  FROM events
-  WHERE company_id = $1::text
-    AND ($2::timestamptz IS NULL OR last_seen >= $2::timestamptz)
-    AND ($3::text IS NULL OR type = $3::text)
-  ORDER BY last_seen DESC, id DESC
-  LIMIT $4::int
-) e
-)sql";
 
 constexpr std::string_view kBatchSql = R"sql(
 SELECT row_to_json(r)::text FROM (
@@ -56,14 +45,21 @@ Status CheckCompanyId(std::string_view id) {
   return Status::Ok();
 }
 
-Status CheckFilter(const EventFilter& filter) {
+Status CheckFilter(const ms::EventFilter& filter) {
   auto time_char = [](char c) {
     return (c >= '0' && c <= '9') || c == '-' || c == ':' || c == '.' || c == '+' || c == 'T' ||
            c == 'Z' || c == 't' || c == 'z' || c == ' ';
   };
-  if (filter.since.size() > 40 || !AllOf(filter.since, time_char)) {
-    return InvalidArgument("invalid 'since' (want an RFC 3339 timestamp)");
+  for (auto [name, value] : {std::pair{"since", &filter.since}, {"until", &filter.until}}) {
+    if (value->size() > 40 || !AllOf(*value, time_char)) {
+      return InvalidArgument(std::string("invalid '") + name + "' (want an RFC 3339 timestamp)");
+    }
   }
+  const std::string& severity = filter.min_severity;
+  if (!severity.empty() && severity != "low" && severity != "medium" && severity != "high") {
+    return InvalidArgument("invalid 'min_severity' (want low, medium or high)");
+  }
+  if (filter.top < 0) return InvalidArgument("invalid 'top' (want a positive integer)");
   auto type_char = [](char c) { return (c >= 'a' && c <= 'z') || c == '_'; };
   if (filter.type.size() > 40 || !AllOf(filter.type, type_char)) {
     return InvalidArgument("invalid 'type' (want an event type such as 'funding')");
@@ -71,43 +67,73 @@ Status CheckFilter(const EventFilter& filter) {
   return Status::Ok();
 }
 
-Param OptionalParam(const std::string& value) {
-  return value.empty() ? Param() : Param(value);
+nlohmann::json EventJson(const StoredEvent& e) {
+  return {{"id", e.id},
+          {"event_uid", e.event_uid},
+          {"type", e.type},
+          {"title", e.title},
+          {"description", e.description},
+          {"impact", e.impact},
+          {"metrics", e.metrics},
+          {"timeline", e.timeline},
+          {"severity", e.severity},
+          {"stakeholders", e.stakeholders},
+          {"source_message_ids", e.source_message_ids},
+          {"occurred_at", e.occurred_at},
+          {"first_seen", e.first_seen},
+          {"last_seen", e.last_seen},
+          {"sightings", e.sightings},
+          {"state", e.state},
+          {"origin", e.origin},
+          {"score", e.score}};
 }
 
 }  // namespace
 
-StatusOr<std::string> PgReadApi::QueryOne(std::string_view sql, const std::vector<Param>& params,
-                                          std::string_view what) {
+StatusOr<Lease> PgReadApi::Acquire() {
   MS_ASSIGN_OR_RETURN(Lease lease, pool_->Acquire(options_.acquire_wait));
   MS_RETURN_IF_ERROR(lease
                          ->Exec("SELECT set_config('statement_timeout', $1, false)",
                                 {std::to_string(options_.statement_timeout.count())})
                          .status());
-  auto result = lease->Exec(sql, params);
+  return lease;
+}
+
+Status PgReadApi::Busy(const Status& status) const {
   // 57014 query_canceled: the statement timeout fired; the database is busy, try later.
-  if (!result.ok() && result.status().message().find("[57014]") != std::string::npos) {
+  if (status.message().find("[57014]") != std::string::npos) {
     return Unavailable("read query exceeded " + std::to_string(options_.statement_timeout.count()) +
                        " ms");
   }
-  if (!result.ok()) return result.status();
+  return status;
+}
+
+StatusOr<std::string> PgReadApi::QueryOne(std::string_view sql, const std::vector<Param>& params,
+                                          std::string_view what) {
+  MS_ASSIGN_OR_RETURN(Lease lease, Acquire());
+  auto result = lease->Exec(sql, params);
+  if (!result.ok()) return Busy(result.status());
   if (result->rows() == 0 || result->IsNull(0, 0)) return NotFound(std::string(what));
   return std::string(result->Get(0, 0));
 }
 
 StatusOr<std::string> PgReadApi::CompanyEvents(const std::string& company_id,
-                                               const EventFilter& filter) {
+                                               const ms::EventFilter& filter) {
   MS_RETURN_IF_ERROR(CheckCompanyId(company_id));
   MS_RETURN_IF_ERROR(CheckFilter(filter));
-  auto json = QueryOne(kEventsSql,
-                       {company_id, OptionalParam(filter.since), OptionalParam(filter.type),
-                        std::to_string(kMaxEvents)},
-                       "no events");
-  // The only value Postgres can reject here is `since` (a well-formed but impossible date).
-  if (json.status().code() == StatusCode::kInvalidArgument) {
-    return InvalidArgument("invalid 'since' (want an RFC 3339 timestamp)");
+  MS_ASSIGN_OR_RETURN(Lease lease, Acquire());
+  pg::EventFilter query{company_id,  filter.since,        filter.until,
+                        filter.type, filter.min_severity, false};
+  auto events = ListEvents(*lease, query);
+  // The only values Postgres can reject here are the times (well-formed but impossible dates).
+  if (!events.ok() && events.status().code() == StatusCode::kInvalidArgument) {
+    return InvalidArgument("invalid 'since' or 'until' (want an RFC 3339 timestamp)");
   }
-  return json;
+  if (!events.ok()) return Busy(events.status());
+  KeepMostSignificant(&*events, filter.top > 0 ? static_cast<size_t>(filter.top) : kMaxEvents);
+  nlohmann::json list = nlohmann::json::array();
+  for (const StoredEvent& e : *events) list.push_back(EventJson(e));
+  return nlohmann::json{{"company_id", company_id}, {"events", std::move(list)}}.dump();
 }
 
 StatusOr<std::string> PgReadApi::Batch(int64_t batch_id) {

@@ -1,5 +1,6 @@
-// ReadApi over Postgres: every answer is one parameterized query that builds the JSON in the
-// database (json_build_object / row_to_json), so no row is copied twice.
+// ReadApi over Postgres: batches and investor updates are one parameterized query that builds
+// the JSON in the database (json_build_object / row_to_json); events are read with the
+// ledger's query (ledger_queries.h) so they carry the same significance score as the CLI's.
 //
 // Connections come from `pool`, which must be a small pool of its own: HTTP readers then can
 // never starve the pipeline of connections, and the session statement_timeout set here on
@@ -30,6 +31,10 @@ class PgReadApi final : public ReadApi {
   StatusOr<std::string> InvestorEmail(const std::string& company_id) override;
 
  private:
+  // A leased connection with the statement timeout set.
+  StatusOr<Lease> Acquire();
+  // A cancelled statement (the timeout) as Unavailable; other errors as they are.
+  Status Busy(const Status& status) const;
   // Runs `sql` expecting at most one row with one text column; NotFound (`what`) if none.
   StatusOr<std::string> QueryOne(std::string_view sql, const std::vector<Param>& params,
                                  std::string_view what);
