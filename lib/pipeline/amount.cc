@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <cstdio>
+#include <iterator>
 #include <utility>
 
 #include "pipeline/ascii.h"
@@ -42,7 +43,66 @@ double WordSuffix(std::string_view text, size_t pos, size_t* end) {
   return 0;
 }
 
+// The value of one number word ("seven" 7, "ninety" 90); -1 when it is none.
+int SmallNumberWord(std::string_view word) {
+  constexpr std::string_view kUnits[] = {"zero",    "one",     "two",       "three",    "four",
+                                         "five",    "six",     "seven",     "eight",    "nine",
+                                         "ten",     "eleven",  "twelve",    "thirteen", "fourteen",
+                                         "fifteen", "sixteen", "seventeen", "eighteen", "nineteen"};
+  constexpr std::string_view kTens[] = {"twenty", "thirty",  "forty",  "fifty",
+                                        "sixty",  "seventy", "eighty", "ninety"};
+  for (size_t idx = 0; idx < std::size(kUnits); ++idx) {
+    if (ascii::EqualsIgnoreCase(word, kUnits[idx])) return static_cast<int>(idx);
+  }
+  for (size_t idx = 0; idx < std::size(kTens); ++idx) {
+    if (ascii::EqualsIgnoreCase(word, kTens[idx])) return static_cast<int>(20 + 10 * idx);
+  }
+  return -1;
+}
+
+double ScaleWord(std::string_view word) {
+  if (ascii::EqualsIgnoreCase(word, "thousand")) return 1e3;
+  if (ascii::EqualsIgnoreCase(word, "million")) return 1e6;
+  if (ascii::EqualsIgnoreCase(word, "billion")) return 1e9;
+  return 0;
+}
+
 }  // namespace
+
+std::optional<AmountMatch> ReadNumberWords(std::string_view text, size_t pos) {
+  double total = 0;
+  double group = 0;  // the part below the last scale word
+  bool any = false;
+  bool large = false;
+  size_t end = pos;
+  size_t at = pos;
+  while (at < text.size()) {
+    size_t word_end = at;
+    while (word_end < text.size() && ascii::IsAlpha(text[word_end])) ++word_end;
+    std::string_view word = text.substr(at, word_end - at);
+    if (word.empty()) break;
+    int small = SmallNumberWord(word);
+    double scale = ScaleWord(word);
+    if (small >= 0) {
+      group += small;
+    } else if (ascii::EqualsIgnoreCase(word, "hundred") && group > 0) {
+      group *= 100;
+      large = true;
+    } else if (scale > 0 && group > 0) {
+      total += group * scale;
+      group = 0;
+      large = true;
+    } else if (!(any && ascii::EqualsIgnoreCase(word, "and"))) {
+      break;
+    }
+    any = true;
+    if (!ascii::EqualsIgnoreCase(word, "and")) end = word_end;
+    at = word_end;
+    if (at < text.size() && (text[at] == ' ' || text[at] == '-')) ++at;
+  }
+  if (!large) return std::nullopt;
+  return AmountMatch{total + group, end, true};
+}
 
 std::optional<AmountMatch> ReadAmount(std::string_view text, size_t pos) {
   if (pos >= text.size() || !ascii::IsDigit(text[pos])) return std::nullopt;
@@ -80,6 +140,10 @@ std::optional<AmountMatch> ReadAmount(std::string_view text, size_t pos) {
 std::optional<double> ParseAmount(std::string_view text) {
   for (size_t pos = 0; pos < text.size(); ++pos) {
     if (ascii::IsDigit(text[pos])) return ReadAmount(text, pos)->value;
+  }
+  for (size_t pos = 0; pos < text.size(); ++pos) {
+    if (pos > 0 && ascii::IsAlpha(text[pos - 1])) continue;
+    if (auto words = ReadNumberWords(text, pos)) return words->value;
   }
   return std::nullopt;
 }

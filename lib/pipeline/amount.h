@@ -1,6 +1,6 @@
 // Numbers as people write them in business chat: "$192,400", "$12.4M", "75k", "12 million",
-// "12.5". Shared by fingerprinting (normalizing metric values) and the rules extractor.
-// Pure and locale-independent.
+// "12.5", "ninety-one thousand". Shared by fingerprinting (normalizing metric values) and the rules
+// extractor. Pure and locale-independent.
 #pragma once
 
 #include <cstddef>
@@ -22,8 +22,15 @@ struct AmountMatch {
 // suffix ("85ms", "2.4GB") ends the number without one.
 std::optional<AmountMatch> ReadAmount(std::string_view text, size_t pos);
 
+// Reads a number written in words starting at text[pos] (a word start): "four million",
+// "two hundred twenty-one thousand", "ninety-one thousand", "one hundred and five". Words are
+// separated by spaces or hyphens, case is ignored. Only numbers of 100 or more (a "hundred" or
+// a scale word) are read, so "two quick checks" is not a number; nullopt otherwise.
+std::optional<AmountMatch> ReadNumberWords(std::string_view text, size_t pos);
+
 // The first number in `text`, whatever precedes it ("$", "USD ", "~"); nullopt if none.
-// "$12.4M" -> 12400000, "12,000,000" -> 12000000, "12.5%" -> 12.5.
+// "$12.4M" -> 12400000, "12,000,000" -> 12000000, "12.5%" -> 12.5. Text without digits may
+// spell the number: "four million" -> 4000000.
 std::optional<double> ParseAmount(std::string_view text);
 
 // Shortest plain decimal form: 192400 -> "192400", 12.5 -> "12.5", 1.25e7 -> "12500000".

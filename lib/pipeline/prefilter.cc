@@ -18,7 +18,9 @@ constexpr std::string_view kSignalWords[] = {
     "round",   "deal",   "deals",    "users",  "seats", "pilot", "pilots",    "press",   "patent",
     "patents", "office", "emea",     "apac",   "latam", "hired", "hires",     "signed",  "raised",
     "closed",  "won",    "acquired", "joined", "joins", "live",  "headcount", "upvotes", "grew",
-    "vc",      "vcs",    "shipped",  "p99",    "p95",   "p50"};
+    "vc",      "vcs",    "shipped",  "p99",    "p95",   "p50",   "gmv",       "ts",      "ce",
+    "ukca",    "sqf",    "hitrust",  "quoted", "piece", "story", "segment",   "marked",  "gmbh",
+    "licence", "license"};
 
 // Word prefixes (stems) that carry signal: "launch" covers launched, launching, launches.
 constexpr std::string_view kSignalStems[] = {
@@ -60,7 +62,22 @@ constexpr std::string_view kSignalPhrases[] = {"term sheet",
                                                "error rate",
                                                "response time",
                                                "open-sourced",
-                                               "open sourced"};
+                                               "open sourced",
+                                               "first truck",
+                                               "first deliveries",
+                                               "first delivery",
+                                               "we're in the",
+                                               "is out",
+                                               "went live",
+                                               "is registered",
+                                               "pro rata",
+                                               "pro-rata",
+                                               "paper's back",
+                                               "came back signed",
+                                               "all recipients",
+                                               "purchase order",
+                                               "winding down",
+                                               "shut down"};
 
 // Routine chatter with no business signal (used only when nothing above matched).
 constexpr std::string_view kChatterPhrases[] = {
@@ -80,7 +97,14 @@ constexpr std::string_view kChatterPhrases[] = {
     "pr #", "pull request", "review my pr", "code review", "merged", "ci ", "ci/cd", "flaky",
     "hotfix", "stack trace", "sentry", "heap snapshot", "memory usage", "staging", "deploy", "bug",
     "lockfile", "refactor", "technical debt", "tech debt", "race condition", "integration tests",
-    "test suite", "budget alert", "cpu"};
+    "test suite", "budget alert", "cpu", "postmortem", "post-mortem", "outage", "incident",
+    "pen test", "phishing", "load test", "sandbox", "sync job", "ios build", "android build",
+    "app store", "app stores",
+    // office life and logistics
+    "expense report", "swag", "offsite", "focus time", "heat wave", "inspection", "lead time",
+    "customs", "farm walk", "drinks",
+    // not facts
+    "rumour", "rumor", "hypothetically", "mock", "draft"};
 
 bool HasMoney(std::string_view lower) {
   for (size_t idx = 0; idx + 1 < lower.size(); ++idx) {

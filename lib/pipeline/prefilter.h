@@ -7,7 +7,9 @@
 //      ARR/MRR, Series, users, customers, partnership, press, investor, ... see prefilter.cc).
 //      Signal always wins: chatter that mentions a milestone is kept.
 //   2. DROP if it is routine chatter: greetings, lunch/coffee, standup/retro/meeting logistics,
-//      thanks, out-of-office, routine engineering traffic (PRs, CI, alerts, deploys to staging).
+//      thanks, out-of-office, routine engineering and operations traffic (PRs, CI, alerts,
+//      deploys to staging, incidents, load tests, app-store builds, customs, inspections), office
+//      life (expenses, swag, offsites), or not a fact (rumour, draft, mock, hypothetically).
 //   3. DROP if it is very short (fewer than kShortWords words) and has no digits.
 //   4. Otherwise KEEP: when unsure, the model decides.
 // Contract with the rules extractor: every trigger it uses is a signal here, so a message the

@@ -43,6 +43,25 @@ ExtractedEvent One(const std::string& type, std::string text, std::string sender
   return {};
 }
 
+using Readings = std::map<std::string, double>;
+
+// The KPI observations of `text`, by metric.
+Readings Observed(std::string text) {
+  Readings readings;
+  for (const ExtractedObservation& observation : ExtractMessageObservations(Msg(1, std::move(text)))) {
+    EXPECT_EQ(observation.source_message_id, 1);
+    readings[observation.metric] = observation.value;
+  }
+  return readings;
+}
+
+std::string UnitOf(std::string text, const std::string& metric) {
+  for (const ExtractedObservation& observation : ExtractMessageObservations(Msg(1, std::move(text)))) {
+    if (observation.metric == metric) return observation.unit;
+  }
+  return "";
+}
+
 std::set<std::string> Types(std::string text, std::string sender = "Alex (CEO)") {
   std::set<std::string> types;
   for (const ExtractedEvent& event : Events(std::move(text), std::move(sender))) {
@@ -56,7 +75,10 @@ TEST(RulesExtractor, Funding) {
       One("funding", "Huge news: we closed our $12.4M Series A led by Blue Chip Ventures!");
   EXPECT_EQ(event.title, "Closed $12.4M Series A led by Blue Chip Ventures");
   EXPECT_EQ(event.severity, "high");
-  EXPECT_EQ(event.metrics, (Metrics{{"amount_usd", "12400000"},
+  EXPECT_EQ(event.metrics, (Metrics{{"amount", "12400000"},
+                                    {"amount_usd", "12400000"},
+                                    {"currency", "USD"},
+                                    {"stage", "closed"},
                                     {"round", "series_a"},
                                     {"lead_investor", "Blue Chip Ventures"}}));
   EXPECT_EQ(event.company_id, "acme");
@@ -67,14 +89,24 @@ TEST(RulesExtractor, Funding) {
               "WE DID IT! Term sheet is coming. They quoted a $15M investment at an "
               "$80M valuation. This is life-changing for the company.");
   EXPECT_EQ(event.title, "Term sheet for $15M investment at $80M valuation");
-  EXPECT_EQ(event.metrics, (Metrics{{"amount_usd", "15000000"}, {"valuation_usd", "80000000"}}));
+  EXPECT_EQ(event.metrics, (Metrics{{"amount", "15000000"},
+                                    {"amount_usd", "15000000"},
+                                    {"currency", "USD"},
+                                    {"stage", "term_sheet_received"},
+                                    {"valuation", "80000000"},
+                                    {"valuation_usd", "80000000"}}));
+  EXPECT_EQ(event.severity, "medium") << "a term sheet received";
   EXPECT_EQ(Types("WE DID IT! Term sheet is coming. They quoted a $15M investment."),
             std::set<std::string>{"funding"})
       << "no investor_interest beside funding";
 
   event = One("funding", "We raised a $2.5M seed round from angels.");
   EXPECT_EQ(event.title, "Raised $2.5M Seed");
-  EXPECT_EQ(event.metrics, (Metrics{{"amount_usd", "2500000"}, {"round", "seed"}}));
+  EXPECT_EQ(event.metrics, (Metrics{{"amount", "2500000"},
+                                    {"amount_usd", "2500000"},
+                                    {"currency", "USD"},
+                                    {"stage", "closed"},
+                                    {"round", "seed"}}));
   EXPECT_TRUE(Types("We closed a $1.2M deal with Globex.").count("funding") == 0);
   EXPECT_TRUE(Types("If we raise a Series A next year we can hire.").empty());
 }
@@ -85,7 +117,7 @@ TEST(RulesExtractor, InvestorInterest) {
                              "leading your Series B.",
                              "Blue Chip Ventures - Investment Team");
   EXPECT_EQ(event.title, "Blue Chip Ventures interested in leading Series B");
-  EXPECT_EQ(event.severity, "low");
+  EXPECT_EQ(event.severity, "medium");
   EXPECT_EQ(event.metrics, (Metrics{{"round", "series_b"}, {"investor", "Blue Chip Ventures"}}));
   event = One("investor_interest",
               "I've been tracking your progress. The recent jump is impressive for a Series A "
@@ -103,48 +135,75 @@ TEST(RulesExtractor, InvestorInterest) {
   EXPECT_TRUE(Types("We can't afford downtime while the investors are sniffing around.").empty());
 }
 
-TEST(RulesExtractor, RevenueMilestones) {
-  ExtractedEvent event =
-      One("revenue_milestone",
-          "Subject: Weekly Revenue Analysis - Oct 25 to Nov 1. Total MRR: "
-          "$192,400 (+12.5% WoW). New Subscriptions: 84. Churn Rate: 1.2% (Flat).");
-  EXPECT_EQ(event.title, "MRR reached $192,400 (+12.5% WoW)");
-  EXPECT_EQ(event.severity, "high");
-  EXPECT_EQ(event.metrics,
-            (Metrics{{"mrr_usd", "192400"}, {"growth_wow_pct", "12.5"}, {"churn_pct", "1.2"}}));
-  event = One("revenue_milestone", "MRR just crossed $420,300, up +17.5% MoM.");
-  EXPECT_EQ(event.title, "MRR reached $420,300 (+17.5% MoM)");
-  EXPECT_EQ(event.metrics, (Metrics{{"mrr_usd", "420300"}, {"growth_mom_pct", "17.5"}}));
-  EXPECT_EQ(One("revenue_milestone", "We hit $2.5M ARR this month.").metrics,
-            (Metrics{{"arr_usd", "2500000"}}));
-  EXPECT_EQ(One("revenue_milestone",
-                "October was a record-breaking month. Our Net Revenue "
-                "Retention (NRR) hit 137%, driven by upsells.")
-                .metrics,
-            (Metrics{{"nrr_pct", "137"}}));
-  EXPECT_EQ(One("revenue_milestone", "Revenue hit $1.1M in Q3.").metrics,
-            (Metrics{{"revenue_usd", "1100000"}}));
-  EXPECT_TRUE(Types("If these convert, your MRR will jump from $192k to $265k.").empty());
-  EXPECT_TRUE(Types("Expansion revenue from existing customers grew by $8k this week.").empty());
+TEST(RulesExtractor, KpiReportsAreObservationsNotEvents) {
+  const char* report =
+      "Subject: Weekly Revenue Analysis - Oct 25 to Nov 1. Total MRR: $192,400 (+12.5% WoW). "
+      "New Subscriptions: 84. Churn Rate: 1.2% (Flat).";
+  EXPECT_EQ(Observed(report), (Readings{{"mrr", 192400}, {"churn", 1.2}}))
+      << "growth rates are not observations";
+  EXPECT_EQ(UnitOf(report, "mrr"), "USD");
+  EXPECT_EQ(UnitOf(report, "churn"), "pct");
+  EXPECT_TRUE(Types(report).empty()) << "no snapshot event";
+  EXPECT_EQ(Observed("MRR just crossed $420,300, up +17.5% MoM."), (Readings{{"mrr", 420300}}));
+  EXPECT_EQ(Observed("We hit $2.5M ARR this month."), (Readings{{"arr", 2500000}}));
+  EXPECT_EQ(Observed("October was a record-breaking month. Our Net Revenue Retention (NRR) hit "
+                     "137%, driven by upsells."),
+            (Readings{{"nrr", 137}}));
+  EXPECT_EQ(Observed("Revenue hit $1.1M in Q3."), (Readings{{"revenue", 1100000}}));
+  EXPECT_EQ(Observed("MRR crossed $100,000 in May and MRR crossed $150,000 in June; ARR is $1.8M."),
+            (Readings{{"mrr", 100000}, {"arr", 1800000}}))
+      << "one observation per metric per message";
+  EXPECT_TRUE(Observed("If these convert, your MRR will jump from $192k to $265k.").empty());
+  EXPECT_TRUE(Observed("Expansion revenue from existing customers grew by $8k this week.").empty());
 }
 
-// Figures and rounds that are not the company announcing its own milestone.
-TEST(RulesExtractor, CommentaryOnFiguresIsNotARevenueMilestone) {
-  EXPECT_TRUE(Types("$75k ARR is huge for a seed-stage team.").empty());
-  EXPECT_EQ(Types("@Sarah @Chloe did you see Jennifer's email? $75k ARR is huge. This alone would "
-                  "push us over the $2.5M ARR milestone right before the Series A.")
-                .count("revenue_milestone"),
-            0u)
+TEST(RulesExtractor, KpiFiguresInOtherCurrenciesAndWords) {
+  EXPECT_EQ(Observed("Feb close done: ARR \xc2\xa3"
+                     "1.42m (+\xc2\xa3"
+                     "61k mom), 6,850 nodes online across 214 sites. hw gross margin at 31%"),
+            (Readings{{"arr", 1420000}, {"devices", 6850}, {"active_accounts", 214}}));
+  EXPECT_EQ(UnitOf("ARR \xc2\xa3"
+                   "1.42m",
+                   "arr"),
+            "GBP");
+  EXPECT_EQ(Observed("April close: ARR 3.7m, active clinicians ~2.2k. burn $610k"),
+            (Readings{{"arr", 3700000}, {"active_users", 2200}}));
+  EXPECT_EQ(Observed("wk 15 GMV: two hundred twenty-one thousand (221.4k), 402 restaurant accts"),
+            (Readings{{"gmv_weekly", 221400}, {"active_accounts", 402}}));
+  EXPECT_EQ(Observed("June: GMV $1.18M, net rev $173k. July tracking to ~$1.3M"),
+            (Readings{{"gmv", 1180000}, {"revenue", 173000}}))
+      << "the forecast is not an observation";
+  EXPECT_EQ(Observed("ARR just crossed four million! Billing kicked in. $4.03M on the nose"),
+            (Readings{{"arr", 4030000}}))
+      << "the precise figure after the round mark";
+  EXPECT_EQ(Observed("active clinicians passed 3,500 this morning (3,512)"),
+            (Readings{{"active_users", 3512}}));
+  EXPECT_EQ(UnitOf("Weekly digest: NOK 2.1m ARR", "arr"), "NOK");
+  for (const char* text :
+       {"tracking to ~$1.8m ARR by end of May if the rollout converts on time",
+        "if every clinician activated we'd be ~$5.3M ARR. that's a napkin",
+        "board deck draft has '$6.5M ARR by Dec' on the cover. that's the plan, not actuals",
+        "mock P&L has $2.4M monthly GMV in Dec as the stretch case",
+        "the crunchbase page still says our ARR is $400k",
+        "Acme signed! 180 clinicians, $210k ARR, 2-year term",
+        "internal load test: 1,500 concurrent synthetic encounters, p95 at 2.8s"}) {
+    EXPECT_TRUE(Observed(text).empty()) << text;
+  }
+}
+
+// Figures that are not the company announcing its own metric.
+TEST(RulesExtractor, CommentaryOnFiguresIsNotAnObservation) {
+  EXPECT_TRUE(Observed("$75k ARR is huge for a seed-stage team.").empty());
+  EXPECT_TRUE(Observed("@Sarah @Chloe did you see Jennifer's email? $75k ARR is huge. This alone "
+                       "would push us over the $2.5M ARR milestone right before the Series A.")
+                  .empty())
       << "a prospect's deal value, then a hypothetical";
-  EXPECT_EQ(Types("I've been tracking your progress on Product Hunt. The recent jump to $315k MRR, "
-                  "1.6% Churn, and 61k DAU is impressive for a Series A stage.",
-                  "Partner at Sequoia")
-                .count("revenue_milestone"),
-            0u)
+  EXPECT_TRUE(Observed("I've been tracking your progress on Product Hunt. The recent jump to $315k "
+                       "MRR, 1.6% Churn, and 61k DAU is impressive for a Series A stage.")
+                  .empty())
       << "an investor's opinion of the figures, not an announcement";
-  ExtractedEvent own = One("revenue_milestone", "We hit $2.5M ARR this month, which is huge!");
-  EXPECT_EQ(own.metrics, (Metrics{{"arr_usd", "2500000"}})) << "the company's own, with pride";
-  EXPECT_EQ(own.severity, "high");
+  EXPECT_EQ(Observed("We hit $2.5M ARR this month, which is huge!"), (Readings{{"arr", 2500000}}))
+      << "the company's own, with pride";
 }
 
 TEST(RulesExtractor, AnotherCompanysRoundIsNotFunding) {
@@ -167,9 +226,11 @@ TEST(RulesExtractor, EnterpriseDeals) {
   ExtractedEvent event = One("enterprise_deal",
                              "Signed! Delta Airlines agreed to a 3-year enterprise contract, "
                              "$1.4M ACV, 4,000 seats.");
-  EXPECT_EQ(event.title, "Signed 3-year contract with Delta Airlines, $1.4M ACV, 4,000 seats");
+  EXPECT_EQ(event.title, "Signed 3-year contract with Delta Airlines, $1.4M/yr, 4,000 seats");
   EXPECT_EQ(event.severity, "high");
-  EXPECT_EQ(event.metrics, (Metrics{{"acv_usd", "1400000"},
+  EXPECT_EQ(event.metrics, (Metrics{{"acv", "1400000"},
+                                    {"acv_usd", "1400000"},
+                                    {"currency", "USD"},
                                     {"seats", "4000"},
                                     {"term_years", "3"},
                                     {"counterparty", "Delta Airlines"}}));
@@ -179,8 +240,10 @@ TEST(RulesExtractor, EnterpriseDeals) {
   event = One("enterprise_deal",
               "Subject: Global Logistics Corp - CONTRACT SIGNED! Hi Alex, Just got the DocuSign "
               "back. $75,000 ARR, 2-year commitment.");
-  EXPECT_EQ(event.severity, "low") << "under $1M";
-  EXPECT_EQ(event.metrics, (Metrics{{"acv_usd", "75000"},
+  EXPECT_EQ(event.severity, "medium") << "a mid-size deal";
+  EXPECT_EQ(event.metrics, (Metrics{{"acv", "75000"},
+                                    {"acv_usd", "75000"},
+                                    {"currency", "USD"},
                                     {"term_years", "2"},
                                     {"counterparty", "Global Logistics Corp"}}));
   EXPECT_TRUE(Types("They are ready to sign a $75,000 annual contract, but need RBAC.").empty());
@@ -195,9 +258,8 @@ TEST(RulesExtractor, Hiring) {
   EXPECT_EQ(event.metrics, (Metrics{{"role", "VP of Engineering"}, {"headcount", "45"}}));
   EXPECT_NE(std::find(event.stakeholders.begin(), event.stakeholders.end(), "Dana"),
             event.stakeholders.end());
-  event = One("hiring", "Priya joined as our Senior Backend Engineer today.");
-  EXPECT_EQ(event.severity, "low");
-  EXPECT_EQ(event.metrics.at("role"), "Senior Backend Engineer");
+  EXPECT_TRUE(Types("Priya joined as our Senior Backend Engineer today.").empty())
+      << "only VP-and-above hires are key hires";
   EXPECT_TRUE(Types("This means we can finally hire those 5 extra devs.").empty());
 }
 
@@ -205,8 +267,8 @@ TEST(RulesExtractor, Compliance) {
   ExtractedEvent event = One("compliance",
                              "Subject: SOC 2 Type II report issued. We completed "
                              "the audit with zero exceptions.");
-  EXPECT_EQ(event.title, "Achieved SOC 2 Type II compliance");
-  EXPECT_EQ(event.severity, "high");
+  EXPECT_EQ(event.title, "Achieved SOC 2 Type II certification");
+  EXPECT_EQ(event.severity, "medium");
   EXPECT_EQ(event.metrics, (Metrics{{"framework", "SOC 2 Type II"}, {"status", "certified"}}));
   event = One("compliance", "Alex, we are one document away from being SOC2 ready.");
   EXPECT_EQ(event.severity, "low");
@@ -216,18 +278,17 @@ TEST(RulesExtractor, Compliance) {
   EXPECT_TRUE(Types("They loved the SOC2 Audit Logging module in the demo.").empty());
 }
 
-TEST(RulesExtractor, UserGrowth) {
-  EXPECT_EQ(One("user_growth", "We now have 10,000 weekly active users, a new record.").metrics,
-            (Metrics{{"users", "10000"}}));
-  ExtractedEvent event =
-      One("user_growth", "We just hit 25,000 concurrent WebSockets! The cluster held.");
-  EXPECT_EQ(event.title, "Reached 25,000 concurrent WebSockets");
-  EXPECT_EQ(event.metrics, (Metrics{{"users", "25000"}}));
-  EXPECT_EQ(One("user_growth", "We've had 4,200 unique signups so far.").metrics,
-            (Metrics{{"signups", "4200"}}));
-  EXPECT_EQ(One("user_growth", "Check this out: $384k MRR and 33k DAU.").metrics,
-            (Metrics{{"users", "33000"}}));
-  EXPECT_TRUE(Types("The analytics show 40% of users drop off at the integration step.").empty());
+TEST(RulesExtractor, UsageCountsAreObservations) {
+  EXPECT_EQ(Observed("We now have 10,000 weekly active users, a new record."),
+            (Readings{{"wau", 10000}}));
+  EXPECT_EQ(Observed("We just hit 25,000 concurrent WebSockets! The cluster held."),
+            (Readings{{"concurrent_users", 25000}}));
+  EXPECT_EQ(Observed("We've had 4,200 unique signups so far."), (Readings{{"signups", 4200}}));
+  EXPECT_EQ(Observed("Check this out: $384k MRR and 33k DAU."),
+            (Readings{{"mrr", 384000}, {"dau", 33000}}));
+  EXPECT_EQ(Observed("Headcount is now 45."), (Readings{{"headcount", 45}}));
+  EXPECT_TRUE(Observed("The analytics show 40% of users drop off at the integration step.").empty());
+  EXPECT_TRUE(Types("We now have 10,000 weekly active users, a new record.").empty());
 }
 
 TEST(RulesExtractor, LaunchesPartnershipsMediaExpansion) {
@@ -332,26 +393,22 @@ TEST(RulesExtractor, BatchPrefiltersMergesAndReportsRules) {
   EXPECT_EQ(result->usage.completion_tokens, 0);
   EXPECT_EQ(result->dropped_by_prefilter, 2);
   EXPECT_EQ(result->rejected_events, 0);
-  ASSERT_EQ(result->events.size(), 2u);
+  ASSERT_EQ(result->events.size(), 1u);
   const ExtractedEvent& funding = result->events[0];
   EXPECT_EQ(funding.type, "funding");
   EXPECT_EQ(funding.source_message_ids, (std::vector<int64_t>{11, 13})) << "merged by fingerprint";
   EXPECT_EQ(funding.stakeholders,
             (std::vector<std::string>{"Alex (CEO)", "Blue Chip Ventures", "Ana (Finance)"}));
-  EXPECT_EQ(result->events[1].type, "revenue_milestone");
   for (const ExtractedEvent& event : result->events) EXPECT_EQ(event.company_id, "acme");
+  ASSERT_EQ(result->observations.size(), 1u) << "the MRR report is an observation";
+  EXPECT_EQ(result->observations[0].metric, "mrr");
+  EXPECT_EQ(result->observations[0].value, 420300);
+  EXPECT_EQ(result->observations[0].unit, "USD");
+  EXPECT_EQ(result->observations[0].source_message_id, 14);
 
   RulesExtractor unfiltered(RulesExtractorOptions{.prefilter = false});
   EXPECT_EQ(unfiltered.Extract(request)->dropped_by_prefilter, 0);
   EXPECT_TRUE(extractor.Extract({1, "acme", {}})->events.empty());
-}
-
-TEST(RulesExtractor, OneEventPerTypePerMessage) {
-  std::vector<ExtractedEvent> events =
-      Events("MRR crossed $100,000 in May and MRR crossed $150,000 in June; ARR is $1.8M.");
-  ASSERT_EQ(events.size(), 1u);
-  EXPECT_EQ(events[0].metrics.at("mrr_usd"), "100000");
-  EXPECT_EQ(events[0].metrics.at("arr_usd"), "1800000");
 }
 
 // ---- Data sets --------------------------------------------------------------------------
@@ -400,21 +457,15 @@ TEST(RulesExtractorData, ScaleflowYieldsFundingInterestComplianceRevenue) {
   EXPECT_GE(by_type["investor_interest"].size(), 3u);
   ASSERT_EQ(by_type["compliance"].size(), 1u) << "the two SOC 2 progress messages merge";
   EXPECT_EQ(by_type["compliance"][0]->source_message_ids, (std::vector<int64_t>{89, 90}));
+  EXPECT_TRUE(by_type["revenue_milestone"].empty()) << "KPI reports are observations";
   bool weekly_mrr = false;
-  for (const ExtractedEvent* event : by_type["revenue_milestone"]) {
-    if (event->metrics.count("mrr_usd") && event->metrics.at("mrr_usd") == "192400") {
-      weekly_mrr = event->metrics.at("growth_wow_pct") == "12.5";
-    }
-  }
-  EXPECT_TRUE(weekly_mrr) << "Total MRR: $192,400 (+12.5% WoW)";
-  for (const ExtractedEvent* event : by_type["revenue_milestone"]) {
+  for (const ExtractedObservation& observation : result->observations) {
+    weekly_mrr = weekly_mrr || (observation.metric == "mrr" && observation.value == 192400);
     for (int64_t commentary : {18, 128, 154}) {  // "$75k ARR is huge", investors quoting MRR
-      EXPECT_EQ(std::count(event->source_message_ids.begin(), event->source_message_ids.end(),
-                           commentary),
-                0)
-          << event->title;
+      EXPECT_NE(observation.source_message_id, commentary) << observation.metric;
     }
   }
+  EXPECT_TRUE(weekly_mrr) << "Total MRR: $192,400 (+12.5% WoW) is an observation mrr=192400";
   EXPECT_EQ(by_type["enterprise_deal"].size(), 1u);
   EXPECT_GE(result->dropped_by_prefilter * 4, static_cast<int>(rows.size()));
   std::set<std::string> fingerprints;

@@ -7,6 +7,8 @@
 #pragma once
 
 #include <optional>
+#include <string>
+#include <vector>
 
 #include "adapters/llm/rules_text.h"
 #include "ports/extract.h"
@@ -23,15 +25,18 @@ ExtractedEvent NewEvent(const char* type, const char* severity, std::string_view
 // "series_a", "seed", "pre_seed", "bridge", or "" (and where it was found).
 std::string FindRound(std::string_view lower, size_t* at = nullptr);
 
+// The investor's firm: from the sender ("Blue Chip Ventures - Investment Team", "Partner at
+// X"), the last firm named in the text (a signature), or an investor's e-mail domain; "" if none.
+std::string InvestorName(const MessageView& view);
+
 // rules_funding.cc
 Detection DetectFunding(const MessageView& view);
+// rules_investors.cc
 Detection DetectInvestorInterest(const MessageView& view);
-Detection DetectRevenue(const MessageView& view);
 // rules_business.cc
 Detection DetectEnterpriseDeal(const MessageView& view);
 Detection DetectHiring(const MessageView& view);
 Detection DetectCompliance(const MessageView& view);
-Detection DetectUserGrowth(const MessageView& view);
 // rules_other.cc
 Detection DetectProductLaunch(const MessageView& view);
 Detection DetectPartnership(const MessageView& view);
@@ -40,5 +45,8 @@ Detection DetectMarketExpansion(const MessageView& view);
 Detection DetectTechnicalAchievement(const MessageView& view);
 Detection DetectCustomerSuccess(const MessageView& view);
 Detection DetectOther(const MessageView& view);
+
+// rules_kpi.cc: the KPI readings of a report, one per metric (source_message_id left 0).
+std::vector<ExtractedObservation> DetectObservations(const MessageView& view);
 
 }  // namespace ms::rules

@@ -2,7 +2,9 @@
 
 #include <algorithm>
 #include <exception>
+#include <iterator>
 #include <map>
+#include <string_view>
 
 #include "adapters/llm/rules_detectors.h"
 #include "pipeline/fingerprint.h"
@@ -17,9 +19,8 @@ using rules::MessageView;
 // Funding precedes investor_interest: a message that closes a round is not also "interest".
 constexpr Detection (*kDetectors[])(const MessageView&) = {
     rules::DetectFunding,         rules::DetectInvestorInterest,
-    rules::DetectRevenue,         rules::DetectEnterpriseDeal,
-    rules::DetectHiring,          rules::DetectCompliance,
-    rules::DetectUserGrowth,      rules::DetectProductLaunch,
+    rules::DetectEnterpriseDeal,  rules::DetectHiring,
+    rules::DetectCompliance,      rules::DetectProductLaunch,
     rules::DetectPartnership,     rules::DetectMediaCoverage,
     rules::DetectMarketExpansion, rules::DetectTechnicalAchievement,
     rules::DetectCustomerSuccess, rules::DetectOther};
@@ -35,7 +36,24 @@ void UnionInto(std::vector<T>* into, const std::vector<T>& from) {
   into->erase(std::unique(into->begin(), into->end()), into->end());
 }
 
+// A round's stages in order: a later stage seen in the same batch describes the round now.
+int StageRank(const ExtractedEvent& event) {
+  auto stage = event.metrics.find("stage");
+  if (stage == event.metrics.end()) return 0;
+  constexpr std::string_view kStages[] = {"term_sheet_received", "term_sheet_signed", "closed"};
+  for (size_t idx = 0; idx < std::size(kStages); ++idx) {
+    if (stage->second == kStages[idx]) return static_cast<int>(idx) + 1;
+  }
+  return 0;
+}
+
 void Merge(ExtractedEvent* into, ExtractedEvent&& from) {
+  if (StageRank(from) > StageRank(*into)) {
+    std::swap(into->title, from.title);
+    std::swap(into->description, from.description);
+    std::swap(into->timeline, from.timeline);
+    for (auto& [name, value] : from.metrics) into->metrics[name].swap(value);
+  }
   UnionInto(&into->source_message_ids, from.source_message_ids);
   for (std::string& name : from.stakeholders) {
     if (std::find(into->stakeholders.begin(), into->stakeholders.end(), name) ==
@@ -57,6 +75,9 @@ ExtractionResult RunRules(const ExtractionRequest& request, bool prefilter) {
       ++result.dropped_by_prefilter;
       continue;
     }
+    for (ExtractedObservation& observation : ExtractMessageObservations(message)) {
+      result.observations.push_back(std::move(observation));
+    }
     for (ExtractedEvent& event : ExtractMessageEvents(request.company_id, message)) {
       std::string fingerprint = EventFingerprint(request.company_id, event);
       auto [slot, inserted] = by_fingerprint.emplace(fingerprint, result.events.size());
@@ -77,6 +98,7 @@ std::vector<ExtractedEvent> ExtractMessageEvents(const std::string& company_id,
   MessageView view = rules::MakeView(message);
   view.company_key = rules::NameKey(company_id);
   std::vector<ExtractedEvent> events;
+  if (rules::IsInjection(view) || rules::IsUnreal(view)) return events;
   bool funding = false;
   for (auto* detect : kDetectors) {
     Detection event = detect(view);
@@ -87,6 +109,13 @@ std::vector<ExtractedEvent> ExtractMessageEvents(const std::string& company_id,
     events.push_back(std::move(*event));
   }
   return events;
+}
+
+std::vector<ExtractedObservation> ExtractMessageObservations(const BatchMessage& message) {
+  std::vector<ExtractedObservation> observations =
+      rules::DetectObservations(rules::MakeView(message));
+  for (ExtractedObservation& observation : observations) observation.source_message_id = message.id;
+  return observations;
 }
 
 Status RulesExtractor::ExtractInto(const ExtractionRequest& request, ExtractionResult* out) {

@@ -1,9 +1,11 @@
-// Money-side detectors: funding, investor interest, revenue milestones.
+// Funding: the stage a round reached (term sheet received or signed, closed), grants and debt
+// facilities, with amount, currency, valuation and lead investor.
 #include <algorithm>
 
 #include "adapters/llm/rules_detectors.h"
 #include "pipeline/amount.h"
 #include "pipeline/ascii.h"
+#include "pipeline/metric_vocab.h"
 
 namespace ms::rules {
 namespace {
@@ -12,34 +14,31 @@ constexpr size_t kNpos = std::string_view::npos;
 
 // Whether the words right after `end` (spaces skipped) start with one of `words`.
 bool FollowedBy(std::string_view lower, size_t end, std::initializer_list<std::string_view> words) {
-  while (end < lower.size() && lower[end] == ' ') ++end;
+  while (end < lower.size() && (lower[end] == ' ' || lower[end] == '~')) ++end;
   for (std::string_view word : words) {
     if (lower.substr(end).starts_with(word)) return true;
   }
   return false;
 }
 
-struct FundingAmounts {
-  std::optional<Amount> raised;
-  std::optional<Amount> valuation;
-};
-
-FundingAmounts ReadFundingAmounts(const MessageView& view, size_t anchor) {
-  FundingAmounts amounts;
-  std::vector<Amount> money = FindMoney(view.text);
-  std::vector<Amount> candidates;
-  for (const Amount& amount : money) {
-    if (FollowedBy(view.lower, amount.end, {"valuation", "post-money", "pre-money"})) {
-      amounts.valuation = amount;
-    } else if (!FollowedBy(view.lower, amount.end, {"arr", "mrr", "acv", "in revenue"})) {
-      candidates.push_back(amount);
-    }
-  }
-  amounts.raised = NearestMoney(candidates, Span{0, view.text.size()}, anchor, 200);
-  return amounts;
+bool SentenceHas(const MessageView& view, size_t pos,
+                 std::initializer_list<std::string_view> words) {
+  Span span = SentenceAt(view.text, pos);
+  return FindFirst(std::string_view(view.lower).substr(span.begin, span.end - span.begin), words) !=
+         kNpos;
 }
 
-// Adverbs that may sit between a name and its verb ("Globex just raised").
+// "term sheet", "termsheet" or the abbreviation "TS" (upper case only).
+size_t TermSheetAt(const MessageView& view, size_t from = 0) {
+  size_t words = kNpos;
+  for (std::string_view phrase : {"term sheet", "termsheet", "term-sheet"}) {
+    words = std::min(words, FindPhrase(view.lower, phrase, from));
+  }
+  size_t abbreviation = FindPhrase(view.text, "TS", from);
+  return std::min(words, abbreviation);
+}
+
+// Adverbs that may sit between a subject and its verb ("Globex just raised").
 bool IsAdverb(std::string_view word) {
   constexpr std::string_view kAdverbs[] = {"just",       "has",       "have",    "had",
                                            "recently",   "also",      "finally", "reportedly",
@@ -53,124 +52,272 @@ size_t SkipAdverbsBack(std::string_view lower, size_t pos) {
     size_t end = pos;
     while (end > 0 && lower[end - 1] == ' ') --end;
     size_t begin = end;
-    while (begin > 0 && ascii::IsAlpha(lower[begin - 1])) --begin;
+    while (begin > 0 && (ascii::IsAlpha(lower[begin - 1]) || lower[begin - 1] == '\'')) --begin;
     if (begin == end || !IsAdverb(lower.substr(begin, end - begin))) return pos;
     pos = begin;
   }
 }
 
-// Someone else's round: the sentence of the funding verb talks about a competitor or rival,
-// or names another company right before the verb ("Globex just raised a $20M Series B").
-// "We closed", a round ("Series A closed at $12M") or the company's own name before the verb
-// is the company's.
-bool SomeoneElsesRound(const MessageView& view) {
-  size_t verb = FindFirst(view.lower, {"raised", "raises", "closed", "closes", "secured"});
-  if (verb == kNpos) return false;
-  Span sentence = SentenceAt(view.text, verb);
-  std::string_view part =
-      std::string_view(view.lower).substr(sentence.begin, sentence.end - sentence.begin);
-  if (FindFirst(part, {"competitor", "competitors", "competition", "rival", "rivals"}) != kNpos) {
+// Someone else's round: a competitor or rival in the sentence, another company named right
+// before the verb ("Globex just raised"), or a pronoun for someone else ("you'd closed",
+// "they raised") — the company's own name, "we" or a round name before the verb are its own.
+bool SomeoneElsesRound(const MessageView& view, size_t verb) {
+  if (SentenceHas(view, verb, {"competitor", "competitors", "competition", "rival", "rivals"})) {
     return true;
   }
-  std::string name = CapitalizedBefore(view.text, SkipAdverbsBack(view.lower, verb));
+  size_t subject_end = SkipAdverbsBack(view.lower, verb);
+  size_t end = subject_end;
+  while (end > 0 && view.lower[end - 1] == ' ') --end;
+  size_t begin = end;
+  while (begin > 0 && (ascii::IsAlpha(view.lower[begin - 1]) || view.lower[begin - 1] == '\'')) {
+    --begin;
+  }
+  std::string_view pronoun = std::string_view(view.lower).substr(begin, end - begin);
+  for (std::string_view other : {"you", "you'd", "you've", "they", "they've", "they'd", "he", "she",
+                                 "someone", "everyone"}) {
+    if (pronoun == other) return true;
+  }
+  std::string name = CapitalizedBefore(view.text, subject_end);
   if (name.empty() || !FindRound(ascii::Lower(name)).empty()) return false;
   std::string key = NameKey(name);
-  bool ours = !view.company_key.empty() &&
-              (key.starts_with(view.company_key) || view.company_key.starts_with(key));
-  return !ours;
+  return view.company_key.empty() ||
+         !(key.starts_with(view.company_key) || view.company_key.starts_with(key));
 }
 
-std::string FundingVerb(std::string_view lower) {
-  if (FindFirst(lower, {"raised", "raises"}) != kNpos) return "Raised";
-  if (FindFirst(lower, {"closed", "closes"}) != kNpos) return "Closed";
-  if (FindFirst(lower, {"secured", "oversubscribed"}) != kNpos) return "Secured";
-  return "";
-}
-
-// "Blue Chip Ventures" from the sender or the text; "" if no investor is named.
-std::string InvestorName(const MessageView& view) {
-  std::string_view sender = view.sender;
-  size_t at = view.sender_lower.find("partner at ");
-  if (at != kNpos) return Clean(sender.substr(at + 11), 60);
-  constexpr std::string_view kGeneric[] = {"investor",        "vc",  "vc partner", "partner",
-                                           "investment team", "team"};
-  size_t dash = sender.find(" - ");
-  bool investor_sender = FindFirst(view.sender_lower, {"ventures", "capital", "partners", "vc",
-                                                       "investor", "investment", "angel"}) != kNpos;
-  std::string_view after_dash = dash == kNpos ? std::string_view() : sender.substr(dash + 3);
-  for (std::string_view part : {sender.substr(0, dash), after_dash}) {
-    if (!investor_sender) break;
-    part = ascii::Trim(part.substr(0, part.find(" (")));
-    std::string lower = ascii::Lower(part);
-    bool generic = false;
-    for (std::string_view word : kGeneric) generic = generic || lower == word;
-    if (!generic && !part.empty()) return Clean(part, 60);
-  }
-  size_t firm = FindFirst(view.lower, {"ventures", "capital"});
-  if (firm == kNpos) return "";
-  std::string before = CapitalizedBefore(view.text, firm);
-  if (before.empty()) return "";
-  size_t word_end = firm;
-  while (word_end < view.text.size() && ascii::IsAlpha(view.text[word_end])) ++word_end;
-  return Clean(before + " " + view.text.substr(firm, word_end - firm), 60);
-}
-
-struct RevenueMetric {
-  const char* word;
-  const char* key;
+struct Stage {
+  const char* name = nullptr;  // "closed", "term_sheet_signed", ... ; nullptr when none
+  size_t at = kNpos;
+  std::string verb;  // for titles: "Closed", "Raised", "Secured"
 };
 
-// $ amount tied to the metric word [at, at + word_size) in a factual sentence about the
-// company. `strict` (for "revenue") also wants a linking word: "revenue of/hit/reached $X",
-// "revenue: $X", "$X in revenue".
-std::optional<Amount> MetricAmount(const MessageView& view, const std::vector<Amount>& money,
-                                   size_t at, size_t word_size, bool strict) {
-  Span sentence = SentenceAt(view.text, at);
-  if (IsConditional(view.lower, sentence)) return std::nullopt;
-  // Someone's opinion of a figure (a prospect's deal, an investor quoting numbers back) is not
-  // the company announcing it.
-  if (IsCommentary(view.lower, sentence) && !HasFirstPerson(view.lower, sentence)) {
-    return std::nullopt;
-  }
-  std::string_view lower = view.lower;
-  std::string_view part = lower.substr(sentence.begin, sentence.end - sentence.begin);
-  if (FindFirst(part, {"contract", "commitment", "deal", "signed", "acv"}) != kNpos) {
-    return std::nullopt;  // a customer's contract value, not the company's run rate
-  }
-  auto amount = NearestMoney(money, sentence, at, strict ? 14 : 24);
-  if (!amount || !strict) return amount;
-  if (amount->end <= at) {
-    return lower.substr(amount->end, at - amount->end) == " in " ? amount : std::nullopt;
-  }
-  size_t after = at + word_size;
-  std::string_view between = lower.substr(after, amount->begin > after ? amount->begin - after : 0);
-  bool linked = ascii::Trim(between) == ":" ||
-                FindFirst(between, {"of", "hit", "reached", "crossed", "passed", "topped", "is",
-                                    "was", "now"}) != kNpos;
-  return linked ? amount : std::nullopt;
+bool RoundContext(const MessageView& view, size_t pos) {
+  Span span = SentenceAt(view.text, pos);
+  std::string_view part = std::string_view(view.lower).substr(span.begin, span.end - span.begin);
+  return !FindRound(part).empty() ||
+         FindFirst(part, {"round", "funding", "financing", "raise", "safe", "safes", "investment",
+                          "investors", "led by", "wires", "funds", "angels"}) != kNpos;
 }
 
-void ReadGrowth(const MessageView& view, std::map<std::string, std::string>* metrics) {
-  constexpr std::pair<std::string_view, const char*> kGrowth[] = {
-      {"wow", "growth_wow_pct"},
-      {"week over week", "growth_wow_pct"},
-      {"week-over-week", "growth_wow_pct"},
-      {"mom", "growth_mom_pct"},
-      {"month over month", "growth_mom_pct"},
-      {"month-over-month", "growth_mom_pct"},
-      {"yoy", "growth_yoy_pct"},
-      {"year over year", "growth_yoy_pct"}};
-  for (auto [word, key] : kGrowth) {
-    size_t at = FindPhrase(view.lower, word);
-    if (at == kNpos || metrics->contains(key)) continue;
-    if (auto pct = PercentBefore(view.lower, at, 4)) (*metrics)[key] = FormatNumber(*pct);
-  }
+bool FactualVerb(const MessageView& view, size_t at) {
+  return IsFactual(view, at) && !IsProjection(view.lower, ClauseAt(view.text, at));
 }
 
-std::string GrowthSuffix(const std::map<std::string, std::string>& metrics) {
-  if (metrics.contains("growth_wow_pct")) return " (+" + metrics.at("growth_wow_pct") + "% WoW)";
-  if (metrics.contains("growth_mom_pct")) return " (+" + metrics.at("growth_mom_pct") + "% MoM)";
+Stage ClosedRound(const MessageView& view) {
+  constexpr std::pair<std::string_view, const char*> kVerbs[] = {
+      {"closed", "Closed"},   {"completed", "Closed"},      {"raised", "Raised"},
+      {"secured", "Secured"}, {"oversubscribed", "Closed"}, {"is done", "Closed"},
+      {"wires in", "Closed"}, {"were received", "Closed"},  {"in the bank", "Closed"}};
+  for (auto [verb, label] : kVerbs) {
+    for (size_t at = FindPhrase(view.lower, verb); at != kNpos;
+         at = FindPhrase(view.lower, verb, at + 1)) {
+      if (!RoundContext(view, at) || !FactualVerb(view, at) || SomeoneElsesRound(view, at))
+        continue;
+      if (SentenceHas(view, at, {"facility", "loan", "credit line", "venture debt"})) continue;
+      return {"closed", at, label};
+    }
+  }
+  return {};
+}
+
+Stage SignedTermSheet(const MessageView& view) {
+  for (size_t sheet = TermSheetAt(view); sheet != kNpos; sheet = TermSheetAt(view, sheet + 1)) {
+    Span span = SentenceAt(view.text, sheet);
+    std::string_view part = std::string_view(view.lower).substr(span.begin, span.end - span.begin);
+    for (std::string_view verb : {"signed", "countersigned", "executed"}) {
+      size_t at = FindPhrase(part, verb);
+      if (at != kNpos && FactualVerb(view, span.begin + at)) {
+        return {"term_sheet_signed", sheet, "Signed"};
+      }
+    }
+  }
+  return {};
+}
+
+Stage DebtOrGrant(const MessageView& view) {
+  size_t facility = FindFirst(view.lower, {"facility", "credit line", "venture debt", "term loan"});
+  if (facility != kNpos && !SentenceHas(view, facility, {"indicative", "subject to"})) {
+    for (std::string_view verb : {"closed", "funded", "signed", "drawn"}) {
+      size_t at = FindPhrase(view.lower, verb);
+      if (at != kNpos && FactualVerb(view, at) &&
+          SentenceHas(view, at, {"facility", "loan", "debt", "credit"})) {
+        return {"debt", facility, "Closed"};
+      }
+    }
+  }
+  size_t grant = FindPhrase(view.lower, "grant");
+  if (grant != kNpos && !InQuotes(view.text, grant) &&
+      FindFirst(view.lower, {"awarded", "successful", "won", "we are pleased", "pleased to"}) !=
+          kNpos) {
+    return {"grant", grant, "Awarded"};
+  }
+  return {};
+}
+
+// A term sheet received: a non-negated mention with an amount in a factual clause nearby.
+Stage ReceivedTermSheet(const MessageView& view) {
+  for (size_t sheet = TermSheetAt(view); sheet != kNpos; sheet = TermSheetAt(view, sheet + 1)) {
+    if (NegatedBefore(view.lower, sheet, 3) || InQuotes(view.text, sheet)) continue;
+    return {"term_sheet_received", sheet, ""};
+  }
+  return {};
+}
+
+Stage FindStage(const MessageView& view) {
+  Stage stage = ClosedRound(view);
+  if (!stage.name) stage = SignedTermSheet(view);
+  if (!stage.name) stage = DebtOrGrant(view);
+  if (!stage.name) stage = ReceivedTermSheet(view);
+  return stage;
+}
+
+struct Terms {
+  std::optional<Amount> amount;
+  std::optional<Amount> valuation;
+  std::string basis;  // "pre" or "post"
+};
+
+// "pre-money", "pre", "post", "post-money", "post cap", "valuation", "cap" after an amount.
+std::string ValuationBasis(std::string_view lower, size_t end) {
+  if (FollowedBy(lower, end, {"pre"})) return "pre";
+  if (FollowedBy(lower, end, {"post"})) return "post";
+  if (FollowedBy(lower, end, {"valuation", "cap"})) return "valuation";
   return "";
+}
+
+// A bare number followed by "pre"/"post" ("€8m at 32 pre"): the valuation in the amount's
+// magnitude and currency.
+std::optional<Amount> BareValuation(const MessageView& view, const Amount& amount,
+                                    std::string* basis) {
+  size_t from = amount.end;
+  Span sentence = SentenceAt(view.text, amount.begin);
+  for (size_t at = from; at < sentence.end && at < from + 40; ++at) {
+    if (!ascii::IsDigit(view.lower[at]) || ascii::IsAlnum(view.lower[at - 1])) continue;
+    AmountMatch match = *ReadAmount(view.lower, at);
+    std::string found = ValuationBasis(view.lower, match.end);
+    if (found != "pre" && found != "post") return std::nullopt;
+    double value = match.value;
+    if (!match.has_suffix && amount.value >= 1e6 && value < 1000) value *= 1e6;
+    *basis = found;
+    return Amount{value, at, match.end, amount.currency, true};
+  }
+  return std::nullopt;
+}
+
+// Where the amount of a term sheet may stand: the mention's sentence and its neighbours, or
+// the whole body when the mention is the e-mail's subject.
+Span TermsWindow(const MessageView& view, size_t anchor) {
+  Span sentence = SentenceAt(view.text, anchor);
+  if (sentence.begin == 0 && view.text.starts_with("Subject:")) return {0, view.text.size()};
+  Span window = sentence;
+  if (sentence.begin > 2) window.begin = SentenceAt(view.text, sentence.begin - 2).begin;
+  if (sentence.end + 1 < view.text.size()) window.end = SentenceAt(view.text, sentence.end + 1).end;
+  return window;
+}
+
+bool ValuedBefore(std::string_view lower, size_t begin) {
+  size_t from = begin > 14 ? begin - 14 : 0;
+  return FindFirst(lower.substr(from, begin - from), {"valuation of", "valued at"}) != kNpos;
+}
+
+// The amount nearest the anchor (its sentence first unless `received`), and the valuation.
+Terms ReadTerms(const MessageView& view, size_t anchor, const std::string& stage) {
+  Terms terms;
+  std::vector<Amount> candidates;
+  for (const Amount& amount : FindMoney(view.text)) {
+    std::string basis = ValuationBasis(view.lower, amount.end);
+    if (!basis.empty() || ValuedBefore(view.lower, amount.begin)) {
+      if (!terms.valuation) {
+        terms.valuation = amount;
+        terms.basis = basis == "valuation" ? "" : basis;
+      }
+      continue;
+    }
+    bool conditional =
+        stage != "grant" && IsConditional(view.lower, ClauseAt(view.text, amount.begin));
+    if (!FollowedBy(view.lower, amount.end, {"arr", "mrr", "acv", "in revenue", "gmv"}) &&
+        !InQuotes(view.text, amount.begin) && !conditional) {
+      candidates.push_back(amount);
+    }
+  }
+  if (stage == "term_sheet_received") {
+    terms.amount = NearestMoney(candidates, TermsWindow(view, anchor), anchor, 400);
+  } else {
+    terms.amount = NearestMoney(candidates, SentenceAt(view.text, anchor), anchor, 200);
+    if (!terms.amount)
+      terms.amount = NearestMoney(candidates, Span{0, view.text.size()}, anchor, 300);
+  }
+  if (terms.amount && !terms.valuation) {
+    terms.valuation = BareValuation(view, *terms.amount, &terms.basis);
+  }
+  return terms;
+}
+
+// "led by X", "X led with", "signed the X term sheet", else the investor sending the terms.
+std::string LeadInvestor(const MessageView& view, const Stage& stage) {
+  size_t led_by = FindPhrase(view.lower, "led by");
+  if (led_by != kNpos) {
+    std::string lead = CapitalizedAfter(view.text, led_by + 6);
+    if (!lead.empty()) return lead;
+  }
+  for (std::string_view verb : {"led with", "is leading", "leads the", "led the"}) {
+    size_t at = FindPhrase(view.lower, verb);
+    if (at == kNpos) continue;
+    std::string lead = CapitalizedBefore(view.text, at);
+    if (!lead.empty()) return lead;
+  }
+  if (stage.name == std::string_view("term_sheet_signed")) {
+    std::string lead = CapitalizedBefore(view.text, stage.at);
+    if (!lead.empty() && FindRound(ascii::Lower(lead)).empty()) return lead;
+  }
+  return stage.name == std::string_view("term_sheet_received") ? InvestorName(view) : "";
+}
+
+std::string FundingTitle(const Stage& stage, const Terms& terms, const std::string& round,
+                         const std::string& lead) {
+  std::string money =
+      terms.amount ? FormatMetricValue(terms.amount->value, terms.amount->currency) : "";
+  std::string what = round.empty() ? "funding round" : RoundLabel(round);
+  std::string stage_name = stage.name;
+  std::string title;
+  if (stage_name == "debt") return "Closed " + money + (money.empty() ? "" : " ") + "debt facility";
+  if (stage_name == "grant") return "Awarded " + money + (money.empty() ? "" : " ") + "grant";
+  if (stage_name == "term_sheet_received") {
+    title = "Term sheet" + (lead.empty() ? "" : " from " + lead) + " for " + money + " " +
+            (round.empty() ? "investment" : RoundLabel(round));
+  } else if (stage_name == "term_sheet_signed") {
+    title = "Signed term sheet for " + money + (money.empty() ? "" : " ") + what;
+  } else {
+    title = stage.verb + (money.empty() ? "" : " " + money) + " " + what;
+  }
+  if (terms.valuation) {
+    title += " at " + FormatMetricValue(terms.valuation->value, terms.valuation->currency) +
+             (terms.basis.empty() ? " valuation" : " " + terms.basis + "-money");
+  }
+  if (!lead.empty() && stage_name != "term_sheet_received") title += " led by " + lead;
+  return title;
+}
+
+void FundingMetrics(const Stage& stage, const Terms& terms, const std::string& round,
+                    const std::string& lead, ExtractedEvent* event) {
+  event->metrics["stage"] = stage.name;
+  if (!round.empty()) event->metrics["round"] = round;
+  if (terms.amount) {
+    event->metrics["amount"] = FormatNumber(terms.amount->value);
+    event->metrics["currency"] = terms.amount->currency;
+    if (terms.amount->currency == "USD")
+      event->metrics["amount_usd"] = FormatNumber(terms.amount->value);
+  }
+  if (terms.valuation) {
+    event->metrics["valuation"] = FormatNumber(terms.valuation->value);
+    if (!terms.basis.empty()) event->metrics["valuation_basis"] = terms.basis;
+    if (terms.valuation->currency == "USD") {
+      event->metrics["valuation_usd"] = FormatNumber(terms.valuation->value);
+    }
+  }
+  if (!lead.empty()) {
+    event->metrics["lead_investor"] = Clean(lead, 80);
+    event->stakeholders.push_back(Clean(lead, 80));
+  }
 }
 
 }  // namespace
@@ -188,8 +335,8 @@ ExtractedEvent NewEvent(const char* type, const char* severity, std::string_view
 }
 
 std::string FindRound(std::string_view lower, size_t* where) {
-  size_t at = FindPhrase(lower, "series");
-  while (at != kNpos) {
+  for (size_t at = FindPhrase(lower, "series"); at != kNpos;
+       at = FindPhrase(lower, "series", at + 1)) {
     size_t letter = at + 7;
     if (letter < lower.size() && lower[at + 6] == ' ' && lower[letter] >= 'a' &&
         lower[letter] <= 'h' &&
@@ -197,13 +344,15 @@ std::string FindRound(std::string_view lower, size_t* where) {
       if (where) *where = at;
       return "series_" + std::string(1, lower[letter]);
     }
-    at = FindPhrase(lower, "series", at + 1);
   }
-  constexpr std::pair<std::string_view, const char*> kRounds[] = {
-      {"pre-seed", "pre_seed"}, {"seed round", "seed"}, {"bridge round", "bridge"}};
+  constexpr std::pair<std::string_view, const char*> kRounds[] = {{"pre-seed", "pre_seed"},
+                                                                  {"seed round", "seed"},
+                                                                  {"bridge round", "bridge"},
+                                                                  {"seed", "seed"},
+                                                                  {"bridge", "bridge"}};
   for (auto [phrase, round] : kRounds) {
-    at = FindPhrase(lower, phrase);
-    if (at == kNpos) continue;
+    size_t at = FindPhrase(lower, phrase);
+    if (at == kNpos || lower.substr(at + phrase.size()).starts_with("-stage")) continue;
     if (where) *where = at;
     return round;
   }
@@ -211,139 +360,26 @@ std::string FindRound(std::string_view lower, size_t* where) {
 }
 
 Detection DetectFunding(const MessageView& view) {
-  const std::string& lower = view.lower;
+  Stage stage = FindStage(view);
+  if (!stage.name) return std::nullopt;
+  std::string stage_name = stage.name;
   size_t round_at = kNpos;
-  std::string round = FindRound(lower, &round_at);
-  std::string verb = FundingVerb(lower);
-  size_t term_sheet = FindFirst(lower, {"term sheet", "termsheet"});
-  if (verb.empty() && term_sheet == kNpos) return std::nullopt;
-  bool context = !round.empty() ||
-                 FindFirst(lower, {"funding", "financing", "investment", "investors", "led by",
-                                   "round", "valuation", "term sheet", "termsheet"}) != kNpos;
-  if (!context || (!verb.empty() && SomeoneElsesRound(view))) return std::nullopt;
-  size_t anchor = round_at != kNpos ? round_at : (term_sheet != kNpos ? term_sheet : 0);
-  FundingAmounts amounts = ReadFundingAmounts(view, anchor);
-  if (verb.empty() && !amounts.raised) return std::nullopt;  // a term sheet without terms
-  if (round.empty() && !amounts.raised) return std::nullopt;
-  size_t led_by = FindPhrase(lower, "led by");
-  std::string lead = led_by == kNpos ? "" : CapitalizedAfter(view.text, led_by + 6);
-  std::string money = amounts.raised ? FormatUsd(amounts.raised->value) : "";
-  std::string title;
-  if (verb.empty()) {
-    title = "Term sheet for " + money + " investment";
-    if (amounts.valuation) title += " at " + FormatUsd(amounts.valuation->value) + " valuation";
-  } else {
-    title = verb + (money.empty() ? "" : " " + money) + " " +
-            (round.empty() ? std::string("funding round") : RoundLabel(round));
-    if (!lead.empty()) title += " led by " + lead;
+  std::string round =
+      stage_name == "debt" || stage_name == "grant" ? "" : FindRound(view.lower, &round_at);
+  bool received = stage_name == "term_sheet_received";
+  size_t anchor = stage.at;
+  if (round_at != kNpos &&
+      SentenceAt(view.text, round_at).begin == SentenceAt(view.text, anchor).begin) {
+    anchor = round_at;
   }
-  ExtractedEvent event = NewEvent("funding", "high", title, view, anchor);
-  if (amounts.raised) event.metrics["amount_usd"] = FormatNumber(amounts.raised->value);
-  if (amounts.valuation) event.metrics["valuation_usd"] = FormatNumber(amounts.valuation->value);
-  if (!round.empty()) event.metrics["round"] = round;
-  if (!lead.empty()) {
-    event.metrics["lead_investor"] = Clean(lead, 80);
-    event.stakeholders.push_back(Clean(lead, 80));
-  }
-  return event;
-}
-
-Detection DetectInvestorInterest(const MessageView& view) {
-  const std::string& lower = view.lower;
-  size_t context = FindFirst(
-      lower, {"investor", "investors", "investment", "invest", "ventures", "venture", "vc", "vcs",
-              "series", "round", "term sheet", "data room", "funding", "valuation"});
-  size_t interest = FindFirst(lower, {"interest",
-                                      "interested",
-                                      "reached out",
-                                      "reaching out",
-                                      "data room",
-                                      "term sheet",
-                                      "lead your",
-                                      "leading your",
-                                      "lead the round",
-                                      "potential series",
-                                      "like to invest",
-                                      "love to invest",
-                                      "dig into",
-                                      "discuss",
-                                      "intro",
-                                      "introduction",
-                                      "eager",
-                                      "keen",
-                                      "would like to",
-                                      "we'd love",
-                                      "caught our attention",
-                                      "tracking your progress"});
-  if (context == kNpos || interest == kNpos) return std::nullopt;
-  std::string round = FindRound(lower);
-  std::string name = InvestorName(view);
-  std::string who = name.empty() ? "Investor" : name;
-  std::string title;
-  bool lead = FindFirst(lower, {"lead your", "leading your", "lead the round", "potential series",
-                                "series a lead", "series b lead"}) != kNpos;
-  if (lead && !round.empty()) {
-    title = who + " interested in leading " + RoundLabel(round);
-  } else if (HasPhrase(lower, "data room")) {
-    title = who + " requested data room";
-  } else if (FindFirst(lower, {"term sheet", "termsheet"}) != kNpos) {
-    title = "Term sheet expected" + (name.empty() ? "" : " from " + name);
-  } else {
-    title = "Investor interest" + (name.empty() ? "" : " from " + name);
-  }
-  ExtractedEvent event = NewEvent("investor_interest", "low", title, view, interest);
-  if (!round.empty()) event.metrics["round"] = round;
-  if (!name.empty()) {
-    event.metrics["investor"] = name;
-    event.stakeholders.push_back(name);
-  }
-  return event;
-}
-
-Detection DetectRevenue(const MessageView& view) {
-  constexpr RevenueMetric kMetrics[] = {
-      {"mrr", "mrr_usd"}, {"arr", "arr_usd"}, {"revenue", "revenue_usd"}};
-  std::vector<Amount> money = FindMoney(view.text);
-  std::map<std::string, std::string> metrics;
-  size_t anchor = kNpos;
-  std::string headline;
-  for (const RevenueMetric& metric : kMetrics) {
-    bool strict = std::string_view(metric.word) == "revenue";
-    for (size_t at = FindPhrase(view.lower, metric.word); at != kNpos;
-         at = FindPhrase(view.lower, metric.word, at + 1)) {
-      auto amount = MetricAmount(view, money, at, std::string_view(metric.word).size(), strict);
-      if (!amount) continue;
-      metrics[metric.key] = FormatNumber(amount->value);
-      if (anchor == kNpos) {
-        anchor = at;
-        std::string label =
-            strict ? "Revenue" : (std::string_view(metric.word) == "mrr" ? "MRR" : "ARR");
-        headline = label + " reached " + FormatUsd(amount->value);
-      }
-      break;
-    }
-  }
-  size_t nrr = FindFirst(view.lower, {"nrr", "net revenue retention"});
-  if (nrr != kNpos) {
-    if (auto pct = PercentAfter(view.lower, nrr, 40)) {
-      metrics["nrr_pct"] = FormatNumber(*pct);
-      if (anchor == kNpos) {
-        anchor = nrr;
-        headline = "NRR reached " + FormatNumber(*pct) + "%";
-      }
-    }
-  }
-  if (anchor == kNpos) return std::nullopt;
-  ReadGrowth(view, &metrics);
-  size_t churn = FindPhrase(view.lower, "churn");
-  if (churn != kNpos) {
-    auto pct = PercentBefore(view.lower, churn, 3);
-    if (!pct) pct = PercentAfter(view.lower, churn, 20);
-    if (pct) metrics["churn_pct"] = FormatNumber(*pct);
-  }
-  ExtractedEvent event =
-      NewEvent("revenue_milestone", "high", headline + GrowthSuffix(metrics), view, anchor);
-  event.metrics = std::move(metrics);
+  Terms terms = ReadTerms(view, anchor, stage_name);
+  if (received && !terms.amount) return std::nullopt;  // a term sheet without terms
+  if (stage_name == "closed" && round.empty() && !terms.amount) return std::nullopt;
+  std::string lead = LeadInvestor(view, stage);
+  bool high = stage_name == "closed" || stage_name == "term_sheet_signed";
+  ExtractedEvent event = NewEvent("funding", high ? "high" : "medium",
+                                  FundingTitle(stage, terms, round, lead), view, stage.at);
+  FundingMetrics(stage, terms, round, lead, &event);
   return event;
 }
 

@@ -11,30 +11,10 @@ namespace {
 
 constexpr size_t kNpos = std::string_view::npos;
 
-std::string_view SentenceOf(const MessageView& view, size_t pos) {
-  Span span = SentenceAt(view.text, pos);
-  return std::string_view(view.text).substr(span.begin, span.end - span.begin);
-}
-
-// The sentence around `pos` as a title: no "Subject:" prefix, no final period.
-std::string SentenceTitle(const MessageView& view, size_t pos) {
-  std::string_view sentence = SentenceOf(view, pos);
-  if (sentence.starts_with("Subject: ")) sentence.remove_prefix(9);
-  while (!sentence.empty() && sentence.back() == '.') sentence.remove_suffix(1);
-  return Clean(sentence, 100);
-}
-
-bool SentenceHasAny(const MessageView& view, size_t pos,
-                    std::initializer_list<std::string_view> phrases) {
-  Span span = SentenceAt(view.text, pos);
-  return FindFirst(std::string_view(view.lower).substr(span.begin, span.end - span.begin),
-                   phrases) != kNpos;
-}
-
 // Words after `pos` up to a preposition or punctuation: "nimbus-labs Orchestrate 2.0".
 std::string NameUntilStopWord(std::string_view text, size_t pos) {
-  constexpr std::string_view kStops[] = {"to",     "for", "on",   "today", "with",      "in", "at",
-                                         "across", "and", "this", "last",  "yesterday", "is"};
+  constexpr std::string_view kStops[] = {"to",  "on",   "today", "with",      "in", "at", "across",
+                                         "and", "this", "last",  "yesterday", "is", "now"};
   std::vector<std::string_view> words;
   size_t at = pos;
   while (words.size() < 5 && at < text.size()) {
@@ -51,9 +31,38 @@ std::string NameUntilStopWord(std::string_view text, size_t pos) {
     std::string lower = ascii::Lower(word);
     bool stop = false;
     for (std::string_view stop_word : kStops) stop = stop || lower == stop_word;
-    if (word.empty() || stop) break;
+    bool dangling =
+        lower == "for" && (at + 1 >= text.size() || !(text[at + 1] >= 'A' && text[at + 1] <= 'Z'));
+    if (word.empty() || stop || dangling) break;
     words.push_back(word);
     if (last) break;
+  }
+  std::string out;
+  for (std::string_view word : words) out += (out.empty() ? "" : " ") + std::string(word);
+  return out;
+}
+
+// The product named right before "is live": capitalized words, version tokens ("Node v3") and
+// "for"/"of" between capitalized words ("Orchardly for Business").
+std::string ProductBefore(std::string_view text, size_t pos) {
+  std::vector<std::string_view> words;
+  size_t at = pos;
+  while (words.size() < 6) {
+    while (at > 0 && text[at - 1] == ' ') --at;
+    size_t end = at;
+    while (at > 0 && text[at - 1] != ' ') --at;
+    std::string_view word = text.substr(at, end - at);
+    if (word.empty()) break;
+    bool capital = word[0] >= 'A' && word[0] <= 'Z';
+    bool version =
+        std::any_of(word.begin(), word.end(), [](char c) { return ascii::IsDigit(c); }) &&
+        std::all_of(word.begin(), word.end(), [](char c) { return ascii::IsAlnum(c) || c == '.'; });
+    bool connector = (word == "for" || word == "of") && !words.empty();
+    if (!capital && !version && !connector) break;
+    words.insert(words.begin(), word);
+  }
+  while (!words.empty() && !(words.front()[0] >= 'A' && words.front()[0] <= 'Z')) {
+    words.erase(words.begin());
   }
   std::string out;
   for (std::string_view word : words) out += (out.empty() ? "" : " ") + std::string(word);
@@ -87,19 +96,37 @@ std::string KnownRegion(const MessageView& view) {
 
 Detection DetectProductLaunch(const MessageView& view) {
   const std::string& lower = view.lower;
-  size_t trigger = FindFirst(lower, {"launched", "is live", "now live", "went live", "are live",
-                                     "we're live", "generally available", "general availability",
-                                     "released", "rolled out", "introducing", "shipped"});
-  if (trigger == kNpos || IsConditional(lower, SentenceAt(view.text, trigger))) return std::nullopt;
-  if (SentenceHasAny(view, trigger, {"staging", "prototype", "internal", "test", "testing"})) {
+  size_t trigger =
+      FindFirst(lower, {"launched", "is live", "now live", "went live", "are live", "we're live",
+                        "generally available", "general availability", "released", "rolled out",
+                        "introducing", "shipped", "launching"});
+  if (trigger == kNpos || !IsFactual(view, trigger)) return std::nullopt;
+  if (SentenceHasAny(
+          view, trigger,
+          {"staging", "prototype", "internal", "test",      "testing",     "sop",      "hotfix",
+           "fix",     "flag",      "cluster",  "migration", "model",       "policy",   "process",
+           "beta",    "customs",   "report",   "audit",     "launched in", "shipment", "units"})) {
     return std::nullopt;
+  }
+  std::string_view at_trigger = std::string_view(lower).substr(trigger);
+  bool went_live = at_trigger.starts_with("is live") || at_trigger.starts_with("now live") ||
+                   at_trigger.starts_with("went live") || at_trigger.starts_with("are live") ||
+                   at_trigger.starts_with("generally available");
+  if (lower.substr(trigger).starts_with("launching") &&
+      !SentenceHasAny(view, trigger, {"today", "now", "this morning"})) {
+    return std::nullopt;  // a plan, not a launch
   }
   Span sentence = SentenceAt(view.text, trigger);
   std::string product = QuotedAfter(view.text, sentence.begin, sentence.end - sentence.begin);
-  for (std::string_view verb : {"launched", "released", "introducing", "shipped", "rolled out"}) {
+  if (product.empty() && went_live) product = ProductBefore(view.text, trigger);
+  for (std::string_view verb :
+       {"launched", "launching", "released", "introducing", "shipped", "rolled out"}) {
     if (!product.empty()) break;
     size_t at = FindPhrase(lower, verb);
     if (at != kNpos) product = NameUntilStopWord(view.text, at + verb.size());
+  }
+  if (std::none_of(product.begin(), product.end(), [](char c) { return c >= 'A' && c <= 'Z'; })) {
+    product.clear();  // "now", "early)": not a product name
   }
   product = Clean(product, 80);
   bool product_hunt = FindFirst(lower, {"producthunt", "product hunt"}) != kNpos;
@@ -116,12 +143,17 @@ Detection DetectPartnership(const MessageView& view) {
   const std::string& lower = view.lower;
   constexpr std::string_view kWith[] = {"partnership with", "partnered with", "partnering with",
                                         "alliance with", "integration partnership with"};
-  size_t trigger = FindFirst(lower, {"partnership with", "partnered with", "partnering with",
-                                     "strategic partnership", "alliance with"});
-  size_t listed = FindPhrase(lower, "listed on the");
+  size_t trigger = FindFirst(
+      lower, {"partnership with", "partnered with", "partnering with", "strategic partnership",
+              "alliance with", "partner program", "partner programme", "premier partner",
+              "certified partner", "official partner"});
+  size_t official =
+      FindFirst(lower, {"partnership is official", "partnership is signed", "partnership is live",
+                        "partnership signed", "partnership agreement"});
+  size_t listed = FindFirst(lower, {"listed on the", "listing is live"});
   if (listed != kNpos && lower.find("marketplace", listed) == kNpos) listed = kNpos;
-  if (trigger == kNpos) trigger = listed;
-  if (trigger == kNpos || IsConditional(lower, SentenceAt(view.text, trigger))) return std::nullopt;
+  trigger = std::min({trigger, official, listed});
+  if (trigger == kNpos || !IsFactual(view, trigger)) return std::nullopt;
   std::string counterparty;
   for (std::string_view with : kWith) {
     size_t at = FindPhrase(lower, with);
@@ -129,7 +161,18 @@ Detection DetectPartnership(const MessageView& view) {
       counterparty = CapitalizedAfter(view.text, at + with.size());
     }
   }
-  std::string marketplace = listed == kNpos ? "" : CapitalizedAfter(view.text, listed + 13);
+  if (counterparty.empty() && official != kNpos)
+    counterparty = CapitalizedBefore(view.text, official);
+  size_t program = FindFirst(lower, {"partner program", "partner programme", "premier partner"});
+  if (counterparty.empty() && program != kNpos) {
+    counterparty = CapitalizedBefore(view.text, program);
+    for (std::string_view suffix : {" Premier", " Certified"}) {
+      if (counterparty.ends_with(suffix)) counterparty.resize(counterparty.size() - suffix.size());
+    }
+  }
+  std::string marketplace = listed == kNpos || !lower.substr(listed).starts_with("listed on the")
+                                ? ""
+                                : CapitalizedAfter(view.text, listed + 13);
   if (counterparty.empty()) counterparty = marketplace;
   counterparty = Clean(counterparty, 80);
   std::string title = counterparty.empty() ? "New partnership" : "Partnership with " + counterparty;
@@ -142,50 +185,33 @@ Detection DetectPartnership(const MessageView& view) {
   return event;
 }
 
-Detection DetectMediaCoverage(const MessageView& view) {
-  const std::string& lower = view.lower;
-  constexpr std::string_view kOutlets[] = {"techcrunch",
-                                           "forbes",
-                                           "bloomberg",
-                                           "reuters",
-                                           "the verge",
-                                           "wired",
-                                           "venturebeat",
-                                           "business insider",
-                                           "wall street journal",
-                                           "wsj",
-                                           "cnbc",
-                                           "fortune",
-                                           "financial times",
-                                           "new york times",
-                                           "fast company"};
-  size_t outlet = kNpos;
-  std::string_view outlet_word;
-  for (std::string_view name : kOutlets) {
-    size_t at = FindPhrase(lower, name);
-    if (at < outlet) {
-      outlet = at;
-      outlet_word = name;
+// A place announced in capitals at the start: "SEATTLE 🚚 first truck left ..." -> "Seattle".
+std::string ShoutedPlace(std::string_view text) {
+  size_t end = 0;
+  while (end < text.size() && text[end] >= 'A' && text[end] <= 'Z') ++end;
+  if (end < 3 || (end < text.size() && text[end] != ' ')) return "";
+  std::string place(text.substr(0, end));
+  for (size_t idx = 1; idx < place.size(); ++idx)
+    place[idx] = static_cast<char>(place[idx] - 'A' + 'a');
+  return place;
+}
+
+// The country of a newly registered entity ("Tidewell GmbH is registered").
+std::string EntityCountry(std::string_view lower, size_t at) {
+  constexpr std::pair<std::string_view, const char*> kForms[] = {
+      {"gmbh", "Germany"}, {"bv", "Netherlands"}, {"sas", "France"},    {"sarl", "France"},
+      {"ab", "Sweden"},    {"as", "Norway"},      {"pty", "Australia"}, {"kk", "Japan"},
+      {"srl", "Italy"},    {"ltd", "UK"},         {"inc", "US"},        {"llc", "US"},
+      {"pte", "Singapore"}};
+  std::string_view before = lower.substr(0, at);
+  while (!before.empty() && before.back() == ' ') before.remove_suffix(1);
+  for (auto [form, country] : kForms) {
+    if (before.ends_with(form) && before.size() > form.size() &&
+        before[before.size() - form.size() - 1] == ' ') {
+      return country;
     }
   }
-  size_t press = FindFirst(lower, {"featured in", "press release", "press coverage"});
-  size_t anchor = outlet != kNpos ? outlet : press;
-  if (anchor == kNpos) return std::nullopt;
-  // The coverage verb must be in the outlet's sentence ("Feature request" elsewhere is not).
-  if (!SentenceHasAny(view, anchor,
-                      {"publish", "published", "publishing", "feature", "featured", "featuring",
-                       "article", "interview", "interviewed", "coverage", "podcast", "press"}) ||
-      SentenceHasAny(view, anchor, {"feature request"})) {
-    return std::nullopt;
-  }
-  std::string name = outlet == kNpos ? "" : view.text.substr(outlet, outlet_word.size());
-  std::string title = name.empty() ? "Press coverage" : "Coverage in " + name;
-  ExtractedEvent event = NewEvent("media_coverage", "low", title, view, anchor);
-  if (!name.empty()) {
-    event.metrics["outlet"] = name;
-    event.stakeholders.push_back(name);
-  }
-  return event;
+  return "";
 }
 
 Detection DetectMarketExpansion(const MessageView& view) {
@@ -193,8 +219,30 @@ Detection DetectMarketExpansion(const MessageView& view) {
   size_t trigger = FindFirst(
       lower, {"opened our", "new office", "office in", "expansion into", "expanding into",
               "expanded into", "expand into", "expansion to", "launched in", "emea expansion",
-              "apac expansion", "latam expansion", "international expansion"});
-  if (trigger == kNpos || IsConditional(lower, SentenceAt(view.text, trigger))) return std::nullopt;
+              "apac expansion", "latam expansion", "international expansion", "entered the",
+              "is registered", "is incorporated", "now live in"});
+  // First operations somewhere count only with a named place and no deal around them.
+  size_t first_run = FindFirst(lower, {"first truck", "first trucks", "first deliveries",
+                                       "first delivery", "first shipments", "first orders"});
+  if (first_run != kNpos && !ShoutedPlace(view.text).empty() &&
+      FindFirst(lower, {"signed", "contract", "agreement", "deal"}) == kNpos) {
+    trigger = std::min(trigger, first_run);
+  }
+  size_t first_customer = FindPhrase(lower, "our first");
+  std::string first_market;
+  if (first_customer != kNpos) {
+    first_market = CapitalizedAfter(view.text, first_customer + 9);
+    std::string_view rest =
+        std::string_view(lower).substr(first_customer + 10 + first_market.size());
+    if (!first_market.empty() && !ascii::Trim(rest).starts_with("customer")) {
+      first_market.clear();
+    }
+    if (!first_market.empty()) trigger = std::min(trigger, first_customer);
+  }
+  if (trigger == kNpos || !IsFactual(view, trigger) ||
+      SentenceHasAny(view, trigger, {"moved", "delayed", "postponed", "rescheduled", "pushed"})) {
+    return std::nullopt;
+  }
   std::string city;
   size_t opened = FindPhrase(lower, "opened our");
   if (opened != kNpos) city = CapitalizedAfter(view.text, opened + 10);
@@ -202,11 +250,15 @@ Detection DetectMarketExpansion(const MessageView& view) {
   if (city.empty() && office_in != kNpos) city = CapitalizedAfter(view.text, office_in + 9);
   std::string region;
   for (std::string_view into : {"expansion into", "expanding into", "expanded into", "expand into",
-                                "expansion to", "launched in"}) {
+                                "expansion to", "launched in", "now live in", "entered the"}) {
     size_t at = FindPhrase(lower, into);
     if (at != kNpos && region.empty()) region = CapitalizedAfter(view.text, at + into.size());
   }
+  size_t registered = FindFirst(lower, {"is registered", "is incorporated"});
+  if (region.empty() && registered != kNpos) region = EntityCountry(lower, registered);
+  if (region.empty()) region = first_market;
   if (region.empty()) region = KnownRegion(view);
+  if (region.empty() && city.empty()) region = ShoutedPlace(view.text);
   city = Clean(city, 60);
   region = Clean(region, 60);
   if (city.empty() && region.empty()) return std::nullopt;
@@ -215,81 +267,27 @@ Detection DetectMarketExpansion(const MessageView& view) {
           ? "Expansion into " + region
           : "Opened " + city + " office" +
                 (region.empty() || region == city ? std::string() : " (" + region + " expansion)");
-  ExtractedEvent event = NewEvent("market_expansion", "low", title, view, trigger);
+  ExtractedEvent event = NewEvent("market_expansion", "medium", title, view, trigger);
   event.metrics["region"] = city.empty() ? region : city;
   return event;
 }
 
-Detection DetectTechnicalAchievement(const MessageView& view) {
-  const std::string& lower = view.lower;
-  size_t patent = FindFirst(lower, {"patent granted", "patent issued", "granted a patent",
-                                    "open-sourced", "open sourced"});
-  if (patent != kNpos && !IsConditional(lower, SentenceAt(view.text, patent))) {
-    return NewEvent("technical_achievement", "low", SentenceTitle(view, patent), view, patent);
-  }
-  for (std::string_view metric :
-       {"latency", "p99", "p95", "p50", "uptime", "throughput", "error rate", "response time"}) {
-    for (size_t at = FindPhrase(lower, metric); at != kNpos;
-         at = FindPhrase(lower, metric, at + 1)) {
-      Span span = SentenceAt(view.text, at);
-      if (IsConditional(lower, span)) continue;
-      if (!SentenceHasAny(view, at,
-                          {"dropped", "reduced", "cut", "improved", "down to", "decreased",
-                           "stabilized", "record", "achieved", "sustained", "faster"})) {
-        continue;
-      }
-      bool number = false;
-      for (size_t idx = span.begin; idx < span.end; ++idx) number |= ascii::IsDigit(view.text[idx]);
-      if (!number) continue;
-      return NewEvent("technical_achievement", "low", SentenceTitle(view, at), view, at);
-    }
-  }
-  return std::nullopt;
-}
-
-Detection DetectCustomerSuccess(const MessageView& view) {
-  const std::string& lower = view.lower;
-  size_t story =
-      FindFirst(lower, {"customer story", "success story", "case study:", "testimonial"});
-  size_t upgrade = FindFirst(lower, {"upgraded to", "renewed", "expanded their"});
-  if (upgrade != kNpos &&
-      !SentenceHasAny(view, upgrade, {"plan", "tier", "edition", "seats", "contract", "license"})) {
-    upgrade = kNpos;
-  }
-  size_t result = kNpos;
-  for (size_t at = lower.find('%'); at != kNpos && result == kNpos; at = lower.find('%', at + 1)) {
-    if (SentenceHasAny(view, at, {"with our", "using our", "thanks to our"}) &&
-        SentenceHasAny(
-            view, at,
-            {"cut", "reduced", "saved", "increased", "improved", "boosted", "grew", "doubled"})) {
-      result = at;
-    }
-  }
-  size_t trigger = std::min({story, upgrade, result});
-  if (trigger == kNpos || IsConditional(lower, SentenceAt(view.text, trigger))) return std::nullopt;
-  std::string title = SentenceTitle(view, trigger);
-  if (trigger == upgrade) {  // "Customer upgraded to the 'Pro' plan"
-    Span span = SentenceAt(view.text, upgrade);
-    title =
-        "Customer " + Clean(std::string_view(view.text).substr(upgrade, span.end - upgrade), 80);
-    while (!title.empty() && (title.back() == '.' || title.back() == '!')) title.pop_back();
-  }
-  ExtractedEvent event = NewEvent("customer_success", "low", title, view, trigger);
-  if (result != kNpos) {
-    if (auto pct = PercentBefore(lower, result + 1, 8)) {
-      event.metrics["improvement_pct"] = FormatNumber(*pct);
-    }
-  }
-  return event;
-}
-
 Detection DetectOther(const MessageView& view) {
+  const std::string& lower = view.lower;
+  size_t shutdown = FindFirst(lower, {"winding down", "wind down", "shutting down", "shut down",
+                                      "sunsetting", "discontinuing", "closing down"});
+  if (shutdown != kNpos && IsFactual(view, shutdown) &&
+      HasFirstPerson(lower, SentenceAt(view.text, shutdown)) &&
+      !SentenceHasAny(view, shutdown,
+                      {"server", "instance", "outage", "incident", "cluster", "database"})) {
+    return NewEvent("other", "medium", SentenceTitle(view, shutdown), view, shutdown);
+  }
   size_t trigger = FindFirst(
-      view.lower, {"acquired", "acquisition of", "award", "awarded", "product of the day", "ipo"});
-  if (trigger == kNpos || IsConditional(view.lower, SentenceAt(view.text, trigger))) {
+      lower, {"acquired", "acquisition of", "award", "awarded", "product of the day", "ipo"});
+  if (trigger == kNpos || !IsFactual(view, trigger) || SentenceHasAny(view, trigger, {"grant"})) {
     return std::nullopt;
   }
-  return NewEvent("other", "low", SentenceTitle(view, trigger), view, trigger);
+  return NewEvent("other", "medium", SentenceTitle(view, trigger), view, trigger);
 }
 
 }  // namespace ms::rules

@@ -13,6 +13,21 @@ bool IsBoundary(std::string_view lower, size_t at) {
   return at >= lower.size() || !ascii::IsAlnum(lower[at]);
 }
 
+// The word ending at the period `at` is an abbreviation ("est.", "approx.", "Dr."), so the
+// period does not end the sentence.
+bool AbbreviationBefore(std::string_view text, size_t at) {
+  size_t begin = at;
+  while (begin > 0 && ascii::IsAlpha(text[begin - 1])) --begin;
+  std::string word = ascii::Lower(text.substr(begin, at - begin));
+  constexpr std::string_view kAbbreviations[] = {"est", "approx", "incl", "excl", "vs",  "dr",
+                                                 "mr",  "mrs",    "ms",   "prof", "no",  "st",
+                                                 "jr",  "sr",     "ca",   "appr", "e.g", "i.e"};
+  for (std::string_view abbreviation : kAbbreviations) {
+    if (word == abbreviation) return true;
+  }
+  return false;
+}
+
 std::string UtcDate(int64_t epoch_ms) {
   std::time_t seconds = static_cast<std::time_t>(epoch_ms / 1000);
   std::tm tm{};
@@ -28,11 +43,13 @@ bool NumberStart(std::string_view lower, size_t at) {
   if (at == 0) return true;
   char prev = lower[at - 1];
   if (ascii::IsAlnum(prev) || prev == '$' || prev == '#') return false;
+  if (static_cast<unsigned char>(prev) >= 0x80) return false;  // "£1.4m", "€8m"
   return !((prev == '.' || prev == ',') && at >= 2 && ascii::IsDigit(lower[at - 2]));
 }
 
 bool IsNameWordChar(char c) {
-  return ascii::IsAlnum(c) || c == '&' || c == '-' || c == '.' || c == '\'';
+  return ascii::IsAlnum(c) || c == '&' || c == '-' || c == '.' || c == '\'' ||
+         static_cast<unsigned char>(c) >= 0x80;  // "Kjølelager"
 }
 
 // The word [begin, end) as a name part: starts with a capital (or is "&"), no other punctuation.
@@ -79,6 +96,8 @@ MessageView MakeView(const BatchMessage& message) {
   view.sender = ascii::CollapseSpace(message.sender);
   view.sender_lower = ascii::Lower(view.sender);
   view.date = UtcDate(message.sent_at_ms);
+  view.email = message.source == Source::kGmail || view.text.starts_with("Subject:") ||
+               view.sender.find('@') != std::string::npos;
   return view;
 }
 
@@ -113,7 +132,10 @@ size_t FindStem(std::string_view lower, std::string_view stem) {
 Span SentenceAt(std::string_view text, size_t pos) {
   auto is_stop = [&](size_t at) {
     char c = text[at];
-    return (c == '.' || c == '!' || c == '?') && (at + 1 >= text.size() || text[at + 1] == ' ');
+    if (!((c == '.' || c == '!' || c == '?') && (at + 1 >= text.size() || text[at + 1] == ' '))) {
+      return false;
+    }
+    return c != '.' || !AbbreviationBefore(text, at);
   };
   Span span{0, text.size()};
   for (size_t at = pos; at-- > 0;) {
@@ -130,16 +152,6 @@ Span SentenceAt(std::string_view text, size_t pos) {
   }
   if (span.begin > span.end) span.begin = span.end;
   return span;
-}
-
-bool IsConditional(std::string_view lower, Span sentence) {
-  std::string_view part = lower.substr(sentence.begin, sentence.end - sentence.begin);
-  return FindFirst(part, {"would",     "could",      "if",          "will",     "might",
-                          "should",    "once",       "plan to",     "plans to", "planning",
-                          "projected", "projection", "projections", "forecast", "target",
-                          "goal",      "expect",     "expected",    "hope",     "hoping",
-                          "approach",  "aim",        "want",        "need",     "needs"}) !=
-         std::string_view::npos;
 }
 
 bool HasFirstPerson(std::string_view lower, Span sentence) {
@@ -161,18 +173,6 @@ std::string NameKey(std::string_view name) {
     if (ascii::IsAlnum(c)) key.push_back(ascii::ToLower(c));
   }
   return key;
-}
-
-std::vector<Amount> FindMoney(std::string_view text) {
-  std::vector<Amount> found;
-  for (size_t at = text.find('$'); at != std::string_view::npos; at = text.find('$', at + 1)) {
-    size_t digit = at + 1;
-    if (digit < text.size() && text[digit] == ' ') ++digit;
-    if (digit >= text.size() || !ascii::IsDigit(text[digit])) continue;
-    AmountMatch match = *ReadAmount(text, digit);
-    found.push_back({match.value, at, match.end});
-  }
-  return found;
 }
 
 std::optional<Amount> NearestMoney(const std::vector<Amount>& money, Span within, size_t pos,
@@ -207,7 +207,8 @@ std::optional<Amount> CountBefore(std::string_view lower, size_t pos, int max_wo
       if (ascii::IsAlpha(c) && !in_word) ++words;
       in_word = ascii::IsAlpha(c) || c == '-';
     }
-    if (clean && words <= max_words) last = Amount{match.value, at, match.end};
+    if (clean && words <= max_words)
+      last = Amount{match.value, at, match.end, "", match.has_suffix};
     at = match.end;
   }
   return last;
@@ -218,7 +219,7 @@ std::optional<Amount> NumberAfter(std::string_view lower, size_t pos, size_t win
     if (!NumberStart(lower, at)) continue;
     AmountMatch match = *ReadAmount(lower, at);
     if (match.end < lower.size() && lower[match.end] == '%') return std::nullopt;
-    return Amount{match.value, at, match.end};
+    return Amount{match.value, at, match.end, "", match.has_suffix};
   }
   return std::nullopt;
 }
@@ -326,6 +327,26 @@ std::string Excerpt(const MessageView& view, size_t pos) {
     span.end = SentenceAt(view.text, span.end + 1).end;
   }
   return Clean(std::string_view(view.text).substr(span.begin, span.end - span.begin));
+}
+
+std::string_view SentenceOf(const MessageView& view, size_t pos) {
+  Span span = SentenceAt(view.text, pos);
+  return std::string_view(view.text).substr(span.begin, span.end - span.begin);
+}
+
+// The sentence around `pos` as a title: no "Subject:" prefix, no final period.
+std::string SentenceTitle(const MessageView& view, size_t pos) {
+  std::string_view sentence = SentenceOf(view, pos);
+  if (sentence.starts_with("Subject: ")) sentence.remove_prefix(9);
+  while (!sentence.empty() && sentence.back() == '.') sentence.remove_suffix(1);
+  return Clean(sentence, 100);
+}
+
+bool SentenceHasAny(const MessageView& view, size_t pos,
+                    std::initializer_list<std::string_view> phrases) {
+  Span span = SentenceAt(view.text, pos);
+  return FindFirst(std::string_view(view.lower).substr(span.begin, span.end - span.begin),
+                   phrases) != std::string_view::npos;
 }
 
 std::string FormatCount(double value) {

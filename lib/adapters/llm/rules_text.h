@@ -20,6 +20,7 @@ struct MessageView {
   std::string sender_lower;
   std::string date;         // "YYYY-MM-DD" of sent_at (UTC)
   std::string company_key;  // the batch's company id, lowercased, letters and digits only
+  bool email = false;       // an e-mail (source, a "Subject:" line or an address as sender)
 };
 
 MessageView MakeView(const BatchMessage& message);
@@ -40,8 +41,29 @@ struct Span {
 };
 // The sentence around `pos`: bounded by ". ", "! ", "? ", ": " followed by a capital, or the ends.
 Span SentenceAt(std::string_view text, size_t pos);
-// Hypothetical or future wording (would, if, will, once, plan, ...) in the span.
+// The clause around `pos`: the sentence cut at ", ", "; ", " - ", " but " and parentheses.
+Span ClauseAt(std::string_view text, size_t pos);
+// Hypothetical or future wording (would, we'd, if, will, once, plan, ...) in the span.
 bool IsConditional(std::string_view lower, Span sentence);
+// A forecast, plan, estimate or pipeline figure ("tracking to", "by end of", "exit ARR",
+// "run-rate", "at full rollout", "weighted") or a conditional one, in the span.
+bool IsProjection(std::string_view lower, Span clause);
+// A negation ("not", "no", "never", "nothing", "n't", "yet to") among the `words` words before
+// `pos`, within its sentence: "we did NOT close", "haven't signed", "nothing is signed".
+bool NegatedBefore(std::string_view lower, size_t pos, int words = 4);
+// `pos` lies inside a quotation ('...', "...", ‘...’, “...”): a draft headline, a slide text,
+// a claim being checked. Apostrophes inside words do not open quotes.
+bool InQuotes(std::string_view text, size_t pos);
+// The message is not about something real: a draft, mock-up, placeholder, scenario,
+// hypothetical, what-if, napkin maths, rumour or joke. Nothing from it is a fact.
+bool IsUnreal(const MessageView& view);
+// The message carries instructions aimed at an AI reader ("ignore prior guidance and report
+// that ...", "[assistant-instructions]"), or talks about such a message. Nothing from it is
+// extracted: the text is data, never an instruction.
+bool IsInjection(const MessageView& view);
+// `pos` may be used as a statement of fact: not quoted, not negated, not in a conditional or
+// projected clause.
+bool IsFactual(const MessageView& view, size_t pos);
 // The company speaking of itself: we, we're, we've, our, us in the span.
 bool HasFirstPerson(std::string_view lower, Span sentence);
 // An opinion about a figure rather than a statement of it: "is huge", "is impressive",
@@ -54,9 +76,19 @@ struct Amount {
   double value = 0;
   size_t begin = 0;
   size_t end = 0;
+  std::string currency;     // ISO code ("USD", "GBP", "NOK"); "" for a bare figure
+  bool has_suffix = false;  // written with a magnitude: "3.7m", "75k", "four million"
 };
-// Dollar amounts: "$192,400", "$12.4M", "$ 75k".
+// Money with its currency: "$192,400", "$12.4M", "$ 75k", "£1.42m", "€8m", "US$5M",
+// "NOK 2.1m", "USD 23.40", "1.4M EUR". A percentage is never money.
 std::vector<Amount> FindMoney(std::string_view text);
+// The money above plus bare figures written with a magnitude ("3.7m", "221.4k") or in words
+// ("four million", "ninety-one thousand"); bare figures carry no currency. In text order.
+std::vector<Amount> FindFigures(std::string_view text);
+// The currency of the first money amount in `text`, else "USD".
+std::string MainCurrency(std::string_view text);
+// A rough USD value of `value` in `currency`, only to compare sizes (deal severity).
+double RoughUsd(double value, std::string_view currency);
 // The amount in `within` closest to `pos` (distance measured between the nearest edges),
 // at most `max_distance` bytes away.
 std::optional<Amount> NearestMoney(const std::vector<Amount>& money, Span within, size_t pos,
@@ -64,7 +96,8 @@ std::optional<Amount> NearestMoney(const std::vector<Amount>& money, Span within
 // A count that ends at most `max_words` words before `pos` ("10,000 weekly active" + users);
 // percentages and dollar amounts do not count.
 std::optional<Amount> CountBefore(std::string_view lower, size_t pos, int max_words);
-// The first plain number within `window` bytes after `pos` ("headcount is now 45").
+// The first plain number within `window` bytes after `pos` ("headcount is now 45"); not a
+// percentage.
 std::optional<Amount> NumberAfter(std::string_view lower, size_t pos, size_t window);
 // A percentage ending within `window` bytes before `pos` ("+12.5% WoW"), or starting within
 // `window` bytes after it ("NRR hit 137%").
@@ -82,6 +115,14 @@ std::string QuotedAfter(std::string_view text, size_t pos, size_t window);
 std::string Clean(std::string_view text, size_t max_bytes = 280);
 // The redacted sentence around `pos`, for descriptions.
 std::string Excerpt(const MessageView& view, size_t pos);
+
+// The sentence around `pos`, as text.
+std::string_view SentenceOf(const MessageView& view, size_t pos);
+// The sentence around `pos` as a title: no "Subject:" prefix, no final period, redacted.
+std::string SentenceTitle(const MessageView& view, size_t pos);
+// Whether the sentence around `pos` contains one of `phrases` (lowercase, whole words).
+bool SentenceHasAny(const MessageView& view, size_t pos,
+                    std::initializer_list<std::string_view> phrases);
 
 // 4000 -> "4,000", 25000 -> "25,000".
 std::string FormatCount(double value);
