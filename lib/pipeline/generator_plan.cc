@@ -277,8 +277,9 @@ std::vector<Beat> SelectBeats(std::vector<Arc> arcs, int64_t cap) {
   return beats;
 }
 
-// `count` KPI reports: monthly ones first (evenly thinned when fewer than the months), the
-// rest evenly spaced over the period and named by their cadence.
+// `count` KPI reports: monthly ones first (evenly thinned when fewer than the months), then
+// weekly ones on a fixed weekday, daily ones, or, past one a day, snapshots through the day;
+// weeks or days are skipped evenly when there are fewer reports than slots.
 void AddKpiBeats(int64_t count, Rng& rng, std::vector<Beat>& beats) {
   constexpr int64_t kMonthly = kSeriesMonths - 1;
   int64_t monthly = std::min(count, kMonthly);
@@ -289,13 +290,18 @@ void AddKpiBeats(int64_t count, Rng& rng, std::vector<Beat>& beats) {
   }
   int64_t extra = count - monthly;
   if (extra <= 0) return;
-  double spacing = kPeriodDays / static_cast<double>(extra);
-  BeatKind kind = spacing >= 5     ? BeatKind::kKpiWeekly
-                  : spacing >= 0.9 ? BeatKind::kKpiDaily
+  constexpr int64_t kWeeks = 52;
+  constexpr auto kDays = static_cast<int64_t>(kPeriodDays);
+  BeatKind kind = extra <= kWeeks  ? BeatKind::kKpiWeekly
+                  : extra <= kDays ? BeatKind::kKpiDaily
                                    : BeatKind::kKpiSnapshot;
+  int64_t slots = kind == BeatKind::kKpiWeekly ? kWeeks : std::max(extra, kDays);
+  double step = kind == BeatKind::kKpiWeekly ? 7 : kPeriodDays / static_cast<double>(slots);
+  double weekday = rng.Between(2.2, 2.8);
   for (int64_t idx = 0; idx < extra; ++idx) {
-    double day = (static_cast<double>(idx) + 0.5 + rng.Between(-0.05, 0.05)) * spacing;
-    beats.push_back(MakeBeat(day, kind));
+    auto slot = static_cast<double>((2 * idx + 1) * slots / (2 * extra));
+    double offset = kind == BeatKind::kKpiWeekly ? weekday : step * rng.Between(0.3, 0.7);
+    beats.push_back(MakeBeat(slot * step + offset, kind));
   }
 }
 
