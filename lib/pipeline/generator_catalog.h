@@ -63,7 +63,7 @@ inline constexpr std::array<const char*, 10> kRoles = {"VP Engineering",
                                                        "VP People",
                                                        "General Counsel",
                                                        "Head of Data",
-                                                       "Director of Security"};
+                                                       "CISO"};
 
 inline constexpr std::array<const char*, 7> kLaunchNames = {
     "2.0", "Mobile", "API", "Copilot", "Analytics", "Workflows", "Enterprise Edition"};

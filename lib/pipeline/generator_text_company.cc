@@ -99,8 +99,9 @@ Message AuditStarted(const Beat& beat) {
                                        "ISO 27001 audit kicked off",
                                        "HIPAA gap analysis kicked off"};
   constexpr const char* kBodies[] = {
-      "Fieldwork started this week; evidence requests are in the shared folder.",
-      "The stage 1 review is booked for next week; evidence requests are in the shared folder.",
+      "We are audit ready; fieldwork started this week and evidence requests are in the shared "
+      "folder.",
+      "The gap analysis is behind us and the stage 1 review is booked for next week.",
       "Our advisors started the review of our safeguards this week."};
   return Email("Keystone Assurance - Audit Team", kSubjects[beat.ref], kBodies[beat.ref]);
 }
