@@ -184,6 +184,67 @@ std::string FingerprintKey(const ExtractedEvent& event) {
 
 namespace {
 
+using MetricMap = std::map<std::string, std::string>;
+
+std::string Get(const MetricMap& metrics, const char* name) {
+  auto found = metrics.find(name);
+  return found == metrics.end() ? std::string() : std::string(ascii::Trim(found->second));
+}
+
+// "harcourt" begins "harcourt estates"; both non-empty.
+bool NamePrefix(const std::string& a, const std::string& b) {
+  const std::string x = NormalizeName(a);
+  const std::string y = NormalizeName(b);
+  if (x.empty() || y.empty()) return false;
+  const std::string& shorter = x.size() <= y.size() ? x : y;
+  const std::string& longer = x.size() <= y.size() ? y : x;
+  return longer.compare(0, shorter.size(), shorter) == 0 &&
+         (longer.size() == shorter.size() || longer[shorter.size()] == ' ');
+}
+
+bool SameRound(const MetricMap& a, const MetricMap& b) {
+  const std::string round_a = NormalizeRound(Get(a, "round"));
+  const std::string round_b = NormalizeRound(Get(b, "round"));
+  if (!round_a.empty() && !round_b.empty()) return round_a == round_b;
+  for (const MetricMap* m : {&a, &b}) {
+    const std::string stage = Get(*m, "stage");
+    if (stage == "grant" || stage == "debt") return false;
+  }
+  const std::string lead_a = Get(a, "lead_investor");
+  const std::string lead_b = Get(b, "lead_investor");
+  return NamePrefix(lead_a, lead_b);
+}
+
+// At least 3 shared words and at least half of the shorter title's, or every word of a shorter
+// title of at least 2.
+bool SimilarTitles(std::string_view a, std::string_view b) {
+  std::vector<std::string> x = Words(NormalizeTitle(a));
+  std::vector<std::string> y = Words(NormalizeTitle(b));
+  if (x.size() > y.size()) std::swap(x, y);
+  size_t shared = 0;
+  for (const std::string& word : x) shared += std::count(y.begin(), y.end(), word) > 0 ? 1 : 0;
+  return (shared >= 3 && 2 * shared >= x.size()) || (shared >= 2 && shared == x.size());
+}
+
+}  // namespace
+
+bool SameFact(const std::string& type, const FactView& a, const FactView& b) {
+  if (type == "funding") return SameRound(a.metrics, b.metrics);
+  if (type == "enterprise_deal" || type == "partnership") {
+    return NamePrefix(Get(a.metrics, "counterparty"), Get(b.metrics, "counterparty"));
+  }
+  if (type == "investor_interest") {
+    return NamePrefix(Get(a.metrics, "investor"), Get(b.metrics, "investor"));
+  }
+  if (type == "customer_success" || type == "product_launch" || type == "technical_achievement" ||
+      type == "other") {
+    return SimilarTitles(a.title, b.title);
+  }
+  return false;
+}
+
+namespace {
+
 std::string Hex(const std::string& key) {
   char hex[17];
   std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(Fnv1a64(key)));

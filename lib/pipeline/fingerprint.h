@@ -30,6 +30,7 @@
 // event).
 #pragma once
 
+#include <map>
 #include <string>
 #include <string_view>
 
@@ -49,6 +50,28 @@ std::string NormalizeTitle(std::string_view title);
 std::string FingerprintKey(const ExtractedEvent& event);
 
 std::string EventFingerprint(const std::string& company_id, const ExtractedEvent& event);
+
+// One report of a fact, as SameFact compares it.
+struct FactView {
+  const std::map<std::string, std::string>& metrics;
+  std::string_view title;
+};
+
+// Whether two reports of one type are the same fact although their fingerprints may differ:
+//   funding            both name a round: the same round; neither does, or only one: the same
+//                      lead investor, and neither is a grant or debt ("Signed term sheet led by
+//                      Fjordline" and "Closed Series A led by Fjordline Capital"; names
+//                      compared as for deals, below).
+//   enterprise_deal,   one counterparty's words begin the other's ("Harcourt" and "Harcourt
+//   partnership        Estates Ltd"), normalized as for fingerprints.
+//   investor_interest  the same for the investor.
+//   customer_success,  the titles share at least 3 words (NormalizeTitle) and at least half of
+//   product_launch,    the shorter title's words, or all of a shorter title of at least 2
+//                      ("Launched on Product Hunt" and "Launched
+//   technical_achie-   ScaleFlow 2.0 on Product Hunt"; "We shut down B2C on July 1" and
+//   vement, other      "winding down B2C home delivery on July 1").
+// Other types: only equal fingerprints are the same fact. Symmetric.
+bool SameFact(const std::string& type, const FactView& a, const FactView& b);
 
 // The fingerprint of a milestone derived from a KPI series (pipeline/milestones.h), from its
 // key ("ladder|arr|2000000"); apart from every extracted event's.

@@ -48,25 +48,41 @@ std::string Metric(const StoredEvent& e, const char* name) {
   return found == e.metrics.end() ? std::string() : found->second;
 }
 
-// Funding that is a round closed, signed or offered, or a signed deal of note: what a founder
-// leads with.
-bool HeadlineWorthy(const StoredEvent& e) {
-  if (e.type == "funding") return SeverityRank(e.severity) >= 1;
-  if (e.type == "enterprise_deal") return e.severity == "high";
-  return false;
+// What a founder leads with: a round closed (3), a term sheet signed or a large deal signed
+// (2), a term sheet received, a grant or debt (1); 0 for anything else.
+int HeadlineRank(const StoredEvent& e) {
+  if (e.type == "enterprise_deal") return e.severity == "high" ? 2 : 0;
+  if (e.type != "funding") return 0;
+  const std::string stage = Metric(e, "stage");
+  if (stage == "closed") return 3;
+  if (stage == "term_sheet_signed") return 2;
+  return stage.empty() && e.severity == "high" ? 2 : 1;
 }
 
+// The highest-ranked headline candidate (ties: the higher score); without one, the most
+// significant event that is not investor interest or press.
 const StoredEvent* PickHeadline(const std::vector<StoredEvent>& events) {
   const StoredEvent* best = nullptr;
-  for (bool strict : {true, false}) {
-    for (const StoredEvent& e : events) {
-      bool eligible =
-          strict ? HeadlineWorthy(e) : e.type != "investor_interest" && e.type != "media_coverage";
-      if (eligible && (best == nullptr || e.score > best->score)) best = &e;
-    }
-    if (best != nullptr) return best;
+  auto better = [](const StoredEvent& a, const StoredEvent* b) {
+    if (b == nullptr) return true;
+    const int rank_a = HeadlineRank(a), rank_b = HeadlineRank(*b);
+    return rank_a != rank_b ? rank_a > rank_b : a.score > b->score;
+  };
+  for (const StoredEvent& e : events) {
+    if (e.type == "investor_interest" || e.type == "media_coverage") continue;
+    if (better(e, best)) best = &e;
   }
   return best;
+}
+
+// When the event reached its present state: occurred_at, or its timeline when that is a later
+// date (a term sheet that closed is dated by its close).
+std::string StateDate(const StoredEvent& e) {
+  std::string date = e.occurred_at.substr(0, 10);
+  if (e.timeline.size() == 10 && ParseIsoTimeMs(e.timeline) > 0 && e.timeline > date) {
+    date = e.timeline;
+  }
+  return date;
 }
 
 DigestItem Item(const StoredEvent& e, bool redact) {
@@ -75,7 +91,7 @@ DigestItem Item(const StoredEvent& e, bool redact) {
   item.type = e.type;
   item.severity = e.severity;
   item.text = redact ? Redact(e.title).text : e.title;
-  item.date = e.occurred_at.substr(0, 10);
+  item.date = StateDate(e);
   item.score = e.score;
   return item;
 }
@@ -87,7 +103,7 @@ std::vector<KpiRow> KpiRows(const std::vector<StoredObservation>& observations,
     if (InPeriod(o.observed_at, period)) by_metric[o.metric].push_back(&o);
   }
   std::vector<KpiRow> rows;
-  for (const MetricSpec& spec : MetricVocabulary()) {
+  for (const KpiMetricSpec& spec : MetricVocabulary()) {
     auto found = by_metric.find(std::string(spec.name));
     if (found == by_metric.end() || rows.size() == kMaxKpiRows) continue;
     std::vector<const StoredObservation*> series = found->second;
@@ -135,12 +151,25 @@ std::string PeriodName(const DigestPeriod& period, const std::string& first_date
   return from_name + " to " + to_name;
 }
 
+// A term sheet received or signed before a round of the period closed is part of that round's
+// story, not news of its own (a competing offer the company did not take, or an earlier state).
+bool Superseded(const StoredEvent& e, const std::vector<StoredEvent>& events) {
+  const std::string stage = Metric(e, "stage");
+  if (e.type != "funding" || (stage != "term_sheet_received" && stage != "term_sheet_signed")) {
+    return false;
+  }
+  return std::any_of(events.begin(), events.end(), [&](const StoredEvent& other) {
+    return other.type == "funding" && Metric(other, "stage") == "closed" &&
+           StateDate(other) >= StateDate(e) && other.id != e.id;
+  });
+}
+
 void AddSections(const std::vector<StoredEvent>& events, int64_t headline_id, bool redact,
                  UpdateDigest* digest) {
   for (auto [type, title] : kSections) {
     DigestSection section{std::string(title), {}};
     for (const StoredEvent& e : events) {
-      if (e.type == type && e.id != headline_id && !IsMilestone(e)) {
+      if (e.type == type && e.id != headline_id && !IsMilestone(e) && !Superseded(e, events)) {
         section.items.push_back(Item(e, redact));
       }
     }

@@ -1,9 +1,10 @@
 // Investor updates (design §5): one page for a period, built from the ledger.
 //
 // First a digest (BuildDigest) — what the page says, decided once:
-//  - headline: the most significant funding event (a round closed or a term sheet) or large
-//    deal of the period, else its most significant event of any type but investor interest
-//    and press; the subject names the company, the period's month and the headline.
+//  - headline: a round closed, else a term sheet or a large deal signed, else a term sheet
+//    received, a grant or debt (ties: the more significant), else the most significant event
+//    but investor interest and press; the subject names the company, the period's months and
+//    the headline.
 //  - KPI table: per metric of the vocabulary (pipeline/metric_vocab.h, in its order) with a
 //    reading in the period, the first and the latest reading and the change (relative for
 //    money and counts, in points for percentages); at most kMaxKpiRows rows.

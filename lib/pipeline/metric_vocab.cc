@@ -7,8 +7,8 @@
 
 namespace ms {
 
-const std::vector<MetricSpec>& MetricVocabulary() {
-  static const std::vector<MetricSpec> kMetrics = {
+const std::vector<KpiMetricSpec>& MetricVocabulary() {
+  static const std::vector<KpiMetricSpec> kMetrics = {
       {"arr", "ARR", MetricKind::kMoney, "revenue_milestone", true},
       {"mrr", "MRR", MetricKind::kMoney, "revenue_milestone", true},
       {"revenue", "Revenue (month)", MetricKind::kMoney, "revenue_milestone", true},
@@ -32,18 +32,19 @@ const std::vector<MetricSpec>& MetricVocabulary() {
   return kMetrics;
 }
 
-const MetricSpec* FindMetric(std::string_view name) {
-  for (const MetricSpec& spec : MetricVocabulary()) {
+const KpiMetricSpec* FindMetric(std::string_view name) {
+  for (const KpiMetricSpec& spec : MetricVocabulary()) {
     if (spec.name == name) return &spec;
   }
   return nullptr;
 }
 
-std::string NormalizeUnit(const MetricSpec& spec, std::string_view unit) {
+std::string NormalizeUnit(const KpiMetricSpec& spec, std::string_view unit) {
   if (spec.kind == MetricKind::kPercent) return "pct";
   if (spec.kind == MetricKind::kCount) return "count";
   std::string code;
-  for (char c : ascii::Trim(unit)) code.push_back(ascii::IsAlpha(c) ? static_cast<char>(c & ~0x20) : c);
+  for (char c : ascii::Trim(unit))
+    code.push_back(ascii::IsAlpha(c) ? static_cast<char>(c & ~0x20) : c);
   bool letters = code.size() == 3;
   for (char c : code) letters = letters && ascii::IsAlpha(c);
   return letters ? code : "USD";
@@ -102,7 +103,8 @@ std::string FormatMetricValue(double value, std::string_view unit) {
     char buf[32];
     std::snprintf(buf, sizeof buf, "%.1f", value);
     std::string text = buf;
-    if (text.size() > 2 && text.compare(text.size() - 2, 2, ".0") == 0) text.resize(text.size() - 2);
+    if (text.size() > 2 && text.compare(text.size() - 2, 2, ".0") == 0)
+      text.resize(text.size() - 2);
     return text + "%";
   }
   if (unit == "count" || unit.empty()) {

@@ -33,23 +33,23 @@ namespace ms {
 
 enum class MetricKind { kMoney, kPercent, kCount };
 
-struct MetricSpec {
+struct KpiMetricSpec {
   std::string_view name;
-  std::string_view label;       // for tables and titles: "MRR", "Active users"
+  std::string_view label;  // for tables and titles: "MRR", "Active users"
   MetricKind kind;
   std::string_view event_type;  // the type of a milestone derived from the series
   bool higher_is_better;        // false for churn
 };
 
 // Every metric, in the order the investor update's KPI table lists them.
-const std::vector<MetricSpec>& MetricVocabulary();
+const std::vector<KpiMetricSpec>& MetricVocabulary();
 
 // The spec of `name`, or nullptr when it is not in the vocabulary.
-const MetricSpec* FindMetric(std::string_view name);
+const KpiMetricSpec* FindMetric(std::string_view name);
 
 // The unit an observation of `spec` must carry: "pct" or "count" for those kinds; for money the
 // given currency upper-cased when it is three letters, else "USD".
-std::string NormalizeUnit(const MetricSpec& spec, std::string_view unit);
+std::string NormalizeUnit(const KpiMetricSpec& spec, std::string_view unit);
 
 // A value for people: money "$262k", "£2.02M", "€9.4M", "NOK 2.1M"; pct "118%"; count "3,150"
 // or "12.4k" from 100k up.

@@ -44,7 +44,7 @@ Series Normalize(Series series) {
 }
 
 struct Builder {
-  const MetricSpec& spec;
+  const KpiMetricSpec& spec;
   const std::string& unit;
 
   std::string Value(double value) const { return FormatMetricValue(value, unit); }
@@ -79,7 +79,7 @@ struct Builder {
   }
 };
 
-const char* LadderSeverity(const MetricSpec& spec) {
+const char* LadderSeverity(const KpiMetricSpec& spec) {
   return spec.event_type == "revenue_milestone" ? "high" : "medium";
 }
 
@@ -200,7 +200,7 @@ MilestoneRules MilestoneRules::Defaults() {
 std::vector<DerivedMilestone> DeriveMilestones(std::string_view metric, Series series,
                                                const MilestoneRules& rules) {
   std::vector<DerivedMilestone> out;
-  const MetricSpec* spec = FindMetric(metric);
+  const KpiMetricSpec* spec = FindMetric(metric);
   series = Normalize(std::move(series));
   if (spec == nullptr || series.size() < 2) return out;
   const Builder builder{*spec, series.back().unit};

@@ -137,7 +137,7 @@ std::optional<ExtractedObservation> ReadObservation(const json& item,
                                                     const PreparedPrompt& prompt) {
   auto metric = item.find("metric");
   if (metric == item.end() || !metric->is_string()) return std::nullopt;
-  const MetricSpec* spec = FindMetric(ascii::Lower(ascii::Trim(metric->get<std::string>())));
+  const KpiMetricSpec* spec = FindMetric(ascii::Lower(ascii::Trim(metric->get<std::string>())));
   if (spec == nullptr) return std::nullopt;
   auto value = item.find("value");
   std::optional<double> number = value == item.end() ? std::nullopt : NumberOf(*value);

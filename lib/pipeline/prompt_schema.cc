@@ -17,7 +17,7 @@ json StringArray() {
 // One KPI reading: a metric of the vocabulary, its value as a number, its unit, its line.
 json Observation() {
   json metrics = json::array();
-  for (const MetricSpec& spec : MetricVocabulary()) metrics.push_back(std::string(spec.name));
+  for (const KpiMetricSpec& spec : MetricVocabulary()) metrics.push_back(std::string(spec.name));
   return prompt_text::ClosedObject({{"metric", {{"type", "string"}, {"enum", metrics}}},
                                     {"value", {{"type", "number"}}},
                                     {"unit", {{"type", "string"}}},

@@ -181,7 +181,7 @@ const std::vector<DigestExpectation>& RealisticDevDigests() {
         {"Tableworks"},
         {"Bellhaven"},
         {"Seattle"},
-        {"Arbor"},
+        {"Arbor", "$2M debt"},
         {"Ridgecrest"},
         {"Varga", "VP Supply Chain", "VP of Supply Chain"}},
        {"Kroger", "$25M", "$6.5M", "Greenway", "Harvest Table", "$2.4M", "Sysco", "raised $7M"}},
@@ -195,7 +195,7 @@ const std::vector<DigestExpectation>& RealisticDevDigests() {
         {"Halcyon"},
         {"Mensah", "VP Engineering", "VP of Engineering"}},
        {"900M", "HIPAA certified", "5,000 clinicians", "5.3M", "$6.5M ARR", "Pinecrest",
-        "Northgate", "Lakeview", "$160M", "Scribely"}},
+        "Northgate", "Lakeview", "Scribely"}},
   };
   return *kDigests;
 }

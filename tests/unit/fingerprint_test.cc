@@ -189,5 +189,55 @@ TEST(EventFingerprint, OtherTypesFallBackToTheNormalizedTitle) {
             "other|title=1 day product rank");
 }
 
+bool Same(const ExtractedEvent& a, const ExtractedEvent& b) {
+  EXPECT_EQ(SameFact(a.type, {a.metrics, a.title}, {b.metrics, b.title}),
+            SameFact(a.type, {b.metrics, b.title}, {a.metrics, a.title}))
+      << "symmetric";
+  return SameFact(a.type, {a.metrics, a.title}, {b.metrics, b.title});
+}
+
+// Pairs whose fingerprints differ but that report one fact, and look-alikes that do not.
+TEST(SameFact, PairsThatMergeAndPairsThatDoNot) {
+  // A round told by its lead before it is named, and the close.
+  EXPECT_TRUE(Same(Ev("funding", "Signed term sheet led by Fjordline",
+                      {{"lead_investor", "Fjordline"}, {"stage", "term_sheet_signed"}}),
+                   Ev("funding", "Closed EUR9.4M Series A",
+                      {{"round", "series_a"}, {"lead_investor", "Fjordline Capital"}})))
+      << "the same lead, named in short or in full";
+  EXPECT_TRUE(Same(Ev("funding", "x", {{"lead_investor", "Fjordline"}}),
+                   Ev("funding", "y", {{"round", "series_a"}, {"lead_investor", "Fjordline"}})));
+  EXPECT_FALSE(Same(Ev("funding", "x", {{"lead_investor", "Bluegate"}}),
+                    Ev("funding", "y", {{"round", "series_b"}, {"lead_investor", "Stonewick"}})))
+      << "a competing term sheet is another offer";
+  EXPECT_FALSE(Same(Ev("funding", "x", {{"round", "seed"}, {"lead_investor", "Kelpie"}}),
+                    Ev("funding", "y", {{"round", "series_a"}, {"lead_investor", "Kelpie"}})))
+      << "one investor leading two rounds";
+  EXPECT_FALSE(Same(Ev("funding", "x", {{"stage", "debt"}, {"lead_investor", "Arbor"}}),
+                    Ev("funding", "y", {{"lead_investor", "Arbor"}})));
+  // Deals and interest: one name beginning the other's.
+  EXPECT_TRUE(Same(Ev("enterprise_deal", "x", {{"counterparty", "Harcourt"}}),
+                   Ev("enterprise_deal", "y", {{"counterparty", "Harcourt Estates Ltd"}})));
+  EXPECT_TRUE(Same(Ev("enterprise_deal", "x", {{"counterparty", "Saint Brendan Health"}}),
+                   Ev("enterprise_deal", "y", {{"counterparty", "Saint Brendan"}})));
+  EXPECT_FALSE(Same(Ev("enterprise_deal", "x", {{"counterparty", "Saint Brendan"}}),
+                    Ev("enterprise_deal", "y", {{"counterparty", "Saint Mary"}})));
+  EXPECT_FALSE(Same(Ev("enterprise_deal", "x", {{"counterparty", "Harcourt"}}),
+                    Ev("enterprise_deal", "y", {{"counterparty", "Harcourtia"}})))
+      << "whole words only";
+  EXPECT_FALSE(Same(Ev("enterprise_deal", "x", {}), Ev("enterprise_deal", "y", {})));
+  EXPECT_TRUE(Same(Ev("investor_interest", "x", {{"investor", "Stonewick"}}),
+                   Ev("investor_interest", "y", {{"investor", "Stonewick Growth"}})));
+  // Other facts by their titles.
+  EXPECT_TRUE(Same(Ev("product_launch", "Launched on Product Hunt"),
+                   Ev("product_launch", "Launched ScaleFlow 2.0 on Product Hunt")));
+  EXPECT_TRUE(Same(Ev("other", "decision made: we're winding down B2C home delivery on July 1"),
+                   Ev("other", "We shut down B2C on July 1")));
+  EXPECT_FALSE(Same(Ev("product_launch", "Launched the Slack integration"),
+                    Ev("product_launch", "Launched the Teams integration")));
+  EXPECT_FALSE(Same(Ev("media_coverage", "Coverage in TechCrunch about our round"),
+                    Ev("media_coverage", "Coverage in Forbes about our round")))
+      << "press is told apart by its fingerprint only";
+}
+
 }  // namespace
 }  // namespace ms

@@ -501,7 +501,7 @@ TEST(EventSchema, IsStrictModeCompatibleAndListsTheTypes) {
   EXPECT_EQ(schema["required"], json::array({"events", "observations"}));
   const json& observation = schema["properties"]["observations"]["items"];
   std::vector<std::string> metrics;
-  for (const MetricSpec& spec : MetricVocabulary()) metrics.emplace_back(spec.name);
+  for (const KpiMetricSpec& spec : MetricVocabulary()) metrics.emplace_back(spec.name);
   EXPECT_EQ(observation["properties"]["metric"]["enum"].get<std::vector<std::string>>(), metrics);
   EXPECT_EQ(observation["properties"]["value"]["type"], "number");
   EXPECT_EQ(observation["properties"]["unit"]["type"], "string");

@@ -48,7 +48,8 @@ using Readings = std::map<std::string, double>;
 // The KPI observations of `text`, by metric.
 Readings Observed(std::string text) {
   Readings readings;
-  for (const ExtractedObservation& observation : ExtractMessageObservations(Msg(1, std::move(text)))) {
+  for (const ExtractedObservation& observation :
+       ExtractMessageObservations(Msg(1, std::move(text)))) {
     EXPECT_EQ(observation.source_message_id, 1);
     readings[observation.metric] = observation.value;
   }
@@ -56,7 +57,8 @@ Readings Observed(std::string text) {
 }
 
 std::string UnitOf(std::string text, const std::string& metric) {
-  for (const ExtractedObservation& observation : ExtractMessageObservations(Msg(1, std::move(text)))) {
+  for (const ExtractedObservation& observation :
+       ExtractMessageObservations(Msg(1, std::move(text)))) {
     if (observation.metric == metric) return observation.unit;
   }
   return "";
@@ -95,7 +97,10 @@ TEST(RulesExtractor, Funding) {
                                     {"stage", "term_sheet_received"},
                                     {"valuation", "80000000"},
                                     {"valuation_usd", "80000000"}}));
-  EXPECT_EQ(event.severity, "medium") << "a term sheet received";
+  EXPECT_EQ(event.severity, "high") << "a priced term sheet received (amount and valuation)";
+  EXPECT_EQ(One("funding", "Term sheet is in from Ridgecrest: $7M for our Series A.").severity,
+            "medium")
+      << "a term sheet without a valuation";
   EXPECT_EQ(Types("WE DID IT! Term sheet is coming. They quoted a $15M investment."),
             std::set<std::string>{"funding"})
       << "no investor_interest beside funding";
@@ -287,7 +292,8 @@ TEST(RulesExtractor, UsageCountsAreObservations) {
   EXPECT_EQ(Observed("Check this out: $384k MRR and 33k DAU."),
             (Readings{{"mrr", 384000}, {"dau", 33000}}));
   EXPECT_EQ(Observed("Headcount is now 45."), (Readings{{"headcount", 45}}));
-  EXPECT_TRUE(Observed("The analytics show 40% of users drop off at the integration step.").empty());
+  EXPECT_TRUE(
+      Observed("The analytics show 40% of users drop off at the integration step.").empty());
   EXPECT_TRUE(Types("We now have 10,000 weekly active users, a new record.").empty());
 }
 

@@ -89,7 +89,7 @@ void Collect(const ExtractionResult& result, Predictions* predictions) {
     for (int64_t id : event.source_message_ids) (*predictions)[id].insert(event.type);
   }
   for (const ExtractedObservation& observation : result.observations) {
-    const MetricSpec* spec = FindMetric(observation.metric);
+    const KpiMetricSpec* spec = FindMetric(observation.metric);
     (*predictions)[observation.source_message_id].insert(
         spec ? std::string(spec->event_type) : "observation:" + observation.metric);
   }

@@ -181,9 +181,10 @@ std::string DealCounterparty(const MessageView& view, size_t trigger) {
     name = CapitalizedAfter(view.text, at + with.size());
     if (!name.empty()) return name;
   }
-  size_t agreed = FindPhrase(view.lower, "agreed");
-  if (agreed != kNpos) {
-    name = CapitalizedBefore(view.text, agreed);
+  for (std::string_view verb : {"agreed", "signed a", "signed an", "signed the", "signed our"}) {
+    size_t at = FindPhrase(view.lower, verb);
+    if (at == kNpos) continue;
+    name = CapitalizedBefore(view.text, at);
     if (!name.empty()) return name;
   }
   size_t signed_at = FindPhrase(view.lower, "contract signed");
@@ -274,6 +275,9 @@ Detection DetectEnterpriseDeal(const MessageView& view) {
   }
   if (trigger == kNpos || !DealContext(view)) return std::nullopt;
   std::string counterparty = Clean(DealCounterparty(view, trigger), 80);
+  // A deal is a fact about a named customer: "signed an enterprise contract" with nobody named
+  // (a summary restating deals told elsewhere) cannot be told apart from any other.
+  if (counterparty.empty()) return std::nullopt;
   DealValue value = ReadDealValue(view, trigger);
   double seats = 0;
   size_t seats_at = FindPhrase(view.lower, "seats");

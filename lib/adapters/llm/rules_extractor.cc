@@ -48,7 +48,10 @@ int StageRank(const ExtractedEvent& event) {
 }
 
 void Merge(ExtractedEvent* into, ExtractedEvent&& from) {
-  if (StageRank(from) > StageRank(*into)) {
+  const bool later = StageRank(from) > StageRank(*into) ||
+                     (StageRank(from) == StageRank(*into) &&
+                      SeverityRank(from.severity) > SeverityRank(into->severity));
+  if (later) {
     std::swap(into->title, from.title);
     std::swap(into->description, from.description);
     std::swap(into->timeline, from.timeline);
@@ -63,6 +66,20 @@ void Merge(ExtractedEvent* into, ExtractedEvent&& from) {
   }
   if (SeverityRank(from.severity) > SeverityRank(into->severity)) into->severity = from.severity;
   for (auto& [name, value] : from.metrics) into->metrics.emplace(name, std::move(value));
+}
+
+// The slot of an event already found that reports the same fact as `event` (SameFact), or end.
+std::map<std::string, size_t>::iterator FindSameFact(const std::vector<ExtractedEvent>& found,
+                                                     const ExtractedEvent& event,
+                                                     std::map<std::string, size_t>* slots) {
+  for (auto it = slots->begin(); it != slots->end(); ++it) {
+    const ExtractedEvent& other = found[it->second];
+    if (other.type == event.type &&
+        SameFact(event.type, {other.metrics, other.title}, {event.metrics, event.title})) {
+      return it;
+    }
+  }
+  return slots->end();
 }
 
 ExtractionResult RunRules(const ExtractionRequest& request, bool prefilter) {
@@ -80,10 +97,13 @@ ExtractionResult RunRules(const ExtractionRequest& request, bool prefilter) {
     }
     for (ExtractedEvent& event : ExtractMessageEvents(request.company_id, message)) {
       std::string fingerprint = EventFingerprint(request.company_id, event);
-      auto [slot, inserted] = by_fingerprint.emplace(fingerprint, result.events.size());
-      if (inserted) {
+      auto slot = by_fingerprint.find(fingerprint);
+      if (slot == by_fingerprint.end()) slot = FindSameFact(result.events, event, &by_fingerprint);
+      if (slot == by_fingerprint.end()) {
+        by_fingerprint.emplace(fingerprint, result.events.size());
         result.events.push_back(std::move(event));
       } else {
+        by_fingerprint.emplace(fingerprint, slot->second);
         Merge(&result.events[slot->second], std::move(event));
       }
     }

@@ -376,7 +376,10 @@ Detection DetectFunding(const MessageView& view) {
   if (received && !terms.amount) return std::nullopt;  // a term sheet without terms
   if (stage_name == "closed" && round.empty() && !terms.amount) return std::nullopt;
   std::string lead = LeadInvestor(view, stage);
-  bool high = stage_name == "closed" || stage_name == "term_sheet_signed";
+  // A round closed or a term sheet signed is high; so is a priced term sheet (amount and
+  // valuation stated): the company has an offer it can sign. Grants and debt are medium.
+  bool high = stage_name == "closed" || stage_name == "term_sheet_signed" ||
+              (received && terms.amount && terms.valuation);
   ExtractedEvent event = NewEvent("funding", high ? "high" : "medium",
                                   FundingTitle(stage, terms, round, lead), view, stage.at);
   FundingMetrics(stage, terms, round, lead, &event);

@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <cstdlib>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <set>
 
@@ -28,28 +29,52 @@ VALUES ($1::text, $2::text, $3::text, $4::text, $5::text, $6::jsonb, $7::text, $
                  now()))
 RETURNING id)sql";
 
-// A sighting: later facts win for metrics, sources are unioned, the longer description is kept,
-// severity only rises (and a rise brings the title of the later state: a term sheet that is
-// now signed), occurred_at moves to an earlier source, and a stale event becomes open again.
+// A sighting. The report is of a later state when its stage ($7: 0 none, 1 term sheet
+// received, 2 signed, 3 closed) is later than the stored one's, or equal with a higher
+// severity: then its title, description, timeline and metrics describe the event now (a term
+// sheet that closed). A report of an earlier state adds only metrics the event lacks and never
+// lowers it. Sources are unioned, severity only rises, occurred_at moves to an earlier source,
+// and a stale event becomes open again.
 constexpr std::string_view kSightEvent = R"sql(
-UPDATE events SET
+WITH cur AS (
+  SELECT id,
+         CASE metrics->>'stage' WHEN 'closed' THEN 3 WHEN 'term_sheet_signed' THEN 2
+                                WHEN 'term_sheet_received' THEN 1 ELSE 0 END AS stage,
+         CASE severity WHEN 'high' THEN 2 WHEN 'medium' THEN 1 ELSE 0 END AS rank
+  FROM events WHERE id = $1),
+rep AS (
+  SELECT CASE $5::text WHEN 'high' THEN 2 WHEN 'medium' THEN 1 ELSE 0 END AS rank)
+UPDATE events e SET
   last_seen = now(),
-  title = CASE WHEN $5::text = 'high' AND severity <> 'high'
-                 OR $5::text = 'medium' AND severity = 'low' THEN $6::text ELSE title END,
-  occurred_at = LEAST(occurred_at,
+  title = CASE WHEN $7::int > cur.stage OR ($7::int = cur.stage AND rep.rank > cur.rank)
+               THEN $6::text ELSE e.title END,
+  timeline = CASE WHEN $7::int > cur.stage OR ($7::int = cur.stage AND rep.rank > cur.rank)
+                  THEN $8::text ELSE e.timeline END,
+  description = CASE WHEN $7::int > cur.stage OR ($7::int = cur.stage AND rep.rank > cur.rank)
+                       OR ($7::int = cur.stage AND length($4::text) > length(e.description))
+                     THEN $4::text ELSE e.description END,
+  metrics = CASE WHEN $7::int >= cur.stage THEN e.metrics || $2::jsonb
+                 ELSE $2::jsonb || e.metrics END,
+  occurred_at = LEAST(e.occurred_at,
                       COALESCE((SELECT min(sent_at) FROM messages
                                 WHERE id IN (SELECT jsonb_array_elements_text($3::jsonb)::bigint)),
-                               occurred_at)),
-  sightings = sightings + 1,
-  metrics = metrics || $2::jsonb,
+                               e.occurred_at)),
+  sightings = e.sightings + 1,
   source_message_ids = (SELECT COALESCE(jsonb_agg(DISTINCT v), '[]'::jsonb)
-                        FROM jsonb_array_elements(source_message_ids || $3::jsonb) v),
-  description = CASE WHEN length($4::text) > length(description) THEN $4::text
-                     ELSE description END,
-  severity = CASE WHEN $5::text = 'high' OR severity = 'high' THEN 'high'
-                  WHEN $5::text = 'medium' OR severity = 'medium' THEN 'medium' ELSE 'low' END,
+                        FROM jsonb_array_elements(e.source_message_ids || $3::jsonb) v),
+  severity = CASE WHEN $5::text = 'high' OR e.severity = 'high' THEN 'high'
+                  WHEN $5::text = 'medium' OR e.severity = 'medium' THEN 'medium' ELSE 'low' END,
   state = 'open'
-WHERE id = $1)sql";
+FROM cur, rep WHERE e.id = cur.id)sql";
+
+// The stage of a funding report, as kSightEvent ranks it.
+int StageRank(const ExtractedEvent& e) {
+  auto stage = e.metrics.find("stage");
+  if (stage == e.metrics.end()) return 0;
+  if (stage->second == "closed") return 3;
+  if (stage->second == "term_sheet_signed") return 2;
+  return stage->second == "term_sheet_received" ? 1 : 0;
+}
 
 constexpr std::string_view kHistory = R"sql(
 INSERT INTO event_history (event_id, batch_id, kind, diff) VALUES ($1, $2, $3, $4::jsonb))sql";
@@ -129,14 +154,41 @@ Status Append(Connection& tx, const Ids& ids, const char* kind, const json& diff
   return tx.Exec(OutboxSql(), {ids.event, std::string(outbox_type), ids.batch}).status();
 }
 
+// The stored event `e` reports, as one row (id, metrics) or none: by fingerprint, else the
+// first of the company's extracted, not closed events of its type that SameFact matches.
+StatusOr<Result> FindStored(Connection& tx, const std::string& company, const ExtractedEvent& e,
+                            const std::string& fingerprint) {
+  MS_ASSIGN_OR_RETURN(Result found, tx.Exec("SELECT id, metrics::text FROM events WHERE "
+                                            "company_id = $1 AND fingerprint = $2 FOR UPDATE",
+                                            {company, fingerprint}));
+  // An event SameFact can match at all matches itself (a named round, lead or counterparty).
+  const FactView view{e.metrics, e.title};
+  if (found.rows() > 0 || !SameFact(e.type, view, view)) return found;
+  MS_ASSIGN_OR_RETURN(
+      Result candidates,
+      tx.Exec("SELECT id, metrics::text, title FROM events WHERE company_id = $1 AND "
+              "type = $2 AND origin = 'extracted' AND state <> 'closed' "
+              "ORDER BY id",
+              {company, e.type}));
+  for (int row = 0; row < candidates.rows(); ++row) {
+    json stored = json::parse(candidates.Get(row, 1), nullptr, false);
+    std::map<std::string, std::string> metrics;
+    for (auto it = stored.begin(); stored.is_object() && it != stored.end(); ++it) {
+      if (it->is_string()) metrics[it.key()] = it->get<std::string>();
+    }
+    if (!SameFact(e.type, view, {metrics, candidates.Get(row, 2)})) continue;
+    return tx.Exec("SELECT id, metrics::text FROM events WHERE id = $1 FOR UPDATE",
+                   {std::string(candidates.Get(row, 0))});
+  }
+  return found;
+}
+
 Status UpsertEvent(Connection& tx, const std::string& batch, const std::string& company,
                    const ExtractedEvent& e, const std::string& fingerprint,
                    BatchTicket::StoreOutcome* outcome) {
   json metrics = MetricsJson(e);
   json sources = e.source_message_ids;
-  MS_ASSIGN_OR_RETURN(Result found, tx.Exec("SELECT id, metrics::text FROM events WHERE "
-                                            "company_id = $1 AND fingerprint = $2 FOR UPDATE",
-                                            {company, fingerprint}));
+  MS_ASSIGN_OR_RETURN(Result found, FindStored(tx, company, e, fingerprint));
   if (found.rows() == 0) {
     json stakeholders = e.stakeholders;
     MS_ASSIGN_OR_RETURN(
@@ -150,9 +202,10 @@ Status UpsertEvent(Connection& tx, const std::string& batch, const std::string& 
   }
   Ids ids{std::string(found.Get(0, 0)), batch};
   json before = json::parse(found.Get(0, 1), nullptr, false);
-  MS_RETURN_IF_ERROR(tx.Exec(kSightEvent, {ids.event, metrics.dump(), sources.dump(), e.description,
-                                           e.severity, e.title})
-                         .status());
+  MS_RETURN_IF_ERROR(
+      tx.Exec(kSightEvent, {ids.event, metrics.dump(), sources.dump(), e.description, e.severity,
+                            e.title, std::to_string(StageRank(e)), e.timeline})
+          .status());
   outcome->sighted++;
   json diff = before.is_object() ? MetricsDiff(before, metrics) : json::object();
   if (diff.empty()) return Append(tx, ids, "sighted", json::object(), "event.sighted");
