@@ -259,6 +259,7 @@ UpdateDigest BuildDigest(const std::string& company_id, std::vector<StoredEvent>
   });
   UpdateDigest digest;
   digest.company_id = company_id;
+  digest.company_name = CompanyName(company_id);
   digest.period_start = period.start;
   digest.period_end = period.end;
   const StoredEvent* headline = PickHeadline(events);
@@ -270,7 +271,7 @@ UpdateDigest BuildDigest(const std::string& company_id, std::vector<StoredEvent>
   const std::string first = events.empty() ? "" : events.front().occurred_at.substr(0, 10);
   const std::string last = events.empty() ? "" : events.back().occurred_at.substr(0, 10);
   const std::string when = PeriodName(period, first, last);
-  digest.subject = CompanyName(company_id) + " update" + (when.empty() ? "" : ", " + when) +
+  digest.subject = digest.company_name + " update" + (when.empty() ? "" : ", " + when) +
                    (headline == nullptr ? "" : ": " + digest.headline.text);
   FitToPage(&digest);
   return digest;

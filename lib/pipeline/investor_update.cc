@@ -54,7 +54,7 @@ std::string Bullets(const std::string& title, const std::vector<DigestItem>& ite
 }
 
 std::string Body(const UpdateDigest& digest) {
-  std::string body = "Hi all,\n\nHere is what happened at " + digest.company_id;
+  std::string body = "Hi all,\n\nHere is what happened at " + digest.company_name;
   if (!digest.period_start.empty() && !digest.period_end.empty()) {
     body += " from " + ShortDate(digest.period_start.substr(0, 10)) + " to " +
             ShortDate(LastDayBefore(digest.period_end));

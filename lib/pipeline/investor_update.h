@@ -68,6 +68,7 @@ struct DigestSection {
 
 struct UpdateDigest {
   std::string company_id;
+  std::string company_name;  // for people: the id with a capital first letter
   std::string period_start;  // ISO date or time, inclusive (as the period was given)
   std::string period_end;    // ISO date or time, exclusive
   std::string subject;

@@ -64,7 +64,7 @@ class LlmRedactionTest : public ::testing::TestWithParam<std::string> {
     options.backoff_base = 1ms;
     options.call_deadline = 5s;
     options.prompt.prefilter = false;         // every message reaches a prompt
-    options.prompt.max_prompt_tokens = 2500;  // several prompts per batch
+    options.prompt.max_prompt_tokens = 1600;  // several prompts per batch
     auto extractor = LlmExtractor::Create(client_.get(), options, {&clock_, &sleeper_, nullptr});
     EXPECT_TRUE(extractor.ok()) << extractor.status().ToString();
     return extractor.ok() ? std::move(extractor).value() : nullptr;
