@@ -8,7 +8,6 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
-#include "pipeline/csv.h"
 #include "pipeline/producer_payload.h"
 #include "pipeline/prompt.h"
 
@@ -17,17 +16,9 @@ namespace {
 
 std::vector<BatchMessage> Load(const std::string& path) {
   std::ifstream in(path);
-  CsvReader reader(in);
-  (void)reader.Next();
   std::vector<BatchMessage> out;
-  while (true) {
-    auto fields = reader.Next();
-    if (!fields.ok() || !*fields) break;
-    auto row = ParseCsvRow(**fields);
-    if (!row.ok()) continue;
-    out.push_back({static_cast<int64_t>(out.size() + 1),
-                   row->is_chat ? Source::kSlack : Source::kGmail, row->sender, "", row->content,
-                   ParseCsvTimestamp(row->timestamp).value_or(0)});
+  for (const CsvRow& row : ReadCsvRows(in)) {
+    out.push_back(ToBatchMessage(row, static_cast<int64_t>(out.size() + 1)));
   }
   return out;
 }

@@ -14,7 +14,6 @@
 #include <nlohmann/json.hpp>
 
 #include "adapters/llm/rules_extractor.h"
-#include "pipeline/csv.h"
 #include "pipeline/fingerprint.h"
 #include "pipeline/investor_update_llm.h"
 #include "pipeline/milestones.h"
@@ -32,19 +31,11 @@ struct Company {
 
 std::map<std::string, Company> Load(const std::string& path) {
   std::ifstream in(path);
-  CsvReader reader(in);
-  (void)reader.Next();
   std::map<std::string, Company> out;
   int64_t id = 0;
-  while (true) {
-    auto fields = reader.Next();
-    if (!fields.ok() || !*fields) break;
-    auto row = ParseCsvRow(**fields);
-    if (!row.ok()) continue;
-    const std::string company = row->company_id.empty() ? "scaleflow" : row->company_id;
-    out[company].messages.push_back({++id, row->is_chat ? Source::kSlack : Source::kGmail,
-                                     row->sender, "", row->content,
-                                     ParseCsvTimestamp(row->timestamp).value_or(0)});
+  for (const CsvRow& row : ReadCsvRows(in)) {
+    const std::string company = row.company_id.empty() ? "scaleflow" : row.company_id;
+    out[company].messages.push_back(ToBatchMessage(row, ++id));
   }
   return out;
 }

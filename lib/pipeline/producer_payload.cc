@@ -133,22 +133,40 @@ std::string EncodeBase64Url(std::string_view bytes) {
 
 namespace ms {
 
-std::vector<ProducedRecord> PayloadsFromCsv(std::istream& csv, const std::string& default_company,
-                                            size_t* skipped) {
+std::vector<CsvRow> ReadCsvRows(std::istream& csv, size_t* skipped) {
   CsvReader reader(csv);
   (void)reader.Next();  // header
-  std::vector<ProducedRecord> out;
+  std::vector<CsvRow> out;
   while (true) {
     auto fields = reader.Next();
     if (!fields.ok() || !*fields) break;
     auto row = ParseCsvRow(**fields);
     if (row.ok()) {
-      out.push_back(BuildPayload(*row, default_company));
+      out.push_back(std::move(*row));
     } else if (skipped != nullptr) {
       ++*skipped;
     }
   }
   return out;
+}
+
+std::vector<ProducedRecord> PayloadsFromCsv(std::istream& csv, const std::string& default_company,
+                                            size_t* skipped) {
+  std::vector<ProducedRecord> out;
+  for (const CsvRow& row : ReadCsvRows(csv, skipped)) {
+    out.push_back(BuildPayload(row, default_company));
+  }
+  return out;
+}
+
+BatchMessage ToBatchMessage(const CsvRow& row, int64_t id) {
+  BatchMessage message;
+  message.id = id;
+  message.source = row.is_chat ? Source::kSlack : Source::kGmail;
+  message.sender = row.sender;
+  message.text = row.content;
+  message.sent_at_ms = ParseCsvTimestamp(row.timestamp).value_or(0);
+  return message;
 }
 
 }  // namespace ms

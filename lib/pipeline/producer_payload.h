@@ -13,6 +13,7 @@
 
 #include "core/message.h"
 #include "core/status.h"
+#include "ports/extract.h"
 
 namespace ms {
 
@@ -49,5 +50,12 @@ namespace ms {
 // Rows that do not parse are skipped; `skipped` (optional) counts them.
 std::vector<ProducedRecord> PayloadsFromCsv(std::istream& csv, const std::string& default_company,
                                             size_t* skipped = nullptr);
+
+// Every row of a CSV stream (header skipped). Rows that do not parse are skipped; `skipped`
+// (optional) counts them.
+std::vector<CsvRow> ReadCsvRows(std::istream& csv, size_t* skipped = nullptr);
+
+// A row as an extractor reads it once stored, with `id` standing for its messages-table id.
+BatchMessage ToBatchMessage(const CsvRow& row, int64_t id);
 
 }  // namespace ms

@@ -15,25 +15,15 @@
 #include <vector>
 
 #include "adapters/llm/rules_extractor.h"
-#include "pipeline/csv.h"
 #include "pipeline/producer_payload.h"
 
 namespace ms {
 namespace {
 
 std::vector<CsvRow> ReadRows(std::istream& in) {
-  std::vector<CsvRow> rows;
-  CsvReader reader(in);
-  auto header = reader.Next();
-  EXPECT_TRUE(header.ok() && header->has_value());
-  while (true) {
-    auto record = reader.Next();
-    EXPECT_TRUE(record.ok());
-    if (!record.ok() || !record->has_value()) break;
-    auto row = ParseCsvRow(**record);
-    EXPECT_TRUE(row.ok()) << row.status().ToString();
-    if (row.ok()) rows.push_back(*row);
-  }
+  size_t skipped = 0;
+  std::vector<CsvRow> rows = ReadCsvRows(in, &skipped);
+  EXPECT_EQ(skipped, 0u);
   return rows;
 }
 
@@ -438,12 +428,7 @@ struct Mapped {
 };
 
 Mapped Extract(const CsvRow& row, int64_t id) {
-  BatchMessage message;
-  message.id = id;
-  message.source = row.is_chat ? Source::kSlack : Source::kGmail;
-  message.sender = row.sender;
-  message.text = row.content;
-  message.sent_at_ms = ParseCsvTimestamp(row.timestamp).value_or(0);
+  BatchMessage message = ToBatchMessage(row, id);
   ExtractionRequest request{1, row.company_id, {message}};
   auto result = RulesExtractor(RulesExtractorOptions{.prefilter = false}).Extract(request);
   EXPECT_TRUE(result.ok());

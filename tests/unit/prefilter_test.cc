@@ -9,7 +9,6 @@
 #include <vector>
 
 #include "adapters/llm/rules_extractor.h"
-#include "pipeline/csv.h"
 #include "pipeline/generator.h"
 #include "pipeline/producer_payload.h"
 
@@ -76,25 +75,12 @@ TEST(Prefilter, SubjectCountsAndUnsureIsKept) {
 // ---- The contract with the rules extractor, over generated and real data -------------------
 
 std::vector<BatchMessage> ReadCsvMessages(std::istream& in) {
+  size_t skipped = 0;
   std::vector<BatchMessage> messages;
-  CsvReader reader(in);
-  auto header = reader.Next();
-  EXPECT_TRUE(header.ok());
-  for (int64_t id = 1;; ++id) {
-    auto record = reader.Next();
-    EXPECT_TRUE(record.ok());
-    if (!record.ok() || !record->has_value()) break;
-    auto row = ParseCsvRow(**record);
-    EXPECT_TRUE(row.ok()) << row.status().ToString();
-    if (!row.ok()) continue;
-    BatchMessage message;
-    message.id = id;
-    message.source = row->is_chat ? Source::kSlack : Source::kGmail;
-    message.sender = row->sender;
-    message.text = row->content;
-    message.sent_at_ms = ParseCsvTimestamp(row->timestamp).value_or(0);
-    messages.push_back(std::move(message));
+  for (const CsvRow& row : ReadCsvRows(in, &skipped)) {
+    messages.push_back(ToBatchMessage(row, static_cast<int64_t>(messages.size() + 1)));
   }
+  EXPECT_EQ(skipped, 0u);
   return messages;
 }
 

@@ -12,7 +12,6 @@
 #include <string>
 #include <vector>
 
-#include "pipeline/csv.h"
 #include "pipeline/fingerprint.h"
 #include "pipeline/producer_payload.h"
 
@@ -419,37 +418,14 @@ TEST(RulesExtractor, BatchPrefiltersMergesAndReportsRules) {
 
 // ---- Data sets --------------------------------------------------------------------------
 
-std::vector<CsvRow> ReadRows(std::istream& in) {
-  std::vector<CsvRow> rows;
-  CsvReader reader(in);
-  auto header = reader.Next();
-  while (true) {
-    auto record = reader.Next();
-    if (!record.ok() || !record->has_value()) break;
-    auto row = ParseCsvRow(**record);
-    if (row.ok()) rows.push_back(*row);
-  }
-  return rows;
-}
-
-BatchMessage FromRow(const CsvRow& row, int64_t id) {
-  BatchMessage message;
-  message.id = id;
-  message.source = row.is_chat ? Source::kSlack : Source::kGmail;
-  message.sender = row.sender;
-  message.text = row.content;
-  message.sent_at_ms = ParseCsvTimestamp(row.timestamp).value_or(0);
-  return message;
-}
-
 TEST(RulesExtractorData, ScaleflowYieldsFundingInterestComplianceRevenue) {
   std::ifstream file(std::string(MS_SHARED_DATA_DIR) + "/scaleflow_full.csv");
   if (!file) GTEST_SKIP() << "scaleflow_full.csv not present";
-  std::vector<CsvRow> rows = ReadRows(file);
+  std::vector<CsvRow> rows = ReadCsvRows(file);
   ASSERT_GT(rows.size(), 1000u);
   ExtractionRequest request{1, "scaleflow", {}};
   for (size_t idx = 0; idx < rows.size(); ++idx) {
-    request.messages.push_back(FromRow(rows[idx], static_cast<int64_t>(idx + 1)));
+    request.messages.push_back(ToBatchMessage(rows[idx], static_cast<int64_t>(idx + 1)));
   }
   auto result = RulesExtractor().Extract(request);
   ASSERT_TRUE(result.ok());

@@ -14,7 +14,6 @@
 #include <vector>
 
 #include "adapters/llm/rules_extractor.h"
-#include "pipeline/csv.h"
 #include "pipeline/metric_vocab.h"
 #include "pipeline/prefilter.h"
 #include "pipeline/producer_payload.h"
@@ -32,43 +31,19 @@ struct LabelledMessage {
   std::string note;
 };
 
-std::vector<CsvRow> ReadCsv(std::istream& in) {
-  std::vector<CsvRow> rows;
-  CsvReader reader(in);
-  auto header = reader.Next();
-  if (!header.ok()) return rows;
-  while (true) {
-    auto record = reader.Next();
-    if (!record.ok() || !record->has_value()) break;
-    auto row = ParseCsvRow(**record);
-    if (row.ok()) rows.push_back(std::move(*row));
-  }
-  return rows;
-}
-
-BatchMessage ToMessage(const CsvRow& row, int64_t id) {
-  BatchMessage message;
-  message.id = id;
-  message.source = row.is_chat ? Source::kSlack : Source::kGmail;
-  message.sender = row.sender;
-  message.text = row.content;
-  message.sent_at_ms = ParseCsvTimestamp(row.timestamp).value_or(0);
-  return message;
-}
-
 // messages.csv joined with gold.jsonl by row order; empty when the files are absent.
 std::vector<LabelledMessage> LoadDevSet() {
   std::ifstream csv(kDevDir + "/messages.csv");
   std::ifstream gold(kDevDir + "/gold.jsonl");
   std::vector<LabelledMessage> out;
   if (!csv || !gold) return out;
-  std::vector<CsvRow> rows = ReadCsv(csv);
+  std::vector<CsvRow> rows = ReadCsvRows(csv);
   std::string line;
   for (const CsvRow& row : rows) {
     if (!std::getline(gold, line)) break;
     nlohmann::json label = nlohmann::json::parse(line);
     LabelledMessage labelled;
-    labelled.message = ToMessage(row, std::stoll(row.id));
+    labelled.message = ToBatchMessage(row, std::stoll(row.id));
     labelled.company_id = row.company_id;
     labelled.signal = label.at("signal").get<bool>();
     if (label["types"].is_array()) {
@@ -257,10 +232,10 @@ TEST(PrefilterQuality, KeepsEverySignalRowAndDropsChatter) {
 
   std::ifstream file(std::string(MS_SHARED_DATA_DIR) + "/scaleflow_full.csv");
   if (!file) return;
-  std::vector<CsvRow> rows = ReadCsv(file);
+  std::vector<CsvRow> rows = ReadCsvRows(file);
   int dropped = 0;
   for (size_t idx = 0; idx < rows.size(); ++idx) {
-    dropped += PrefilterKeeps(ToMessage(rows[idx], static_cast<int64_t>(idx + 1))) ? 0 : 1;
+    dropped += PrefilterKeeps(ToBatchMessage(rows[idx], static_cast<int64_t>(idx + 1))) ? 0 : 1;
   }
   std::printf("scaleflow prefilter: dropped %d of %zu (%.1f%%)\n", dropped, rows.size(),
               100.0 * dropped / static_cast<double>(rows.size()));
@@ -270,10 +245,10 @@ TEST(PrefilterQuality, KeepsEverySignalRowAndDropsChatter) {
 TEST(RulesQuality, ScaleflowCounts) {
   std::ifstream file(std::string(MS_SHARED_DATA_DIR) + "/scaleflow_full.csv");
   if (!file) GTEST_SKIP() << "scaleflow_full.csv not present";
-  std::vector<CsvRow> rows = ReadCsv(file);
+  std::vector<CsvRow> rows = ReadCsvRows(file);
   ExtractionRequest request{1, "scaleflow", {}};
   for (size_t idx = 0; idx < rows.size(); ++idx) {
-    request.messages.push_back(ToMessage(rows[idx], static_cast<int64_t>(idx + 1)));
+    request.messages.push_back(ToBatchMessage(rows[idx], static_cast<int64_t>(idx + 1)));
   }
   auto result = RulesExtractor().Extract(request);
   ASSERT_TRUE(result.ok());

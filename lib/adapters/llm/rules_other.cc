@@ -45,22 +45,16 @@ std::string NameUntilStopWord(std::string_view text, size_t pos) {
 // The product named right before "is live": capitalized words, version tokens ("Node v3") and
 // "for"/"of" between capitalized words ("Orchardly for Business").
 std::string ProductBefore(std::string_view text, size_t pos) {
-  std::vector<std::string_view> words;
-  size_t at = pos;
-  while (words.size() < 6) {
-    while (at > 0 && text[at - 1] == ' ') --at;
-    size_t end = at;
-    while (at > 0 && text[at - 1] != ' ') --at;
-    std::string_view word = text.substr(at, end - at);
-    if (word.empty()) break;
-    bool capital = word[0] >= 'A' && word[0] <= 'Z';
-    bool version =
-        std::any_of(word.begin(), word.end(), [](char c) { return ascii::IsDigit(c); }) &&
-        std::all_of(word.begin(), word.end(), [](char c) { return ascii::IsAlnum(c) || c == '.'; });
-    bool connector = (word == "for" || word == "of") && !words.empty();
-    if (!capital && !version && !connector) break;
-    words.insert(words.begin(), word);
-  }
+  std::vector<std::string_view> words =
+      WordsBefore(text, pos, 6, [](std::string_view word, const auto& taken) {
+        bool capital = word[0] >= 'A' && word[0] <= 'Z';
+        bool version =
+            std::any_of(word.begin(), word.end(), [](char c) { return ascii::IsDigit(c); }) &&
+            std::all_of(word.begin(), word.end(),
+                        [](char c) { return ascii::IsAlnum(c) || c == '.'; });
+        bool connector = (word == "for" || word == "of") && !taken.empty();
+        return capital || version || connector;
+      });
   while (!words.empty() && !(words.front()[0] >= 'A' && words.front()[0] <= 'Z')) {
     words.erase(words.begin());
   }

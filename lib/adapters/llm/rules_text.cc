@@ -248,15 +248,11 @@ std::optional<double> PercentAfter(std::string_view lower, size_t pos, size_t wi
 }
 
 std::string CapitalizedBefore(std::string_view text, size_t pos) {
-  std::vector<std::string_view> words;
-  size_t at = pos;
-  while (words.size() < 6) {
-    while (at > 0 && text[at - 1] == ' ') --at;
-    size_t end = at;
-    while (at > 0 && text[at - 1] != ' ') --at;
-    if (!IsCapitalizedWord(text, at, end)) break;
-    words.insert(words.begin(), text.substr(at, end - at));
-  }
+  std::vector<std::string_view> words =
+      WordsBefore(text, pos, 6, [&](std::string_view word, const auto&) {
+        const auto begin = static_cast<size_t>(word.data() - text.data());
+        return IsCapitalizedWord(text, begin, begin + word.size());
+      });
   while (!words.empty() && (IsLeadingFiller(words.front()) || words.front() == "&")) {
     words.erase(words.begin());
   }

@@ -106,6 +106,24 @@ std::optional<double> PercentAfter(std::string_view lower, size_t pos, size_t wi
 
 // Capitalized words ("Blue Chip Ventures", "Delta Airlines", "AWS") ending just before `pos`
 // or starting at `pos` (after spaces). Connectors "of", "&", "and" may join two of them.
+// The words that end right before `pos` (spaces between them), in text order, at most `limit`:
+// the walk back stops at the first word `take(word, words_taken_so_far)` refuses.
+template <typename Take>
+std::vector<std::string_view> WordsBefore(std::string_view text, size_t pos, size_t limit,
+                                          Take take) {
+  std::vector<std::string_view> words;
+  size_t at = pos;
+  while (words.size() < limit) {
+    while (at > 0 && text[at - 1] == ' ') --at;
+    const size_t end = at;
+    while (at > 0 && text[at - 1] != ' ') --at;
+    std::string_view word = text.substr(at, end - at);
+    if (word.empty() || !take(word, words)) break;
+    words.insert(words.begin(), word);
+  }
+  return words;
+}
+
 std::string CapitalizedBefore(std::string_view text, size_t pos);
 std::string CapitalizedAfter(std::string_view text, size_t pos);
 // A quoted name ('ScaleFlow 2.0', "X", ‘X’) starting within `window` bytes after `pos`.
