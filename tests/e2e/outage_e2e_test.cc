@@ -32,7 +32,8 @@ class OutageDrill : public PipelineTest {
     auto [before, during] = SplitCsv(Generate(20000, 50, seed), 2000);
     auto daemon = StartDaemon();
     ASSERT_EQ(Ctl({"produce", before}), 0);
-    ASSERT_TRUE(WaitFor([&] { return Stored() == 2000; }, 60s)) << daemon->Log();
+    ASSERT_TRUE(WaitFor([&] { return Stored() == 2000; }, 60s)) << "stored=" << Stored() << "\n"
+                                                                << daemon->Log();
     ASSERT_EQ(Stack("stop-" + server), 0);
     // Whatever happens below, the shared stack gets its server back.
     bool restarted = false;
