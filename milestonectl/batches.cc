@@ -86,7 +86,8 @@ int Retry(const Config& config, const Args& a) {
   auto conn = pg::Connection::Open(app::PgOptionsFrom(config));
   if (!conn.ok()) return Fail(conn.status());
   auto res = (*conn)->Exec(
-      "UPDATE batches SET status = 'claimed', last_error = NULL, attempts = 0, retry_at = NULL "
+      "UPDATE batches SET status = 'claimed', last_error = NULL, attempts = 0, store_attempts = 0, "
+      "retry_at = NULL "
       "WHERE status = 'failed' AND ($1 = 0 OR id = $1) AND ($2 = '' OR company_id = $2)",
       {std::to_string(a.id), a.company});
   if (!res.ok()) return Fail(res.status());

@@ -159,6 +159,7 @@ Status Start(const Config& config, Daemon& d) {
   spdlog::info("extract: provider={} model={}", d.extractors->provider, d.extractors->model);
   d.extract = std::make_unique<ExtractStage>(config, d.batch_queue.get(), d.extractors->extractor,
                                              d.claimed.get(), &d.extract_stats);
+  d.extract->SetSleeper(&d.extractors->sleeper);
   d.relay = std::make_unique<OutboxRelay>(config, PgOptionsFrom(config), d.producer.get(),
                                           &d.relay_stats);
   MS_ASSIGN_OR_RETURN(d.consumer,

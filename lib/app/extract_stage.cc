@@ -7,15 +7,12 @@
 #include <cctype>
 #include <cstdlib>
 #include <cstring>
-#include <thread>
 
 #include "pipeline/record.h"
 
 namespace ms::app {
 
 namespace {
-
-constexpr int kStoreAttempts = 3;
 
 // Crash-test hook: MILESTONE_FAILPOINT=extract.before_store holds the worker forever between
 // the model's answer and the store transaction, after logging that it got there, so a test can
@@ -116,40 +113,123 @@ void ExtractStage::ObserveStage(Stage stage, std::chrono::steady_clock::time_poi
   if (metrics_ != nullptr) metrics_->StageLatency(stage).Observe(SecondsSince(started));
 }
 
-Status ExtractStage::ProcessOne(bool* found) {
-  MS_ASSIGN_OR_RETURN(std::unique_ptr<BatchTicket> ticket, queue_->Take());
-  *found = ticket != nullptr;
-  if (!ticket) return Status::Ok();
-  MS_ASSIGN_OR_RETURN(ExtractionRequest request, ticket->Load());
+std::chrono::milliseconds ExtractStage::StoreRetryDelay(int store_attempts) {
+  const int doublings = std::clamp(store_attempts - 1, 0, 16);
+  return std::min(kFirstStoreRetryDelay * (int64_t{1} << doublings), kMaxStoreRetryDelay);
+}
+
+void ExtractStage::HoldUnkept(int64_t batch_id, KeptAnswer answer) {
+  std::lock_guard lock(unkept_mu_);
+  if (unkept_.size() >= kMaxUnkept && unkept_.count(batch_id) == 0) {
+    unkept_.erase(unkept_.begin());  // the oldest batch id: bounded memory over a long outage
+  }
+  unkept_[batch_id] = std::move(answer);
+}
+
+std::optional<KeptAnswer> ExtractStage::TakeUnkept(int64_t batch_id) {
+  std::lock_guard lock(unkept_mu_);
+  auto it = unkept_.find(batch_id);
+  if (it == unkept_.end()) return std::nullopt;
+  KeptAnswer answer = std::move(it->second);
+  unkept_.erase(it);
+  return answer;
+}
+
+StatusOr<std::optional<KeptAnswer>> ExtractStage::Answer(BatchTicket& ticket) {
+  MS_ASSIGN_OR_RETURN(std::optional<KeptAnswer> kept, ticket.LoadKept());
+  std::optional<KeptAnswer> unkept = TakeUnkept(ticket.batch_id());
+  if (kept) return kept;
+  if (unkept) {
+    // Paid for by this process, but its keeping failed: keep it now, or hold it again.
+    Status st = ticket.Keep(*unkept);
+    if (!st.ok()) HoldUnkept(ticket.batch_id(), *unkept);
+    return unkept;
+  }
+  MS_ASSIGN_OR_RETURN(ExtractionRequest request, ticket.Load());
   const auto extract_started = std::chrono::steady_clock::now();
   ExtractionResult extracted;
   Status extract_status = extractor_->ExtractInto(request, &extracted);
   ObserveStage(Stage::kExtract, extract_started);
-  if (!extract_status.ok()) return HandleFailure(*ticket, extract_status, extracted);
-  std::vector<std::string> fingerprints = MergeByFingerprint(request.company_id, &extracted.events);
+  if (!extract_status.ok()) {
+    MS_RETURN_IF_ERROR(HandleFailure(ticket, extract_status, extracted));
+    return std::optional<KeptAnswer>();
+  }
+  KeptAnswer answer;
+  answer.fingerprints = MergeByFingerprint(request.company_id, &extracted.events);
+  if (int cleaned = CleanForStore(&extracted); cleaned > 0) {
+    spdlog::info("extract: batch {} answer: {} string(s) cleaned of NULs or ill-formed UTF-8",
+                 ticket.batch_id(), cleaned);
+  }
+  answer.cost_usd = CostOf(extracted);
+  answer.messages = static_cast<int>(request.messages.size());
+  answer.result = std::move(extracted);
+  if (Status st = ticket.Keep(answer); !st.ok()) {
+    // Not kept durably: held in memory, so this process stores it without paying again.
+    HoldUnkept(ticket.batch_id(), answer);
+    MS_RETURN_IF_ERROR(StoreFailed(ticket, st.WithContext("keeping the answer"), answer));
+    return std::optional<KeptAnswer>();
+  }
+  return std::optional<KeptAnswer>(std::move(answer));
+}
+
+Status ExtractStage::StoreFailed(BatchTicket& ticket, const Status& error,
+                                 const KeptAnswer& answer) {
+  stats_->store_failures += 1;
+  const int attempt = ticket.store_attempts() + 1;
+  const std::string batch =
+      "batch " + std::to_string(ticket.batch_id()) + " company=" + ticket.company_id();
+  if (attempt < kStoreAttempts) {
+    const auto delay = StoreRetryDelay(attempt);
+    std::string reason = "store attempt " + std::to_string(attempt) + "/" +
+                         std::to_string(kStoreAttempts) +
+                         " failed, the answer is kept: " + error.ToString();
+    spdlog::warn("extract: {} {}; next store in {} ms", batch, reason, delay.count());
+    return ticket.RetryStore(reason, delay);
+  }
+  stats_->batches_failed += 1;
+  Account(answer.result, answer.cost_usd);
+  std::string reason = "store failed " + std::to_string(attempt) +
+                       " times (the answer is kept: `milestonectl batches retry` stores it "
+                       "without calling the model): " +
+                       error.ToString();
+  spdlog::warn("extract: {} failed: {}", batch, reason);
+  return ticket.Fail(reason, answer.result, {answer.cost_usd});
+}
+
+Status ExtractStage::ProcessOne(bool* found) {
+  MS_ASSIGN_OR_RETURN(std::unique_ptr<BatchTicket> ticket, queue_->Take());
+  *found = ticket != nullptr;
+  if (!ticket) return Status::Ok();
+  MS_ASSIGN_OR_RETURN(std::optional<KeptAnswer> answer, Answer(*ticket));
+  if (!answer) return Status::Ok();  // the failure is handled
   MaybeHoldBeforeStore(ticket->batch_id());
-  const double cost_usd = CostOf(extracted);
+  const ExtractionResult& extracted = answer->result;
   const auto store_started = std::chrono::steady_clock::now();
-  auto outcome = ticket->Store(extracted, fingerprints, {cost_usd});
+  auto outcome = ticket->Store(extracted, answer->fingerprints, {answer->cost_usd});
   // A conflict (deadlock, serialization failure) rolled the transaction back: store the same
-  // answer again rather than leave the batch for a retry that pays for the extraction twice.
-  for (int attempt = 1;
-       attempt < kStoreAttempts && !outcome.ok() && outcome.status().code() == StatusCode::kAborted;
+  // answer again at once, a few times, before the slower retry of StoreFailed.
+  for (int attempt = 1; attempt < kStoreConflictAttempts && !outcome.ok() &&
+                        outcome.status().code() == StatusCode::kAborted;
        ++attempt) {
     spdlog::info("extract: batch {} store conflict, storing again: {}", ticket->batch_id(),
                  outcome.status().message());
-    std::this_thread::sleep_for(std::chrono::milliseconds(100) * attempt);
-    outcome = ticket->Store(extracted, fingerprints, {cost_usd});
+    if (!sleeper_->SleepFor(std::chrono::milliseconds(100) * attempt)) break;
+    outcome = ticket->Store(extracted, answer->fingerprints, {answer->cost_usd});
   }
-  MS_RETURN_IF_ERROR(outcome.status());
+  if (!outcome.ok()) return StoreFailed(*ticket, outcome.status(), *answer);
   ObserveStage(Stage::kStore, store_started);
   if (outcome->already_done) return Status::Ok();
-  Account(extracted, cost_usd);
+  Account(extracted, answer->cost_usd);
   stats_->batches_done += 1;
   stats_->events_created += outcome->created;
   stats_->events_sighted += outcome->sighted;
+  stats_->events_rejected += outcome->rejected;
+  for (const std::string& refusal : outcome->refusals) {
+    spdlog::warn("extract: batch {} event refused by the database, left out: {}",
+                 ticket->batch_id(), refusal);
+  }
   spdlog::info("extract: batch {} company={} messages={} events: {} new, {} seen again ({})",
-               ticket->batch_id(), ticket->company_id(), request.messages.size(), outcome->created,
+               ticket->batch_id(), ticket->company_id(), answer->messages, outcome->created,
                outcome->sighted, extracted.provider);
   return Status::Ok();
 }

@@ -1,6 +1,16 @@
 // The extract → store stage: workers take claimed batches from Postgres (woken early by the
-// claim stage's hand-over queue), run the configured Extractor, and store the events, history
-// and outbox rows in one transaction. A failed store leaves the batch to be taken again.
+// claim stage's hand-over queue), run the configured Extractor, keep its answer on the batch
+// row (BatchTicket::Keep), and store the events, history and outbox rows in one transaction.
+// An answer is paid for once:
+//  - a batch with a kept answer is stored from it; the model is not called again;
+//  - a store that fails (database read-only, full or gone) hands the batch back with the
+//    answer kept, waiting 1 s, 2 s, 4 s ... up to 5 min between store attempts; after
+//    kStoreAttempts the batch is `failed`, its answer still kept, and `batches retry` stores it
+//    without a call. A conflict (deadlock, serialization) is retried at once a few times first;
+//  - when even keeping the answer fails, it is held in memory (up to kMaxUnkept batches) and
+//    stored from there by this process; only a restart before then pays for it again;
+//  - strings are cleaned of NULs and ill-formed UTF-8 before they are kept, and an event the
+//    database still refuses as data is left out alone (counted as rejected), not the batch.
 // A failed extraction, by its status code:
 //  - Cancelled (shutdown interrupted a wait): handed back at once, the attempt not counted.
 //  - Unavailable/DeadlineExceeded/Aborted with no LLM call made (the circuit opened): handed
@@ -19,9 +29,13 @@
 
 #include <atomic>
 #include <chrono>
+#include <map>
+#include <mutex>
+#include <optional>
 
 #include "config/config.h"
 #include "observability/metrics.h"
+#include "pipeline/sleeper.h"
 #include "ports/ingest.h"
 #include "ports/ledger.h"
 #include "runtime/bounded_queue.h"
@@ -50,6 +64,9 @@ class ExtractStage {
 
   // Optional, before the workers run. May be null.
   void SetMetrics(Metrics* metrics) { metrics_ = metrics; }
+  // Optional, before the workers run: the waits between store conflicts (default: a sleeper
+  // of the stage's own, never interrupted).
+  void SetSleeper(Sleeper* sleeper) { sleeper_ = sleeper; }
 
   // One worker; run max_concurrency of them. Returns when `stop` is set (after finishing the
   // batch in hand) or the hint queue is closed.
@@ -61,6 +78,25 @@ class ExtractStage {
  private:
   static constexpr std::chrono::milliseconds kMaxRetryDelay{30 * 60'000};
   static constexpr std::chrono::milliseconds kNoCallRetryDelay{5'000};
+  static constexpr int kStoreConflictAttempts = 3;
+  static constexpr int kStoreAttempts = 10;
+  static constexpr std::chrono::milliseconds kFirstStoreRetryDelay{1'000};
+  static constexpr std::chrono::milliseconds kMaxStoreRetryDelay{5 * 60'000};
+  static constexpr size_t kMaxUnkept = 256;
+
+ public:
+  // The wait after the `store_attempts`-th failed store: 1 s doubling up to 5 min.
+  static std::chrono::milliseconds StoreRetryDelay(int store_attempts);
+
+ private:
+  // The batch's answer: kept before, held in memory, or extracted now and kept. nullopt when
+  // the extraction failed (handled: handed back or failed) or keeping it failed (handled).
+  StatusOr<std::optional<KeptAnswer>> Answer(BatchTicket& ticket);
+  // A store (or keeping the answer) failed: hand back for a later store, or fail after
+  // kStoreAttempts.
+  Status StoreFailed(BatchTicket& ticket, const Status& error, const KeptAnswer& answer);
+  void HoldUnkept(int64_t batch_id, KeptAnswer answer);
+  std::optional<KeptAnswer> TakeUnkept(int64_t batch_id);
 
   // The llm.prices entry of the answering model, else of the requested one, else of the
   // longest priced name the answering model's dated name extends; null when none.
@@ -79,6 +115,10 @@ class ExtractStage {
   BoundedQueue<ClaimedBatch>* hints_;
   ExtractStats* stats_;
   Metrics* metrics_ = nullptr;
+  InterruptibleSleeper own_sleeper_;
+  Sleeper* sleeper_ = &own_sleeper_;
+  std::mutex unkept_mu_;
+  std::map<int64_t, KeptAnswer> unkept_;  // guarded by unkept_mu_: paid for, not kept durably
 };
 
 }  // namespace ms::app

@@ -1,9 +1,11 @@
 #include "pipeline/record.h"
 
 #include <algorithm>
+#include <map>
 #include <unordered_map>
 
 #include "pipeline/fingerprint.h"
+#include "pipeline/utf8.h"
 
 namespace ms {
 namespace {
@@ -49,6 +51,39 @@ std::vector<std::string> MergeByFingerprint(const std::string& company_id,
   }
   *events = std::move(merged);
   return fingerprints;
+}
+
+int CleanForStore(ExtractionResult* result) {
+  int changed = 0;
+  auto clean = [&](std::string& text) {
+    std::string cleaned = utf8::Clean(text);
+    if (cleaned == text) return;
+    text = std::move(cleaned);
+    ++changed;
+  };
+  for (ExtractedEvent& e : result->events) {
+    for (std::string* field :
+         {&e.company_id, &e.type, &e.title, &e.description, &e.impact, &e.timeline, &e.severity}) {
+      clean(*field);
+    }
+    std::map<std::string, std::string> metrics;
+    for (const auto& [stored_key, stored_value] : e.metrics) {
+      std::string key = stored_key, value = stored_value;
+      clean(key);
+      clean(value);
+      metrics[std::move(key)] = std::move(value);
+    }
+    e.metrics = std::move(metrics);
+    for (std::string& name : e.stakeholders) clean(name);
+  }
+  for (ExtractedObservation& o : result->observations) {
+    clean(o.metric);
+    clean(o.unit);
+  }
+  for (std::string* field : {&result->provider, &result->model, &result->requested_model}) {
+    clean(*field);
+  }
+  return changed;
 }
 
 double EstimateCostUsd(const TokenUsage& usage, double input_per_mtok, double output_per_mtok) {

@@ -14,6 +14,11 @@ namespace ms {
 std::vector<std::string> MergeByFingerprint(const std::string& company_id,
                                             std::vector<ExtractedEvent>* events);
 
+// Cleans every string of the answer (events, metrics, stakeholders, model names) for the
+// database: ill-formed UTF-8 becomes U+FFFD and NULs are removed (Postgres refuses both, and a
+// model may well return "\u0000"). Returns how many strings changed.
+int CleanForStore(ExtractionResult* result);
+
 // USD for the usage at the given prices per million tokens.
 double EstimateCostUsd(const TokenUsage& usage, double input_per_mtok, double output_per_mtok);
 

@@ -119,4 +119,20 @@ std::string FromWindows1252(std::string_view bytes) {
   return out;
 }
 
+std::string Clean(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  while (!text.empty()) {
+    const size_t bad = FindInvalid(text);
+    std::string_view good = text.substr(0, bad == kValid ? text.size() : bad);
+    for (char c : good) {
+      if (c != '\0') out.push_back(c);
+    }
+    if (bad == kValid) break;
+    out += "\xEF\xBF\xBD";
+    text.remove_prefix(bad + 1);
+  }
+  return out;
+}
+
 }  // namespace ms::utf8

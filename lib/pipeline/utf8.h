@@ -32,6 +32,10 @@ inline std::string_view Prefix(std::string_view text, size_t max_bytes) {
 // replaced by U+FFFD so the output stays valid UTF-8 and NUL-free.
 void AppendCodePoint(uint32_t code_point, std::string* out);
 
+// `text` as Postgres text and jsonb take it: every ill-formed sequence replaced by U+FFFD and
+// every NUL removed. Unchanged (and not copied more than once) when it is clean already.
+std::string Clean(std::string_view text);
+
 // Transcodes single-byte charsets to UTF-8. Every input byte maps to a code point, so these
 // never fail. Windows-1252 bytes 0x80-0x9F map to its punctuation (smart quotes, dashes, euro),
 // the five bytes it leaves undefined map to U+FFFD.

@@ -14,14 +14,31 @@ namespace ms {
 
 // A batch taken for extraction. While the ticket lives, no other worker or instance can take
 // the same batch; if the process dies, the batch becomes available again.
+// A model's answer for a batch, kept on the batch row from the moment it is paid for until it
+// is stored, so a store that fails (a read-only or full database, a lost connection) is
+// retried without calling the provider again. Its spending is added to the batch's totals by
+// the outcome that ends the batch (stored or failed), once.
+struct KeptAnswer {
+  ExtractionResult result;                // events merged by fingerprint, strings cleaned
+  std::vector<std::string> fingerprints;  // one per event
+  double cost_usd = 0;                    // what the answer cost, priced when it came
+  int messages = 0;                       // the batch's message count, for the log
+};
+
 class BatchTicket {
  public:
   virtual ~BatchTicket() = default;
   virtual int64_t batch_id() const = 0;
   virtual const std::string& company_id() const = 0;
   virtual int attempts() const = 0;
+  // Store attempts that failed so far with an answer kept (see RetryStore).
+  virtual int store_attempts() const = 0;
   // The batch's messages, in id order.
   virtual StatusOr<ExtractionRequest> Load() = 0;
+  // The answer kept by an earlier attempt whose store failed; nullopt when there is none.
+  virtual StatusOr<std::optional<KeptAnswer>> LoadKept() = 0;
+  // Keeps `answer` on the batch row (one statement, outside any transaction).
+  virtual Status Keep(const KeptAnswer& answer) = 0;
 
   // What an attempt cost, beyond the result's own counts (tokens, LLM calls, prefilter drops,
   // rejected events), which every outcome below adds to the batch's totals.
@@ -38,6 +55,8 @@ class BatchTicket {
     int sighted = 0;
     int changed = 0;
     int observations = 0;  // readings new to the ledger (a restated report adds none)
+    int rejected = 0;      // events the database refused as data (e.g. a value out of range),
+    std::vector<std::string> refusals;  // each as "\"title\": error"; the rest was stored
     bool already_done = false;
   };
   virtual StatusOr<StoreOutcome> Store(const ExtractionResult& result,
@@ -53,6 +72,10 @@ class BatchTicket {
   virtual Status HandBack(const std::string& reason, const ExtractionResult& spent,
                           const Accounting& accounting, std::chrono::milliseconds retry_in,
                           bool count_attempt) = 0;
+  // The store failed with the answer kept: batch -> claimed again with `reason` as its last
+  // error, not taken before `retry_in`, one more store attempt counted and the extraction
+  // attempt given back (the next attempt stores the kept answer; it calls no model).
+  virtual Status RetryStore(const std::string& reason, std::chrono::milliseconds retry_in) = 0;
 };
 
 class BatchQueue {

@@ -1,11 +1,17 @@
 // The Postgres batch queue's attempt outcomes against the real Postgres of the local stack: a
 // batch handed back waits for its retry_at before Take() offers it again, giving the attempt back
 // when asked; failed and handed-back attempts add their tokens, calls, cost and prefilter drops
-// to the batch row; a stored batch adds its own.
+// to the batch row; a stored batch adds its own. A model's answer is paid for once: kept on the
+// batch row, it outlives a failed store (a database refusing writes) and is stored from there by
+// the extract stage without another call; an event the database refuses as data is left out
+// alone.
 #include "adapters/postgres/batch_queue.h"
 
 #include <gtest/gtest.h>
 
+#include <atomic>
+
+#include "app/extract_stage.h"
 #include "tests/support/stack_env.h"
 
 namespace ms {
@@ -124,6 +130,124 @@ TEST_F(BatchQueueTest, EveryAttemptAddsItsSpendingToTheBatch) {
   EXPECT_EQ(Int("SELECT llm_calls FROM batches WHERE id = 1 AND status = 'done'"), 7);
   EXPECT_EQ(Int("SELECT prompt_tokens FROM batches WHERE id = 1"), 1600);
   EXPECT_EQ(Int("SELECT (cost_usd * 1000)::bigint FROM batches WHERE id = 1"), 875);
+}
+
+ExtractedEvent Event(const std::string& title, const std::string& stakeholder) {
+  ExtractedEvent e;
+  e.company_id = "acme";
+  e.type = "partnership";
+  e.title = title;
+  e.severity = "medium";
+  e.stakeholders = {stakeholder};
+  return e;
+}
+
+TEST_F(BatchQueueTest, AKeptAnswerOutlivesItsTicketAndAStoreRetryCostsNoExtractionAttempt) {
+  std::unique_ptr<BatchTicket> ticket = Take();
+  ASSERT_NE(ticket, nullptr);
+  KeptAnswer answer;
+  answer.result = Spent(1000, 2);
+  answer.result.events = {Event("Partnership with Northwind", "Northwind")};
+  answer.fingerprints = {"partnership:northwind"};
+  answer.cost_usd = 0.25;
+  answer.messages = 12;
+  ASSERT_TRUE(ticket->Keep(answer).ok());
+  ASSERT_TRUE(ticket->RetryStore("store attempt 1/10 failed [25006]", milliseconds(60'000)).ok());
+  ticket.reset();
+  EXPECT_EQ(Take(), nullptr) << "taken again before its retry_at";
+  EXPECT_EQ(Int("SELECT count(*) FROM batches WHERE id = 1 AND status = 'claimed' AND "
+                "attempts = 0 AND store_attempts = 1 AND answer IS NOT NULL AND "
+                "retry_at > now() + interval '50 seconds' AND last_error LIKE '%25006%'"),
+            1);
+
+  Sql("UPDATE batches SET retry_at = now() - interval '1 second'");
+  ticket = Take();
+  ASSERT_NE(ticket, nullptr);
+  EXPECT_EQ(ticket->attempts(), 1);
+  EXPECT_EQ(ticket->store_attempts(), 1);
+  auto kept = ticket->LoadKept();
+  ASSERT_TRUE(kept.ok()) << kept.status().ToString();
+  ASSERT_TRUE(kept->has_value());
+  const KeptAnswer& again = **kept;
+  ASSERT_EQ(again.result.events.size(), 1u);
+  EXPECT_EQ(again.result.events[0].title, "Partnership with Northwind");
+  EXPECT_EQ(again.fingerprints, answer.fingerprints);
+  EXPECT_EQ(again.result.usage.prompt_tokens, 1000);
+  EXPECT_EQ(again.result.llm_calls, 2);
+  EXPECT_DOUBLE_EQ(again.cost_usd, 0.25);
+  EXPECT_EQ(again.messages, 12);
+  auto stored = ticket->Store(again.result, again.fingerprints, {again.cost_usd});
+  ASSERT_TRUE(stored.ok()) << stored.status().ToString();
+  EXPECT_EQ(stored->created, 1);
+  EXPECT_EQ(Int("SELECT count(*) FROM batches WHERE id = 1 AND status = 'done' AND "
+                "answer IS NULL AND llm_calls = 2"),
+            1);
+}
+
+TEST_F(BatchQueueTest, AnEventTheDatabaseRefusesIsLeftOutAndTheRestIsStored) {
+  std::unique_ptr<BatchTicket> ticket = Take();
+  ASSERT_NE(ticket, nullptr);
+  ExtractionResult result = Spent(100, 1);
+  // jsonb refuses "\u0000" (22P05): the refused event rolls back alone.
+  result.events = {Event("Partnership with Northwind", "Northwind"),
+                   Event("Partnership with Contoso", std::string("Con\0toso", 8))};
+  auto stored = ticket->Store(result, {"partnership:northwind", "partnership:contoso"}, {0.1});
+  ASSERT_TRUE(stored.ok()) << stored.status().ToString();
+  EXPECT_EQ(stored->created, 1);
+  EXPECT_EQ(stored->rejected, 1);
+  ASSERT_EQ(stored->refusals.size(), 1u);
+  EXPECT_NE(stored->refusals[0].find("Contoso"), std::string::npos) << stored->refusals[0];
+  EXPECT_EQ(Int("SELECT count(*) FROM events"), 1);
+  EXPECT_EQ(Int("SELECT count(*) FROM outbox"), 1);
+  // The answer's own rejected event and the refused one.
+  EXPECT_EQ(Int("SELECT rejected_events FROM batches WHERE id = 1 AND status = 'done'"), 2);
+}
+
+// Reports one partnership per batch, counting every call: each one is paid for.
+struct CountingExtractor : Extractor {
+  std::atomic<int> calls{0};
+  Status ExtractInto(const ExtractionRequest&, ExtractionResult* out) override {
+    calls += 1;
+    *out = Spent(1000, 1);
+    out->rejected_events = 0;
+    out->events = {Event("Partnership with Northwind", "Northwind")};
+    return Status::Ok();
+  }
+};
+
+// The database refuses writes to the ledger (as a read-only or full database would) while the
+// provider answers: the stage keeps the answer, waits, and stores it once the database takes
+// writes again, having called the provider once.
+TEST_F(BatchQueueTest, AStoreRefusedByTheDatabaseIsRetriedFromTheKeptAnswerWithoutACall) {
+  Sql("CREATE FUNCTION refuse_writes() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+      "RAISE EXCEPTION 'cannot execute INSERT in a read-only transaction' "
+      "USING ERRCODE = 'read_only_sql_transaction'; END $$");
+  Sql("CREATE TRIGGER refuse_writes BEFORE INSERT ON events "
+      "FOR EACH ROW EXECUTE FUNCTION refuse_writes()");
+  Config config;
+  CountingExtractor extractor;
+  BoundedQueue<ClaimedBatch> hints(4);
+  app::ExtractStats stats;
+  app::ExtractStage stage(config, queue_.get(), &extractor, &hints, &stats);
+  bool found = false;
+  ASSERT_TRUE(stage.ProcessOne(&found).ok());
+  ASSERT_TRUE(found);
+  EXPECT_EQ(Int("SELECT count(*) FROM batches WHERE id = 1 AND status = 'claimed' AND "
+                "answer IS NOT NULL AND store_attempts = 1 AND attempts = 0 AND "
+                "last_error LIKE '%store attempt 1/10%25006%'"),
+            1);
+  EXPECT_EQ(Int("SELECT count(*) FROM batches WHERE id = 1 AND retry_at > now()"), 1);
+
+  Sql("DROP TRIGGER refuse_writes ON events");
+  Sql("UPDATE batches SET retry_at = now() - interval '1 second'");  // the wait is over
+  app::ExtractStage restarted(config, queue_.get(), &extractor, &hints, &stats);
+  ASSERT_TRUE(restarted.ProcessOne(&found).ok());
+  ASSERT_TRUE(found);
+  EXPECT_EQ(extractor.calls.load(), 1) << "the provider was paid again for a failed store";
+  EXPECT_EQ(Int("SELECT count(*) FROM batches WHERE id = 1 AND status = 'done' AND "
+                "answer IS NULL AND llm_calls = 1 AND prompt_tokens = 1000"),
+            1);
+  EXPECT_EQ(Int("SELECT count(*) FROM events"), 1);
 }
 
 }  // namespace

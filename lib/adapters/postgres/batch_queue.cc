@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "adapters/postgres/event_sql.h"
+#include "pipeline/kept_answer.h"
 
 namespace ms::pg {
 namespace {
@@ -34,14 +35,27 @@ const std::string& HandBackSql() {
   return sql;
 }
 
+// $2: the reason; $3: seconds to wait.
+constexpr char kRetryStoreSql[] =
+    "UPDATE batches SET status = 'claimed', last_error = $2, "
+    "retry_at = now() + make_interval(secs => $3::float8), attempts = attempts - 1, "
+    "store_attempts = store_attempts + 1 WHERE id = $1 AND status <> 'done'";
+
+std::string Seconds(std::chrono::milliseconds wait) {
+  char seconds[32];
+  snprintf(seconds, sizeof seconds, "%.3f", static_cast<double>(wait.count()) / 1000.0);
+  return seconds;
+}
+
 class PgBatchTicket final : public BatchTicket {
  public:
   PgBatchTicket(Lease lease, int64_t batch_id, std::string company_id, int attempts,
-                const MilestoneRules* rules)
+                int store_attempts, const MilestoneRules* rules)
       : lease_(std::move(lease)),
         batch_id_(batch_id),
         company_id_(std::move(company_id)),
         attempts_(attempts),
+        store_attempts_(store_attempts),
         rules_(rules) {}
   ~PgBatchTicket() override {
     (void)lease_->Exec("SELECT pg_advisory_unlock($1::bigint)",
@@ -51,6 +65,7 @@ class PgBatchTicket final : public BatchTicket {
   int64_t batch_id() const override { return batch_id_; }
   const std::string& company_id() const override { return company_id_; }
   int attempts() const override { return attempts_; }
+  int store_attempts() const override { return store_attempts_; }
 
   StatusOr<ExtractionRequest> Load() override {
     MS_ASSIGN_OR_RETURN(Result res,
@@ -68,6 +83,29 @@ class PgBatchTicket final : public BatchTicket {
                               std::string(res.Get(row, 4)), res.GetInt(row, 5)});
     }
     return req;
+  }
+
+  StatusOr<std::optional<KeptAnswer>> LoadKept() override {
+    MS_ASSIGN_OR_RETURN(Result res, lease_->Exec("SELECT answer::text FROM batches WHERE id = $1 "
+                                                 "AND answer IS NOT NULL",
+                                                 {std::to_string(batch_id_)}));
+    if (res.rows() == 0) return std::optional<KeptAnswer>();
+    MS_ASSIGN_OR_RETURN(KeptAnswer answer, DecodeKeptAnswer(res.Get(0, 0)));
+    return std::optional<KeptAnswer>(std::move(answer));
+  }
+
+  Status Keep(const KeptAnswer& answer) override {
+    return lease_
+        ->Exec("UPDATE batches SET answer = $2::jsonb WHERE id = $1 AND status <> 'done'",
+               {std::to_string(batch_id_), EncodeKeptAnswer(answer)})
+        .status();
+  }
+
+  Status RetryStore(const std::string& reason, std::chrono::milliseconds retry_in) override {
+    return lease_
+        ->Exec(kRetryStoreSql,
+               {std::to_string(batch_id_), reason.substr(0, 2000), Seconds(retry_in)})
+        .status();
   }
 
   StatusOr<StoreOutcome> Store(const ExtractionResult& result,
@@ -91,9 +129,7 @@ class PgBatchTicket final : public BatchTicket {
                   const Accounting& accounting, std::chrono::milliseconds retry_in,
                   bool count_attempt) override {
     std::vector<Param> params = AttemptParams(reason, spent, accounting);
-    char seconds[32];
-    snprintf(seconds, sizeof seconds, "%.3f", static_cast<double>(retry_in.count()) / 1000.0);
-    params.emplace_back(seconds);
+    params.emplace_back(Seconds(retry_in));
     params.emplace_back(count_attempt ? "0" : "1");
     return lease_->Exec(HandBackSql(), params).status();
   }
@@ -120,6 +156,7 @@ class PgBatchTicket final : public BatchTicket {
   int64_t batch_id_;
   std::string company_id_;
   int attempts_;
+  int store_attempts_;
   const MilestoneRules* rules_;  // the queue's, which outlives its tickets
 };
 
@@ -144,12 +181,13 @@ StatusOr<std::unique_ptr<BatchTicket>> PgBatchQueue::Take() {
     MS_ASSIGN_OR_RETURN(Result taken,
                         lease->Exec("UPDATE batches SET status = 'extracting', started_at = now(), "
                                     "attempts = attempts + 1 WHERE id = $1 AND status IN "
-                                    "('claimed', 'extracting') RETURNING company_id, attempts",
+                                    "('claimed', 'extracting') RETURNING company_id, attempts, "
+                                    "store_attempts",
                                     {id}));
     if (taken.rows() == 1) {
-      return std::unique_ptr<BatchTicket>(
-          new PgBatchTicket(std::move(lease), std::stoll(id), std::string(taken.Get(0, 0)),
-                            static_cast<int>(taken.GetInt(0, 1)), &rules_));
+      return std::unique_ptr<BatchTicket>(new PgBatchTicket(
+          std::move(lease), std::stoll(id), std::string(taken.Get(0, 0)),
+          static_cast<int>(taken.GetInt(0, 1)), static_cast<int>(taken.GetInt(0, 2)), &rules_));
     }
     (void)lease->Exec("SELECT pg_advisory_unlock($1::bigint)",
                       {std::to_string(BatchLockKey(std::stoll(id)))});

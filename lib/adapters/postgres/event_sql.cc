@@ -118,6 +118,7 @@ history AS (
 
 constexpr std::string_view kBatchDone = R"sql(
 UPDATE batches SET status = 'done', finished_at = now(), last_error = NULL, retry_at = NULL,
+  answer = NULL,
   provider = $2, model = $3, prompt_tokens = prompt_tokens + $4,
   completion_tokens = completion_tokens + $5, cost_usd = cost_usd + $6, llm_calls = llm_calls + $7,
   dropped_messages = dropped_messages + $8, rejected_events = rejected_events + $9
@@ -171,12 +172,10 @@ StatusOr<Result> FindStored(Connection& tx, const std::string& company, const Ex
               "ORDER BY id",
               {company, e.type}));
   for (int row = 0; row < candidates.rows(); ++row) {
-    json stored = json::parse(candidates.Get(row, 1), nullptr, false);
-    std::map<std::string, std::string> metrics;
-    for (auto it = stored.begin(); stored.is_object() && it != stored.end(); ++it) {
-      if (it->is_string()) metrics[it.key()] = it->get<std::string>();
+    if (!SameFact(e.type, view,
+                  {MetricsFromJson(candidates.Get(row, 1)), candidates.Get(row, 2)})) {
+      continue;
     }
-    if (!SameFact(e.type, view, {metrics, candidates.Get(row, 2)})) continue;
     return tx.Exec("SELECT id, metrics::text FROM events WHERE id = $1 FOR UPDATE",
                    {std::string(candidates.Get(row, 0))});
   }
@@ -306,7 +305,37 @@ Status StoreSeries(Connection& tx, const std::string& batch, const std::string& 
   return Status::Ok();
 }
 
+// UpsertEvent inside a savepoint: an event the database refuses as data (SQLSTATE class 22 or
+// 23, e.g. a value out of range) is rolled back alone and counted as rejected, so one bad event
+// never keeps the rest of the batch from being stored.
+Status UpsertEventOrReject(Connection& tx, const std::string& batch, const std::string& company_id,
+                           const ExtractedEvent& e, const std::string& fingerprint,
+                           BatchTicket::StoreOutcome* outcome) {
+  MS_RETURN_IF_ERROR(tx.Exec("SAVEPOINT store_event").status());
+  const BatchTicket::StoreOutcome before = *outcome;
+  Status st = UpsertEvent(tx, batch, company_id, e, fingerprint, outcome);
+  if (st.code() == StatusCode::kInvalidArgument) {
+    MS_RETURN_IF_ERROR(tx.Exec("ROLLBACK TO SAVEPOINT store_event").status());
+    *outcome = before;
+    outcome->rejected += 1;
+    outcome->refusals.push_back("\"" + e.title.substr(0, 80) + "\": " + st.message());
+    return Status::Ok();
+  }
+  MS_RETURN_IF_ERROR(st);
+  return tx.Exec("RELEASE SAVEPOINT store_event").status();
+}
+
 }  // namespace
+
+std::map<std::string, std::string> MetricsFromJson(std::string_view text) {
+  std::map<std::string, std::string> metrics;
+  json parsed = json::parse(text, nullptr, false);
+  if (!parsed.is_object()) return metrics;
+  for (auto it = parsed.begin(); it != parsed.end(); ++it) {
+    metrics[it.key()] = it->is_string() ? it->get<std::string>() : it->dump();
+  }
+  return metrics;
+}
 
 Status StoreBatchEvents(Connection& tx, int64_t batch_id, const std::string& company_id,
                         const ExtractionResult& result,
@@ -328,8 +357,8 @@ Status StoreBatchEvents(Connection& tx, int64_t batch_id, const std::string& com
     return Status::Ok();
   }
   for (size_t idx = 0; idx < result.events.size(); ++idx) {
-    MS_RETURN_IF_ERROR(
-        UpsertEvent(tx, batch, company_id, result.events[idx], fingerprints.at(idx), outcome));
+    MS_RETURN_IF_ERROR(UpsertEventOrReject(tx, batch, company_id, result.events[idx],
+                                           fingerprints.at(idx), outcome));
   }
   const int before = outcome->created + outcome->changed;
   MS_RETURN_IF_ERROR(StoreSeries(tx, batch, company_id, result, rules, outcome));
@@ -345,7 +374,7 @@ Status StoreBatchEvents(Connection& tx, int64_t batch_id, const std::string& com
             {batch, result.provider, result.model, std::to_string(result.usage.prompt_tokens),
              std::to_string(result.usage.completion_tokens), std::string(cost),
              std::to_string(result.llm_calls), std::to_string(result.dropped_by_prefilter),
-             std::to_string(result.rejected_events)})
+             std::to_string(result.rejected_events + outcome->rejected)})
       .status();
 }
 

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <chrono>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -24,6 +25,10 @@ Status StoreBatchEvents(Connection& tx, int64_t batch_id, const std::string& com
 // Open events unseen for `stale_after` become `stale`, each with a state_changed history row
 // and an `event.stale` outbox row, in one statement; returns how many changed.
 StatusOr<int64_t> MarkStaleEvents(Connection& conn, std::chrono::milliseconds stale_after);
+
+// An event's stored metrics (jsonb text) as a map; a value that is not a string is kept as its
+// JSON text. Empty when the text is not a JSON object.
+std::map<std::string, std::string> MetricsFromJson(std::string_view text);
 
 inline constexpr const char* kOutboxChannel = "milestoned_outbox";
 

@@ -3,6 +3,7 @@
 #include <cstdlib>
 #include <nlohmann/json.hpp>
 
+#include "adapters/postgres/event_sql.h"
 #include "pipeline/milestones.h"
 #include "pipeline/significance.h"
 
@@ -51,12 +52,7 @@ StoredEvent EventRow(const Result& res, int row) {
   e.severity = res.Get(row, 7);
   e.state = res.Get(row, 8);
   e.timeline = res.Get(row, 9);
-  auto metrics = nlohmann::json::parse(res.Get(row, 10), nullptr, false);
-  if (metrics.is_object()) {
-    for (auto it = metrics.begin(); it != metrics.end(); ++it) {
-      e.metrics[it.key()] = it->is_string() ? it->get<std::string>() : it->dump();
-    }
-  }
+  e.metrics = MetricsFromJson(res.Get(row, 10));
   e.sightings = static_cast<int>(res.GetInt(row, 11));
   e.occurred_at = res.Get(row, 12);
   e.first_seen = res.Get(row, 13);

@@ -175,6 +175,17 @@ ALTER TABLE investor_updates
   ADD COLUMN period_end   TIMESTAMPTZ;
 )sql";
 
+// 5: a model's answer is kept on its batch until stored (ports/ledger.h KeptAnswer).
+//  - batches.answer: the answer (events merged, fingerprints, spending), written right after
+//    the provider answered and before the store transaction; a store that fails is retried
+//    from it, never by calling the provider again. Cleared when the batch is done.
+//  - batches.store_attempts: store attempts that failed with the answer kept.
+constexpr std::string_view k0005KeptAnswers = R"sql(
+ALTER TABLE batches
+  ADD COLUMN answer         JSONB,
+  ADD COLUMN store_attempts INT NOT NULL DEFAULT 0;
+)sql";
+
 }  // namespace
 
 const std::vector<Migration>& AllMigrations() {
@@ -183,6 +194,7 @@ const std::vector<Migration>& AllMigrations() {
       {2, "event_history_batch_idx", k0002EventHistoryBatch},
       {3, "retries_and_sinks", k0003RetriesAndSinks},
       {4, "ledger_model", k0004LedgerModel},
+      {5, "kept_answers", k0005KeptAnswers},
   };
   return kMigrations;
 }

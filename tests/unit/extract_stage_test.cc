@@ -1,0 +1,405 @@
+// The extract → store stage over fakes behind its ports: what it reports to Metrics (extract
+// and store durations, the LLM cost per stored batch; the same without metrics), how it
+// disposes of a failed extraction (handed back when transient, at shutdown or with the circuit
+// open; failed when permanent or out of attempts; its spending counted either way), and how an
+// answer is paid for once: kept before the store, stored from there after a failed store, held
+// in memory when even keeping it failed, cleaned of what the database refuses.
+#include "app/extract_stage.h"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <deque>
+#include <thread>
+
+#include "fake_time.h"
+
+namespace ms {
+namespace {
+
+using std::chrono::milliseconds;
+
+prometheus::ClientMetric::Histogram Snapshot(prometheus::Histogram& histogram) {
+  return histogram.Collect().histogram;
+}
+
+// ---- extract and store -----------------------------------------------------------------------
+
+struct HandedBack {
+  std::string reason;
+  std::chrono::milliseconds retry_in;
+  bool count_attempt;
+};
+
+// The batch row as the tickets see it, across takes.
+struct TicketLog {
+  std::vector<double> stored_costs;
+  std::vector<ExtractionResult> stored;
+  std::vector<std::string> failures;
+  std::vector<HandedBack> handed_back;
+  std::vector<HandedBack> store_retries;  // RetryStore: reason and wait (count_attempt unused)
+  std::vector<double> failed_costs;       // of failed or handed-back attempts
+  std::optional<KeptAnswer> kept;         // batches.answer
+  std::deque<Status> keep_errors;         // the next Keep calls fail with these
+  std::deque<Status> store_errors;        // the next Store calls fail with these
+  int store_attempts = 0;                 // batches.store_attempts
+};
+
+class FakeTicket final : public BatchTicket {
+ public:
+  FakeTicket(TicketLog* log, bool already_done, int attempts)
+      : log_(log), already_done_(already_done), attempts_(attempts) {}
+  int64_t batch_id() const override { return 7; }
+  const std::string& company_id() const override { return company_; }
+  int attempts() const override { return attempts_; }
+  int store_attempts() const override { return log_->store_attempts; }
+  StatusOr<std::optional<KeptAnswer>> LoadKept() override { return log_->kept; }
+  Status Keep(const KeptAnswer& answer) override {
+    if (!log_->keep_errors.empty()) {
+      Status error = log_->keep_errors.front();
+      log_->keep_errors.pop_front();
+      return error;
+    }
+    log_->kept = answer;
+    return Status::Ok();
+  }
+  Status RetryStore(const std::string& reason, std::chrono::milliseconds retry_in) override {
+    log_->store_retries.push_back({reason, retry_in, false});
+    log_->store_attempts += 1;
+    return Status::Ok();
+  }
+  StatusOr<ExtractionRequest> Load() override {
+    ExtractionRequest request;
+    request.batch_id = 7;
+    request.company_id = company_;
+    request.messages.push_back({1, Source::kSlack, "ana", "", "We closed the seed round.", 0});
+    return request;
+  }
+  StatusOr<StoreOutcome> Store(const ExtractionResult& result, const std::vector<std::string>&,
+                               const Accounting& accounting) override {
+    if (!log_->store_errors.empty()) {
+      Status error = log_->store_errors.front();
+      log_->store_errors.pop_front();
+      return error;
+    }
+    log_->stored_costs.push_back(accounting.cost_usd);
+    log_->stored.push_back(result);
+    log_->kept.reset();  // done clears the answer
+    StoreOutcome outcome;
+    outcome.already_done = already_done_;
+    return outcome;
+  }
+  Status Fail(const std::string& error, const ExtractionResult&,
+              const Accounting& accounting) override {
+    log_->failures.push_back(error);
+    log_->failed_costs.push_back(accounting.cost_usd);
+    return Status::Ok();
+  }
+  Status HandBack(const std::string& reason, const ExtractionResult&, const Accounting& accounting,
+                  std::chrono::milliseconds retry_in, bool count_attempt) override {
+    log_->handed_back.push_back({reason, retry_in, count_attempt});
+    log_->failed_costs.push_back(accounting.cost_usd);
+    return Status::Ok();
+  }
+
+ private:
+  TicketLog* log_;
+  bool already_done_;
+  int attempts_;
+  std::string company_ = "acme";
+};
+
+struct OneBatchQueue : BatchQueue {
+  TicketLog log;
+  std::atomic<bool> taken{false};
+  bool already_done = false;
+  int attempts = 1;  // this attempt's number
+  StatusOr<std::unique_ptr<BatchTicket>> Take() override {
+    if (taken) return std::unique_ptr<BatchTicket>();
+    taken = true;
+    return std::unique_ptr<BatchTicket>(std::make_unique<FakeTicket>(&log, already_done, attempts));
+  }
+};
+
+// Spends 1M prompt and 0.5M completion tokens in `calls` calls, then fails with `error` or
+// answers with no events.
+struct FixedExtractor : Extractor {
+  Status error;
+  std::vector<ExtractedEvent> events;
+  std::atomic<int> extractions{0};  // ExtractInto calls: each one is paid for
+  int calls = 1;
+  std::string model = "gpt-test";
+  std::chrono::milliseconds ready_in{0};
+  std::chrono::milliseconds ReadyIn() const override { return ready_in; }
+  Status ExtractInto(const ExtractionRequest&, ExtractionResult* out) override {
+    out->usage = {1'000'000, 500'000};
+    out->provider = "openai";
+    out->model = model;
+    out->requested_model = "gpt-test";
+    out->llm_calls = calls;
+    extractions += 1;
+    if (error.ok()) out->events = events;
+    return error;
+  }
+};
+
+class ExtractStageTest : public ::testing::Test {
+ protected:
+  ExtractStageTest() { config_.llm.prices["gpt-test"] = {2.0, 4.0}; }
+
+  bool ProcessOne(bool with_metrics = true) {
+    app::ExtractStage stage(config_, &queue_, &extractor_, &hints_, &stats_);
+    return ProcessOneWith(stage, with_metrics);
+  }
+  // With a stage that lives across takes (its in-memory answers with it).
+  bool ProcessOneWith(app::ExtractStage& stage, bool with_metrics = true) {
+    queue_.taken = false;
+    if (with_metrics) stage.SetMetrics(&metrics_);
+    stage.SetSleeper(&sleeper_);
+    bool found = false;
+    Status st = stage.ProcessOne(&found);
+    EXPECT_TRUE(st.ok()) << st.ToString();
+    return found;
+  }
+  uint64_t StageCount(Stage stage) { return Snapshot(metrics_.StageLatency(stage)).sample_count; }
+
+  Config config_;
+  OneBatchQueue queue_;
+  FixedExtractor extractor_;
+  BoundedQueue<ClaimedBatch> hints_{8};
+  app::ExtractStats stats_;
+  Metrics metrics_;
+  test::FakeClock clock_;
+  test::FakeSleeper sleeper_{&clock_};
+};
+
+TEST_F(ExtractStageTest, StoredBatchObservesExtractAndStoreAndAddsItsCost) {
+  ASSERT_TRUE(ProcessOne());
+  // 1M prompt tokens at $2/M + 0.5M completion tokens at $4/M.
+  EXPECT_EQ(queue_.log.stored_costs, std::vector<double>{4.0});
+  EXPECT_DOUBLE_EQ(metrics_.LlmCost("openai").Value(), 4.0);
+  EXPECT_EQ(StageCount(Stage::kExtract), 1u);
+  EXPECT_EQ(StageCount(Stage::kStore), 1u);
+  EXPECT_EQ(stats_.batches_done.load(), 1);
+}
+
+TEST_F(ExtractStageTest, TransientFailureIsHandedBackWithItsSpendingCounted) {
+  extractor_.error = Unavailable("retry budget exhausted after 4 retries");
+  ASSERT_TRUE(ProcessOne());
+  ASSERT_EQ(queue_.log.handed_back.size(), 1u);
+  EXPECT_TRUE(queue_.log.failures.empty()) << "a provider outage must not fail the batch";
+  EXPECT_EQ(queue_.log.handed_back[0].retry_in, std::chrono::seconds(30));
+  EXPECT_TRUE(queue_.log.handed_back[0].count_attempt);
+  EXPECT_NE(queue_.log.handed_back[0].reason.find("retry budget"), std::string::npos);
+  // The tokens the failed attempt used are paid for: they count in the stats and the cost.
+  EXPECT_EQ(queue_.log.failed_costs, std::vector<double>{4.0});
+  EXPECT_DOUBLE_EQ(metrics_.LlmCost("openai").Value(), 4.0);
+  EXPECT_EQ(stats_.prompt_tokens.load(), 1'000'000);
+  EXPECT_EQ(stats_.llm_calls.load(), 1);
+  EXPECT_EQ(stats_.batches_handed_back.load(), 1);
+  EXPECT_EQ(stats_.batches_failed.load(), 0);
+  EXPECT_EQ(StageCount(Stage::kExtract), 1u);
+  EXPECT_EQ(StageCount(Stage::kStore), 0u);
+}
+
+TEST_F(ExtractStageTest, TheWaitBetweenAttemptsDoublesUpToThirtyMinutes) {
+  config_.llm.batch_attempts = 20;
+  extractor_.error = DeadlineExceeded("llm call deadline");
+  std::vector<std::chrono::milliseconds> waits;
+  for (int attempt : {2, 3, 7, 12}) {
+    queue_.taken = false;
+    queue_.attempts = attempt;
+    ASSERT_TRUE(ProcessOne());
+    waits.push_back(queue_.log.handed_back.back().retry_in);
+  }
+  using std::chrono::minutes;
+  using std::chrono::seconds;
+  EXPECT_EQ(waits, (std::vector<std::chrono::milliseconds>{seconds(60), seconds(120), minutes(30),
+                                                           minutes(30)}));
+}
+
+TEST_F(ExtractStageTest, TheLastAttemptFailsTheBatchSayingItGaveUp) {
+  queue_.attempts = config_.llm.batch_attempts;
+  extractor_.error = Unavailable("openai: HTTP 503");
+  ASSERT_TRUE(ProcessOne());
+  ASSERT_EQ(queue_.log.failures.size(), 1u);
+  EXPECT_TRUE(queue_.log.handed_back.empty());
+  EXPECT_NE(queue_.log.failures[0].find("HTTP 503"), std::string::npos);
+  EXPECT_NE(queue_.log.failures[0].find("gave up after 5 attempts"), std::string::npos);
+  EXPECT_EQ(stats_.batches_failed.load(), 1);
+}
+
+TEST_F(ExtractStageTest, APermanentErrorFailsTheBatchAtOnce) {
+  extractor_.error = FailedPrecondition("openai: HTTP 401: invalid API key");
+  ASSERT_TRUE(ProcessOne());
+  ASSERT_EQ(queue_.log.failures.size(), 1u);
+  EXPECT_TRUE(queue_.log.handed_back.empty());
+  EXPECT_EQ(stats_.batches_failed.load(), 1);
+}
+
+TEST_F(ExtractStageTest, ShutdownHandsTheBatchBackWithoutCountingTheAttempt) {
+  extractor_.error = Cancelled("interrupted while backing off: HTTP 503");
+  ASSERT_TRUE(ProcessOne());
+  ASSERT_EQ(queue_.log.handed_back.size(), 1u);
+  EXPECT_FALSE(queue_.log.handed_back[0].count_attempt);
+  EXPECT_EQ(queue_.log.handed_back[0].retry_in, std::chrono::milliseconds(0));
+  EXPECT_TRUE(queue_.log.failures.empty());
+}
+
+TEST_F(ExtractStageTest, RefusedBeforeAnyCallIsHandedBackUncounted) {
+  extractor_.error = Unavailable("openai: circuit breaker open, next probe in 20000 ms");
+  extractor_.calls = 0;
+  ASSERT_TRUE(ProcessOne());
+  ASSERT_EQ(queue_.log.handed_back.size(), 1u);
+  EXPECT_FALSE(queue_.log.handed_back[0].count_attempt);
+  EXPECT_EQ(queue_.log.handed_back[0].retry_in, std::chrono::seconds(5));
+}
+
+TEST_F(ExtractStageTest, ADatedModelNameIsPricedAsTheModelItExtends) {
+  extractor_.model = "gpt-test-2024-07-18";  // priced only as "gpt-test"
+  ASSERT_TRUE(ProcessOne());
+  EXPECT_EQ(queue_.log.stored_costs, std::vector<double>{4.0});
+}
+
+TEST_F(ExtractStageTest, AnotherModelSharingAPrefixIsNotPricedAsIt) {
+  config_.llm.prices.clear();
+  config_.llm.prices["gpt-t"] = {2.0, 4.0};
+  extractor_.model = "gpt-test-2024-07-18";  // neither it nor "gpt-test" is priced
+  ASSERT_TRUE(ProcessOne());
+  EXPECT_EQ(queue_.log.stored_costs, std::vector<double>{0.0});
+}
+
+// While the circuit is open every batch would fail without a call: workers leave them queued.
+TEST_F(ExtractStageTest, WorkersTakeNothingWhileTheCircuitIsOpen) {
+  extractor_.ready_in = std::chrono::seconds(30);
+  app::ExtractStage stage(config_, &queue_, &extractor_, &hints_, &stats_);
+  std::atomic<bool> stop{false};
+  std::thread worker([&] { stage.RunWorker(stop); });
+  for (int hint = 0; hint < 3; ++hint)
+    ASSERT_TRUE(hints_.TryPush(ClaimedBatch{hint + 1, "acme", 1}));
+  // The worker wakes on each hint and looks at the circuit; await all three consumed.
+  for (int spin = 0; spin < 5000 && hints_.size() > 0; ++spin)
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  EXPECT_EQ(hints_.size(), 0u);
+  stop = true;
+  hints_.Close();
+  worker.join();
+  EXPECT_FALSE(queue_.taken.load()) << "a batch was taken while the circuit was open";
+}
+
+TEST_F(ExtractStageTest, WorkersTakeBatchesWhenTheCircuitIsClosed) {
+  app::ExtractStage stage(config_, &queue_, &extractor_, &hints_, &stats_);
+  std::atomic<bool> stop{false};
+  std::thread worker([&] { stage.RunWorker(stop); });
+  for (int spin = 0; spin < 5000 && stats_.batches_done.load() == 0; ++spin)
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  stop = true;
+  hints_.Close();
+  worker.join();
+  EXPECT_TRUE(queue_.taken.load());
+  EXPECT_EQ(stats_.batches_done.load(), 1);
+}
+
+TEST_F(ExtractStageTest, ABatchStoredBeforeIsNotCostedTwice) {
+  queue_.already_done = true;
+  ASSERT_TRUE(ProcessOne());
+  EXPECT_EQ(StageCount(Stage::kStore), 1u);
+  EXPECT_DOUBLE_EQ(metrics_.LlmCost("openai").Value(), 0);
+  EXPECT_EQ(stats_.batches_done.load(), 0);
+}
+
+TEST_F(ExtractStageTest, WithoutMetricsStoresAllTheSame) {
+  ASSERT_TRUE(ProcessOne(/*with_metrics=*/false));
+  EXPECT_EQ(queue_.log.stored_costs, std::vector<double>{4.0});
+  EXPECT_EQ(StageCount(Stage::kExtract), 0u);
+  EXPECT_DOUBLE_EQ(metrics_.LlmCost("openai").Value(), 0);
+}
+
+// ---- an answer is paid for once -------------------------------------------------------------
+
+TEST_F(ExtractStageTest, AFailedStoreKeepsTheAnswerAndTheNextAttemptStoresItWithoutACall) {
+  queue_.log.store_errors = {
+      Unavailable("cannot execute INSERT in a read-only transaction [25006]")};
+  ASSERT_TRUE(ProcessOne());
+  EXPECT_EQ(extractor_.extractions.load(), 1);
+  ASSERT_TRUE(queue_.log.kept.has_value()) << "the answer must outlive the failed store";
+  ASSERT_EQ(queue_.log.store_retries.size(), 1u);
+  EXPECT_EQ(queue_.log.store_retries[0].retry_in, std::chrono::seconds(1));
+  EXPECT_NE(queue_.log.store_retries[0].reason.find("store attempt 1/10"), std::string::npos);
+  EXPECT_NE(queue_.log.store_retries[0].reason.find("25006"), std::string::npos);
+  EXPECT_TRUE(queue_.log.failures.empty());
+  EXPECT_TRUE(queue_.log.handed_back.empty()) << "no extraction attempt is spent on a store";
+  EXPECT_DOUBLE_EQ(metrics_.LlmCost("openai").Value(), 0) << "costed when it ends, once";
+
+  ASSERT_TRUE(ProcessOne());  // a fresh stage, as after a restart: the row holds the answer
+  EXPECT_EQ(extractor_.extractions.load(), 1) << "the provider was paid twice";
+  EXPECT_EQ(queue_.log.stored_costs, std::vector<double>{4.0});
+  EXPECT_DOUBLE_EQ(metrics_.LlmCost("openai").Value(), 4.0);
+  EXPECT_EQ(stats_.batches_done.load(), 1);
+  EXPECT_EQ(stats_.store_failures.load(), 1);
+}
+
+TEST_F(ExtractStageTest, StoreAttemptsWaitLongerEachTimeUpToFiveMinutes) {
+  using std::chrono::minutes;
+  using std::chrono::seconds;
+  std::vector<milliseconds> waits;
+  for (int attempt : {1, 2, 3, 8, 9}) waits.push_back(app::ExtractStage::StoreRetryDelay(attempt));
+  EXPECT_EQ(waits, (std::vector<milliseconds>{seconds(1), seconds(2), seconds(4), seconds(128),
+                                              minutes(4) + seconds(16)}));
+  EXPECT_EQ(app::ExtractStage::StoreRetryDelay(12), minutes(5));
+}
+
+TEST_F(ExtractStageTest, TheLastStoreAttemptFailsTheBatchWithItsAnswerKept) {
+  queue_.log.store_attempts = 9;  // nine stores failed before
+  queue_.log.store_errors = {Unavailable("could not extend file: No space left on device [53100]")};
+  ASSERT_TRUE(ProcessOne());
+  ASSERT_EQ(queue_.log.failures.size(), 1u);
+  EXPECT_NE(queue_.log.failures[0].find("store failed 10 times"), std::string::npos);
+  EXPECT_NE(queue_.log.failures[0].find("batches retry"), std::string::npos);
+  EXPECT_NE(queue_.log.failures[0].find("53100"), std::string::npos);
+  EXPECT_TRUE(queue_.log.kept.has_value()) << "a retry by the operator must not pay again";
+  EXPECT_EQ(queue_.log.failed_costs, std::vector<double>{4.0}) << "its spending, once";
+  EXPECT_EQ(stats_.batches_failed.load(), 1);
+}
+
+TEST_F(ExtractStageTest, AnAnswerThatCouldNotBeKeptIsHeldInMemoryAndStoredFromThere) {
+  queue_.log.keep_errors = {Unavailable("server closed the connection unexpectedly")};
+  app::ExtractStage stage(config_, &queue_, &extractor_, &hints_, &stats_);
+  ASSERT_TRUE(ProcessOneWith(stage));
+  EXPECT_FALSE(queue_.log.kept.has_value());
+  ASSERT_EQ(queue_.log.store_retries.size(), 1u);
+  EXPECT_NE(queue_.log.store_retries[0].reason.find("keeping the answer"), std::string::npos);
+  ASSERT_TRUE(ProcessOneWith(stage));
+  EXPECT_EQ(extractor_.extractions.load(), 1) << "the provider was paid twice";
+  EXPECT_EQ(queue_.log.stored_costs, std::vector<double>{4.0});
+}
+
+TEST_F(ExtractStageTest, AStoreConflictIsStoredAgainAtOnceAfterAShortWait) {
+  queue_.log.store_errors = {Aborted("deadlock detected [40P01]")};
+  ASSERT_TRUE(ProcessOne());
+  EXPECT_EQ(queue_.log.stored_costs.size(), 1u);
+  EXPECT_TRUE(queue_.log.store_retries.empty());
+  EXPECT_EQ(sleeper_.sleeps(), std::vector<milliseconds>{milliseconds(100)});
+}
+
+TEST_F(ExtractStageTest, NulsAndIllFormedUtf8AreCleanedBeforeTheAnswerIsKept) {
+  ExtractedEvent event;
+  event.company_id = "acme";
+  event.type = "funding";
+  event.title = std::string("Seed round closed\0", 18);
+  event.severity = "high";
+  event.stakeholders = {std::string("Ana\0Lee", 7), "Fund \xC3("};
+  event.metrics = {{"amount_usd", std::string("2") + '\0' + "000000"}};
+  event.source_message_ids = {1};
+  extractor_.events = {event};
+  ASSERT_TRUE(ProcessOne());
+  ASSERT_EQ(queue_.log.stored.size(), 1u);
+  ASSERT_EQ(queue_.log.stored[0].events.size(), 1u);
+  const ExtractedEvent& stored = queue_.log.stored[0].events[0];
+  EXPECT_EQ(stored.title, "Seed round closed");
+  EXPECT_EQ(stored.stakeholders, (std::vector<std::string>{"AnaLee", "Fund \xEF\xBF\xBD("}));
+  EXPECT_EQ(stored.metrics.at("amount_usd"), "2000000");
+}
+
+}  // namespace
+}  // namespace ms
