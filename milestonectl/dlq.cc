@@ -76,7 +76,9 @@ int List(const Config& config, const DlqArgs& a) {
                        {"source_partition", HeaderValue(headers, kafka::kSourcePartitionHeader)},
                        {"source_offset", HeaderValue(headers, kafka::kSourceOffsetHeader)},
                        {"key", std::string(kafka::KeyOf(m))},
-                       {"bytes", m->len}});
+                       {"bytes", m->len},
+                       {"value_cut", HeaderValue(headers, kafka::kValueCutHeader)},
+                       {"original_sha256", HeaderValue(headers, kafka::kOriginalSha256Header)}});
         return Handled::kDone;
       });
   if (!st.ok()) {
@@ -91,8 +93,11 @@ int List(const Config& config, const DlqArgs& a) {
     std::cout << r["source_topic"].get<std::string>() << "/"
               << r["source_partition"].get<std::string>() << "@"
               << r["source_offset"].get<std::string>() << "  " << r["reason"].get<std::string>()
-              << "  " << r["detail"].get<std::string>() << "  key=" << r["key"].get<std::string>()
-              << "\n";
+              << "  " << r["detail"].get<std::string>() << "  key=" << r["key"].get<std::string>();
+    if (!r["value_cut"].get<std::string>().empty()) {
+      std::cout << "  value cut: " << r["value_cut"].get<std::string>();
+    }
+    std::cout << "\n";
   }
   std::cerr << out.size() << " dead letters\n";
   return 0;
@@ -105,34 +110,42 @@ int Replay(const Config& config, const DlqArgs& a) {
     return 1;
   }
   int64_t replayed = 0;
-  int64_t other_reason = 0;  // skipped: --reason names another
-  int64_t no_source = 0;     // skipped: no source-topic header, nowhere to send it
-  Status st =
-      ReadDlq(config, config.kafka.group_id + "-dlq-replay", a.idle_ms, !a.dry_run,
-              [&](const rd_kafka_message_t* m) -> StatusOr<Handled> {
-                auto headers = kafka::HeadersOf(m);
-                if (!a.reason.empty() && HeaderValue(headers, kafka::kReasonHeader) != a.reason) {
-                  ++other_reason;
-                  return Handled::kSkipped;
-                }
-                std::string topic = HeaderValue(headers, kafka::kSourceTopicHeader);
-                if (topic.empty()) {
-                  ++no_source;
-                  return Handled::kSkipped;
-                }
-                ++replayed;
-                if (a.dry_run) return Handled::kDone;
-                auto results = (*producer)->ProduceAndWait(
-                    {{topic,
-                      std::string(kafka::KeyOf(m)),
-                      std::string(kafka::ValueOf(m)),
-                      {{"x-milestoned-replayed-from", config.kafka.dlq_topic + "/" +
-                                                          std::to_string(m->partition) + "@" +
-                                                          std::to_string(m->offset)}}}},
-                    std::chrono::seconds(30));
-                MS_RETURN_IF_ERROR(results.at(0));
-                return Handled::kDone;
-              });
+  int64_t other_reason = 0;      // skipped: --reason names another
+  int64_t no_source = 0;         // skipped: no source-topic header, nowhere to send it
+  std::vector<std::string> cut;  // letters whose value was cut: the original is at its source
+  Status st = ReadDlq(
+      config, config.kafka.group_id + "-dlq-replay", a.idle_ms, !a.dry_run,
+      [&](const rd_kafka_message_t* m) -> StatusOr<Handled> {
+        auto headers = kafka::HeadersOf(m);
+        if (!a.reason.empty() && HeaderValue(headers, kafka::kReasonHeader) != a.reason) {
+          ++other_reason;
+          return Handled::kSkipped;
+        }
+        std::string topic = HeaderValue(headers, kafka::kSourceTopicHeader);
+        if (topic.empty()) {
+          ++no_source;
+          return Handled::kSkipped;
+        }
+        if (!HeaderValue(headers, kafka::kValueCutHeader).empty()) {
+          // Re-sending a cut value would store a truncated message: never replayed.
+          cut.push_back(topic + "/" + HeaderValue(headers, kafka::kSourcePartitionHeader) + "@" +
+                        HeaderValue(headers, kafka::kSourceOffsetHeader) + " (sha256 " +
+                        HeaderValue(headers, kafka::kOriginalSha256Header) + ")");
+          return Handled::kDone;
+        }
+        ++replayed;
+        if (a.dry_run) return Handled::kDone;
+        auto results = (*producer)->ProduceAndWait(
+            {{topic,
+              std::string(kafka::KeyOf(m)),
+              std::string(kafka::ValueOf(m)),
+              {{"x-milestoned-replayed-from", config.kafka.dlq_topic + "/" +
+                                                  std::to_string(m->partition) + "@" +
+                                                  std::to_string(m->offset)}}}},
+            std::chrono::seconds(30));
+        MS_RETURN_IF_ERROR(results.at(0));
+        return Handled::kDone;
+      });
   if (!st.ok()) {
     std::cerr << "dlq replay: " << st.message() << " (" << replayed << " replayed before)\n";
     return 1;
@@ -141,11 +154,16 @@ int Replay(const Config& config, const DlqArgs& a) {
     nlohmann::json out = {{"dry_run", a.dry_run},
                           {"replayed", replayed},
                           {"skipped_other_reason", other_reason},
-                          {"skipped_no_source_topic", no_source}};
+                          {"skipped_no_source_topic", no_source},
+                          {"not_replayed_value_cut", cut}};
     std::cout << out.dump(2) << "\n";
     return kExitOk;
   }
   std::cout << (a.dry_run ? "would replay " : "replayed ") << replayed << " record(s)\n";
+  for (const std::string& original : cut) {
+    std::cerr << "dlq replay: not replayed, its dead letter holds a cut value; the original is at "
+              << original << "\n";
+  }
   if (other_reason + no_source > 0) {
     std::cerr << "dlq replay: skipped " << other_reason << " record(s) of other reasons and "
               << no_source << " without a source topic; they stay replayable\n";

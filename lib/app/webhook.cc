@@ -3,6 +3,8 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
+#include "core/hash.h"
+
 namespace ms::app {
 
 std::string HmacSha256Hex(const std::string& secret, const std::string& message) {
@@ -10,13 +12,7 @@ std::string HmacSha256Hex(const std::string& secret, const std::string& message)
   unsigned int len = 0;
   HMAC(EVP_sha256(), secret.data(), static_cast<int>(secret.size()),
        reinterpret_cast<const unsigned char*>(message.data()), message.size(), digest, &len);
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string hex;
-  for (unsigned int idx = 0; idx < len; ++idx) {
-    hex.push_back(kHex[digest[idx] >> 4]);
-    hex.push_back(kHex[digest[idx] & 15]);
-  }
-  return hex;
+  return LowerHex(std::string_view(reinterpret_cast<const char*>(digest), len));
 }
 
 WebhookSink::WebhookSink(std::string url, std::string secret, std::chrono::milliseconds timeout)

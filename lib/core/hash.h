@@ -33,4 +33,17 @@ inline std::string Fnv1a64Hex(std::string_view bytes, uint64_t basis = kFnvOffse
   return buf;
 }
 
+// `bytes` as lower-case hex, two digits per byte (digests, e.g. SHA-256 and HMAC).
+inline std::string LowerHex(std::string_view bytes) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string hex;
+  hex.reserve(2 * bytes.size());
+  for (char c : bytes) {
+    const auto byte = static_cast<unsigned char>(c);
+    hex.push_back(kHex[byte >> 4]);
+    hex.push_back(kHex[byte & 15]);
+  }
+  return hex;
+}
+
 }  // namespace ms

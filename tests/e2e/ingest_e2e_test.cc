@@ -7,9 +7,11 @@
 #include <fstream>
 #include <thread>
 
+#include "adapters/kafka/dead_letters.h"
 #include "adapters/postgres/pg.h"
 #include "adapters/redis/redis.h"
 #include "tests/e2e/harness.h"
+#include "tests/support/kafka_topic.h"
 
 namespace ms::test {
 namespace {
@@ -208,6 +210,45 @@ TEST_F(PipelineTest, PoisonMessagesGoToTheDeadLetterTopicAndTheRestFlows) {
   daemon->Signal(SIGTERM);
   ASSERT_EQ(daemon->Wait(60s), 0);
   EXPECT_NE(daemon->Log().find("dead=2"), std::string::npos) << daemon->Log();
+}
+
+// A record under ingest.max_message_bytes that the DLQ cannot take whole (1,040,000 bytes of
+// non-JSON, over the producer's message.max.bytes of 1,000,000): its dead letter carries the
+// value cut to what fits, with the original's size and SHA-256, and the record behind it is
+// stored.
+TEST_F(PipelineTest, AnUndecodableRecordTooLargeForTheDeadLetterTopicDoesNotStopIngest) {
+  const std::string huge(1'040'000, 'x');
+  auto daemon = StartDaemon();
+  ASSERT_TRUE(ProduceRaw(stack_->brokers, id_ + "-slack", "acme", huge, 2'000'000).ok());
+  std::string jsonl = scratch_ + "/after.jsonl";
+  {
+    std::ofstream out(jsonl);
+    out << R"({"metadata":{"company_id":"acme"},"type":"message","text":"We closed our Series A","user":"U1","ts":"1762000000.000100","channel":"C1"})"
+        << "\n";
+  }
+  ASSERT_EQ(Ctl({"produce", jsonl}), 0);
+  ASSERT_TRUE(WaitAllBatched(1, 60s)) << daemon->Log();
+  ASSERT_TRUE(WaitFor([&] { return CommittedOffsets() == 2; }, 60s)) << daemon->Log();
+  auto letters = ReadWholeTopic(stack_->brokers, id_ + "-dlq", 60s);
+  ASSERT_TRUE(letters.has_value());
+  ASSERT_EQ(letters->size(), 1u);
+  const TopicRecord& letter = letters->front();
+  EXPECT_EQ(letter.headers.at("x-milestoned-reason"), "invalid_json");
+  EXPECT_EQ(letter.headers.at("x-milestoned-original-size"), "1040000");
+  EXPECT_EQ(letter.headers.at("x-milestoned-original-sha256"), kafka::Sha256Hex(huge));
+  EXPECT_EQ(letter.headers.at("x-milestoned-source-topic"), id_ + "-slack");
+  EXPECT_GT(letter.value.size(), 990'000u) << "cut to what fits, not emptied";
+  EXPECT_LT(letter.value.size(), 1'000'000u);
+  EXPECT_EQ(letter.headers.at("x-milestoned-value-cut"),
+            std::to_string(letter.value.size()) + " of 1040000 bytes");
+  // Replaying it would store a truncated message: replay names the original instead.
+  int code = -1;
+  std::string out = CtlOutput({"dlq", "replay"}, &code);
+  EXPECT_EQ(code, 0) << out;
+  EXPECT_NE(out.find("replayed 0 record(s)"), std::string::npos) << out;
+  EXPECT_NE(out.find("the original is at " + id_ + "-slack/"), std::string::npos) << out;
+  daemon->Signal(SIGTERM);
+  EXPECT_EQ(daemon->Wait(60s), 0);
 }
 
 }  // namespace

@@ -2,9 +2,21 @@
 
 #include "adapters/kafka/admin.h"
 #include "adapters/kafka/consumer.h"
+#include "adapters/kafka/producer.h"
 #include "tests/support/stack_env.h"
 
 namespace ms::test {
+
+Status ProduceRaw(const std::string& brokers, const std::string& topic, const std::string& key,
+                  const std::string& value, size_t max_message_bytes) {
+  kafka::ProducerOptions options;
+  options.brokers = brokers;
+  options.properties["message.max.bytes"] = std::to_string(max_message_bytes);
+  MS_ASSIGN_OR_RETURN(std::unique_ptr<kafka::Producer> producer, kafka::Producer::Open(options));
+  std::vector<Status> results =
+      producer->ProduceAndWait({{topic, key, value, {}}}, std::chrono::seconds(30));
+  return results.at(0);
+}
 
 std::optional<std::vector<TopicRecord>> ReadWholeTopic(const std::string& brokers,
                                                        const std::string& topic,
@@ -28,11 +40,15 @@ std::optional<std::vector<TopicRecord>> ReadWholeTopic(const std::string& broker
         auto batch = (*consumer)->Poll(1000, std::chrono::milliseconds(200));
         if (batch.ok()) {
           for (const kafka::OwnedMessage& msg : *batch) {
-            TopicRecord record{std::string(kafka::KeyOf(msg.get())), "", msg->partition,
-                               msg->offset};
+            TopicRecord record;
+            record.key = kafka::KeyOf(msg.get());
+            record.partition = msg->partition;
+            record.offset = msg->offset;
             for (const kafka::Header& header : kafka::HeadersOf(msg.get())) {
               if (header.key == "x-event-id") record.event_id = header.value;
+              record.headers[header.key] = header.value;
             }
+            record.value = std::string(kafka::ValueOf(msg.get()));
             records.push_back(std::move(record));
           }
         }

@@ -56,6 +56,9 @@ Status EnsureTopics(const std::string& brokers, const Properties& props,
   for (const TopicSpec& t : topics) {
     specs.push_back(rd_kafka_NewTopic_new(t.name.c_str(), t.partitions, t.replication_factor,
                                           errstr, sizeof errstr));
+    for (const auto& [name, value] : t.configs) {
+      rd_kafka_NewTopic_set_config(specs.back(), name.c_str(), value.c_str());
+    }
   }
   std::unique_ptr<rd_kafka_queue_t, QueueDeleter> queue(rd_kafka_queue_new(raw));
   rd_kafka_AdminOptions_t* opts = rd_kafka_AdminOptions_new(raw, RD_KAFKA_ADMIN_OP_CREATETOPICS);

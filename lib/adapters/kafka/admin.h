@@ -15,6 +15,7 @@ struct TopicSpec {
   std::string name;
   int partitions = 6;
   int replication_factor = 1;
+  Properties configs = {};  // topic configs a new topic gets, e.g. {"max.message.bytes", "20000"}
 };
 
 // Creates the topics that do not exist yet; existing ones are left as they are.

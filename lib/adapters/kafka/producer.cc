@@ -3,6 +3,7 @@
 #include <condition_variable>
 #include <cstdlib>
 #include <mutex>
+#include <optional>
 
 namespace ms::kafka {
 namespace {
@@ -34,6 +35,14 @@ void OnDelivery(rd_kafka_t*, const rd_kafka_message_t* msg, void* opaque) {
   delete ticket;
 }
 
+// An integer property as librdkafka holds it (its default when unset).
+std::optional<int64_t> ConfInt(rd_kafka_conf_t* conf, const char* name) {
+  char value[32];
+  size_t size = sizeof value;
+  if (rd_kafka_conf_get(conf, name, value, &size) != RD_KAFKA_CONF_OK) return std::nullopt;
+  return std::strtoll(value, nullptr, 10);
+}
+
 }  // namespace
 
 StatusOr<std::unique_ptr<Producer>> Producer::Open(const ProducerOptions& options) {
@@ -51,17 +60,17 @@ StatusOr<std::unique_ptr<Producer>> Producer::Open(const ProducerOptions& option
   for (const auto& [k, v] : options.properties) props[k] = v;
   MS_ASSIGN_OR_RETURN(rd_kafka_conf_t * conf, BuildConf(props));
   std::chrono::milliseconds message_timeout = options.delivery_timeout;
-  char value[32];
-  size_t size = sizeof value;
-  if (rd_kafka_conf_get(conf, "message.timeout.ms", value, &size) == RD_KAFKA_CONF_OK) {
-    message_timeout = std::chrono::milliseconds(std::strtoll(value, nullptr, 10));
+  if (auto set = ConfInt(conf, "message.timeout.ms")) {
+    message_timeout = std::chrono::milliseconds(*set);
   }
+  const auto max_message_bytes =
+      static_cast<size_t>(ConfInt(conf, "message.max.bytes").value_or(1'000'000));
   rd_kafka_conf_set_dr_msg_cb(conf, OnDelivery);
   auto send_failures = std::make_unique<std::atomic<int64_t>>(0);
   rd_kafka_conf_set_opaque(conf, send_failures.get());
   MS_ASSIGN_OR_RETURN(OwnedHandle rk, NewHandle(RD_KAFKA_PRODUCER, conf, "kafka producer"));
   return std::unique_ptr<Producer>(
-      new Producer(std::move(rk), std::move(send_failures), message_timeout));
+      new Producer(std::move(rk), std::move(send_failures), message_timeout, max_message_bytes));
 }
 
 Producer::~Producer() {

@@ -53,19 +53,24 @@ class Producer {
   // The message.timeout.ms librdkafka applies (after ProducerOptions::properties and its alias
   // delivery.timeout.ms): how long it tries a message before reporting it failed; 0 = no limit.
   std::chrono::milliseconds message_timeout() const { return message_timeout_; }
+  // The message.max.bytes librdkafka applies: a record whose key, value and headers exceed it
+  // is refused before it is sent (MSG_SIZE_TOO_LARGE).
+  size_t max_message_bytes() const { return max_message_bytes_; }
 
  private:
   Producer(OwnedHandle rk, std::unique_ptr<std::atomic<int64_t>> send_failures,
-           std::chrono::milliseconds message_timeout)
+           std::chrono::milliseconds message_timeout, size_t max_message_bytes)
       : send_failures_(std::move(send_failures)),
         rk_(std::move(rk)),
-        message_timeout_(message_timeout) {}
+        message_timeout_(message_timeout),
+        max_message_bytes_(max_message_bytes) {}
   rd_kafka_resp_err_t Enqueue(const OutMessage& message, void* opaque);
 
   // Declared before rk_ so it outlives the handle whose callbacks write to it.
   std::unique_ptr<std::atomic<int64_t>> send_failures_;
   OwnedHandle rk_;
   std::chrono::milliseconds message_timeout_;
+  size_t max_message_bytes_;
 };
 
 }  // namespace ms::kafka
