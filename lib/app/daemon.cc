@@ -18,11 +18,14 @@
 #include "adapters/http/server.h"
 #include "adapters/kafka/admin.h"
 #include "adapters/kafka/dead_letters.h"
+#include "adapters/kafka/outbox_sink.h"
 #include "adapters/postgres/batch_queue.h"
 #include "adapters/postgres/message_store.h"
 #include "adapters/postgres/migrations.h"
+#include "adapters/postgres/pg_outbox.h"
 #include "adapters/postgres/read_api.h"
 #include "adapters/redis/batch_buffer.h"
+#include "adapters/webhook/webhook_sink.h"
 #include "app/assignment.h"
 #include "app/claimer.h"
 #include "app/deferred_read_api.h"
@@ -96,6 +99,9 @@ struct Daemon {
   ExtractStats extract_stats;
   std::unique_ptr<ExtractStage> extract;
   RelayStats relay_stats;
+  std::unique_ptr<pg::PgOutbox> outbox;
+  std::unique_ptr<kafka::KafkaOutboxSink> kafka_sink;  // null without kafka.events_topic
+  std::unique_ptr<webhook::WebhookSink> webhook_sink;  // null without outbox.webhook_url
   std::unique_ptr<OutboxRelay> relay;
   // Operate: last, so the HTTP server stops before anything it serves goes away.
   Probes probes;
@@ -160,8 +166,20 @@ Status Start(const Config& config, Daemon& d) {
   d.extract = std::make_unique<ExtractStage>(config, d.batch_queue.get(), d.extractors->extractor,
                                              d.claimed.get(), &d.extract_stats);
   d.extract->SetSleeper(&d.extractors->sleeper);
-  d.relay = std::make_unique<OutboxRelay>(config, PgOptionsFrom(config), d.producer.get(),
-                                          &d.relay_stats);
+  d.outbox = std::make_unique<pg::PgOutbox>(PgOptionsFrom(config));
+  const auto produce_wait = RelayProduceWait(d.producer->message_timeout());
+  if (!config.kafka.events_topic.empty()) {
+    d.kafka_sink = std::make_unique<kafka::KafkaOutboxSink>(
+        d.producer.get(), config.kafka.events_topic, produce_wait);
+  }
+  if (!config.outbox.webhook_url.empty()) {
+    d.webhook_sink = std::make_unique<webhook::WebhookSink>(config.outbox.webhook_url,
+                                                            config.outbox.webhook_secret.Reveal());
+  }
+  d.relay =
+      std::make_unique<OutboxRelay>(config, d.outbox.get(), d.outbox.get(),
+                                    OutboxRelay::Sinks{d.kafka_sink.get(), d.webhook_sink.get()},
+                                    produce_wait, &d.extractors->sleeper, &d.relay_stats);
   MS_ASSIGN_OR_RETURN(d.consumer,
                       kafka::Consumer::Open(ConsumerOptionsFrom(config), d.ingest.get()));
   d.ingest_stats.assignment.Subscribed(d.clock.Now());

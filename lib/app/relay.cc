@@ -1,295 +1,273 @@
 #include "app/relay.h"
 
-#include <libpq-fe.h>
 #include <spdlog/spdlog.h>
-#include <sys/select.h>
 
 #include <algorithm>
-#include <cstdlib>
 #include <map>
 #include <set>
 #include <string>
-#include <thread>
-
-#include "adapters/postgres/event_sql.h"
 
 namespace ms::app {
 namespace {
-
-constexpr std::string_view kRelayLockKey = "4242770002";
-
-// A company whose earliest unpublished row is not due yet (next_attempt_at in the future) is
-// skipped entirely, so none of its later rows overtakes the one that failed. Column 5 says
-// whether Kafka already took the row in an earlier round.
-constexpr std::string_view kPendingSql = R"sql(
-SELECT o.id, o.aggregate, o.type, o.payload::text, e.event_uid, o.kafka_published_at IS NOT NULL
-FROM outbox o JOIN events e ON e.id = o.event_id
-WHERE o.published_at IS NULL
-  AND NOT EXISTS (SELECT 1 FROM outbox held
-                  WHERE held.aggregate = o.aggregate AND held.published_at IS NULL
-                    AND held.id <= o.id AND held.next_attempt_at > now())
-ORDER BY o.id LIMIT $1)sql";
-
-// Returns each row's publish latency on the database's clock: created_at is the store
-// transaction's time, published_at is set right after every sink acknowledged the row.
-// $2: whether Kafka is a sink (then the row is on the topic too).
-constexpr std::string_view kMarkPublishedSql = R"sql(
-UPDATE outbox SET published_at = now(), attempts = attempts + 1,
-  kafka_published_at = CASE WHEN $2::boolean THEN COALESCE(kafka_published_at, now())
-                            ELSE kafka_published_at END
-WHERE id = ANY($1::bigint[])
-RETURNING extract(epoch FROM published_at - created_at)::float8)sql";
-
-// Kafka took these rows but another sink did not: they are never produced again.
-constexpr std::string_view kMarkOnKafkaSql = R"sql(
-UPDATE outbox SET kafka_published_at = now()
-WHERE id = ANY($1::bigint[]) AND kafka_published_at IS NULL)sql";
-
-// A company's first failed row: one more attempt, and it (with every later row of its
-// company) waits retry_base * 2^(earlier attempts), at most retry_cap.
-constexpr std::string_view kMarkFailedSql = R"sql(
-UPDATE outbox SET attempts = attempts + 1, last_error = $2,
-  next_attempt_at = now() + make_interval(
-      secs => least($3::float8 * power(2::float8, least(attempts, 30)), $4::float8))
-WHERE id = ANY($1::bigint[]))sql";
-
-// Rows behind a company's failed row: not attempted, only told why they wait.
-constexpr std::string_view kNoteWaitingSql = R"sql(
-UPDATE outbox SET last_error = $2 WHERE id = ANY($1::bigint[]))sql";
 
 constexpr std::chrono::milliseconds kRetryBase = std::chrono::seconds(1);
 constexpr std::chrono::milliseconds kRetryCap = std::chrono::minutes(5);
 // Past the producer's message timeout, so librdkafka reports a message that timed out itself.
 constexpr std::chrono::milliseconds kProduceWaitMargin = std::chrono::seconds(5);
-
-std::string Seconds(std::chrono::milliseconds value) {
-  return std::to_string(static_cast<double>(value.count()) / 1000.0);
-}
+// A lease outlasts what its holder may have enqueued by this much.
+constexpr std::chrono::milliseconds kLeaseMargin = std::chrono::seconds(10);
+constexpr std::chrono::milliseconds kMaintenanceInterval = std::chrono::seconds(60);
 
 // Groups row ids by the error message they get (an outage gives every row the same one).
 using IdsByMessage = std::map<std::string, std::vector<int64_t>>;
 
+bool NotTried(const Status& st) {
+  return st.code() == StatusCode::kDeadlineExceeded &&
+         st.message().find("round's time is up") != std::string::npos;
+}
+
 }  // namespace
 
 std::chrono::milliseconds RelayProduceWait(std::chrono::milliseconds message_timeout) {
-  if (message_timeout.count() <= 0) message_timeout = kafka::ProducerOptions{}.delivery_timeout;
+  if (message_timeout.count() <= 0) message_timeout = std::chrono::seconds(30);
   return message_timeout + kProduceWaitMargin;
 }
 
-void OutboxRelay::ObservePublished(const pg::Result& latencies,
-                                   std::chrono::steady_clock::time_point round_started) {
-  if (metrics_ == nullptr) return;
-  metrics_->StageLatency(Stage::kRelay).Observe(SecondsSince(round_started));
-  prometheus::Histogram& latency = metrics_->OutboxPublishLatency();
-  for (int row = 0; row < latencies.rows(); ++row) {
-    const double seconds = std::strtod(std::string(latencies.Get(row, 0)).c_str(), nullptr);
-    latency.Observe(std::max(0.0, seconds));
-  }
-}
-
-OutboxRelay::OutboxRelay(const Config& config, pg::PgOptions pg_options, kafka::Producer* producer,
+OutboxRelay::OutboxRelay(const Config& config, Outbox* outbox, OutboxHousekeeping* housekeeping,
+                         Sinks sinks, std::chrono::milliseconds produce_wait, Sleeper* sleeper,
                          RelayStats* stats)
     : config_(config),
-      pg_options_(std::move(pg_options)),
-      producer_(producer),
+      outbox_(outbox),
+      housekeeping_(housekeeping),
+      sinks_(sinks),
+      lease_(produce_wait + kLeaseMargin),
+      sleeper_(sleeper),
       stats_(stats),
-      produce_wait_(RelayProduceWait(producer != nullptr ? producer->message_timeout()
-                                                         : std::chrono::milliseconds(0))) {
-  if (!config.outbox.webhook_url.empty()) {
-    webhook_ = std::make_unique<WebhookSink>(config.outbox.webhook_url,
-                                             config.outbox.webhook_secret.Reveal());
+      mark_backoff_(kRetryBase, kRetryCap) {}
+
+Status OutboxRelay::Lead() {
+  MS_ASSIGN_OR_RETURN(std::optional<Leadership> lead, outbox_->TryLead());
+  if (!lead) return Aborted("another instance is the relay");
+  if (lead->wait.count() > 0) {
+    spdlog::info("relay: waiting {} ms for the previous leader's lease to end", lead->wait.count());
+    if (!sleeper_->SleepFor(lead->wait)) return Cancelled("shutting down");
+  }
+  epoch_ = lead->epoch;
+  unmarked_.clear();  // what a former lead of this instance remembered may be marked by now
+  stats_->leader = true;
+  spdlog::info("relay: this instance publishes the outbox (leader epoch {})", *epoch_);
+  return Status::Ok();
+}
+
+void OutboxRelay::LoseLead(const Status& why) {
+  if (!epoch_) return;
+  spdlog::warn("relay: no longer the leader: {}", why.ToString());
+  epoch_.reset();
+  stats_->leader = false;
+}
+
+void OutboxRelay::ApplyUnmarked(std::vector<OutboxRow>& rows,
+                                std::vector<RowOutcome>& outcomes) const {
+  for (size_t idx = 0; idx < rows.size(); ++idx) {
+    auto it = unmarked_.find(rows[idx].id);
+    if (it == unmarked_.end()) continue;
+    rows[idx].on_kafka = rows[idx].on_kafka || it->second.kafka_taken;
+    outcomes[idx].delivered = it->second.delivered;
   }
 }
 
-bool OutboxRelay::ToKafka() const {
-  return !config_.kafka.events_topic.empty() && producer_ != nullptr;
-}
-
-std::vector<Status> OutboxRelay::ProduceNew(const pg::Result& rows) {
-  std::vector<Status> results(rows.rows(), Status::Ok());
-  std::vector<kafka::OutMessage> out;
-  std::vector<int> out_rows;
-  for (int row = 0; row < rows.rows(); ++row) {
-    if (rows.Get(row, 5) == "t") continue;  // on the topic since an earlier round
-    out.push_back({config_.kafka.events_topic,
-                   std::string(rows.Get(row, 1)),
-                   std::string(rows.Get(row, 3)),
-                   {{"x-event-id", std::string(rows.Get(row, 4))},
-                    {"x-event-type", std::string(rows.Get(row, 2))}}});
-    out_rows.push_back(row);
+void OutboxRelay::Deliver(const std::vector<OutboxRow>& rows,
+                          std::chrono::steady_clock::time_point deadline,
+                          std::vector<RowOutcome>& outcomes) {
+  std::vector<OutboxRow> pending;  // not delivered in an earlier, unmarked round
+  std::vector<size_t> at;
+  for (size_t idx = 0; idx < rows.size(); ++idx) {
+    if (outcomes[idx].delivered) continue;
+    pending.push_back(rows[idx]);
+    at.push_back(idx);
   }
-  if (out.empty()) return results;
-  std::vector<Status> produced = producer_->ProduceAndWait(out, produce_wait_);
-  for (size_t idx = 0; idx < out_rows.size(); ++idx) results[out_rows[idx]] = produced[idx];
-  return results;
-}
-
-std::vector<OutboxRelay::RowOutcome> OutboxRelay::Deliver(const pg::Result& rows) {
-  const bool to_kafka = ToKafka();
-  std::vector<Status> kafka_results =
-      to_kafka ? ProduceNew(rows) : std::vector<Status>(rows.rows(), Status::Ok());
-  std::vector<RowOutcome> outcomes(rows.rows());
+  std::vector<Status> results(pending.size(), Status::Ok());
+  if (sinks_.kafka != nullptr && !pending.empty())
+    results = sinks_.kafka->Deliver(pending, deadline);
   std::set<std::string> failed;     // companies with an undelivered earlier row this round
   std::set<std::string> off_kafka;  // companies with an earlier row Kafka has not taken
-  const int64_t now_s = std::chrono::duration_cast<std::chrono::seconds>(
-                            std::chrono::system_clock::now().time_since_epoch())
-                            .count();
-  for (int row = 0; row < rows.rows(); ++row) {
-    RowOutcome& outcome = outcomes[row];
-    const std::string company(rows.Get(row, 1));
-    Status st = kafka_results[row];
+  std::vector<OutboxRow> to_webhook;
+  std::vector<size_t> webhook_at;
+  for (size_t idx = 0; idx < pending.size(); ++idx) {
+    RowOutcome& outcome = outcomes[at[idx]];
+    const OutboxRow& row = pending[idx];
+    Status st = results[idx];
     // Recorded only behind an unbroken run of the company's rows on the topic: a row produced
     // again later must not land there after one of the company's later rows.
-    if (to_kafka && rows.Get(row, 5) != "t") {
-      outcome.kafka_taken = st.ok() && !off_kafka.count(company);
-      if (!outcome.kafka_taken) off_kafka.insert(company);
+    if (sinks_.kafka != nullptr && !row.on_kafka) {
+      outcome.kafka_taken = st.ok() && !off_kafka.count(row.company);
+      if (!outcome.kafka_taken) off_kafka.insert(row.company);
     }
-    if (st.ok() && failed.count(company)) st = Aborted("an earlier row of the company failed");
-    if (st.ok() && webhook_) {
-      st = webhook_->Post(std::string(rows.Get(row, 4)), std::string(rows.Get(row, 2)),
-                          std::string(rows.Get(row, 3)), now_s);
-    }
-    if (st.ok()) {
-      outcome.delivered = true;
+    if (st.ok() && failed.count(row.company)) st = Aborted("an earlier row of the company failed");
+    if (st.ok() && sinks_.webhook != nullptr) {
+      to_webhook.push_back(row);
+      webhook_at.push_back(at[idx]);
       continue;
     }
-    outcome.first_failure = failed.insert(company).second;
+    outcome.delivered = st.ok();
+    if (!st.ok() && !NotTried(st)) outcome.first_failure = failed.insert(row.company).second;
     outcome.error = std::move(st);
   }
-  return outcomes;
+  if (to_webhook.empty()) return;
+  std::vector<Status> posted = sinks_.webhook->Deliver(to_webhook, deadline);
+  for (size_t idx = 0; idx < to_webhook.size(); ++idx) {
+    RowOutcome& outcome = outcomes[webhook_at[idx]];
+    outcome.delivered = posted[idx].ok();
+    if (!posted[idx].ok() && !NotTried(posted[idx])) {
+      outcome.first_failure = failed.insert(to_webhook[idx].company).second;
+    }
+    outcome.error = std::move(posted[idx]);
+  }
 }
 
-Status OutboxRelay::RecordRound(pg::Connection& conn, const pg::Result& rows,
-                                const std::vector<RowOutcome>& outcomes,
-                                std::chrono::steady_clock::time_point round_started) {
+Status OutboxRelay::Record(const std::vector<OutboxRow>& rows,
+                           const std::vector<RowOutcome>& outcomes,
+                           std::chrono::steady_clock::time_point round_started,
+                           Status* delivery_error) {
   std::vector<int64_t> published, on_kafka;
   IdsByMessage failed, waiting;
   Status first_error;
-  for (int row = 0; row < rows.rows(); ++row) {
-    const RowOutcome& outcome = outcomes[row];
-    const int64_t id = rows.GetInt(row, 0);
+  for (size_t idx = 0; idx < rows.size(); ++idx) {
+    const RowOutcome& outcome = outcomes[idx];
+    const int64_t id = rows[idx].id;
     if (outcome.delivered) {
       published.push_back(id);
+      unmarked_[id].delivered = true;
       continue;
     }
-    if (outcome.kafka_taken) on_kafka.push_back(id);
+    if (outcome.kafka_taken) {
+      on_kafka.push_back(id);
+      unmarked_[id].kafka_taken = true;
+    }
+    if (NotTried(outcome.error)) continue;
     (outcome.first_failure ? failed : waiting)[outcome.error.message()].push_back(id);
     if (outcome.first_failure && first_error.ok()) first_error = outcome.error;
   }
+  *delivery_error = first_error.WithContext("relay");
+  const int64_t epoch = *epoch_;
   if (!published.empty()) {
-    MS_ASSIGN_OR_RETURN(pg::Result latencies,
-                        conn.Exec(kMarkPublishedSql, {pg::Int64ArrayLiteral(published),
-                                                      ToKafka() ? "true" : "false"}));
+    MS_ASSIGN_OR_RETURN(std::vector<double> latencies,
+                        outbox_->MarkPublished(epoch, published, sinks_.kafka != nullptr));
+    for (int64_t id : published) unmarked_.erase(id);
     stats_->published += static_cast<int64_t>(published.size());
     ObservePublished(latencies, round_started);
   }
   if (!on_kafka.empty()) {
-    MS_RETURN_IF_ERROR(conn.Exec(kMarkOnKafkaSql, {pg::Int64ArrayLiteral(on_kafka)}).status());
+    MS_RETURN_IF_ERROR(outbox_->MarkOnKafka(epoch, on_kafka));
+    for (int64_t id : on_kafka) unmarked_.erase(id);
   }
   for (const auto& [message, ids] : failed) {
     stats_->failures += static_cast<int64_t>(ids.size());
-    MS_RETURN_IF_ERROR(conn.Exec(kMarkFailedSql, {pg::Int64ArrayLiteral(ids), message,
-                                                  Seconds(kRetryBase), Seconds(kRetryCap)})
-                           .status());
+    MS_RETURN_IF_ERROR(outbox_->MarkFailed(epoch, ids, message, kRetryBase, kRetryCap));
   }
   for (const auto& [message, ids] : waiting) {
     stats_->failures += static_cast<int64_t>(ids.size());
-    MS_RETURN_IF_ERROR(conn.Exec(kNoteWaitingSql, {pg::Int64ArrayLiteral(ids), message}).status());
+    MS_RETURN_IF_ERROR(outbox_->NoteWaiting(epoch, ids, message));
   }
-  return first_error.WithContext("relay");
-}
-
-Status OutboxRelay::BecomeLeader(pg::Connection& conn) {
-  MS_ASSIGN_OR_RETURN(pg::Result got, conn.Exec("SELECT pg_try_advisory_lock($1::bigint)",
-                                                {std::string(kRelayLockKey)}));
-  if (got.Get(0, 0) != "t") return Aborted("another instance is the relay");
-  MS_RETURN_IF_ERROR(conn.Exec("LISTEN milestoned_outbox").status());
-  spdlog::info("relay: this instance publishes the outbox");
   return Status::Ok();
 }
 
-Status OutboxRelay::PublishPending(pg::Connection& conn) {
-  while (true) {
-    const auto round_started = std::chrono::steady_clock::now();
-    MS_ASSIGN_OR_RETURN(pg::Result rows,
-                        conn.Exec(kPendingSql, {std::to_string(config_.outbox.batch_size)}));
-    if (rows.rows() == 0) return Status::Ok();
-    MS_RETURN_IF_ERROR(RecordRound(conn, rows, Deliver(rows), round_started));
+Status OutboxRelay::RunRound(bool* more, Status* delivery_error) {
+  *more = false;
+  if (!epoch_) return FailedPrecondition("relay: not the leader");
+  const auto round_started = std::chrono::steady_clock::now();
+  if (Status renewed = outbox_->Renew(*epoch_, lease_); !renewed.ok()) {
+    if (renewed.code() == StatusCode::kFailedPrecondition) LoseLead(renewed);
+    return renewed;
   }
+  // Everything this round sends is sent before the lease it just renewed runs out.
+  const auto deadline = round_started + lease_ - kLeaseMargin;
+  MS_ASSIGN_OR_RETURN(std::vector<OutboxRow> rows, outbox_->Due(config_.outbox.batch_size));
+  if (rows.empty()) return Status::Ok();
+  *more = true;
+  std::vector<RowOutcome> outcomes(rows.size());
+  ApplyUnmarked(rows, outcomes);
+  Deliver(rows, deadline, outcomes);
+  Status recorded = Record(rows, outcomes, round_started, delivery_error);
+  if (recorded.code() == StatusCode::kFailedPrecondition) LoseLead(recorded);
+  return recorded;
 }
 
-Status OutboxRelay::Maintain(pg::Connection& conn) {
-  double retention_s = static_cast<double>(config_.outbox.retention.count()) / 1000.0;
-  MS_RETURN_IF_ERROR(conn.Exec("DELETE FROM outbox WHERE published_at < now() - "
-                               "make_interval(secs => $1)",
-                               {std::to_string(retention_s)})
-                         .status());
-  MS_ASSIGN_OR_RETURN(int64_t staled, pg::MarkStaleEvents(conn, config_.events.stale_after));
-  if (staled > 0)
+Status OutboxRelay::PublishPending() {
+  stalled_ = false;
+  bool more = true;
+  while (more) {
+    Status delivery_error;
+    Status st = RunRound(&more, &delivery_error);
+    if (!st.ok()) {
+      stalled_ = true;
+      return st;
+    }
+    MS_RETURN_IF_ERROR(delivery_error);
+  }
+  return Status::Ok();
+}
+
+void OutboxRelay::ObservePublished(const std::vector<double>& latencies,
+                                   std::chrono::steady_clock::time_point round_started) {
+  if (metrics_ == nullptr) return;
+  metrics_->StageLatency(Stage::kRelay).Observe(SecondsSince(round_started));
+  prometheus::Histogram& latency = metrics_->OutboxPublishLatency();
+  for (double seconds : latencies) latency.Observe(std::max(0.0, seconds));
+}
+
+Status OutboxRelay::Maintain() {
+  MS_RETURN_IF_ERROR(housekeeping_->PrunePublished(config_.outbox.retention).status());
+  MS_ASSIGN_OR_RETURN(int64_t staled, housekeeping_->MarkStale(config_.events.stale_after));
+  if (staled > 0) {
     spdlog::info("relay: {} event(s) unseen for events.stale_after became stale", staled);
-  MS_ASSIGN_OR_RETURN(pg::Result backlog,
-                      conn.Exec("SELECT count(*) FROM outbox WHERE published_at IS NULL"));
-  stats_->backlog = backlog.GetInt(0, 0);
+  }
+  MS_ASSIGN_OR_RETURN(int64_t backlog, housekeeping_->Backlog());
+  stats_->backlog = backlog;
   return Status::Ok();
 }
 
-void OutboxRelay::WaitForNotification(pg::Connection& conn, std::chrono::milliseconds wait) {
-  int fd = PQsocket(conn.raw());
-  if (fd < 0) {
-    std::this_thread::sleep_for(wait);
-    return;
-  }
-  fd_set set;
-  FD_ZERO(&set);
-  FD_SET(fd, &set);
-  timeval tv{static_cast<time_t>(wait.count() / 1000),
-             static_cast<suseconds_t>((wait.count() % 1000) * 1000)};
-  select(fd + 1, &set, nullptr, nullptr, &tv);
-  PQconsumeInput(conn.raw());
-  while (PGnotify* note = PQnotifies(conn.raw())) PQfreemem(note);
+void OutboxRelay::MaybeMaintain() {
+  const auto now = std::chrono::steady_clock::now();
+  if (now - last_maintenance_ < kMaintenanceInterval) return;
+  Status maintained = Maintain();
+  if (!maintained.ok()) spdlog::warn("relay: maintenance: {}", maintained.ToString());
+  last_maintenance_ = now;
 }
 
 void OutboxRelay::Run(const std::atomic<bool>& stop) {
-  // With nowhere to relay, the leader still does the maintenance (the stale lifecycle).
-  const bool relaying = !config_.kafka.events_topic.empty() || webhook_;
+  // With nowhere to relay, the leader still keeps house (the stale lifecycle).
+  const bool relaying = sinks_.kafka != nullptr || sinks_.webhook != nullptr;
   if (!relaying) {
     spdlog::warn(
         "relay: neither kafka.events_topic nor outbox.webhook_url is set; the outbox "
         "is not relayed (events still go stale on schedule)");
   }
-  std::unique_ptr<pg::Connection> conn;
-  bool leader = false;
-  auto last_maintenance = std::chrono::steady_clock::time_point{};
   const auto poll = config_.outbox.poll_interval;
   while (!stop.load()) {
-    if (!conn || !conn->healthy()) {
-      leader = false;
-      stats_->leader = false;
-      auto opened = pg::Connection::Open(pg_options_);
-      if (!opened.ok()) {
-        std::this_thread::sleep_for(poll);
-        continue;
-      }
-      conn = std::move(opened).value();
-    }
-    if (!leader) {
-      Status st = BecomeLeader(*conn);
-      leader = st.ok();
-      stats_->leader = leader;
-      if (!leader) {
-        std::this_thread::sleep_for(poll);  // stand by; retry the lock
+    if (!epoch_) {
+      Status led = Lead();
+      if (!led.ok()) {
+        if (led.code() != StatusCode::kAborted) spdlog::warn("relay: {}", led.ToString());
+        sleeper_->SleepFor(poll);  // stand by; try again
         continue;
       }
     }
-    Status st = relaying ? PublishPending(*conn) : Status::Ok();
-    if (!st.ok()) spdlog::warn("relay: {} (retrying)", st.ToString());
-    if (std::chrono::steady_clock::now() - last_maintenance > std::chrono::seconds(60)) {
-      Status maintained = Maintain(*conn);
-      if (!maintained.ok()) spdlog::warn("relay: maintenance: {}", maintained.ToString());
-      last_maintenance = std::chrono::steady_clock::now();
+    Status st = relaying ? PublishPending() : Status::Ok();
+    if (stalled_) {
+      // The database refused the lease, the rows or their marks: back off, and send nothing
+      // twice meanwhile (unmarked_ remembers what went out).
+      const auto wait = std::max(poll, mark_backoff_.Next());
+      spdlog::warn("relay: {} (next round in {} ms)", st.ToString(), wait.count());
+      sleeper_->SleepFor(wait);
+      continue;
     }
-    WaitForNotification(*conn, poll);
+    mark_backoff_.Reset();
+    if (!st.ok()) spdlog::warn("relay: {} (the rows wait for their next attempt)", st.ToString());
+    if (epoch_) MaybeMaintain();
+    if (!outbox_->WaitForRows(poll)) sleeper_->SleepFor(poll);
   }
+  if (epoch_) outbox_->Resign(*epoch_);
 }
 
 }  // namespace ms::app

@@ -1,47 +1,42 @@
-// The outbox relay (design §1 relay, invariant 4): publishes `outbox` rows to Kafka
-// `kafka.events_topic` (idempotent producer, key = company, headers x-event-id and
-// x-event-type) and, with outbox.webhook_url set, POSTs each one HMAC-signed (webhook.h); a row
-// is marked published (published_at) only when every configured sink took it.
-//
-// Ordering across instances: exactly one relay is active at a time — the holder of a
-// session-level advisory lock on its own connection; the others stand by and take over when
-// that connection (and so the lock) goes away. Within the leader rows go out in id order, and a
-// company's rows stop at its first failure in a round, so each company's events reach every
-// sink in order (with the idempotent producer a failed delivery fails every later message to
-// the same partition too).
-// Wake-ups: LISTEN milestoned_outbox (the store transaction NOTIFYs on commit) with a fallback
-// poll every outbox.poll_interval — a notification is only a hint.
+// The outbox relay (design §1 relay, invariant 4): delivers `outbox` rows to the configured
+// sinks (ports/outbox.h: the Kafka events topic, a webhook) and marks a row published only when
+// every sink took it. Its parts:
+//  - leadership (Outbox::TryLead/Renew): one instance relays at a time; a new leader waits out
+//    its predecessor's lease before it sends, renews its own lease before every round, and
+//    stops when a renewal or a mark says it was fenced by a newer epoch;
+//  - rounds (RunRound): the due rows in id order, to Kafka first, then to the webhook; a
+//    company's rows stop at its first failure in the round (every sink stops the company
+//    there too), so each company's rows reach every sink in order;
+//  - marking (Record): published, on Kafka, failed with backoff, waiting behind a failure —
+//    each mark fenced by the leader's epoch;
+//  - housekeeping every minute while leading (OutboxHousekeeping: retention, the stale sweep,
+//    the backlog figure), also when no sink is configured.
 //
 // Retries, per sink and with backoff:
 //  - Kafka: a row the broker acknowledged gets kafka_published_at and is never produced again,
-//    even while the webhook keeps refusing it (a webhook outage does not flood the topic). A
-//    produce not acknowledged within RelayProduceWait (the producer's message.timeout.ms, set
-//    with kafka.producer.properties, plus a margin) is not known to be delivered: it is
-//    neither published nor on Kafka, and it is produced again later (consumers dedup on
-//    x-event-id; delivery is at least once).
+//    even while the webhook keeps refusing it. A produce not acknowledged within
+//    RelayProduceWait is not known to be delivered and is produced again later (delivery is
+//    at least once; consumers dedup on the delivery id, the outbox row's id).
 //  - A company's first failed row gets attempts + 1, last_error, and next_attempt_at =
 //    now + 1 s * 2^(earlier attempts), at most 5 min; the rows behind it get last_error only.
-//    A company whose earliest unpublished row is not due is skipped entirely (never a later
-//    row before an earlier one); other companies go on.
-//
-// Published rows older than outbox.retention are deleted; open events unseen for
-// events.stale_after become `stale` (with a history row and an `event.stale` outbox row) — by
-// the leader, every minute, also when neither sink is configured.
-// Metrics (optional): stage_duration{stage="relay"} per round that published rows (fetch,
-// delivery, marking), and milestoned_outbox_publish_latency_seconds per published row, from its
-// created_at (the store transaction) to its published_at, both on the database's clock.
+//  - A delivery whose marking failed (the database read-only, full or gone) is remembered, so
+//    the next round marks it without sending it again; the relay then waits 1 s doubling up to
+//    5 min (with jitter) before its next round, instead of the poll interval.
+// Metrics (optional): stage_duration{stage="relay"} per round that published rows, and
+// milestoned_outbox_publish_latency_seconds per published row (database clock).
 #pragma once
 
 #include <atomic>
 #include <chrono>
-#include <memory>
+#include <map>
+#include <optional>
 #include <vector>
 
-#include "adapters/kafka/producer.h"
-#include "adapters/postgres/pg.h"
-#include "app/webhook.h"
 #include "config/config.h"
 #include "observability/metrics.h"
+#include "pipeline/sleeper.h"
+#include "ports/outbox.h"
+#include "runtime/backoff.h"
 
 namespace ms::app {
 
@@ -59,53 +54,77 @@ std::chrono::milliseconds RelayProduceWait(std::chrono::milliseconds message_tim
 
 class OutboxRelay {
  public:
-  // `producer` may be null when kafka.events_topic is empty (webhook only).
-  OutboxRelay(const Config& config, pg::PgOptions pg_options, kafka::Producer* producer,
-              RelayStats* stats);
+  struct Sinks {
+    OutboxSink* kafka = nullptr;    // null: kafka.events_topic is empty
+    OutboxSink* webhook = nullptr;  // null: outbox.webhook_url is empty
+  };
+
+  // `produce_wait`: RelayProduceWait of the producer; the leader's lease is that plus a
+  // margin, so whatever a leader enqueued is sent or given up within its lease. Every pointer
+  // must outlive the relay.
+  OutboxRelay(const Config& config, Outbox* outbox, OutboxHousekeeping* housekeeping, Sinks sinks,
+              std::chrono::milliseconds produce_wait, Sleeper* sleeper, RelayStats* stats);
 
   // Optional, before Run. May be null.
   void SetMetrics(Metrics* metrics) { metrics_ = metrics; }
 
+  // Leads when it can, relays and keeps house while leading, until `stop`; then resigns.
   void Run(const std::atomic<bool>& stop);
 
-  // Publishes every due row, round after round (leader only); returns the first failure of a
-  // round, whose rows then wait for their next_attempt_at. Exposed for tests.
-  Status PublishPending(pg::Connection& conn);
-  Status Maintain(pg::Connection& conn);
+  // Takes the lead if no other instance holds it, after waiting out the predecessor's lease.
+  // Aborted while another instance leads. Exposed for tests, like the two below.
+  Status Lead();
+  bool leading() const { return epoch_.has_value(); }
+  // Runs rounds until nothing is due; returns the first failure (rows then wait for their
+  // next attempt). FailedPrecondition when the lead was lost (fenced).
+  Status PublishPending();
+  Status Maintain();
 
  private:
   // What one round did with one row.
   struct RowOutcome {
     bool delivered = false;      // every configured sink took it: published
-    bool kafka_taken = false;    // Kafka acknowledged it this round (record kafka_published_at)
+    bool kafka_taken = false;    // Kafka acknowledged it (record kafka_published_at)
     bool first_failure = false;  // the company's first undelivered row this round: an attempt
-    Status error;                // why it was not delivered
+    Status error;                // why it was not delivered; DeadlineExceeded: not tried
+  };
+  // A delivery that outran its marking: the next round marks it without sending it again.
+  struct Unmarked {
+    bool kafka_taken = false;
+    bool delivered = false;
   };
 
-  Status BecomeLeader(pg::Connection& conn);
-  bool ToKafka() const;
-  // Produces the rows Kafka has not taken yet; one Status per fetched row (OK for rows on the
-  // topic already).
-  std::vector<Status> ProduceNew(const pg::Result& rows);
-  // Delivers one fetched round to every sink, stopping a company's rows at its first failure.
-  std::vector<RowOutcome> Deliver(const pg::Result& rows);
-  // Writes a round's outcomes: published rows, rows now on Kafka, failures with their backoff.
-  // Returns the first failure (with "relay" context), or OK.
-  Status RecordRound(pg::Connection& conn, const pg::Result& rows,
-                     const std::vector<RowOutcome>& outcomes,
-                     std::chrono::steady_clock::time_point round_started);
-  void WaitForNotification(pg::Connection& conn, std::chrono::milliseconds wait);
-  // `latencies`: one publish latency in seconds per published row.
-  void ObservePublished(const pg::Result& latencies,
+  // One round: renew the lease, take the due rows, deliver, mark. *more: rows were due.
+  // Fails when the lease, the rows or a mark could not be had; *delivery_error: the round's
+  // first delivery failure (its rows are marked to wait for their next attempt).
+  Status RunRound(bool* more, Status* delivery_error);
+  // Rows remembered as delivered (or on Kafka) but not marked get that outcome without a send.
+  void ApplyUnmarked(std::vector<OutboxRow>& rows, std::vector<RowOutcome>& outcomes) const;
+  void Deliver(const std::vector<OutboxRow>& rows, std::chrono::steady_clock::time_point deadline,
+               std::vector<RowOutcome>& outcomes);
+  // Writes a round's outcomes (the error of marking them); *delivery_error: the first delivery
+  // failure, with "relay" context, or OK.
+  Status Record(const std::vector<OutboxRow>& rows, const std::vector<RowOutcome>& outcomes,
+                std::chrono::steady_clock::time_point round_started, Status* delivery_error);
+  // A renewal or a mark said this instance no longer leads.
+  void LoseLead(const Status& why);
+  void ObservePublished(const std::vector<double>& latencies,
                         std::chrono::steady_clock::time_point round_started);
+  void MaybeMaintain();
 
   const Config& config_;
-  pg::PgOptions pg_options_;
-  kafka::Producer* producer_;
+  Outbox* outbox_;
+  OutboxHousekeeping* housekeeping_;
+  Sinks sinks_;
+  std::chrono::milliseconds lease_;
+  Sleeper* sleeper_;
   RelayStats* stats_;
   Metrics* metrics_ = nullptr;
-  std::chrono::milliseconds produce_wait_;
-  std::unique_ptr<WebhookSink> webhook_;  // null when outbox.webhook_url is empty
+  std::optional<int64_t> epoch_;          // set while this instance leads
+  std::map<int64_t, Unmarked> unmarked_;  // by outbox id
+  Backoff mark_backoff_;                  // after a round that failed to mark
+  bool stalled_ = false;  // the last PublishPending failed on the database, not on a sink
+  std::chrono::steady_clock::time_point last_maintenance_{};
 };
 
 }  // namespace ms::app

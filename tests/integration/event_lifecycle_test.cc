@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
+#include "adapters/postgres/pg_outbox.h"
 #include "app/relay.h"
 #include "tests/support/stack_env.h"
 
@@ -15,6 +16,7 @@ namespace ms {
 namespace {
 
 using nlohmann::json;
+using namespace std::chrono_literals;
 
 // One statement each: parameterized Exec runs a single command.
 constexpr const char* kSeedSql[] = {
@@ -56,8 +58,10 @@ class EventLifecycleTest : public test::MigratedDatabaseTest {
   Status Maintain() {
     Config config;  // events.stale_after: the default 720h (30 days)
     app::RelayStats stats;
-    app::OutboxRelay relay(config, test::PgOptionsFor(dsn_), /*producer=*/nullptr, &stats);
-    return relay.Maintain(*conn_);
+    pg::PgOutbox outbox(test::PgOptionsFor(dsn_));
+    InterruptibleSleeper sleeper;
+    app::OutboxRelay relay(config, &outbox, &outbox, {}, 1s, &sleeper, &stats);
+    return relay.Maintain();
   }
 
   std::unique_ptr<pg::Connection> conn_;
@@ -105,11 +109,14 @@ TEST_F(EventLifecycleTest, TheRelayLeaderMaintainsEvenWithNowhereToRelay) {
   config.kafka.events_topic.clear();
   ASSERT_TRUE(config.outbox.webhook_url.empty());
   app::RelayStats stats;
-  app::OutboxRelay relay(config, test::PgOptionsFor(dsn_), /*producer=*/nullptr, &stats);
+  pg::PgOutbox outbox(test::PgOptionsFor(dsn_));
+  InterruptibleSleeper sleeper;
+  app::OutboxRelay relay(config, &outbox, &outbox, {}, 1s, &sleeper, &stats);
   std::atomic<bool> stop{false};
   std::thread runner([&] { relay.Run(stop); });
   bool staled = test::WaitFor([&] { return State(1) == "stale"; }, std::chrono::seconds(20));
   stop = true;
+  sleeper.Interrupt();
   runner.join();
   EXPECT_TRUE(staled) << "the relay's first round should have run the stale lifecycle";
   EXPECT_EQ(State(2), "open");

@@ -2,18 +2,20 @@
 // Kafka: signed deliveries, retries after a failed delivery with a growing backoff, per-company
 // order, nothing marked published that the receiver did not accept, and a row Kafka took never
 // produced again while the webhook refuses it.
-#include "app/webhook.h"
-
 #include <gtest/gtest.h>
 #include <httplib.h>
 
 #include <map>
 #include <mutex>
 #include <nlohmann/json.hpp>
+#include <set>
 #include <thread>
 
 #include "adapters/kafka/admin.h"
+#include "adapters/kafka/outbox_sink.h"
 #include "adapters/kafka/producer.h"
+#include "adapters/postgres/pg_outbox.h"
+#include "adapters/webhook/webhook_sink.h"
 #include "app/relay.h"
 #include "tests/support/kafka_topic.h"
 #include "tests/support/stack_env.h"
@@ -71,7 +73,7 @@ struct Receiver {
 
 TEST(WebhookTest, SignatureIsHmacSha256OfTimestampDotBody) {
   // RFC 4231 test case 2: key "Jefe", data "what do ya want for nothing?".
-  EXPECT_EQ(app::HmacSha256Hex("Jefe", "what do ya want for nothing?"),
+  EXPECT_EQ(webhook::HmacSha256Hex("Jefe", "what do ya want for nothing?"),
             "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
 }
 
@@ -132,18 +134,38 @@ class WebhookRelayTest : public test::MigratedDatabaseTest {
     return out;
   }
 
+  // A relay delivering to the receiver and, given a producer, to config_.kafka.events_topic;
+  // leading already.
+  std::unique_ptr<app::OutboxRelay> Relay(kafka::Producer* producer = nullptr) {
+    outbox_ = std::make_unique<pg::PgOutbox>(test::PgOptionsFor(dsn_));
+    webhook_ = std::make_unique<webhook::WebhookSink>(config_.outbox.webhook_url, "s3cret");
+    if (producer != nullptr) {
+      kafka_ = std::make_unique<kafka::KafkaOutboxSink>(producer, config_.kafka.events_topic, 35s);
+    }
+    auto relay = std::make_unique<app::OutboxRelay>(
+        config_, outbox_.get(), outbox_.get(),
+        app::OutboxRelay::Sinks{kafka_.get(), webhook_.get()}, 35s, &sleeper_, &stats_);
+    Status led = relay->Lead();
+    EXPECT_TRUE(led.ok()) << led.ToString();
+    return relay;
+  }
+
   Receiver receiver_;
   Config config_;
   app::RelayStats stats_;
+  InterruptibleSleeper sleeper_;
+  std::unique_ptr<pg::PgOutbox> outbox_;
+  std::unique_ptr<webhook::WebhookSink> webhook_;
+  std::unique_ptr<kafka::KafkaOutboxSink> kafka_;
   std::unique_ptr<pg::Connection> conn_;
 };
 
 TEST_F(WebhookRelayTest, DeliversSignedRowsInOrderAndRetriesAFailureAfterABackoff) {
   for (int n = 0; n < 3; ++n) InsertRow("acme", n);
   receiver_.fail_next = 1;
-  app::OutboxRelay relay(config_, test::PgOptionsFor(dsn_), nullptr, &stats_);
+  auto relay = Relay();
 
-  Status first = relay.PublishPending(*conn_);
+  Status first = relay->PublishPending();
   EXPECT_FALSE(first.ok()) << "a 500 must not count as delivered";
   EXPECT_TRUE(receiver_.AcceptedOf("acme").empty())
       << "later rows of the company went out before the first";
@@ -153,11 +175,11 @@ TEST_F(WebhookRelayTest, DeliversSignedRowsInOrderAndRetriesAFailureAfterABackof
       << "the failed row waits before its next attempt";
 
   // Not due yet: the company is held, nothing is sent.
-  ASSERT_TRUE(relay.PublishPending(*conn_).ok());
+  ASSERT_TRUE(relay->PublishPending().ok());
   EXPECT_EQ(receiver_.Requests(), 1) << "retried before the backoff ended";
 
   ASSERT_TRUE(WaitUntilDue());
-  ASSERT_TRUE(relay.PublishPending(*conn_).ok());
+  ASSERT_TRUE(relay->PublishPending().ok());
   EXPECT_EQ(Query("SELECT count(*) FROM outbox WHERE published_at IS NULL"), 0);
   EXPECT_EQ(Query("SELECT count(*) FROM outbox WHERE kafka_published_at IS NOT NULL"), 0)
       << "no Kafka sink configured";
@@ -166,8 +188,12 @@ TEST_F(WebhookRelayTest, DeliversSignedRowsInOrderAndRetriesAFailureAfterABackof
   for (const auto& req : receiver_.seen) {
     std::string ts = req.get_header_value("X-Milestoned-Timestamp");
     EXPECT_EQ(req.get_header_value("X-Milestoned-Signature"),
-              "sha256=" + app::HmacSha256Hex("s3cret", ts + "." + req.body));
+              "sha256=" + webhook::HmacSha256Hex("s3cret", ts + "." + req.body));
     EXPECT_FALSE(req.get_header_value("X-Milestoned-Event-Id").empty());
+    // The dedup key: the outbox row's id, in the header and in the payload.
+    auto body = nlohmann::json::parse(req.body);
+    EXPECT_EQ(req.get_header_value("X-Milestoned-Delivery-Id"),
+              std::to_string(body.at("delivery_id").get<int64_t>()));
   }
 }
 
@@ -187,10 +213,10 @@ TEST_F(WebhookRelayTest, WebhookOutageProducesEachRowToKafkaOnceAndBacksOff) {
   }
   config_.kafka.events_topic = topic;
   receiver_.fail_next = 3;
-  app::OutboxRelay relay(config_, test::PgOptionsFor(dsn_), producer->get(), &stats_);
+  auto relay = Relay(producer->get());
 
   // Round 1: Kafka takes all six rows; the webhook refuses each company's first row.
-  EXPECT_FALSE(relay.PublishPending(*conn_).ok());
+  EXPECT_FALSE(relay->PublishPending().ok());
   EXPECT_EQ(Query("SELECT count(*) FROM outbox WHERE kafka_published_at IS NOT NULL"), 6);
   EXPECT_EQ(Query("SELECT count(*) FROM outbox WHERE published_at IS NOT NULL"), 0);
   EXPECT_EQ(Query("SELECT count(*) FROM outbox WHERE next_attempt_at > now() AND attempts = 1 "
@@ -201,12 +227,12 @@ TEST_F(WebhookRelayTest, WebhookOutageProducesEachRowToKafkaOnceAndBacksOff) {
   EXPECT_LE(first_wait_ms, 1000);
 
   // Before the backoff ends both companies are held: nothing goes to either sink.
-  EXPECT_TRUE(relay.PublishPending(*conn_).ok());
+  EXPECT_TRUE(relay->PublishPending().ok());
   EXPECT_EQ(receiver_.Requests(), 2);
 
   // Round 3: acme's first row is refused again and waits longer; beta goes through.
   ASSERT_TRUE(WaitUntilDue());
-  EXPECT_FALSE(relay.PublishPending(*conn_).ok());
+  EXPECT_FALSE(relay->PublishPending().ok());
   EXPECT_EQ(Query("SELECT count(*) FROM outbox WHERE aggregate = 'beta' AND published_at IS NULL"),
             0);
   EXPECT_EQ(Query("SELECT count(*) FROM outbox WHERE aggregate = 'acme' AND published_at IS NULL"),
@@ -216,7 +242,7 @@ TEST_F(WebhookRelayTest, WebhookOutageProducesEachRowToKafkaOnceAndBacksOff) {
   EXPECT_TRUE(receiver_.AcceptedOf("acme").empty());
 
   ASSERT_TRUE(WaitUntilDue());
-  EXPECT_TRUE(relay.PublishPending(*conn_).ok());
+  EXPECT_TRUE(relay->PublishPending().ok());
   EXPECT_EQ(Query("SELECT count(*) FROM outbox WHERE published_at IS NULL"), 0);
   EXPECT_EQ(receiver_.AcceptedOf("acme"), (std::vector<int>{0, 1, 2}));
   EXPECT_EQ(receiver_.AcceptedOf("beta"), (std::vector<int>{0, 1, 2}));
@@ -226,9 +252,14 @@ TEST_F(WebhookRelayTest, WebhookOutageProducesEachRowToKafkaOnceAndBacksOff) {
   ASSERT_TRUE(records.has_value()) << "could not read " << topic;
   EXPECT_EQ(records->size(), 6u) << "a row was produced more than once";
   std::map<std::string, std::vector<std::string>> ids_by_company;  // in partition order
+  std::set<std::string> delivery_ids;
   for (const test::TopicRecord& record : *records) {
     ids_by_company[record.key].push_back(record.event_id);
+    delivery_ids.insert(record.headers.at("x-delivery-id"));
+    EXPECT_EQ(record.headers.at("x-delivery-id"),
+              std::to_string(nlohmann::json::parse(record.value).at("delivery_id").get<int64_t>()));
   }
+  EXPECT_EQ(delivery_ids.size(), 6u) << "each row is its own delivery";
   EXPECT_EQ(ids_by_company["acme"], EventIdsOf("acme"));
   EXPECT_EQ(ids_by_company["beta"], EventIdsOf("beta"));
 }

@@ -81,6 +81,10 @@ INSERT INTO event_history (event_id, batch_id, kind, diff) VALUES ($1, $2, $3, $
 
 // The outbox payload of an event row: the event as it is after the change, plus which change
 // (`change`, also the outbox type) and the batch that made it (NULL for lifecycle changes).
+// Bounded: `source_message_ids` lists the first kMaxPayloadSourceIds sources (the event keeps
+// every one; `source_message_count` says how many), so a fact seen a thousand times still
+// fits a Kafka record. The relay adds `delivery_id` (the outbox row's id) when it sends it.
+constexpr int kMaxPayloadSourceIds = 100;
 std::string OutboxRowSql(std::string_view from, std::string_view type, std::string_view batch) {
   return "INSERT INTO outbox (aggregate, event_id, type, payload)\n"
          "SELECT company_id, id, " +
@@ -89,7 +93,13 @@ std::string OutboxRowSql(std::string_view from, std::string_view type, std::stri
          "  'event_id', event_uid, 'company_id', company_id, 'type', type, 'title', title,\n"
          "  'description', description, 'impact', impact, 'metrics', metrics,\n"
          "  'timeline', timeline, 'severity', severity, 'stakeholders', stakeholders,\n"
-         "  'source_message_ids', source_message_ids, 'occurred_at', occurred_at,\n"
+         "  'source_message_ids', (SELECT COALESCE(jsonb_agg(id ORDER BY n), '[]'::jsonb)\n"
+         "    FROM jsonb_array_elements(source_message_ids) WITH ORDINALITY AS s(id, n)\n"
+         "    WHERE n <= " +
+         std::to_string(kMaxPayloadSourceIds) +
+         "),\n"
+         "  'source_message_count', jsonb_array_length(source_message_ids),\n"
+         "  'occurred_at', occurred_at,\n"
          "  'first_seen', first_seen, 'last_seen', last_seen, 'sightings', sightings,\n"
          "  'state', state, 'origin', origin,\n"
          "  'batch_id', " +

@@ -186,6 +186,20 @@ ALTER TABLE batches
   ADD COLUMN store_attempts INT NOT NULL DEFAULT 0;
 )sql";
 
+// 6: the relay's leadership is fenced (ports/outbox.h Leadership).
+//  - relay_leader: one row; `epoch` grows by one each time an instance takes the lead, and
+//    every mark of outbox rows checks it under a share lock, so a former leader's marks are
+//    refused; `lease_until` is how long the current leader may still send, which a new leader
+//    waits out before it sends anything.
+constexpr std::string_view k0006RelayFencing = R"sql(
+CREATE TABLE relay_leader (
+  id          INT PRIMARY KEY CHECK (id = 1),
+  epoch       BIGINT NOT NULL,
+  lease_until TIMESTAMPTZ NOT NULL
+);
+INSERT INTO relay_leader (id, epoch, lease_until) VALUES (1, 0, '-infinity');
+)sql";
+
 }  // namespace
 
 const std::vector<Migration>& AllMigrations() {
@@ -195,6 +209,7 @@ const std::vector<Migration>& AllMigrations() {
       {3, "retries_and_sinks", k0003RetriesAndSinks},
       {4, "ledger_model", k0004LedgerModel},
       {5, "kept_answers", k0005KeptAnswers},
+      {6, "relay_fencing", k0006RelayFencing},
   };
   return kMigrations;
 }
