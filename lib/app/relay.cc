@@ -184,10 +184,12 @@ Status OutboxRelay::RunRound(bool* more, Status* delivery_error) {
   const auto deadline = round_started + lease_ - kLeaseMargin;
   MS_ASSIGN_OR_RETURN(std::vector<OutboxRow> rows, outbox_->Due(config_.outbox.batch_size));
   if (rows.empty()) return Status::Ok();
-  *more = true;
   std::vector<RowOutcome> outcomes(rows.size());
   ApplyUnmarked(rows, outcomes);
   Deliver(rows, deadline, outcomes);
+  // Another round only after progress: rows a round had no time for are due again at once.
+  *more = std::any_of(outcomes.begin(), outcomes.end(),
+                      [](const RowOutcome& outcome) { return outcome.delivered; });
   Status recorded = Record(rows, outcomes, round_started, delivery_error);
   if (recorded.code() == StatusCode::kFailedPrecondition) LoseLead(recorded);
   return recorded;

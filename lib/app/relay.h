@@ -94,7 +94,8 @@ class OutboxRelay {
     bool delivered = false;
   };
 
-  // One round: renew the lease, take the due rows, deliver, mark. *more: rows were due.
+  // One round: renew the lease, take the due rows, deliver, mark. *more: rows were delivered
+  // (so more may be due).
   // Fails when the lease, the rows or a mark could not be had; *delivery_error: the round's
   // first delivery failure (its rows are marked to wait for their next attempt).
   Status RunRound(bool* more, Status* delivery_error);

@@ -87,12 +87,17 @@ StatusOr<std::optional<Leadership>> PgOutbox::TryLead() {
 Status PgOutbox::Renew(int64_t epoch, std::chrono::milliseconds lease) {
   MS_ASSIGN_OR_RETURN(Connection * conn, Conn());
   if (!holds_lock_) return FailedPrecondition("relay: the session that held the lead is gone");
-  MS_ASSIGN_OR_RETURN(Result renewed,
-                      conn->Exec("UPDATE relay_leader SET lease_until = now() + "
-                                 "make_interval(secs => $2::float8) WHERE id = 1 AND epoch = $1 "
-                                 "RETURNING epoch",
-                                 {std::to_string(epoch), Seconds(lease)}));
-  if (renewed.rows() == 0) return FencedError(epoch, "newer");
+  auto renewed = conn->Exec(
+      "UPDATE relay_leader SET lease_until = now() + make_interval(secs => $2::float8) "
+      "WHERE id = 1 AND epoch = $1 RETURNING epoch",
+      {std::to_string(epoch), Seconds(lease)});
+  if (!renewed.ok() && !conn->healthy()) {
+    holds_lock_ = false;  // the lock went with the session
+    return FailedPrecondition("relay: the session that held the lead is gone: " +
+                              renewed.status().message());
+  }
+  MS_RETURN_IF_ERROR(renewed.status());
+  if (renewed->rows() == 0) return FencedError(epoch, "newer");
   return Status::Ok();
 }
 
