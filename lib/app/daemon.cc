@@ -34,6 +34,7 @@
 #include "app/ingest_loop.h"
 #include "app/options.h"
 #include "app/relay.h"
+#include "app/worker_guard.h"
 #include "observability/health.h"
 #include "observability/logging.h"
 #include "observability/metrics.h"
@@ -464,6 +465,18 @@ void WaitForSignals(sigset_t set, std::atomic<bool>* stop, std::chrono::millisec
   }
 }
 
+// The consumer thread's loop behind its exception boundary: unlike the other workers it is
+// not started again (its in-flight batches and the consumer's state go with it), the daemon
+// drains and stops instead, and what it had not stored is redelivered.
+Status RunIngest(Daemon& d, const std::atomic<bool>& stop) {
+  try {
+    return d.ingest->Run(stop);
+  } catch (const std::exception& e) {
+    d.metrics->WorkerExceptions("ingest").Increment();
+    return Internal(std::string("an exception escaped the ingest loop: ") + e.what());
+  }
+}
+
 }  // namespace
 
 int RunDaemon(const Config& config) {
@@ -492,15 +505,20 @@ int RunDaemon(const Config& config) {
   std::thread watchdog_thread([&] { RunWatchdog(d, watchdog_stop); });
   std::thread ops_thread([&] { RunOps(config, d, stop); });
   std::vector<std::thread> workers;
-  workers.emplace_back([&] { d.claimer->Run(stop); });
-  workers.emplace_back([&] { d.relay->Run(stop); });
+  Sleeper& pause = d.extractors->sleeper;  // interrupted when the drain starts
+  Metrics* metrics = d.metrics.get();
+  workers.emplace_back(
+      [&] { RunGuarded("claim", stop, pause, metrics, [&] { d.claimer->Run(stop); }); });
+  workers.emplace_back(
+      [&] { RunGuarded("relay", stop, pause, metrics, [&] { d.relay->Run(stop); }); });
   for (int idx = 0; idx < config.llm.max_concurrency; ++idx) {
-    workers.emplace_back([&] { d.extract->RunWorker(stop); });
+    workers.emplace_back(
+        [&] { RunGuarded("extract", stop, pause, metrics, [&] { d.extract->RunWorker(stop); }); });
   }
   d.health->SetPhase(HealthPhase::kServing);
   systemd::Ready();
   systemd::Status("running");
-  st = d.ingest->Run(stop);
+  st = RunIngest(d, stop);
   if (!st.ok()) spdlog::error("ingest stopped: {}", st.ToString());
   stop = true;
   d.health->SetPhase(HealthPhase::kDraining);

@@ -77,6 +77,8 @@
         "1 while consumption is paused because a dependency is down, else 0.")                   \
   COUNTER(ingest_holdbacks, "milestoned_ingest_holdbacks_total",                                 \
           "Times consumption was paused because storing a poll took over a second.")             \
+  COUNTER(worker_exceptions, "milestoned_worker_exceptions_total",                               \
+          "Exceptions that escaped a worker's loop; the worker was started again.", "worker")    \
   GAUGE(build_info, "milestoned_build_info",                                                     \
         "Build information; the value is always 1.", "version")
 // clang-format on

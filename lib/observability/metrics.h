@@ -73,6 +73,8 @@ class Metrics {
   prometheus::Counter& Dlq(std::string_view reason);
   prometheus::Gauge& IngestPaused();
   prometheus::Counter& IngestHoldbacks();
+  // `worker`: ingest, claim, extract, relay.
+  prometheus::Counter& WorkerExceptions(std::string_view worker);
   void SetConsumerLags(std::span<const PartitionLag> lags);  // replaces the whole set
 
   // Batching.

@@ -32,6 +32,9 @@ prometheus::Counter& Metrics::Dlq(std::string_view reason) {
 prometheus::Gauge& Metrics::IngestPaused() {
   return GaugeFor(MetricId::ingest_paused, {});
 }
+prometheus::Counter& Metrics::WorkerExceptions(std::string_view worker) {
+  return CounterFor(MetricId::worker_exceptions, {worker});
+}
 prometheus::Counter& Metrics::IngestHoldbacks() {
   return CounterFor(MetricId::ingest_holdbacks, {});
 }

@@ -2,6 +2,7 @@
 # from tests/unit/CMakeLists.txt after unit_tests is defined.
 target_sources(unit_tests PRIVATE ${CMAKE_CURRENT_LIST_DIR}/claimer_test.cc
                               ${CMAKE_CURRENT_LIST_DIR}/extract_stage_test.cc
-                              ${CMAKE_CURRENT_LIST_DIR}/relay_test.cc)
+                              ${CMAKE_CURRENT_LIST_DIR}/relay_test.cc
+                              ${CMAKE_CURRENT_LIST_DIR}/worker_guard_test.cc)
 target_link_libraries(unit_tests PRIVATE ms_app)
 target_sources(unit_tests PRIVATE ${CMAKE_CURRENT_LIST_DIR}/assignment_test.cc)
