@@ -1,8 +1,12 @@
 // HttpServer in-process on a loopback ephemeral port: health, readiness, metrics and the read
 // API's error mapping, with a fake ReadApi.
+#include <arpa/inet.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <httplib.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <nlohmann/json.hpp>
 
@@ -155,6 +159,33 @@ TEST_F(HttpServerTest, APortInUseIsAConfigurationError) {
   auto second = HttpServer::Start({"127.0.0.1", server_->port(), 1}, {&metrics_, &health_, &api_});
   ASSERT_FALSE(second.ok());
   EXPECT_EQ(second.status().code(), StatusCode::kFailedPrecondition);
+}
+
+// Silent connections (opened, nothing sent) must not hold every thread: a probe with a short
+// timeout is answered while eight of them are open.
+TEST_F(HttpServerTest, SilentConnectionsDoNotDelayAProbe) {
+  auto server = HttpServer::Start({"127.0.0.1", 0}, {&metrics_, &health_, &api_});
+  ASSERT_TRUE(server.ok()) << server.status().ToString();
+  std::vector<int> silent;
+  for (int n = 0; n < 8; ++n) {
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    ASSERT_GE(fd, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(static_cast<uint16_t>((*server)->port()));
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ASSERT_EQ(connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+    silent.push_back(fd);
+  }
+  health_.SetPhase(HealthPhase::kServing);
+  httplib::Client probe("127.0.0.1", (*server)->port());
+  probe.set_connection_timeout(0, 500'000);
+  probe.set_read_timeout(0, 900'000);  // under the server's 1 s read timeout
+  auto res = probe.Get("/healthz");
+  ASSERT_TRUE(res) << "the probe waited behind silent connections: "
+                   << httplib::to_string(res.error());
+  EXPECT_EQ(res->status, 200);
+  for (int fd : silent) close(fd);
 }
 
 TEST(HttpLoopbackTest, RecognisesLoopbackAddresses) {

@@ -12,7 +12,9 @@
 namespace ms::http {
 namespace {
 
-constexpr time_t kIoTimeoutSeconds = 5;
+// A connection that sends nothing (a port scan, a stalled client, an idle keep-alive) holds a
+// pool thread until this timeout: short, so probes never queue behind a few silent peers.
+constexpr time_t kIoTimeoutSeconds = 1;
 constexpr size_t kMaxRequestBody = 64 * 1024;
 
 std::unique_ptr<httplib::Server> MakeServer(int threads) {

@@ -35,7 +35,9 @@ struct HttpServerOptions {
   std::string listen = "127.0.0.1";
   // 0 = any free port (tests). The daemon does not start a server at all when http.port is 0.
   int port = 0;
-  int threads = 4;
+  // Each open connection holds one while it is read (up to a 1 s timeout): enough that a
+  // handful of silent connections never delay a probe.
+  int threads = 16;
 };
 
 // What the routes serve. Everything must outlive the server; `read_api` may be null (the /v1
