@@ -33,11 +33,15 @@ void Claimer::Run(const std::atomic<bool>& stop) {
       st = Sweep();
       if (st.ok()) last_sweep = clock_->Now();
     }
-    if (!st.ok()) {
-      stats_->failures += 1;
-      spdlog::warn("claim: {} (will retry)", st.ToString());
-      if (company) full_companies_->TryPush(*company);
+    if (st.ok()) {
+      retry_.Reset();
+      continue;
     }
+    stats_->failures += 1;
+    const auto wait = std::max(retry_.Next(), std::chrono::milliseconds(10));
+    spdlog::warn("claim: {} (retrying in {} ms)", st.ToString(), wait.count());
+    if (company) full_companies_->TryPush(*company);
+    sleeper_->SleepFor(wait);
   }
 }
 

@@ -18,7 +18,9 @@
 #include "config/config.h"
 #include "core/clock.h"
 #include "observability/metrics.h"
+#include "pipeline/sleeper.h"
 #include "ports/ingest.h"
+#include "runtime/backoff.h"
 #include "runtime/bounded_queue.h"
 
 namespace ms::app {
@@ -39,6 +41,9 @@ class Claimer {
 
   // Optional, before Run: where batch sizes and claim durations go. May be null.
   void SetMetrics(Metrics* metrics) { metrics_ = metrics; }
+  // Optional, before Run: the wait after a failed claim or sweep (default: a sleeper of its
+  // own, never interrupted).
+  void SetSleeper(Sleeper* sleeper) { sleeper_ = sleeper; }
 
   void Run(const std::atomic<bool>& stop);
 
@@ -63,6 +68,10 @@ class Claimer {
   ClaimStats* stats_;
   Metrics* metrics_ = nullptr;
   std::chrono::milliseconds last_reoffer_{0};
+  InterruptibleSleeper own_sleeper_;
+  Sleeper* sleeper_ = &own_sleeper_;
+  // After a failure (Redis or Postgres down): 100 ms doubling up to 5 s, with jitter.
+  Backoff retry_{std::chrono::milliseconds(100), std::chrono::seconds(5)};
 };
 
 }  // namespace ms::app

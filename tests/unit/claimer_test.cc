@@ -4,6 +4,9 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <atomic>
+
 #include "fake_time.h"
 #include "ingest_fakes.h"
 
@@ -66,6 +69,30 @@ TEST_F(ClaimerMetricsTest, WithoutMetricsClaimsAllTheSame) {
   ASSERT_TRUE(claimer.ClaimAll("acme").ok());
   EXPECT_EQ(stats_.batches.load(), 1);
   EXPECT_EQ(Snapshot(metrics_.BatchSize()).sample_count, 0u);
+}
+
+// Redis down: each failed sweep waits longer than the one before (100 ms doubling up to 5 s,
+// with jitter), instead of retrying in a tight loop.
+struct DownBuffer : test::FakeBuffer {
+  StatusOr<bool> NeedsRebuild() override { return Unavailable("redis: connection refused"); }
+};
+
+TEST_F(ClaimerMetricsTest, AFailingSweepIsRetriedAfterGrowingWaits) {
+  DownBuffer down;
+  app::Claimer claimer(config_, &down, &store_, &ledger_, &full_, &claimed_, &clock_, &stats_);
+  std::atomic<bool> stop{false};
+  test::StoppingSleeper sleeper(&stop, 10);
+  claimer.SetSleeper(&sleeper);
+  claimer.Run(stop);
+  ASSERT_EQ(sleeper.waits().size(), 10u);
+  EXPECT_EQ(stats_.failures.load(), 10);
+  for (auto wait : sleeper.waits()) {
+    EXPECT_GE(wait, std::chrono::milliseconds(10));
+    EXPECT_LE(wait, std::chrono::seconds(5));
+  }
+  EXPECT_GT(*std::max_element(sleeper.waits().begin(), sleeper.waits().end()),
+            std::chrono::milliseconds(400))
+      << "no growing wait between attempts";
 }
 
 }  // namespace

@@ -53,4 +53,22 @@ class FakeSleeper final : public Sleeper {
   bool interrupted_ = false;                       // guarded by mu_
 };
 
+// Records each wait, returns at once, and sets `stop` after `limit` waits: a worker's Run can
+// run on the test's own thread and end after that many rounds.
+class StoppingSleeper final : public Sleeper {
+ public:
+  StoppingSleeper(std::atomic<bool>* stop, size_t limit) : stop_(stop), limit_(limit) {}
+  bool SleepFor(std::chrono::milliseconds delay) override {
+    waits_.push_back(delay);
+    if (waits_.size() >= limit_) *stop_ = true;
+    return true;
+  }
+  const std::vector<std::chrono::milliseconds>& waits() const { return waits_; }
+
+ private:
+  std::atomic<bool>* stop_;
+  size_t limit_;
+  std::vector<std::chrono::milliseconds> waits_;
+};
+
 }  // namespace ms::test

@@ -222,30 +222,17 @@ TEST_F(RelayTest, ADeliveryWhoseMarkFailedIsMarkedLaterWithoutASecondSend) {
   EXPECT_EQ(webhook_.sent, (std::vector<int64_t>{1, 2})) << "the webhook got a row twice";
 }
 
-// Records each wait and stops the relay after `limit` of them (Run runs on the test's thread).
-struct StoppingSleeper final : Sleeper {
-  std::atomic<bool>* stop;
-  size_t limit;
-  std::vector<std::chrono::milliseconds> waits;
-  StoppingSleeper(std::atomic<bool>* stop_flag, size_t max) : stop(stop_flag), limit(max) {}
-  bool SleepFor(std::chrono::milliseconds delay) override {
-    waits.push_back(delay);
-    if (waits.size() >= limit) *stop = true;
-    return true;
-  }
-};
-
 TEST_F(RelayTest, AfterAFailedMarkTheRelayBacksOffLongerEachTimeUpToFiveMinutes) {
   outbox_.Add("acme", 1);
   for (int n = 0; n < 12; ++n) outbox_.mark_errors.push_back(Unavailable("database is down"));
   std::atomic<bool> stop{false};
-  StoppingSleeper sleeper(&stop, 12);
+  test::StoppingSleeper sleeper(&stop, 12);
   app::OutboxRelay relay(config_, &outbox_, &outbox_, {&kafka_, nullptr}, 5s, &sleeper, &stats_);
   relay.Run(stop);
-  ASSERT_EQ(sleeper.waits.size(), 12u);
+  ASSERT_EQ(sleeper.waits().size(), 12u);
   EXPECT_EQ(kafka_.sent, (std::vector<int64_t>{1})) << "sent again while unmarked";
-  EXPECT_LE(*std::max_element(sleeper.waits.begin(), sleeper.waits.end()), 5min);
-  EXPECT_GT(*std::max_element(sleeper.waits.begin(), sleeper.waits.end()), 10s) << "no backoff";
+  EXPECT_LE(*std::max_element(sleeper.waits().begin(), sleeper.waits().end()), 5min);
+  EXPECT_GT(*std::max_element(sleeper.waits().begin(), sleeper.waits().end()), 10s) << "no backoff";
 }
 
 TEST_F(RelayTest, ARelayFencedAtRenewalSendsNothing) {
