@@ -85,11 +85,17 @@ std::string RedisBatchBuffer::CompanyKey(const std::string& company_id,
 }
 
 Status RedisBatchBuffer::UpdateDue(const std::string& company_id, const std::string& oldest) {
-  std::vector<std::string> cmd =
-      oldest.empty() ? std::vector<std::string>{"ZREM", GlobalKey("due"), company_id}
-                     : std::vector<std::string>{"ZADD", GlobalKey("due"), oldest, company_id};
-  auto reply = conn_->Command(cmd);
-  return reply.status();
+  if (!oldest.empty()) {
+    return conn_->Command({"ZADD", GlobalKey("due"), oldest, company_id}).status();
+  }
+  MS_RETURN_IF_ERROR(conn_->Command({"ZREM", GlobalKey("due"), company_id}).status());
+  // An append between the claim script and the ZREM found the entry present (ZADD NX did
+  // nothing) and lost it to the ZREM: its message is in pending already, so read it again.
+  MS_ASSIGN_OR_RETURN(Reply again, conn_->Command({"ZRANGE", CompanyKey(company_id, "pending"), "0",
+                                                   "0", "WITHSCORES"}));
+  if (again.elements.size() < 2) return Status::Ok();
+  return conn_->Command({"ZADD", GlobalKey("due"), "NX", again.elements[1].str, company_id})
+      .status();
 }
 
 StatusOr<std::vector<std::string>> RedisBatchBuffer::Append(std::span<const MessageRef> refs,
@@ -140,6 +146,10 @@ StatusOr<std::optional<Claim>> RedisBatchBuffer::TakeClaim(const std::string& co
   Claim claim;
   claim.claim_id = NewClaimId();
   claim.company_id = company_id;
+  const std::string index_entry = company_id + "\t" + claim.claim_id;
+  MS_RETURN_IF_ERROR(
+      conn_->Command({"ZADD", GlobalKey("claims"), std::to_string(now.count()), index_entry})
+          .status());
   MS_ASSIGN_OR_RETURN(
       Reply r, conn_->Eval(claim_,
                            {CompanyKey(company_id, "pending"), CompanyKey(company_id, "meta"),
@@ -149,7 +159,9 @@ StatusOr<std::optional<Claim>> RedisBatchBuffer::TakeClaim(const std::string& co
   if (r.type != Reply::Type::kArray || r.elements.size() < 2) {
     return Internal("redis: claim script returned an unexpected reply");
   }
+  MS_RETURN_IF_ERROR(AfterClaimScript());
   if (r.elements[0].integer == 0) {
+    MS_RETURN_IF_ERROR(conn_->Command({"ZREM", GlobalKey("claims"), index_entry}).status());
     MS_RETURN_IF_ERROR(UpdateDue(company_id, r.elements[1].str));
     return std::optional<Claim>();
   }
@@ -157,9 +169,6 @@ StatusOr<std::optional<Claim>> RedisBatchBuffer::TakeClaim(const std::string& co
   for (size_t idx = 3; idx < r.elements.size(); ++idx) {
     claim.message_ids.push_back(IdOfMember(r.elements[idx].str));
   }
-  MS_RETURN_IF_ERROR(
-      ExpectOk(conn_->Pipeline({{"ZADD", GlobalKey("claims"), std::to_string(now.count()),
-                                 company_id + "\t" + claim.claim_id}})));
   MS_RETURN_IF_ERROR(UpdateDue(company_id, r.elements[1].str));
   return std::optional<Claim>(std::move(claim));
 }

@@ -4,14 +4,21 @@
 //   <p>:{<company>}:pending           ZSET  member "<message id>:<s|g>", score = arrival ms
 //   <p>:{<company>}:meta              HASH  slack, gmail: pending counts per source
 //   <p>:{<company>}:claim:<claim id>  HASH  trigger, taken_at, ids: a claim not yet recorded
-// and three index keys outside any company slot, updated by separate commands after the
-// company's script (so scripts never cross slots):
-//   <p>:due     ZSET  company -> arrival of its oldest pending message (the max-age sweep)
-//   <p>:claims  ZSET  "<company>\t<claim id>" -> taken_at (orphan recovery)
+// and three index keys outside any company slot, updated by separate commands around the
+// company's script (so scripts never cross slots), in an order that leaves a crash or a lost
+// reply with an index entry too many, never one too few:
+//   <p>:due     ZSET  company -> arrival of its oldest pending message (the max-age sweep).
+//               A claim that empties the company removes it, then reads the company's oldest
+//               pending message again and puts it back if an append came in between.
+//   <p>:claims  ZSET  "<company>\t<claim id>" -> taken_at (orphan recovery). Written before
+//               the claim script runs, with the claim id chosen beforehand, so every claim the
+//               script makes is indexed; an entry whose script claimed nothing is removed, or
+//               dropped by the orphan sweep (it finds no claim behind it).
 //   <p>:epoch   STRING "rebuilding" during a rebuild, then the time it finished; its absence
 //               means Redis lost its state
-// An index entry lost in a crash between the script and the index update is repaired by the
-// periodic reconcile (Pending(min_age) re-offered), since appends are idempotent.
+// What a crash between a removal and its re-check leaves (a company with pending messages and
+// no due entry) is repaired by the periodic reconcile (Pending(min_age) re-offered), since
+// appends are idempotent.
 #pragma once
 
 #include <memory>
@@ -22,7 +29,7 @@
 
 namespace ms::redis {
 
-class RedisBatchBuffer final : public BatchBuffer {
+class RedisBatchBuffer : public BatchBuffer {
  public:
   // `conn` is used from one thread at a time (one buffer per worker thread).
   RedisBatchBuffer(std::unique_ptr<Connection> conn, std::string prefix);
@@ -43,6 +50,11 @@ class RedisBatchBuffer final : public BatchBuffer {
 
   // Pending count of one company (for status and tests).
   StatusOr<int64_t> PendingCount(const std::string& company_id);
+
+ protected:
+  // A test seam: called by TakeClaim right after the claim script answered, before the due
+  // index is updated. An error ends TakeClaim there, as a crash or a lost connection would.
+  virtual Status AfterClaimScript() { return Status::Ok(); }
 
  private:
   std::string CompanyKey(const std::string& company_id, std::string_view suffix) const;
