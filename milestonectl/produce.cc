@@ -88,7 +88,7 @@ int RunProduce(const Config& config, const ProduceArgs& args) {
   }
   std::vector<kafka::TopicSpec> topics = {{args.slack_topic, config.kafka.topic_partitions},
                                           {args.gmail_topic, config.kafka.topic_partitions}};
-  Status st = kafka::EnsureTopics(config.kafka.brokers, config.kafka.producer.properties, topics,
+  Status st = kafka::EnsureTopics(config.kafka.brokers, app::ProducerPropertiesFrom(config), topics,
                                   std::chrono::seconds(30));
   if (!st.ok()) {
     std::cerr << "produce: " << st.message() << "\n";

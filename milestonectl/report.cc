@@ -138,7 +138,7 @@ StatusOr<nlohmann::json> Rows(pg::Connection& conn, const Section& section,
 nlohmann::json DeadLetters(const Config& config) {
   const std::string group = config.kafka.group_id + "-dlq-replay";
   nlohmann::json out = {{"topic", config.kafka.dlq_topic}, {"replay_group", group}};
-  auto lags = kafka::GroupLags(config.kafka.brokers, config.kafka.consumer.properties, group,
+  auto lags = kafka::GroupLags(config.kafka.brokers, app::ConsumerPropertiesFrom(config), group,
                                {config.kafka.dlq_topic}, std::chrono::seconds(5));
   if (!lags.ok()) {
     out["error"] = lags.status().ToString();

@@ -15,7 +15,7 @@ constexpr auto kKafkaWait = std::chrono::seconds(5);
 // the group. Kafka being unreachable does not fail the command: the error is reported in place.
 nlohmann::json CollectLag(const Config& config) {
   nlohmann::json out = {{"group", config.kafka.group_id}};
-  auto lags = kafka::GroupLags(config.kafka.brokers, config.kafka.consumer.properties,
+  auto lags = kafka::GroupLags(config.kafka.brokers, app::ConsumerPropertiesFrom(config),
                                config.kafka.group_id, config.kafka.topics, kKafkaWait);
   if (!lags.ok()) {
     out["error"] = lags.status().ToString();

@@ -137,7 +137,7 @@ Status Start(const Config& config, Daemon& d) {
     if (!config.kafka.events_topic.empty()) {
       topics.push_back({config.kafka.events_topic, config.kafka.topic_partitions});
     }
-    MS_RETURN_IF_ERROR(kafka::EnsureTopics(config.kafka.brokers, config.kafka.producer.properties,
+    MS_RETURN_IF_ERROR(kafka::EnsureTopics(config.kafka.brokers, ProducerPropertiesFrom(config),
                                            topics, std::chrono::seconds(30)));
   }
   systemd::Status("starting: connecting to kafka and redis");
@@ -392,8 +392,9 @@ Status StartEndpoint(const Config& config, Daemon& d) {
   });
   if (config.http.port != 0) {
     MS_ASSIGN_OR_RETURN(
-        d.http, http::HttpServer::Start({config.http.listen, config.http.port, 4},
-                                        {d.metrics.get(), d.health.get(), &d.served_read_api}));
+        d.http, http::HttpServer::Start({config.http.listen, config.http.port},
+                                        {d.metrics.get(), d.health.get(), &d.served_read_api,
+                                         config.http.token.Reveal()}));
   }
   return Status::Ok();
 }

@@ -21,12 +21,31 @@ redis::RedisOptions RedisOptionsFrom(const Config& config) {
   return out;
 }
 
+namespace {
+
+kafka::Properties WithSaslPassword(kafka::Properties properties, const Config& config) {
+  if (!config.kafka.sasl_password.empty()) {
+    properties["sasl.password"] = config.kafka.sasl_password.Reveal();
+  }
+  return properties;
+}
+
+}  // namespace
+
+kafka::Properties ConsumerPropertiesFrom(const Config& config) {
+  return WithSaslPassword(config.kafka.consumer.properties, config);
+}
+
+kafka::Properties ProducerPropertiesFrom(const Config& config) {
+  return WithSaslPassword(config.kafka.producer.properties, config);
+}
+
 kafka::ConsumerOptions ConsumerOptionsFrom(const Config& config) {
   kafka::ConsumerOptions out;
   out.brokers = config.kafka.brokers;
   out.group_id = config.kafka.group_id;
   out.topics = config.kafka.topics;
-  out.properties = config.kafka.consumer.properties;
+  out.properties = ConsumerPropertiesFrom(config);
   out.commit_interval = config.kafka.commit_interval;
   return out;
 }
@@ -34,7 +53,7 @@ kafka::ConsumerOptions ConsumerOptionsFrom(const Config& config) {
 kafka::ProducerOptions ProducerOptionsFrom(const Config& config) {
   kafka::ProducerOptions out;
   out.brokers = config.kafka.brokers;
-  out.properties = config.kafka.producer.properties;
+  out.properties = ProducerPropertiesFrom(config);
   return out;
 }
 

@@ -16,6 +16,10 @@ namespace ms::app {
 
 pg::PgOptions PgOptionsFrom(const Config& config);
 redis::RedisOptions RedisOptionsFrom(const Config& config);
+// kafka.consumer.properties / kafka.producer.properties with kafka.sasl_password (when set) as
+// sasl.password: what every Kafka client of that kind is opened with.
+kafka::Properties ConsumerPropertiesFrom(const Config& config);
+kafka::Properties ProducerPropertiesFrom(const Config& config);
 kafka::ConsumerOptions ConsumerOptionsFrom(const Config& config);
 kafka::ProducerOptions ProducerOptionsFrom(const Config& config);
 DecodeLimits DecodeLimitsFrom(const Config& config);

@@ -5,6 +5,7 @@
 
 #include "config/config_values.h"
 #include "config/layers.h"
+#include "core/net.h"
 #include "pipeline/metric_vocab.h"
 #include "pipeline/milestones.h"
 
@@ -154,6 +155,12 @@ Status CheckOutput(const Config& config) {
     return Fail("kafka.events_topic",
                 "empty while outbox.webhook_url is empty too (expected at least one place to "
                 "publish events)");
+  }
+  if (config.http.port != 0 && !IsLoopbackHost(config.http.listen) && config.http.token.empty()) {
+    return Fail("http.token",
+                "not set but http.listen (" + QuoteForError(config.http.listen) +
+                    ") is not a loopback address (expected a bearer token for the read API in "
+                    "http.token_file or the http.token credential)");
   }
   if (config.batch.sweep_interval > config.batch.max_age) {
     return Fail("batch.sweep_interval", "is longer than batch.max_age (expected at most " +

@@ -77,6 +77,8 @@ struct KafkaConfig {
   std::chrono::milliseconds commit_interval = std::chrono::seconds(1);
   KafkaClientConfig consumer;
   KafkaClientConfig producer;
+  Secret sasl_password;            // sasl.password of every Kafka client, from a file or credential
+  std::string sasl_password_file;  // kept for --print-config
   bool create_topics = true;
   int topic_partitions = 6;
   bool operator==(const KafkaConfig&) const = default;
@@ -168,7 +170,9 @@ struct EventsConfig {
 
 struct HttpConfig {
   std::string listen = "127.0.0.1";
-  int port = 9464;  // 0 = no HTTP server
+  int port = 9464;         // 0 = no HTTP server
+  Secret token;            // bearer token of the /v1 read API; required beyond loopback
+  std::string token_file;  // kept for --print-config
   bool operator==(const HttpConfig&) const = default;
 };
 

@@ -98,6 +98,11 @@ std::vector<KeySpec> KafkaKeys() {
           "Extra librdkafka consumer properties (e.g. security.protocol, sasl.*)."),
       Map("kafka.producer.properties", MS_FIELD(kafka.producer.properties),
           "Extra librdkafka producer properties for the DLQ and events producers."),
+      SecretKey("kafka.sasl_password", MS_FIELD(kafka.sasl_password),
+                "SASL password (sasl.password) of every Kafka client. Prefer "
+                "kafka.sasl_password_file or a credential over a *.properties entry."),
+      Path("kafka.sasl_password_file", MS_FIELD(kafka.sasl_password_file),
+           "File holding the Kafka SASL password (trailing newline ignored)."),
       Bool("kafka.create_topics", MS_FIELD(kafka.create_topics), "true",
            "Create missing input, DLQ and events topics at startup."),
       Int("kafka.topic_partitions", MS_FIELD(kafka.topic_partitions), "6", 1, 1024,
@@ -222,6 +227,11 @@ std::vector<KeySpec> OutputKeys() {
       String("http.listen", MS_FIELD(http.listen), "127.0.0.1", 1,
              "Address of the health, metrics and API server."),
       Int("http.port", MS_FIELD(http.port), "9464", 0, 65535, "HTTP port; 0 = no HTTP server."),
+      SecretKey("http.token", MS_FIELD(http.token),
+                "Bearer token the /v1 read API requires (Authorization: Bearer <token>); "
+                "required when http.listen is not a loopback address, optional on loopback."),
+      Path("http.token_file", MS_FIELD(http.token_file),
+           "File holding the read API's bearer token (trailing newline ignored)."),
       Duration("shutdown.timeout", MS_FIELD(shutdown.timeout), "30s", seconds(1), hours(1),
                "On SIGTERM, time to drain in-flight work and commit offsets before exiting."),
   };

@@ -97,15 +97,45 @@ std::string DefaultYaml() {
   return EmitYaml(TableDefaults(), annotate, no_trailer);
 }
 
-// Secrets print as "***" (FormatValue) followed by where they came from.
+// True for a librdkafka property that holds a credential: sasl.password, ssl.key.password,
+// ssl.keystore.password, sasl.oauthbearer.client.secret, ssl.key.pem, sasl.oauthbearer.config ...
+bool IsCredentialProperty(std::string_view name) {
+  for (std::string_view word : {"password", "secret", "ssl.key.pem", "oauthbearer.config"}) {
+    if (name.find(word) != std::string_view::npos) return true;
+  }
+  return false;
+}
+
+// "scheme://user:password@host/..." with the password shown as "***".
+std::string WithoutUrlPassword(const std::string& url) {
+  const size_t scheme = url.find("://");
+  if (scheme == std::string::npos) return url;
+  const size_t host_end = url.find('/', scheme + 3);
+  const size_t at = url.rfind('@', host_end);
+  if (at == std::string::npos || at < scheme) return url;
+  const size_t colon = url.find(':', scheme + 3);
+  if (colon == std::string::npos || colon > at) return url;
+  return url.substr(0, colon + 1) + "***" + url.substr(at);
+}
+
+// Secrets print as "***" (FormatValue) followed by where they came from; so do credentials
+// among the Kafka clients' properties and passwords inside URLs.
 std::string DescribeConfig(const Config& config) {
+  Config shown = config;
+  for (KafkaClientConfig* client : {&shown.kafka.consumer, &shown.kafka.producer}) {
+    for (auto& [name, value] : client->properties) {
+      if (IsCredentialProperty(name)) value = "***";
+    }
+  }
+  shown.llm.base_url = WithoutUrlPassword(shown.llm.base_url);
+  shown.outbox.webhook_url = WithoutUrlPassword(shown.outbox.webhook_url);
   auto no_comment = [](const KeySpec&, size_t) { return std::string(); };
-  auto origin = [&config](const KeySpec& spec) -> std::string {
+  auto origin = [&shown](const KeySpec& spec) -> std::string {
     if (spec.type != KeyType::kSecret) return "";
-    const Secret& secret = std::get<FieldRef<Secret>>(spec.field)(const_cast<Config&>(config));
+    const Secret& secret = std::get<FieldRef<Secret>>(spec.field)(shown);
     return secret.empty() ? "" : "  # from " + secret.origin();
   };
-  return EmitYaml(config, no_comment, origin);
+  return EmitYaml(shown, no_comment, origin);
 }
 
 }  // namespace

@@ -12,6 +12,7 @@
 #include <set>
 #include <sstream>
 
+#include "app/options.h"
 #include "config/config_keys.h"
 #include "config/config_values.h"
 #include "config/duration.h"
@@ -153,7 +154,7 @@ TEST(ConfigTable, EverySecretHasAFileKey) {
     ASSERT_NE(file_key, nullptr) << spec.path;
     EXPECT_EQ(file_key->type, config::KeyType::kPath) << spec.path;
   }
-  EXPECT_EQ(secrets, 4);
+  EXPECT_EQ(secrets, 6);
 }
 
 TEST(ConfigTable, MemberInitializersMatchTableDefaults) {
@@ -214,7 +215,7 @@ TEST(ConfigYaml, UnknownKeyListsTheSectionsKeys) {
   EXPECT_EQ(ErrorOf("kafka:\n  bogus: 1\n"),
             "config: kafka.bogus: unknown key (known keys in kafka: brokers, group_id, topics, "
             "dlq_topic, events_topic, poll_timeout, commit_interval, consumer, producer, "
-            "create_topics, topic_partitions) [line 2]");
+            "sasl_password, sasl_password_file, create_topics, topic_partitions) [line 2]");
   EXPECT_EQ(ErrorOf("kafka: {consumer: {props: {}}}"),
             "config: kafka.consumer.props: unknown key (known keys in kafka.consumer: "
             "properties) [line 1]");
@@ -499,6 +500,43 @@ outbox: {webhook_url: "https://h/x"}
   EXPECT_THAT(text,
               HasSubstr("  webhook_secret: \"***\"  # from env MILESTONE_OUTBOX_WEBHOOK_SECRET\n"));
   EXPECT_THAT(text, HasSubstr("  provider: openai\n"));
+}
+
+TEST(ConfigDescribe, MasksCredentialsInKafkaPropertiesAndUrls) {
+  Config config = MustParse(R"(
+kafka: {consumer: {properties: {sasl.password: kafka-secret, security.protocol: SASL_SSL}},
+        producer: {properties: {ssl.key.password: key-secret}}}
+llm: {provider: rules, base_url: "https://user:url-secret@llm.example/v1"}
+)");
+  const std::string text = config.Describe();
+  for (const char* value : {"kafka-secret", "key-secret", "url-secret"}) {
+    EXPECT_THAT(text, Not(HasSubstr(value)));
+  }
+  EXPECT_THAT(text, HasSubstr("{\"sasl.password\": \"***\", \"security.protocol\": \"SASL_SSL\"}"));
+  EXPECT_THAT(text, HasSubstr("https://user:***@llm.example/v1"));
+}
+
+TEST(ConfigSecrets, TheKafkaSaslPasswordComesFromAFileIntoEveryClient) {
+  TempDir dir;
+  const std::string file = dir.Write("sasl", "sasl-secret\n");
+  Config config = MustParse("kafka: {sasl_password_file: " + file +
+                            ", consumer: {properties: {security.protocol: SASL_SSL}}}");
+  EXPECT_EQ(app::ConsumerPropertiesFrom(config).at("sasl.password"), "sasl-secret");
+  EXPECT_EQ(app::ProducerPropertiesFrom(config).at("sasl.password"), "sasl-secret");
+  EXPECT_EQ(app::ConsumerPropertiesFrom(config).at("security.protocol"), "SASL_SSL");
+  EXPECT_THAT(config.Describe(), Not(HasSubstr("sasl-secret")));
+  EXPECT_EQ(app::ProducerPropertiesFrom(MustParse("")).count("sasl.password"), 0u);
+}
+
+TEST(ConfigChecks, AReadApiBeyondLoopbackNeedsABearerToken) {
+  EXPECT_THAT(ErrorOf("http: {listen: 0.0.0.0}"),
+              StartsWith("config: http.token: not set but http.listen (\"0.0.0.0\") is not a "
+                         "loopback address"));
+  TempDir dir;
+  const std::string file = dir.Write("token", "t0ken\n");
+  EXPECT_TRUE(Parse("http: {listen: 0.0.0.0, token_file: " + file + "}").ok());
+  EXPECT_TRUE(Parse("http: {listen: 0.0.0.0, port: 0}").ok()) << "no server, no token needed";
+  EXPECT_TRUE(Parse("http: {listen: 127.0.0.1}").ok()) << "optional on loopback";
 }
 
 TEST(ConfigDescribe, OutputLoadsBackToTheSameConfig) {

@@ -188,6 +188,32 @@ TEST_F(HttpServerTest, SilentConnectionsDoNotDelayAProbe) {
   for (int fd : silent) close(fd);
 }
 
+TEST_F(HttpServerTest, WithATokenTheReadApiNeedsItAndProbesDoNot) {
+  HttpServices services{&metrics_, &health_, &api_, "t0ken"};
+  auto server = HttpServer::Start({"127.0.0.1", 0}, services);
+  ASSERT_TRUE(server.ok()) << server.status().ToString();
+  httplib::Client client("127.0.0.1", (*server)->port());
+  auto bare = client.Get("/v1/companies/acme/events");
+  ASSERT_TRUE(bare);
+  EXPECT_EQ(bare->status, 401);
+  EXPECT_EQ(bare->get_header_value("WWW-Authenticate"), "Bearer");
+  auto wrong = client.Get("/v1/companies/acme/events", {{"Authorization", "Bearer t0kem"}});
+  ASSERT_TRUE(wrong);
+  EXPECT_EQ(wrong->status, 401);
+  auto longer = client.Get("/v1/companies/acme/events", {{"Authorization", "Bearer t0ken0"}});
+  ASSERT_TRUE(longer);
+  EXPECT_EQ(longer->status, 401);
+  auto right = client.Get("/v1/companies/acme/events", {{"Authorization", "Bearer t0ken"}});
+  ASSERT_TRUE(right);
+  EXPECT_EQ(right->status, 200);
+  EXPECT_EQ(api_.last_company, "acme");
+  for (const char* open : {"/healthz", "/metrics"}) {
+    auto res = client.Get(open);
+    ASSERT_TRUE(res);
+    EXPECT_NE(res->status, 401) << open;
+  }
+}
+
 TEST(HttpLoopbackTest, RecognisesLoopbackAddresses) {
   EXPECT_TRUE(IsLoopback("127.0.0.1"));
   EXPECT_TRUE(IsLoopback("::1"));

@@ -96,6 +96,34 @@ void InstallReadApi(httplib::Server& server, ReadApi* api) {
             });
 }
 
+// Compares in time independent of where the two differ.
+bool SameSecret(std::string_view given, std::string_view expected) {
+  unsigned char diff = given.size() == expected.size() ? 0 : 1;
+  for (size_t idx = 0; idx < given.size(); ++idx) {
+    diff |= static_cast<unsigned char>(given[idx] ^ expected[idx % expected.size()]);
+  }
+  return diff == 0;
+}
+
+// /v1 requests without the bearer token are answered 401 before any route runs.
+void RequireBearerToken(httplib::Server& server, std::string token) {
+  if (token.empty()) return;
+  server.set_pre_routing_handler(
+      [token = std::move(token)](const httplib::Request& req, httplib::Response& res) {
+        if (!req.path.starts_with("/v1/")) return httplib::Server::HandlerResponse::Unhandled;
+        const std::string header = req.get_header_value("Authorization");
+        constexpr std::string_view kScheme = "Bearer ";
+        if (header.starts_with(kScheme) &&
+            SameSecret(std::string_view(header).substr(kScheme.size()), token)) {
+          return httplib::Server::HandlerResponse::Unhandled;
+        }
+        res.status = 401;
+        res.set_header("WWW-Authenticate", "Bearer");
+        res.set_content(ErrorBody("missing or wrong bearer token (http.token)"), kJson);
+        return httplib::Server::HandlerResponse::Handled;
+      });
+}
+
 }  // namespace
 
 int HttpStatusOf(const Status& status) {
@@ -124,6 +152,7 @@ void InstallRoutes(httplib::Server& server, const HttpServices& services) {
     res.set_content(metrics->Serialize(), kPrometheusText);
   });
   InstallReadApi(server, services.read_api);
+  RequireBearerToken(server, services.bearer_token);
   server.set_error_handler([](const httplib::Request&, httplib::Response& res) {
     if (!res.body.empty()) return;
     res.set_content(ErrorBody(res.status == 404 ? "no such route" : "bad request"), kJson);

@@ -8,6 +8,7 @@
 #include <future>
 
 #include "adapters/http/routes.h"
+#include "core/net.h"
 
 namespace ms::http {
 namespace {
@@ -43,7 +44,7 @@ int Bind(httplib::Server& server, const HttpServerOptions& options) {
 }  // namespace
 
 bool IsLoopback(const std::string& host) {
-  return host == "localhost" || host == "::1" || host.starts_with("127.");
+  return IsLoopbackHost(host);
 }
 
 StatusOr<std::unique_ptr<HttpServer>> HttpServer::Start(const HttpServerOptions& options,

@@ -46,6 +46,9 @@ struct HttpServices {
   Metrics* metrics = nullptr;
   const HealthRegistry* health = nullptr;
   ReadApi* read_api = nullptr;
+  // Non-empty: every /v1 request must carry "Authorization: Bearer <token>" (else 401);
+  // /healthz, /readyz and /metrics stay open for probes and scrapers.
+  std::string bearer_token = {};
 };
 
 class HttpServer {
