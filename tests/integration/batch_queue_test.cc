@@ -250,5 +250,24 @@ TEST_F(BatchQueueTest, AStoreRefusedByTheDatabaseIsRetriedFromTheKeptAnswerWitho
   EXPECT_EQ(Int("SELECT count(*) FROM events"), 1);
 }
 
+// Batches in other workers' hands (their locks held) must not hide the ones behind them, however
+// many there are.
+TEST_F(BatchQueueTest, ManyBatchesInOtherHandsDoNotHideTheNextOne) {
+  for (int id = 2; id <= 40; ++id) {
+    Sql("INSERT INTO batches (id, company_id, claim_id, message_count, trigger) VALUES (" +
+        std::to_string(id) + ", 'acme', 'claim-" + std::to_string(id) + "', 0, 'threshold')");
+  }
+  auto other = Connect();  // another worker, holding batches 1..35
+  ASSERT_NE(other, nullptr);
+  for (int64_t id = 1; id <= 35; ++id) {
+    auto locked =
+        other->Exec("SELECT pg_advisory_lock($1::bigint)", {std::to_string(pg::BatchLockKey(id))});
+    ASSERT_TRUE(locked.ok()) << locked.status().ToString();
+  }
+  std::unique_ptr<BatchTicket> ticket = Take();
+  ASSERT_NE(ticket, nullptr) << "32 batches in other hands starved the rest";
+  EXPECT_EQ(ticket->batch_id(), 36);
+}
+
 }  // namespace
 }  // namespace ms

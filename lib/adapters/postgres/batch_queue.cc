@@ -168,31 +168,45 @@ int64_t BatchLockKey(int64_t batch_id) {
 
 StatusOr<std::unique_ptr<BatchTicket>> PgBatchQueue::Take() {
   MS_ASSIGN_OR_RETURN(Lease lease, pool_->Acquire());
-  MS_ASSIGN_OR_RETURN(Result candidates,
-                      lease->Exec("SELECT id FROM batches WHERE status IN ('claimed', "
-                                  "'extracting') AND (retry_at IS NULL OR retry_at <= now()) "
-                                  "ORDER BY id LIMIT 32"));
-  for (int row = 0; row < candidates.rows(); ++row) {
-    std::string id(candidates.Get(row, 0));
-    MS_ASSIGN_OR_RETURN(Result locked, lease->Exec("SELECT pg_try_advisory_lock($1::bigint)",
-                                                   {std::to_string(BatchLockKey(std::stoll(id)))}));
-    if (locked.Get(0, 0) != "t") continue;
-    // Locked: re-check under the lock, it may have been finished meanwhile.
-    MS_ASSIGN_OR_RETURN(Result taken,
-                        lease->Exec("UPDATE batches SET status = 'extracting', started_at = now(), "
-                                    "attempts = attempts + 1 WHERE id = $1 AND status IN "
-                                    "('claimed', 'extracting') RETURNING company_id, attempts, "
-                                    "store_attempts",
-                                    {id}));
-    if (taken.rows() == 1) {
-      return std::unique_ptr<BatchTicket>(new PgBatchTicket(
-          std::move(lease), std::stoll(id), std::string(taken.Get(0, 0)),
-          static_cast<int>(taken.GetInt(0, 1)), static_cast<int>(taken.GetInt(0, 2)), &rules_));
+  // Page by page: batches in another worker's hands (locked) may fill a page, never all pages.
+  for (std::string after = "0";;) {
+    MS_ASSIGN_OR_RETURN(Result candidates,
+                        lease->Exec("SELECT id FROM batches WHERE status IN ('claimed', "
+                                    "'extracting') AND (retry_at IS NULL OR retry_at <= now()) "
+                                    "AND id > $1::bigint ORDER BY id LIMIT 32",
+                                    {after}));
+    if (candidates.rows() == 0) return std::unique_ptr<BatchTicket>();
+    for (int row = 0; row < candidates.rows(); ++row) {
+      const int64_t id = candidates.GetInt(row, 0);
+      MS_ASSIGN_OR_RETURN(std::optional<Taken> taken, TryTake(*lease, id));
+      if (!taken) continue;
+      return std::unique_ptr<BatchTicket>(
+          new PgBatchTicket(std::move(lease), id, std::move(taken->company_id), taken->attempts,
+                            taken->store_attempts, &rules_));
     }
-    (void)lease->Exec("SELECT pg_advisory_unlock($1::bigint)",
-                      {std::to_string(BatchLockKey(std::stoll(id)))});
+    after = std::string(candidates.Get(candidates.rows() - 1, 0));
   }
-  return std::unique_ptr<BatchTicket>();
+}
+
+StatusOr<std::optional<PgBatchQueue::Taken>> PgBatchQueue::TryTake(Connection& conn,
+                                                                   int64_t batch_id) {
+  const std::string key = std::to_string(BatchLockKey(batch_id));
+  MS_ASSIGN_OR_RETURN(Result locked, conn.Exec("SELECT pg_try_advisory_lock($1::bigint)", {key}));
+  if (locked.Get(0, 0) != "t") return std::optional<Taken>();
+  // Locked: re-check under the lock, it may have been finished meanwhile.
+  MS_ASSIGN_OR_RETURN(Result taken,
+                      conn.Exec("UPDATE batches SET status = 'extracting', started_at = now(), "
+                                "attempts = attempts + 1 WHERE id = $1 AND status IN "
+                                "('claimed', 'extracting') RETURNING company_id, attempts, "
+                                "store_attempts",
+                                {std::to_string(batch_id)}));
+  if (taken.rows() == 1) {
+    return std::optional<Taken>(Taken{std::string(taken.Get(0, 0)),
+                                      static_cast<int>(taken.GetInt(0, 1)),
+                                      static_cast<int>(taken.GetInt(0, 2))});
+  }
+  (void)conn.Exec("SELECT pg_advisory_unlock($1::bigint)", {key});
+  return std::optional<Taken>();
 }
 
 }  // namespace ms::pg

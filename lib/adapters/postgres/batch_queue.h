@@ -23,6 +23,15 @@ class PgBatchQueue final : public BatchQueue {
   StatusOr<std::unique_ptr<BatchTicket>> Take() override;
 
  private:
+  struct Taken {
+    std::string company_id;
+    int attempts = 0;
+    int store_attempts = 0;
+  };
+  // Locks and takes batch `batch_id` on `conn` when no other worker holds it and it is still
+  // to be extracted; nullopt otherwise (the lock then released).
+  static StatusOr<std::optional<Taken>> TryTake(Connection& conn, int64_t batch_id);
+
   Pool* pool_;
   MilestoneRules rules_;
 };
