@@ -17,6 +17,7 @@
 
 #include "adapters/http/server.h"
 #include "adapters/kafka/admin.h"
+#include "adapters/kafka/consumer_source.h"
 #include "adapters/kafka/dead_letters.h"
 #include "adapters/kafka/outbox_sink.h"
 #include "adapters/postgres/batch_queue.h"
@@ -94,6 +95,9 @@ struct Daemon {
   ClaimStats claim_stats;
   std::unique_ptr<IngestLoop> ingest;
   std::unique_ptr<Claimer> claimer;
+  // The consumer as the ingest loop sees it; destroyed after the consumer, whose close may still
+  // call back into the loop.
+  std::unique_ptr<kafka::ConsumerSource> source;
   std::unique_ptr<kafka::Consumer> consumer;
   std::unique_ptr<pg::PgBatchQueue> batch_queue;
   std::unique_ptr<ExtractorSet> extractors;
@@ -184,7 +188,8 @@ Status Start(const Config& config, Daemon& d) {
   MS_ASSIGN_OR_RETURN(d.consumer,
                       kafka::Consumer::Open(ConsumerOptionsFrom(config), d.ingest.get()));
   d.ingest_stats.assignment.Subscribed(d.clock.Now());
-  d.ingest->Attach(d.consumer.get());
+  d.source = std::make_unique<kafka::ConsumerSource>(d.consumer.get());
+  d.ingest->Attach(d.source.get());
   return Status::Ok();
 }
 

@@ -2,7 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
-#include <thread>
+#include <algorithm>
 
 #include "app/options.h"
 
@@ -10,19 +10,6 @@ namespace ms::app {
 namespace {
 
 constexpr size_t kMaxPollBatch = 5000;
-
-std::vector<PartitionKey> Keys(const std::vector<kafka::TopicPartition>& parts) {
-  std::vector<PartitionKey> out;
-  for (const auto& tp : parts) out.emplace_back(tp.topic, tp.partition);
-  return out;
-}
-
-RawRecord ToRecord(const rd_kafka_message_t* msg) {
-  rd_kafka_timestamp_type_t type;
-  int64_t ts = rd_kafka_message_timestamp(msg, &type);
-  return {rd_kafka_topic_name(msg->rkt), msg->partition, msg->offset, kafka::KeyOf(msg),
-          kafka::ValueOf(msg),           ts > 0 ? ts : 0};
-}
 
 }  // namespace
 
@@ -41,17 +28,14 @@ IngestLoop::IngestLoop(const Config& config, Ingestor* ingestor,
 IngestLoop::~IngestLoop() = default;
 
 Status IngestLoop::FillQueue() {
-  std::vector<kafka::OwnedMessage> raw;
-  if (!backlog_.empty()) {
-    raw.swap(backlog_);
-  } else {
-    MS_ASSIGN_OR_RETURN(raw, consumer_->Poll(kMaxPollBatch, config_.kafka.poll_timeout));
-  }
-  if (raw.empty()) return Status::Ok();
   std::vector<RawRecord> records;
-  records.reserve(raw.size());
-  for (const auto& msg : raw) records.push_back(ToRecord(msg.get()));
-  queued_.push_back(DecodeBatch(records, limits_));  // copies what it keeps; raw can go
+  if (!backlog_.empty()) {
+    records.swap(backlog_);
+  } else {
+    MS_ASSIGN_OR_RETURN(records, source_->Poll(kMaxPollBatch, config_.kafka.poll_timeout));
+  }
+  if (records.empty()) return Status::Ok();
+  queued_.push_back(DecodeBatch(records, limits_));
   stats_->polls += 1;
   stats_->records += static_cast<int64_t>(records.size());
   if (metrics_) {
@@ -64,14 +48,14 @@ Status IngestLoop::FillQueue() {
 
 void IngestLoop::StoreOffsets(const IngestBatch& batch) {
   for (const auto& [key, next] : batch.next_offsets) {
-    Status st = consumer_->StoreOffset({key.first, key.second}, next);
+    Status st = source_->StoreOffset(key, next);
     if (!st.ok()) spdlog::info("ingest: {}", st.message());  // fenced: partition moved away
   }
 }
 
 void IngestLoop::PauseAll() {
   if (paused_) return;
-  Status st = consumer_->Pause(consumer_->Assignment());
+  Status st = source_->Pause(source_->Assignment());
   if (!st.ok()) spdlog::warn("ingest: pause failed: {}", st.message());
   paused_ = true;
 }
@@ -83,7 +67,8 @@ void IngestLoop::HoldBack() {
       "paused, polling goes on",
       kSlowPersist.count());
   PauseAll();
-  retry_at_ = std::chrono::steady_clock::now();  // nothing to back off from: submit when free
+  retry_at_ = clock_->Monotonic();  // nothing to back off from: submit when free
+  waiting_since_.reset();
   if (metrics_) metrics_->IngestHoldbacks().Increment();
 }
 
@@ -99,7 +84,7 @@ void IngestLoop::CountStored(const IngestBatch& batch) {
 
 void IngestLoop::SubmitNext() {
   if (queued_.empty() || worker_->full() || requeued_ > 0) return;
-  if (paused_ && std::chrono::steady_clock::now() < retry_at_) return;
+  if (paused_ && clock_->Monotonic() < retry_at_) return;
   worker_->Submit(std::move(queued_.front()));
   queued_.pop_front();
 }
@@ -110,13 +95,14 @@ bool IngestLoop::Collect(std::chrono::milliseconds timeout) {
 }
 
 bool IngestLoop::Finish(PersistWorker::Done done) {
+  waiting_since_.reset();  // a batch came back: a wait for the worker starts afresh
   if (!done.result.ok()) {
     stats_->failures += 1;
     auto delay = std::max(backoff_.Next(), std::chrono::milliseconds(50));
     spdlog::warn("ingest: {} — pausing partitions, retry in {} ms", done.result.status().ToString(),
                  delay.count());
     Requeue(std::move(done.batch));
-    retry_at_ = std::chrono::steady_clock::now() + delay;
+    retry_at_ = clock_->Monotonic() + delay;
     PauseAll();
     stats_->paused = true;  // a dependency is down (a slow one alone is not reported)
     return false;
@@ -137,7 +123,7 @@ bool IngestLoop::Finish(PersistWorker::Done done) {
   HandOn(done.result->full_companies);
   backoff_.Reset();
   if (paused_) {
-    Status st = consumer_->Resume(consumer_->Assignment());
+    Status st = source_->Resume(source_->Assignment());
     if (!st.ok()) spdlog::warn("ingest: resume failed: {}", st.message());
     paused_ = false;
     spdlog::info(stats_->paused ? "ingest: dependencies back, partitions resumed"
@@ -176,6 +162,12 @@ void IngestLoop::DrainAll() {
   }
 }
 
+void IngestLoop::AwaitWorker() {
+  if (!waiting_since_) waiting_since_ = clock_->Monotonic();
+  if (Collect(kWorkerWaitSlice) || !worker_->full()) return;
+  if (clock_->Monotonic() - *waiting_since_ >= kSlowPersist) HoldBack();
+}
+
 Status IngestLoop::Run(const std::atomic<bool>& stop) {
   while (!stop.load()) {
     if (health_) health_->Beat();
@@ -183,12 +175,11 @@ Status IngestLoop::Run(const std::atomic<bool>& stop) {
     SubmitNext();
     if (paused_) {
       // Backing off: keep polling, which serves rebalances and keeps the group membership.
-      auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(
-          retry_at_ - std::chrono::steady_clock::now());
+      auto wait = retry_at_ - clock_->Monotonic();
       if (worker_->busy()) wait = std::chrono::milliseconds(100);
-      auto more = consumer_->Poll(kMaxPollBatch, std::max(wait, std::chrono::milliseconds(10)));
+      auto more = source_->Poll(kMaxPollBatch, std::max(wait, std::chrono::milliseconds(10)));
       if (more.ok()) {
-        for (auto& msg : *more) backlog_.push_back(std::move(msg));
+        for (auto& record : *more) backlog_.push_back(std::move(record));
       }
       continue;
     }
@@ -197,10 +188,7 @@ Status IngestLoop::Run(const std::atomic<bool>& stop) {
       if (st.code() == StatusCode::kFailedPrecondition) return st;
       continue;
     }
-    // One batch read ahead and the worker full: wait for it, but not past kSlowPersist —
-    // then pause and go on polling, so a slow store never keeps this member from polling
-    // (max.poll.interval.ms) and nothing more is read meanwhile.
-    if (!Collect(kSlowPersist) && worker_->full()) HoldBack();
+    AwaitWorker();
   }
   DrainAll();  // one last attempt at what was polled; what fails is redelivered
   if (!queued_.empty()) {
@@ -210,22 +198,20 @@ Status IngestLoop::Run(const std::atomic<bool>& stop) {
   return Status::Ok();
 }
 
-void IngestLoop::OnAssigned(const std::vector<kafka::TopicPartition>& parts) {
+void IngestLoop::OnAssigned(const std::vector<PartitionKey>& parts) {
   spdlog::info("ingest: assigned {} partitions", parts.size());
   stats_->assignment.Assigned(parts.size());
   if (paused_) {
-    Status st = consumer_->Pause(parts);
+    Status st = source_->Pause(parts);
     if (!st.ok()) spdlog::warn("ingest: pause of new partitions failed: {}", st.message());
   }
 }
 
-void IngestLoop::OnRevoked(const std::vector<kafka::TopicPartition>& parts, bool lost) {
+void IngestLoop::OnRevoked(const std::vector<PartitionKey>& parts, bool lost) {
   spdlog::info("ingest: {} {} partitions", lost ? "lost" : "revoked", parts.size());
   stats_->assignment.Revoked(parts.size(), lost, clock_->Now());
-  auto keys = Keys(parts);
-  std::erase_if(backlog_, [&](const kafka::OwnedMessage& m) {
-    return std::find(keys.begin(), keys.end(),
-                     PartitionKey{kafka::TopicOf(m.get()), m->partition}) != keys.end();
+  std::erase_if(backlog_, [&](const RawRecord& r) {
+    return std::find(parts.begin(), parts.end(), PartitionKey{r.topic, r.partition}) != parts.end();
   });
   // Drain: finish the in-flight and read-ahead batches while we still own their partitions,
   // so their offsets are committed before they move; what cannot be finished (a dependency
@@ -235,7 +221,7 @@ void IngestLoop::OnRevoked(const std::vector<kafka::TopicPartition>& parts, bool
   } else {
     while (worker_->busy()) Collect(std::chrono::seconds(1));
   }
-  for (IngestBatch& batch : queued_) DropPartitions(batch, keys);
+  for (IngestBatch& batch : queued_) DropPartitions(batch, parts);
   std::erase_if(queued_, [](const IngestBatch& b) {
     return b.messages.empty() && b.dead.empty() && b.next_offsets.empty();
   });

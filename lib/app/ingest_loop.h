@@ -15,6 +15,9 @@
 // not polling (max.poll.interval.ms). On revoke the in-flight and read-ahead batches are finished
 // while the partitions are still owned, or fenced (their messages and offsets dropped) when that
 // fails or the partitions were lost.
+//
+// The loop sees the consumer only as a MessageSource (ports/message_source.h) and reads time only
+// from its Clock (Monotonic, for the backoff and kSlowPersist), so it runs against fakes in tests.
 #pragma once
 
 #include <atomic>
@@ -25,7 +28,6 @@
 #include <string>
 #include <vector>
 
-#include "adapters/kafka/consumer.h"
 #include "app/assignment.h"
 #include "app/persist_worker.h"
 #include "config/config.h"
@@ -33,6 +35,7 @@
 #include "observability/health.h"
 #include "observability/metrics.h"
 #include "pipeline/ingest.h"
+#include "ports/message_source.h"
 #include "runtime/backoff.h"
 #include "runtime/bounded_queue.h"
 
@@ -48,17 +51,20 @@ struct IngestStats {
   AssignmentTracker assignment;  // kept by the rebalance callbacks
 };
 
-class IngestLoop final : public kafka::RebalanceListener {
+class IngestLoop final : public RebalanceListener {
  public:
-  // How long Run waits for a busy worker before it pauses consumption and polls on.
+  // How long (Clock::Monotonic) Run waits for a busy worker before it pauses consumption and
+  // polls on; it checks the clock every kWorkerWaitSlice.
   static constexpr std::chrono::milliseconds kSlowPersist{1000};
+  static constexpr std::chrono::milliseconds kWorkerWaitSlice{100};
 
   IngestLoop(const Config& config, Ingestor* ingestor, BoundedQueue<std::string>* full_companies,
              const Clock* clock, IngestStats* stats);
   ~IngestLoop() override;
 
-  // Must be called before Run; the consumer is opened with this loop as its listener.
-  void Attach(kafka::Consumer* consumer) { consumer_ = consumer; }
+  // Must be called before Run; the source must deliver its rebalances to this loop (the
+  // consumer is opened with this loop as its listener) and outlive it.
+  void Attach(MessageSource* source) { source_ = source; }
   // Optional, before Run: per-source / per-reason metrics and the liveness heartbeat (Run
   // beats once per poll or backoff round). Either may be null.
   void SetObservers(Metrics* metrics, HealthRegistry* health) {
@@ -70,8 +76,8 @@ class IngestLoop final : public kafka::RebalanceListener {
   // Returns an error only for a fatal consumer error.
   Status Run(const std::atomic<bool>& stop);
 
-  void OnAssigned(const std::vector<kafka::TopicPartition>& parts) override;
-  void OnRevoked(const std::vector<kafka::TopicPartition>& parts, bool lost) override;
+  void OnAssigned(const std::vector<PartitionKey>& parts) override;
+  void OnRevoked(const std::vector<PartitionKey>& parts, bool lost) override;
 
  private:
   // Polls and decodes one batch to the back of queued_.
@@ -99,6 +105,10 @@ class IngestLoop final : public kafka::RebalanceListener {
   // Pauses every partition and lets Run keep polling (into backlog_, for what was fetched
   // already) until a batch finishes; not reported as a dependency down.
   void HoldBack();
+  // One batch read ahead and the worker full: waits for it up to kWorkerWaitSlice, and holds
+  // back once it has waited kSlowPersist in all — so a slow store never keeps this member from
+  // polling (max.poll.interval.ms) and nothing more is read meanwhile.
+  void AwaitWorker();
   void CountStored(const IngestBatch& batch);
 
   const Config& config_;
@@ -107,13 +117,15 @@ class IngestLoop final : public kafka::RebalanceListener {
   BoundedQueue<std::string>* full_companies_;
   const Clock* clock_;
   IngestStats* stats_;
-  kafka::Consumer* consumer_ = nullptr;
+  MessageSource* source_ = nullptr;
   Metrics* metrics_ = nullptr;
   HealthRegistry* health_ = nullptr;
   Backoff backoff_;
-  std::chrono::steady_clock::time_point retry_at_{};  // while paused: next attempt
-  std::deque<IngestBatch> queued_;                    // decoded, not in flight; the front goes next
-  std::vector<kafka::OwnedMessage> backlog_;          // polled while paused, not yet decoded
+  std::chrono::milliseconds retry_at_{0};  // Clock::Monotonic; while paused: next attempt
+  // Clock::Monotonic when Run began waiting for a full worker with the next batch decoded.
+  std::optional<std::chrono::milliseconds> waiting_since_;
+  std::deque<IngestBatch> queued_;  // decoded, not in flight; the front goes next
+  std::vector<RawRecord> backlog_;  // polled while paused, not yet decoded
   bool paused_ = false;
   size_t requeued_ = 0;  // batches put back at the front while others are still in flight
   std::unique_ptr<PersistWorker> worker_;  // last: its thread stops before the rest goes

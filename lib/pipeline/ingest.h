@@ -16,19 +16,9 @@
 
 #include "pipeline/decode.h"
 #include "ports/ingest.h"
+#include "ports/message_source.h"
 
 namespace ms {
-
-struct RawRecord {
-  std::string_view topic;
-  int32_t partition = -1;
-  int64_t offset = -1;
-  std::string_view key;
-  std::string_view value;
-  int64_t timestamp_ms = 0;  // Kafka record timestamp, used when the payload has no time
-};
-
-using PartitionKey = std::pair<std::string, int32_t>;
 
 struct IngestBatch {
   std::vector<Message> messages;  // distinct identities; edits folded in

@@ -6,3 +6,5 @@ target_sources(unit_tests PRIVATE ${CMAKE_CURRENT_LIST_DIR}/claimer_test.cc
                               ${CMAKE_CURRENT_LIST_DIR}/worker_guard_test.cc)
 target_link_libraries(unit_tests PRIVATE ms_app)
 target_sources(unit_tests PRIVATE ${CMAKE_CURRENT_LIST_DIR}/assignment_test.cc)
+# The ingest loop over a fake message source (ports/message_source.h).
+target_sources(unit_tests PRIVATE ${CMAKE_CURRENT_LIST_DIR}/ingest_loop_test.cc)

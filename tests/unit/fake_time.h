@@ -1,5 +1,5 @@
-// Frozen time for tests: a clock that only moves when told, and a sleeper that moves it instead
-// of sleeping, recording every wait.
+// Frozen time for tests: a clock that only moves when told (its wall and monotonic readings move
+// together), and a sleeper that moves it instead of sleeping, recording every wait.
 #pragma once
 
 #include <atomic>
@@ -15,13 +15,17 @@ namespace ms::test {
 class FakeClock final : public Clock {
  public:
   explicit FakeClock(std::chrono::milliseconds start = std::chrono::milliseconds(1'700'000'000'000))
-      : now_ms_(start.count()) {}
+      : start_(start), now_ms_(start.count()) {}
   std::chrono::milliseconds Now() const override {
     return std::chrono::milliseconds(now_ms_.load());
+  }
+  std::chrono::milliseconds Monotonic() const override {
+    return std::chrono::milliseconds(now_ms_.load()) - start_;
   }
   void Advance(std::chrono::milliseconds delta) { now_ms_ += delta.count(); }
 
  private:
+  const std::chrono::milliseconds start_;
   std::atomic<int64_t> now_ms_;
 };
 

@@ -15,6 +15,7 @@ using std::chrono::seconds;
 class FakeClock final : public Clock {
  public:
   milliseconds Now() const override { return now; }
+  milliseconds Monotonic() const override { return now; }
   milliseconds now{1'000'000};
 };
 

@@ -21,6 +21,7 @@ using ::testing::HasSubstr;
 class FakeClock final : public Clock {
  public:
   std::chrono::milliseconds Now() const override { return now; }
+  std::chrono::milliseconds Monotonic() const override { return now; }
   std::chrono::milliseconds now{5'000'000};
 };
 

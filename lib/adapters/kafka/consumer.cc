@@ -53,11 +53,11 @@ void Consumer::HandleRebalance(rd_kafka_resp_err_t err, rd_kafka_topic_partition
     } else {
       rd_kafka_assign(rk, parts);
     }
-    if (listener_) listener_->OnAssigned(ToVector(parts));
+    if (listener_) listener_->OnAssigned(ToKeys(ToVector(parts)));
     return;
   }
   const bool lost = rd_kafka_assignment_lost(rk) != 0;
-  if (listener_) listener_->OnRevoked(ToVector(parts), lost);
+  if (listener_) listener_->OnRevoked(ToKeys(ToVector(parts)), lost);
   if (!lost) rd_kafka_commit(rk, nullptr, /*async=*/0);  // what was stored before release
   if (cooperative) {
     rd_kafka_error_t* error = rd_kafka_incremental_unassign(rk, parts);

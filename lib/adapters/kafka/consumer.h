@@ -6,10 +6,12 @@
 // (commit_interval), on revoke and on Close.
 //
 // Rebalances: cooperative-sticky by default; assignments are applied incrementally. The
-// listener's OnRevoked runs on the polling thread before the partitions are released; it must
-// finish (or abandon) the partitions' in-flight work and stop storing their offsets before
-// returning. Afterwards, unless the assignment was lost, the stored offsets are committed
-// synchronously, then the partitions are unassigned.
+// listener (ports/message_source.h) is called on the polling thread; its OnRevoked runs before
+// the partitions are released and must finish (or abandon) the partitions' in-flight work and
+// stop storing their offsets before returning. Afterwards, unless the assignment was lost, the
+// stored offsets are committed synchronously, then the partitions are unassigned.
+//
+// ConsumerSource (consumer_source.h) presents a Consumer as the MessageSource port.
 #pragma once
 
 #include <chrono>
@@ -18,16 +20,9 @@
 #include <vector>
 
 #include "adapters/kafka/kafka_common.h"
+#include "ports/message_source.h"
 
 namespace ms::kafka {
-
-class RebalanceListener {
- public:
-  virtual ~RebalanceListener() = default;
-  virtual void OnAssigned(const std::vector<TopicPartition>& parts) = 0;
-  // `lost`: the group took them already (session timeout); committing is pointless.
-  virtual void OnRevoked(const std::vector<TopicPartition>& parts, bool lost) = 0;
-};
 
 struct ConsumerOptions {
   std::string brokers;

@@ -44,6 +44,20 @@ OwnedPartitionList ToList(const std::vector<TopicPartition>& parts) {
   return list;
 }
 
+std::vector<PartitionKey> ToKeys(std::vector<TopicPartition> parts) {
+  std::vector<PartitionKey> out;
+  out.reserve(parts.size());
+  for (auto& tp : parts) out.emplace_back(std::move(tp.topic), tp.partition);
+  return out;
+}
+
+std::vector<TopicPartition> ToTopicPartitions(const std::vector<PartitionKey>& parts) {
+  std::vector<TopicPartition> out;
+  out.reserve(parts.size());
+  for (const auto& [topic, partition] : parts) out.push_back({topic, partition});
+  return out;
+}
+
 std::string_view KeyOf(const rd_kafka_message_t* msg) {
   if (msg->key == nullptr) return {};
   return {static_cast<const char*>(msg->key), msg->key_len};

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "core/status.h"
+#include "ports/message_source.h"
 
 namespace ms::kafka {
 
@@ -56,6 +57,9 @@ struct TopicPartition {
 
 std::vector<TopicPartition> ToVector(const rd_kafka_topic_partition_list_t* list);
 OwnedPartitionList ToList(const std::vector<TopicPartition>& parts);
+// The same partitions as the ports name them (PartitionKey), and back.
+std::vector<PartitionKey> ToKeys(std::vector<TopicPartition> parts);
+std::vector<TopicPartition> ToTopicPartitions(const std::vector<PartitionKey>& parts);
 
 // Views of a consumed message.
 std::string_view KeyOf(const rd_kafka_message_t* msg);
