@@ -178,6 +178,7 @@ Status IngestLoop::Run(const std::atomic<bool>& stop) {
       auto wait = retry_at_ - clock_->Monotonic();
       if (worker_->busy()) wait = std::chrono::milliseconds(100);
       auto more = source_->Poll(kMaxPollBatch, std::max(wait, std::chrono::milliseconds(10)));
+      if (more.status().code() == StatusCode::kFailedPrecondition) return more.status();  // fatal
       if (more.ok()) {
         for (auto& record : *more) backlog_.push_back(std::move(record));
       }

@@ -347,6 +347,16 @@ TEST_F(IngestLoopTest, ALostPartitionIsFencedAndNothingIsStoredForIt) {
   EXPECT_EQ(postgres_.stored.size(), 2u);
 }
 
+TEST_F(IngestLoopTest, AFatalSourceErrorWhilePausedEndsRunToo) {
+  postgres_.next_error = Unavailable("postgres down");
+  AddRecords(kP0, 2);
+  Start();
+  ASSERT_TRUE(source_.Await([](const State& s) { return !s.paused.empty(); }));
+  source_.FailFatally();
+  ASSERT_EQ(run_.wait_for(seconds(20)), std::future_status::ready);
+  EXPECT_EQ(run_.get().code(), StatusCode::kFailedPrecondition);
+}
+
 TEST_F(IngestLoopTest, AFatalSourceErrorEndsRun) {
   source_.FailFatally();
   Start();
