@@ -23,15 +23,16 @@ Claimer::Claimer(const Config& config, BatchBuffer* buffer, MessageStore* store,
       stats_(stats) {}
 
 void Claimer::Run(const std::atomic<bool>& stop) {
-  auto last_sweep = std::chrono::milliseconds(0);
+  // The first sweep runs at once (it rebuilds a Redis that lost its state).
+  auto last_sweep = clock_->Monotonic() - config_.batch.sweep_interval;
   while (!stop.load()) {
     auto company = full_companies_->Pop(
         std::min(config_.batch.sweep_interval, std::chrono::milliseconds(500)));
     Status st;
     if (company) st = ClaimAll(*company);
-    if (st.ok() && clock_->Now() - last_sweep >= config_.batch.sweep_interval) {
+    if (st.ok() && clock_->Monotonic() - last_sweep >= config_.batch.sweep_interval) {
       st = Sweep();
-      if (st.ok()) last_sweep = clock_->Now();
+      if (st.ok()) last_sweep = clock_->Monotonic();
     }
     if (st.ok()) {
       retry_.Reset();
@@ -119,9 +120,9 @@ Status Claimer::Sweep() {
   for (const std::string& company : due) MS_RETURN_IF_ERROR(ClaimAll(company));
   // Messages unbatched for much longer than max_age lost their buffer entry: offer them again.
   auto reoffer_age = std::max(config_.batch.max_age * 3, std::chrono::milliseconds(60000));
-  if (clock_->Now() - last_reoffer_ >= reoffer_age) {
+  if (!last_reoffer_ || clock_->Monotonic() - *last_reoffer_ >= reoffer_age) {
     MS_RETURN_IF_ERROR(Reoffer(reoffer_age));
-    last_reoffer_ = clock_->Now();
+    last_reoffer_ = clock_->Monotonic();
   }
   return Status::Ok();
 }

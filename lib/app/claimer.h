@@ -13,6 +13,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <optional>
 #include <string>
 
 #include "config/config.h"
@@ -67,7 +68,7 @@ class Claimer {
   const Clock* clock_;
   ClaimStats* stats_;
   Metrics* metrics_ = nullptr;
-  std::chrono::milliseconds last_reoffer_{0};
+  std::optional<std::chrono::milliseconds> last_reoffer_;  // monotonic; none before the first
   InterruptibleSleeper own_sleeper_;
   Sleeper* sleeper_ = &own_sleeper_;
   // After a failure (Redis or Postgres down): 100 ms doubling up to 5 s, with jitter.

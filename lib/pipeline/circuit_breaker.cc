@@ -37,7 +37,7 @@ void CircuitBreaker::OpenLocked(milliseconds now) {
 
 bool CircuitBreaker::Allow() {
   std::lock_guard lock(mu_);
-  switch (StateLocked(clock_->Now())) {
+  switch (StateLocked(clock_->Monotonic())) {
     case BreakerState::kClosed:
       return true;
     case BreakerState::kOpen:
@@ -60,7 +60,7 @@ void CircuitBreaker::RecordSuccess() {
 
 void CircuitBreaker::RecordFailure() {
   std::lock_guard lock(mu_);
-  milliseconds now = clock_->Now();
+  milliseconds now = clock_->Monotonic();
   if (state_ == BreakerState::kHalfOpen) {
     OpenLocked(now);  // the probe failed: another full cool-down
   } else if (state_ == BreakerState::kClosed &&
@@ -76,13 +76,13 @@ void CircuitBreaker::RecordNeutral() {
 
 BreakerState CircuitBreaker::state() const {
   std::lock_guard lock(mu_);
-  return StateLocked(clock_->Now());
+  return StateLocked(clock_->Monotonic());
 }
 
 milliseconds CircuitBreaker::RetryIn() const {
   std::lock_guard lock(mu_);
   if (state_ != BreakerState::kOpen) return milliseconds(0);
-  return std::max(milliseconds(0), opened_at_ + options_.cooldown - clock_->Now());
+  return std::max(milliseconds(0), opened_at_ + options_.cooldown - clock_->Monotonic());
 }
 
 int64_t CircuitBreaker::times_opened() const {

@@ -45,7 +45,7 @@ LlmCallPolicy::LlmCallPolicy(LlmClient* client, const LlmCallOptions& options, L
 }
 
 milliseconds LlmCallPolicy::quota_paused_for() const {
-  const int64_t left = quota_paused_until_ms_.load() - deps_.clock->Now().count();
+  const int64_t left = quota_paused_until_ms_.load() - deps_.clock->Monotonic().count();
   return milliseconds(std::max<int64_t>(0, left));
 }
 
@@ -78,11 +78,11 @@ LlmResult LlmCallPolicy::Send(const LlmRequest& request, milliseconds rate_limit
   SemaphorePermit permit(&semaphore_);
   ++budget->calls;
   ++calls_;
-  const milliseconds started = deps_.clock->Now();
+  const milliseconds started = deps_.clock->Monotonic();
   LlmResult result = client_->Complete(request);
   if (deps_.observe) {
     deps_.observe({provider_, HttpStatusOf(result), result.ok(),
-                   std::max(milliseconds(0), deps_.clock->Now() - started), rate_limit_wait});
+                   std::max(milliseconds(0), deps_.clock->Monotonic() - started), rate_limit_wait});
   }
   return result;
 }
@@ -115,7 +115,7 @@ StatusOr<LlmResponse> LlmCallPolicy::Call(const LlmRequest& request,
     if (!IsRetryable(error)) {
       breaker_.RecordNeutral();
       if (error.quota_exhausted) {
-        quota_paused_until_ms_ = (deps_.clock->Now() + options_.quota_pause).count();
+        quota_paused_until_ms_ = (deps_.clock->Monotonic() + options_.quota_pause).count();
       }
       return error.status;
     }

@@ -11,7 +11,7 @@ RateLimiter::RateLimiter(RateLimits limits, const Clock* clock)
     : clock_(clock),
       requests_(MakeBucket(limits.requests_per_minute)),
       tokens_(MakeBucket(limits.tokens_per_minute)),
-      last_(clock->Now()) {}
+      last_(clock->Monotonic()) {}
 
 RateLimiter::Bucket RateLimiter::MakeBucket(int per_minute) {
   Bucket bucket;
@@ -39,7 +39,7 @@ milliseconds RateLimiter::Take(Bucket* bucket, double amount) {
 
 milliseconds RateLimiter::Reserve(int64_t tokens) {
   std::lock_guard lock(mu_);
-  RefillLocked(clock_->Now());
+  RefillLocked(clock_->Monotonic());
   milliseconds request_wait = Take(&requests_, 1);
   milliseconds token_wait = Take(&tokens_, static_cast<double>(std::max<int64_t>(0, tokens)));
   return std::max(request_wait, token_wait);
@@ -48,7 +48,7 @@ milliseconds RateLimiter::Reserve(int64_t tokens) {
 void RateLimiter::Adjust(int64_t token_delta) {
   std::lock_guard lock(mu_);
   if (tokens_.capacity == 0) return;
-  RefillLocked(clock_->Now());
+  RefillLocked(clock_->Monotonic());
   tokens_.level = std::min(tokens_.capacity, tokens_.level - static_cast<double>(token_delta));
 }
 
