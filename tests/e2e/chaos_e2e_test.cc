@@ -53,11 +53,7 @@ class ChaosRun : public PipelineTest {
     PipelineTest::SetUp();
     if (!stack_) return;
     ASSERT_TRUE(llm_.Start().ok());
-    overrides_["MILESTONE_LLM_PROVIDER"] = "openai";
-    overrides_["MILESTONE_LLM_BASE_URL"] = llm_.base_url();
-    overrides_["MILESTONE_LLM_API_KEY"] = "sk-test-0123456789";
-    overrides_["MILESTONE_LLM_REQUESTS_PER_MINUTE"] = "100000";
-    overrides_["MILESTONE_LLM_TOKENS_PER_MINUTE"] = "1000000000";
+    UseOpenAiAt(llm_.base_url());
     overrides_["MILESTONE_LLM_BATCH_RETRY_DELAY"] = "1s";
     overrides_["MILESTONE_LLM_BATCH_ATTEMPTS"] = "100";  // faults are transient here
   }

@@ -89,11 +89,7 @@ TEST_F(ExtractTest, ScaleflowEventsLandInPostgresAndOnTheEventsTopicOnce) {
 TEST_F(ExtractTest, KillNineBetweenTheAnswerAndTheCommitStoresTheBatchOnce) {
   FakeLlmServer llm;
   ASSERT_TRUE(llm.Start().ok());
-  overrides_["MILESTONE_LLM_PROVIDER"] = "openai";
-  overrides_["MILESTONE_LLM_BASE_URL"] = llm.base_url();
-  overrides_["MILESTONE_LLM_API_KEY"] = "sk-test-0123456789";
-  overrides_["MILESTONE_LLM_REQUESTS_PER_MINUTE"] = "100000";
-  overrides_["MILESTONE_LLM_TOKENS_PER_MINUTE"] = "1000000000";
+  UseOpenAiAt(llm.base_url());
   overrides_["MILESTONE_LLM_MAX_CONCURRENCY"] = "1";  // one batch in flight when it dies
   overrides_["MILESTONE_FAILPOINT"] = "extract.before_store";
   std::string csv = Generate(2000, 5, 61);
@@ -138,11 +134,7 @@ TEST_F(ExtractTest, AProviderOutageHandsBatchesBackAndNoneFails) {
   FakeReply down;
   down.fault = Fault::kUnavailable;
   llm.PushN(down, 3);  // fewer than the breaker's 5 failures in a row
-  overrides_["MILESTONE_LLM_PROVIDER"] = "openai";
-  overrides_["MILESTONE_LLM_BASE_URL"] = llm.base_url();
-  overrides_["MILESTONE_LLM_API_KEY"] = "sk-test-0123456789";
-  overrides_["MILESTONE_LLM_REQUESTS_PER_MINUTE"] = "100000";
-  overrides_["MILESTONE_LLM_TOKENS_PER_MINUTE"] = "1000000000";
+  UseOpenAiAt(llm.base_url());
   overrides_["MILESTONE_LLM_MAX_RETRIES"] = "0";  // a 503 fails the attempt at once
   overrides_["MILESTONE_LLM_BATCH_RETRY_DELAY"] = "1s";
   const int64_t rows = 1000;

@@ -71,6 +71,14 @@ std::unique_ptr<Process> PipelineTest::StartDaemon(const std::string& name) {
       Process::Start({BinDir() + "/daemon/milestoned"}, Env(), LogPath(name)));
 }
 
+void PipelineTest::UseOpenAiAt(const std::string& base_url) {
+  overrides_["MILESTONE_LLM_PROVIDER"] = "openai";
+  overrides_["MILESTONE_LLM_BASE_URL"] = base_url;
+  overrides_["MILESTONE_LLM_API_KEY"] = "sk-test-0123456789";
+  overrides_["MILESTONE_LLM_REQUESTS_PER_MINUTE"] = "100000";
+  overrides_["MILESTONE_LLM_TOKENS_PER_MINUTE"] = "1000000000";
+}
+
 int PipelineTest::Ctl(const std::vector<std::string>& args, std::chrono::milliseconds wait) {
   std::vector<std::string> argv = {BinDir() + "/milestonectl/milestonectl"};
   argv.insert(argv.end(), args.begin(), args.end());

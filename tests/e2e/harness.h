@@ -23,6 +23,9 @@ class PipelineTest : public ::testing::Test {
   // Environment for both binaries: the stack plus this test's isolation and `overrides`.
   std::map<std::string, std::string> Env() const;
   std::unique_ptr<Process> StartDaemon(const std::string& name = "milestoned");
+  // Daemons started after this extract through the OpenAI-compatible server at `base_url` (a
+  // fake LLM), with rate limits high enough never to make them wait.
+  void UseOpenAiAt(const std::string& base_url);
   // milestonectl with `args`; returns its exit code.
   int Ctl(const std::vector<std::string>& args,
           std::chrono::milliseconds wait = std::chrono::minutes(3));

@@ -189,13 +189,9 @@ TEST_F(OperateTest, MetricsAndLagAfterAPipelineRunThroughAnLlmProvider) {
   limited.fault = Fault::kRateLimited;
   limited.retry_after = "1";
   llm.Push(limited);
-  overrides_["MILESTONE_LLM_PROVIDER"] = "openai";
-  overrides_["MILESTONE_LLM_BASE_URL"] = llm.base_url();
-  overrides_["MILESTONE_LLM_API_KEY"] = "sk-test-0123456789";
+  UseOpenAiAt(llm.base_url());
   overrides_["MILESTONE_LLM_MODEL"] = "fake-model";
   overrides_["MILESTONE_LLM_PRICES"] = "fake-model=1/2";
-  overrides_["MILESTONE_LLM_REQUESTS_PER_MINUTE"] = "100000";
-  overrides_["MILESTONE_LLM_TOKENS_PER_MINUTE"] = "1000000000";
   const int64_t rows = 300;
   std::string csv = Generate(rows, 3, 17);
   auto daemon = StartDaemon();
