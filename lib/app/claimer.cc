@@ -91,17 +91,19 @@ Status Claimer::RebuildIfNeeded() {
 }
 
 Status Claimer::Reoffer(std::chrono::milliseconds min_age) {
-  MS_ASSIGN_OR_RETURN(std::vector<MessageRef> pending, store_->Pending(min_age));
-  constexpr size_t kChunk = 5000;
-  for (size_t start = 0; start < pending.size(); start += kChunk) {
-    std::span<const MessageRef> chunk(pending.data() + start,
-                                      std::min(kChunk, pending.size() - start));
-    MS_ASSIGN_OR_RETURN(auto full, buffer_->Append(chunk, config_.batch.threshold, clock_->Now()));
+  constexpr int kPage = 5000;
+  int64_t after_id = 0;
+  size_t offered = 0;
+  for (;;) {
+    MS_ASSIGN_OR_RETURN(std::vector<MessageRef> page, store_->Pending(min_age, after_id, kPage));
+    if (page.empty()) break;
+    MS_ASSIGN_OR_RETURN(auto full, buffer_->Append(page, config_.batch.threshold, clock_->Now()));
     for (const auto& company : full) MS_RETURN_IF_ERROR(ClaimAll(company));
+    offered += page.size();
+    after_id = page.back().id;
+    if (page.size() < static_cast<size_t>(kPage)) break;
   }
-  if (!pending.empty()) {
-    spdlog::info("claim: re-offered {} unbatched messages from Postgres", pending.size());
-  }
+  if (offered > 0) spdlog::info("claim: re-offered {} unbatched messages from Postgres", offered);
   return Status::Ok();
 }
 

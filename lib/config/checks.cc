@@ -140,7 +140,8 @@ Status CheckUrl(std::string_view path, const std::string& url) {
   if (url.empty() || url.starts_with("http://") || url.starts_with("https://")) {
     return Status::Ok();
   }
-  return Fail(path, QuoteForError(url) + " is not a URL (expected http://... or https://...)");
+  return Fail(path, QuoteForError(WithoutUrlPassword(url)) +
+                        " is not a URL (expected http://... or https://...)");
 }
 
 Status CheckOutput(const Config& config) {

@@ -132,6 +132,7 @@ struct LlmConfig {
   LlmProvider provider = LlmProvider::kAuto;  // never kAuto after Config::Load
   std::string model;                          // empty = the provider's default model
   std::string base_url;                       // empty = the provider's public endpoint
+  std::string base_url_file;                  // a file holding base_url (it may carry a password)
   Secret api_key;
   std::string api_key_file;
   std::chrono::milliseconds timeout = std::chrono::seconds(60);
@@ -152,7 +153,8 @@ struct OutboxConfig {
   std::chrono::milliseconds poll_interval = std::chrono::seconds(1);
   int batch_size = 100;
   std::chrono::milliseconds retention = std::chrono::hours(168);
-  std::string webhook_url;  // empty = no webhook
+  std::string webhook_url;       // empty = no webhook
+  std::string webhook_url_file;  // a file holding webhook_url (it may carry a password)
   Secret webhook_secret;
   std::string webhook_secret_file;
   bool operator==(const OutboxConfig&) const = default;

@@ -168,6 +168,9 @@ std::vector<KeySpec> LlmKeys() {
       String("llm.model", MS_FIELD(llm.model), "", 0, "Model name; empty = provider default."),
       String("llm.base_url", MS_FIELD(llm.base_url), "", 0,
              "API base URL (vLLM, Ollama, LiteLLM, proxies); empty = provider's public API."),
+      Path("llm.base_url_file", MS_FIELD(llm.base_url_file),
+           "File holding llm.base_url, for a URL that carries a password (trailing newline "
+           "ignored)."),
       SecretKey("llm.api_key", MS_FIELD(llm.api_key),
                 "Provider API key. Prefer llm.api_key_file, a credential or the provider's "
                 "own variable (OPENAI_API_KEY, GEMINI_API_KEY, ANTHROPIC_API_KEY)."),
@@ -211,6 +214,9 @@ std::vector<KeySpec> OutputKeys() {
                "Published outbox rows older than this are deleted."),
       String("outbox.webhook_url", MS_FIELD(outbox.webhook_url), "", 0,
              "http(s) URL receiving each event as a signed POST; empty = no webhook."),
+      Path("outbox.webhook_url_file", MS_FIELD(outbox.webhook_url_file),
+           "File holding outbox.webhook_url, for a URL that carries a password (trailing "
+           "newline ignored)."),
       SecretKey("outbox.webhook_secret", MS_FIELD(outbox.webhook_secret),
                 "HMAC-SHA256 key signing webhook bodies; required with outbox.webhook_url."),
       Path("outbox.webhook_secret_file", MS_FIELD(outbox.webhook_secret_file),
@@ -296,6 +302,20 @@ std::string EnvVarName(std::string_view path) {
 
 std::string SecretFileKey(const KeySpec& secret) {
   return std::string(secret.path) + "_file";
+}
+
+const std::vector<FilePair>& FilePairs() {
+  static const std::vector<FilePair> pairs = [] {
+    std::vector<FilePair> out;
+    for (const KeySpec& spec : AllKeys()) {
+      const bool url_with_file = spec.path == "llm.base_url" || spec.path == "outbox.webhook_url";
+      if (spec.type == KeyType::kSecret || url_with_file) {
+        out.push_back({&spec, FindKey(SecretFileKey(spec))});
+      }
+    }
+    return out;
+  }();
+  return pairs;
 }
 
 }  // namespace ms::config

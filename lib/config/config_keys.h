@@ -66,4 +66,12 @@ std::string EnvVarName(std::string_view path);
 // For a kSecret key, the path of its companion file key ("postgres.password_file").
 std::string SecretFileKey(const KeySpec& secret);
 
+// A key whose value may instead come from a file (its *_file key) or a systemd credential:
+// every secret, and the URLs that may carry a password (llm.base_url, outbox.webhook_url).
+struct FilePair {
+  const KeySpec* value;
+  const KeySpec* file;
+};
+const std::vector<FilePair>& FilePairs();
+
 }  // namespace ms::config

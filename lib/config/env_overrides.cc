@@ -4,6 +4,7 @@
 
 #include "config/config_values.h"
 #include "config/layers.h"
+#include "core/net.h"
 
 namespace ms::config {
 namespace {
@@ -14,15 +15,15 @@ std::string Shown(const KeySpec& spec, const std::string& value) {
   const bool plain = value.size() <= 80 && std::none_of(value.begin(), value.end(), [](char ch) {
                        return static_cast<unsigned char>(ch) < 0x20;
                      });
-  return plain ? value : QuoteForError(value);
+  return plain ? WithoutUrlPassword(value) : QuoteForError(WithoutUrlPassword(value));
 }
 
-// A layer that sets a secret or its *_file replaces what lower layers set for the pair, so
+// A layer that sets a value or its *_file replaces what lower layers set for the pair, so
 // MILESTONE_POSTGRES_PASSWORD wins over a password_file in the config file.
 Status ReplaceSecretPairs(const std::set<std::string_view>& set_by_env, Config& config) {
-  for (const KeySpec& spec : AllKeys()) {
-    if (spec.type != KeyType::kSecret) continue;
-    const KeySpec& file_key = *FindKey(SecretFileKey(spec));
+  for (const FilePair& pair : FilePairs()) {
+    const KeySpec& spec = *pair.value;
+    const KeySpec& file_key = *pair.file;
     const bool secret_set = set_by_env.count(spec.path) != 0;
     const bool file_set = set_by_env.count(file_key.path) != 0;
     if (secret_set && file_set && HasValue(spec, config) && HasValue(file_key, config)) {

@@ -4,6 +4,7 @@
 
 #include "config/config_values.h"
 #include "config/layers.h"
+#include "core/net.h"
 
 namespace ms {
 namespace config {
@@ -104,18 +105,6 @@ bool IsCredentialProperty(std::string_view name) {
     if (name.find(word) != std::string_view::npos) return true;
   }
   return false;
-}
-
-// "scheme://user:password@host/..." with the password shown as "***".
-std::string WithoutUrlPassword(const std::string& url) {
-  const size_t scheme = url.find("://");
-  if (scheme == std::string::npos) return url;
-  const size_t host_end = url.find('/', scheme + 3);
-  const size_t at = url.rfind('@', host_end);
-  if (at == std::string::npos || at < scheme) return url;
-  const size_t colon = url.find(':', scheme + 3);
-  if (colon == std::string::npos || colon > at) return url;
-  return url.substr(0, colon + 1) + "***" + url.substr(at);
 }
 
 // Secrets print as "***" (FormatValue) followed by where they came from; so do credentials

@@ -12,11 +12,6 @@ namespace {
 
 constexpr size_t kMaxSecretBytes = 64 * 1024;
 
-template <typename T>
-T& Ref(const KeySpec& spec, Config& config) {
-  return std::get<FieldRef<T>>(spec.field)(config);
-}
-
 // The file's content without trailing newlines; `key` names the setting in errors.
 StatusOr<std::string> ReadSecretFile(const std::string& key, const std::string& path) {
   std::ifstream in(path, std::ios::binary);
@@ -41,33 +36,39 @@ StatusOr<std::string> ReadSecretFile(const std::string& key, const std::string& 
   return content;
 }
 
-Status ReadFromFileKey(const KeySpec& spec, Config& config) {
-  const KeySpec& file_key = *FindKey(SecretFileKey(spec));
-  const std::string& path = Ref<std::string>(file_key, config);
-  if (path.empty()) return Status::Ok();
-  MS_ASSIGN_OR_RETURN(std::string value, ReadSecretFile(std::string(file_key.path), path));
-  Ref<Secret>(spec, config) = Secret(std::move(value), "file " + path);
-  return Status::Ok();
+// Sets `key` from the file's content; errors name `setting` (the *_file key or the credential)
+// and the file, never the content. A URL is checked later as it would be in the config file.
+Status ApplyFromFile(const KeySpec& key, std::string_view setting, const std::string& path,
+                     const std::string& origin, Config& config) {
+  MS_ASSIGN_OR_RETURN(std::string value, ReadSecretFile(std::string(setting), path));
+  if (key.type != KeyType::kSecret && value.find('\n') != std::string::npos) {
+    return InvalidArgument("config: " + std::string(setting) + ": " + QuoteForError(path) +
+                           " holds more than one line (expected only the value)");
+  }
+  return ApplyText(key, value, origin, config);
 }
 
-// systemd LoadCredential=<key>:<source> puts the secret at $CREDENTIALS_DIRECTORY/<key>.
-Status ReadCredential(const KeySpec& spec, const std::string& directory, Config& config) {
-  const std::string path = directory + "/" + std::string(spec.path);
+Status ReadFromFileKey(const FilePair& pair, Config& config) {
+  const std::string& path = std::get<FieldRef<std::string>>(pair.file->field)(config);
+  if (path.empty()) return Status::Ok();
+  return ApplyFromFile(*pair.value, pair.file->path, path, "file " + path, config);
+}
+
+// systemd LoadCredential=<key>:<source> puts the value at $CREDENTIALS_DIRECTORY/<key>.
+Status ReadCredential(const KeySpec& key, const std::string& directory, Config& config) {
+  const std::string path = directory + "/" + std::string(key.path);
   std::error_code error;
   if (!std::filesystem::exists(path, error)) return Status::Ok();
-  MS_ASSIGN_OR_RETURN(std::string value, ReadSecretFile(std::string(spec.path), path));
-  Ref<Secret>(spec, config) = Secret(std::move(value), "credential " + path);
-  return Status::Ok();
+  return ApplyFromFile(key, key.path, path, "credential " + path, config);
 }
 
 }  // namespace
 
 Status ResolveSecrets(const Environment& env, Config& config) {
   const std::string credentials = env.Get("CREDENTIALS_DIRECTORY").value_or("");
-  for (const KeySpec& spec : AllKeys()) {
-    if (spec.type != KeyType::kSecret) continue;
-    MS_RETURN_IF_ERROR(ReadFromFileKey(spec, config));
-    if (!credentials.empty()) MS_RETURN_IF_ERROR(ReadCredential(spec, credentials, config));
+  for (const FilePair& pair : FilePairs()) {
+    MS_RETURN_IF_ERROR(ReadFromFileKey(pair, config));
+    if (!credentials.empty()) MS_RETURN_IF_ERROR(ReadCredential(*pair.value, credentials, config));
   }
   return Status::Ok();
 }

@@ -196,14 +196,12 @@ class YamlReader {
   std::set<std::string> seen_;
 };
 
-// Both a secret and its *_file in one layer is ambiguous: refuse rather than guess.
+// Both a value and its *_file in one layer is ambiguous: refuse rather than guess.
 Status CheckSecretPairs(const Config& config) {
-  for (const KeySpec& spec : AllKeys()) {
-    if (spec.type != KeyType::kSecret) continue;
-    const KeySpec* file_key = FindKey(SecretFileKey(spec));
-    if (HasValue(spec, config) && HasValue(*file_key, config)) {
-      return InvalidArgument("config: " + std::string(spec.path) + " and " +
-                             std::string(file_key->path) + " are both set (set only one)");
+  for (const FilePair& pair : FilePairs()) {
+    if (HasValue(*pair.value, config) && HasValue(*pair.file, config)) {
+      return InvalidArgument("config: " + std::string(pair.value->path) + " and " +
+                             std::string(pair.file->path) + " are both set (set only one)");
     }
   }
   return Status::Ok();

@@ -29,9 +29,12 @@ class MessageStore {
   // changes nothing, an edit (is_edit) replaces the text only. Returns one ref per distinct
   // message identity in `messages`, including ones stored earlier. All-or-nothing.
   virtual StatusOr<std::vector<MessageRef>> Upsert(std::span<const Message> messages) = 0;
-  // Every message with batch_id IS NULL stored at least `min_age` ago (0 = all): to rebuild
-  // a lost Redis, and to re-offer messages whose buffer entry was lost in a crash.
-  virtual StatusOr<std::vector<MessageRef>> Pending(std::chrono::milliseconds min_age) = 0;
+  // One page of the messages with batch_id IS NULL stored at least `min_age` ago (0 = all):
+  // at most `limit` of them with id > `after_id`, in id order. To rebuild a lost Redis, and to
+  // re-offer messages whose buffer entry was lost in a crash, a page at a time so a large
+  // backlog never sits in memory at once.
+  virtual StatusOr<std::vector<MessageRef>> Pending(std::chrono::milliseconds min_age,
+                                                    int64_t after_id, int limit) = 0;
 };
 
 // A set of pending messages taken atomically from a company's buffer.

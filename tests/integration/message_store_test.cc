@@ -6,6 +6,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "tests/support/stack_env.h"
 
 namespace ms {
@@ -133,6 +135,42 @@ TEST_F(MessageStoreTest, ASessionKilledUnderneathIsReconnectedAndItsStagingTable
   }
   ASSERT_TRUE(last.ok()) << last.ToString();
   EXPECT_EQ(TextOf("b"), "two");
+}
+
+TEST_F(MessageStoreTest, PendingPagesThroughUnbatchedMessagesInIdOrder) {
+  std::vector<Message> msgs;
+  for (int idx = 0; idx < 5; ++idx) msgs.push_back(Msg("p" + std::to_string(idx), "text"));
+  auto refs = store_->Upsert(msgs);
+  ASSERT_TRUE(refs.ok()) << refs.status().ToString();
+  ASSERT_EQ(test::QueryInt(dsn_,
+                           "WITH b AS (INSERT INTO batches (company_id, claim_id, message_count, "
+                           "trigger) VALUES ('acme', 'c-pending', 1, 'manual') RETURNING id) "
+                           "UPDATE messages SET batch_id = (SELECT id FROM b) "
+                           "WHERE source_msg_id = 'p1' RETURNING 1"),
+            1);
+  std::vector<int64_t> seen;
+  std::vector<size_t> pages;
+  int64_t after = 0;
+  for (;;) {
+    auto page = store_->Pending(std::chrono::milliseconds(0), after, 2);
+    ASSERT_TRUE(page.ok()) << page.status().ToString();
+    pages.push_back(page->size());
+    if (page->empty()) break;
+    for (const MessageRef& ref : *page) seen.push_back(ref.id);
+    after = page->back().id;
+  }
+  EXPECT_EQ(pages, (std::vector<size_t>{2, 2, 0}));
+  const int64_t batched =
+      test::QueryInt(dsn_, "SELECT id FROM messages WHERE source_msg_id = 'p1'");
+  std::vector<int64_t> expected;
+  for (const MessageRef& ref : *refs) {
+    if (ref.id != batched) expected.push_back(ref.id);
+  }
+  std::sort(expected.begin(), expected.end());
+  EXPECT_EQ(seen, expected) << "the batched message is left out; the rest in id order";
+  auto young = store_->Pending(std::chrono::hours(1), 0, 10);
+  ASSERT_TRUE(young.ok());
+  EXPECT_TRUE(young->empty()) << "messages stored less than min_age ago are not offered";
 }
 
 }  // namespace

@@ -95,5 +95,22 @@ TEST_F(ClaimerMetricsTest, AFailingSweepIsRetriedAfterGrowingWaits) {
       << "no growing wait between attempts";
 }
 
+// A rebuild re-offers a large backlog a page at a time, never all of it at once, and misses none.
+TEST_F(ClaimerMetricsTest, ARebuildReoffersTheBacklogPageByPage) {
+  for (int64_t id = 1; id <= 12001; ++id) {
+    store_.pending.push_back({id, "co" + std::to_string(id % 7), Source::kSlack, true});
+  }
+  buffer_.needs_rebuild = true;
+  app::Claimer claimer = MakeClaimer();
+  ASSERT_TRUE(claimer.Sweep().ok());
+  // The rebuild pass, then the first periodic re-offer (the fake never batches anything).
+  EXPECT_EQ(store_.page_sizes, (std::vector<int>{5000, 5000, 2001, 5000, 5000, 2001}));
+  ASSERT_EQ(buffer_.appended.size(), 24002u);
+  for (size_t idx = 0; idx < 12001; ++idx) {
+    ASSERT_EQ(buffer_.appended[idx].id, static_cast<int64_t>(idx + 1));
+  }
+  EXPECT_EQ(stats_.rebuilds.load(), 1);
+}
+
 }  // namespace
 }  // namespace ms

@@ -528,6 +528,37 @@ TEST(ConfigSecrets, TheKafkaSaslPasswordComesFromAFileIntoEveryClient) {
   EXPECT_EQ(app::ProducerPropertiesFrom(MustParse("")).count("sasl.password"), 0u);
 }
 
+TEST(ConfigSecrets, UrlsThatCarryAPasswordComeFromAFileOrACredential) {
+  TempDir dir;
+  const std::string file = dir.Write("hook", "https://hook:hook-secret@hooks.example/in\n");
+  dir.Write("llm.base_url", "http://llm:llm-secret@127.0.0.1:8000/v1\n");
+  Config config = MustParse("outbox: {webhook_url_file: " + file + ", webhook_secret: s}",
+                            {{"CREDENTIALS_DIRECTORY", dir.path()}});
+  EXPECT_EQ(config.outbox.webhook_url, "https://hook:hook-secret@hooks.example/in");
+  EXPECT_EQ(config.llm.base_url, "http://llm:llm-secret@127.0.0.1:8000/v1");
+  const std::string text = config.Describe();
+  for (const char* value : {"hook-secret", "llm-secret"}) {
+    EXPECT_THAT(text, Not(HasSubstr(value)));
+  }
+  EXPECT_THAT(text, HasSubstr("\"https://hook:***@hooks.example/in\""));
+}
+
+TEST(ConfigSecrets, AUrlFileIsCheckedWithoutEchoingThePassword) {
+  TempDir dir;
+  const std::string bad = dir.Write("bad", "ftp://u:url-secret@host/\n");
+  EXPECT_EQ(ErrorOf("llm: {provider: rules, base_url_file: " + bad + "}"),
+            "config: llm.base_url: \"ftp://u:***@host/\" is not a URL (expected http://... or "
+            "https://...)");
+  const std::string two = dir.Write("two", "http://a/\nhttp://b/\n");
+  EXPECT_EQ(ErrorOf("llm: {provider: rules, base_url_file: " + two + "}"),
+            "config: llm.base_url_file: \"" + two +
+                "\" holds more than one line (expected only the value)");
+  EXPECT_EQ(ErrorOf("llm: {provider: rules, base_url: \"http://a/\", base_url_file: /b}"),
+            "config: llm.base_url and llm.base_url_file are both set (set only one)");
+  EXPECT_THAT(ErrorOf("llm: {provider: rules}", {{"MILESTONE_LLM_BASE_URL", "x://u:pw-secret@h"}}),
+              Not(HasSubstr("pw-secret")));
+}
+
 TEST(ConfigChecks, AReadApiBeyondLoopbackNeedsABearerToken) {
   EXPECT_THAT(ErrorOf("http: {listen: 0.0.0.0}"),
               StartsWith("config: http.token: not set but http.listen (\"0.0.0.0\") is not a "

@@ -41,8 +41,15 @@ struct FakeStore : MessageStore {
     }
     return refs;
   }
-  StatusOr<std::vector<MessageRef>> Pending(milliseconds) override {
-    return std::vector<MessageRef>{};
+  std::vector<MessageRef> pending;  // what Pending pages through, in id order
+  std::vector<int> page_sizes;      // the size of each page Pending returned
+  StatusOr<std::vector<MessageRef>> Pending(milliseconds, int64_t after_id, int limit) override {
+    std::vector<MessageRef> page;
+    for (const MessageRef& ref : pending) {
+      if (ref.id > after_id && static_cast<int>(page.size()) < limit) page.push_back(ref);
+    }
+    page_sizes.push_back(static_cast<int>(page.size()));
+    return page;
   }
 };
 
@@ -75,9 +82,13 @@ struct FakeBuffer : BatchBuffer {
   StatusOr<std::vector<std::string>> DueCompanies(milliseconds, milliseconds) override {
     return std::vector<std::string>{};
   }
-  StatusOr<bool> NeedsRebuild() override { return false; }
+  bool needs_rebuild = false;
+  StatusOr<bool> NeedsRebuild() override { return needs_rebuild; }
   Status BeginRebuild() override { return Status::Ok(); }
-  Status MarkRebuilt() override { return Status::Ok(); }
+  Status MarkRebuilt() override {
+    needs_rebuild = false;
+    return Status::Ok();
+  }
 };
 
 struct FakeDlq : DeadLetterSink {

@@ -80,14 +80,16 @@ StatusOr<std::vector<MessageRef>> PgMessageStore::Upsert(std::span<const Message
   return refs;
 }
 
-StatusOr<std::vector<MessageRef>> PgMessageStore::Pending(std::chrono::milliseconds min_age) {
+StatusOr<std::vector<MessageRef>> PgMessageStore::Pending(std::chrono::milliseconds min_age,
+                                                          int64_t after_id, int limit) {
   MS_ASSIGN_OR_RETURN(Lease conn, pool_->Acquire());
   MS_ASSIGN_OR_RETURN(
       Result res,
       conn->Exec("SELECT id, company_id, source, true FROM messages "
-                 "WHERE batch_id IS NULL AND created_at <= now() - make_interval(secs => $1) "
-                 "ORDER BY id",
-                 {std::to_string(static_cast<double>(min_age.count()) / 1000.0)}));
+                 "WHERE batch_id IS NULL AND id > $2 "
+                 "AND created_at <= now() - make_interval(secs => $1) ORDER BY id LIMIT $3",
+                 {std::to_string(static_cast<double>(min_age.count()) / 1000.0),
+                  std::to_string(after_id), std::to_string(limit)}));
   return RefsFrom(res);
 }
 

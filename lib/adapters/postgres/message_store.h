@@ -13,7 +13,8 @@ class PgMessageStore final : public MessageStore, public BatchLedger {
   // One transaction per call: COPY into a temporary staging table, then one INSERT … SELECT …
   // ON CONFLICT … RETURNING from it; five round trips whatever the batch size.
   StatusOr<std::vector<MessageRef>> Upsert(std::span<const Message> messages) override;
-  StatusOr<std::vector<MessageRef>> Pending(std::chrono::milliseconds min_age) override;
+  StatusOr<std::vector<MessageRef>> Pending(std::chrono::milliseconds min_age, int64_t after_id,
+                                            int limit) override;
   StatusOr<ClaimedBatch> RecordClaim(const Claim& claim) override;
 
  private:
