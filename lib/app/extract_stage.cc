@@ -1,34 +1,14 @@
 #include "app/extract_stage.h"
 
 #include <spdlog/spdlog.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <cctype>
-#include <cstdlib>
-#include <cstring>
 
+#include "app/failpoint.h"
 #include "pipeline/record.h"
 
 namespace ms::app {
-
-namespace {
-
-// Crash-test hook: MILESTONE_FAILPOINT=extract.before_store holds the worker forever between
-// the model's answer and the store transaction, after logging that it got there, so a test can
-// kill -9 the process at that point (tests/e2e). Never set in production.
-void MaybeHoldBeforeStore(int64_t batch_id) {
-  static const bool armed = [] {
-    const char* fp = std::getenv("MILESTONE_FAILPOINT");
-    return fp != nullptr && std::strcmp(fp, "extract.before_store") == 0;
-  }();
-  if (!armed) return;
-  spdlog::warn("failpoint extract.before_store reached: holding batch {} until killed", batch_id);
-  spdlog::default_logger()->flush();
-  for (;;) pause();
-}
-
-}  // namespace
 
 const ModelPrice* ExtractStage::PriceOf(const ExtractionResult& result) const {
   const auto& prices = config_.llm.prices;
@@ -202,7 +182,7 @@ Status ExtractStage::ProcessOne(bool* found) {
   if (!ticket) return Status::Ok();
   MS_ASSIGN_OR_RETURN(std::optional<KeptAnswer> answer, Answer(*ticket));
   if (!answer) return Status::Ok();  // the failure is handled
-  MaybeHoldBeforeStore(ticket->batch_id());
+  HoldAtFailpoint("extract.before_store", "batch " + std::to_string(ticket->batch_id()));
   const ExtractionResult& extracted = answer->result;
   const auto store_started = std::chrono::steady_clock::now();
   auto outcome = ticket->Store(extracted, answer->fingerprints, {answer->cost_usd});

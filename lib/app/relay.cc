@@ -7,6 +7,8 @@
 #include <set>
 #include <string>
 
+#include "app/failpoint.h"
+
 namespace ms::app {
 namespace {
 
@@ -187,6 +189,10 @@ Status OutboxRelay::RunRound(bool* more, Status* delivery_error) {
   std::vector<RowOutcome> outcomes(rows.size());
   ApplyUnmarked(rows, outcomes);
   Deliver(rows, deadline, outcomes);
+  if (std::any_of(outcomes.begin(), outcomes.end(),
+                  [](const RowOutcome& o) { return o.delivered; })) {
+    HoldAtFailpoint("relay.before_mark", std::to_string(rows.size()) + " outbox row(s)");
+  }
   // Another round only after progress: rows a round had no time for are due again at once.
   *more = std::any_of(outcomes.begin(), outcomes.end(),
                       [](const RowOutcome& outcome) { return outcome.delivered; });

@@ -13,13 +13,17 @@
 //  - every outbox row on the events topic, each company's rows in outbox order (a repeat only
 //    with the same delivery id);
 //  - committed offsets equal the input topics' high watermarks.
+//  - no answer paid twice: a prompt the model answered usably is answered again only after a
+//    fault that can cut a process from an answer it had not yet kept (kill -9, a killed
+//    Postgres session or restart), at most llm.max_concurrency per instance and fault.
+// The relay is also killed deliberately between its sinks' acknowledgement and marking the rows
+// published (MILESTONE_FAILPOINT=relay.before_mark). Data is produced throughout the run, chunk
+// by chunk, so faults land on ingest, extraction and relay alike.
 // It prints one table (faults by kind, and what the checks found) and fails on any violation.
-// Not yet part of the run: LLM calls per batch (no re-pay is checked by the extract stage's
-// unit and integration tests), and killing the relay exactly between produce and mark (a
-// kill -9 lands there only by chance).
 #include <signal.h>
 
 #include <fstream>
+#include <functional>
 #include <iostream>
 #include <map>
 #include <random>
@@ -79,6 +83,7 @@ class ChaosRun : public PipelineTest {
   Process& Primary() { return *daemons_.front(); }
   void KillAndRestart() {
     Fault("kill -9 and restart");
+    ++answer_cuts_;
     Primary().Signal(SIGCONT);
     Primary().Signal(SIGKILL);
     Primary().Wait(10s);
@@ -95,6 +100,33 @@ class ChaosRun : public PipelineTest {
     Fault("second instance started");
     daemons_.push_back(StartDaemon("milestoned-" + std::to_string(++starts_)));
   }
+  // Every instance down, then the primary back alone with the relay's failpoint armed: once it
+  // leads (after the killed leader's lease) and a round's rows are acknowledged, it holds
+  // before marking them, and is killed there. Without rows to relay it is killed anyway.
+  void KillRelayBeforeMark() {
+    while (daemons_.size() > 1) {
+      daemons_.back()->Signal(SIGKILL);
+      daemons_.back()->Wait(10s);
+      daemons_.pop_back();
+    }
+    Primary().Signal(SIGCONT);
+    Primary().Signal(SIGKILL);
+    Primary().Wait(10s);
+    overrides_["MILESTONE_FAILPOINT"] = "relay.before_mark";
+    daemons_.front() = StartDaemon("milestoned-" + std::to_string(++starts_));
+    overrides_.erase("MILESTONE_FAILPOINT");
+    const bool held = WaitFor(
+        [&] {
+          ProduceDue();
+          return Primary().Log().find("failpoint relay.before_mark reached") != std::string::npos;
+        },
+        90s);
+    Fault(held ? "relay killed between produce and mark" : "relay killed (no round to mark)");
+    answer_cuts_ += 3;  // the second instance and the primary, twice
+    Primary().Signal(SIGKILL);
+    Primary().Wait(10s);
+    daemons_.front() = StartDaemon("milestoned-" + std::to_string(++starts_));
+  }
   void PausePastSessionTimeout() {
     Fault("SIGSTOP past the session timeout");
     Primary().Signal(SIGSTOP);
@@ -103,6 +135,7 @@ class ChaosRun : public PipelineTest {
   }
   void RestartServer(const std::string& server) {
     Fault("restart " + server);
+    if (server == "postgres") ++answer_cuts_;
     ASSERT_EQ(Stack("stop-" + server), 0);
     down_.insert(server);
     std::this_thread::sleep_for(std::chrono::milliseconds(1000 + rng_() % 4000));
@@ -127,6 +160,7 @@ class ChaosRun : public PipelineTest {
   }
   void KillSessions() {
     Fault("postgres sessions killed");
+    ++answer_cuts_;
     Admin("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '" + db_ +
           "' AND pid <> pg_backend_pid()");
   }
@@ -158,7 +192,7 @@ class ChaosRun : public PipelineTest {
     down_.clear();
   }
   void OneFault() {
-    switch (rng_() % 9) {
+    switch (rng_() % 10) {
       case 0:
         return KillAndRestart();
       case 1:
@@ -175,6 +209,8 @@ class ChaosRun : public PipelineTest {
         return ReadOnlyForAWhile();
       case 7:
         return KillSessions();
+      case 8:
+        return KillRelayBeforeMark();
       default:
         return LlmFaults();
     }
@@ -211,6 +247,21 @@ class ChaosRun : public PipelineTest {
   void ProduceChunk(size_t chunk) {
     ASSERT_EQ(Ctl({"produce", chunks_[chunk]}, 5min), 0) << "produce " << chunks_[chunk];
   }
+  // Chunk k is due k/chunks of the way through the run, so data arrives throughout it; some
+  // chunks go twice (a redelivery), poison records ride along.
+  void ProduceDue() {
+    while (next_chunk_ < chunks_.size() &&
+           Clock::now() >= started_ + duration_ * static_cast<int64_t>(next_chunk_) /
+                                          static_cast<int64_t>(chunks_.size())) {
+      ProduceChunk(next_chunk_);
+      if (rng_() % 4 == 0) {
+        Fault("chunk produced twice");
+        ProduceChunk(next_chunk_);
+      }
+      ++next_chunk_;
+      if (rng_() % 3 == 0) ProducePoison();
+    }
+  }
   void ProducePoison() {
     const std::string path = scratch_ + "/poison" + std::to_string(poison_) + ".jsonl";
     std::ofstream(path) << "{not json " << poison_ << "\n"
@@ -226,8 +277,22 @@ class ChaosRun : public PipelineTest {
   struct Findings {
     int64_t stored = 0, lost = 0, duplicated = 0, batches = 0, not_done = 0, unbatched = 0;
     int64_t events = 0, outbox = 0, unseen_rows = 0, reordered = 0, dead_letters = 0;
+    int64_t topic_records = 0;  // repeats included
     int64_t committed = 0, high_watermarks = 0;
+    int64_t usable_answers = 0, prompts_answered = 0, paid_again = 0;
   };
+
+  // Usable answers (200, whole JSON) per distinct prompt: a prompt answered twice was paid twice.
+  void CheckAnswers(Findings& found) {
+    std::map<size_t, int> answers;
+    for (const RecordedRequest& request : llm_.requests()) {
+      if (request.fault != test::Fault::kNone && request.fault != test::Fault::kSlow) continue;
+      ++answers[std::hash<std::string>()(request.body)];
+      ++found.usable_answers;
+    }
+    found.prompts_answered = static_cast<int64_t>(answers.size());
+    found.paid_again = found.usable_answers - found.prompts_answered;
+  }
 
   void CheckTopic(Findings& found) {
     auto conn = pg::Connection::Open(PgOptionsFor(dsn_));
@@ -237,6 +302,7 @@ class ChaosRun : public PipelineTest {
     found.outbox = rows->rows();
     auto records = ReadWholeTopic(stack_->brokers, id_ + "-events", 120s);
     ASSERT_TRUE(records.has_value()) << "could not read the events topic";
+    found.topic_records = static_cast<int64_t>(records->size());
     std::map<std::string, std::vector<int64_t>> order;  // per company, first sightings
     std::set<int64_t> seen;
     for (const TopicRecord& record : *records) {
@@ -278,6 +344,7 @@ class ChaosRun : public PipelineTest {
     found.events = Query("SELECT count(*) FROM events");
     CheckTopic(found);
     CheckOffsets(found);
+    CheckAnswers(found);
     return found;
   }
   void PrintTable(const Findings& found) {
@@ -294,13 +361,22 @@ class ChaosRun : public PipelineTest {
               << "| batches / not done / messages unbatched | " << found.batches << " / "
               << found.not_done << " / " << found.unbatched << " |\n"
               << "| events / outbox rows | " << found.events << " / " << found.outbox << " |\n"
+              << "| records on the events topic (repeats: same delivery id) | "
+              << found.topic_records << " |\n"
               << "| outbox rows unseen on the topic | " << found.unseen_rows << " |\n"
               << "| reordered (per company) | " << found.reordered << " |\n"
               << "| committed offsets / high watermarks | " << found.committed << " / "
               << found.high_watermarks << " |\n"
-              << "| LLM requests | " << llm_.request_count() << " |\n"
+              << "| LLM requests / usable answers / prompts answered | " << llm_.request_count()
+              << " / " << found.usable_answers << " / " << found.prompts_answered << " |\n"
+              << "| answers paid again / allowed by faults | " << found.paid_again << " / "
+              << PaidAgainAllowed() << " |\n"
               << "| operator retries of failed batches | " << operator_retries_ << " |\n";
   }
+
+  // A fault that can cut a process from answers it has not kept yet costs at most the calls in
+  // flight then: llm.max_concurrency (default 2) per instance.
+  int64_t PaidAgainAllowed() const { return answer_cuts_ * 2 * 2; }
 
   uint64_t seed_ = static_cast<uint64_t>(EnvInt("MILESTONE_CHAOS_SEED", 1));
   std::chrono::seconds duration_{EnvInt("MILESTONE_CHAOS_SECONDS", 45)};
@@ -315,26 +391,20 @@ class ChaosRun : public PipelineTest {
   std::set<std::string> down_;
   bool read_only_ = false;
   int operator_retries_ = 0;
+  int64_t answer_cuts_ = 0;
+  Clock::time_point started_ = Clock::now();
+  size_t next_chunk_ = 0;
 };
 
 TEST_F(ChaosRun, NothingLostNothingTwiceEverythingPublishedInOrderUnderFaults) {
   PrepareData(EnvInt("MILESTONE_CHAOS_ROWS", 4000), 10);
   daemons_.push_back(StartDaemon("milestoned-" + std::to_string(++starts_)));
-  const auto end = Clock::now() + duration_;
-  size_t next_chunk = 0;
-  while (Clock::now() < end || next_chunk < chunks_.size()) {
-    const uint64_t roll = rng_() % 10;
-    if (roll < 4 && next_chunk < chunks_.size()) {
-      ProduceChunk(next_chunk);
-      if (rng_() % 4 == 0) {
-        Fault("chunk produced twice");
-        ProduceChunk(next_chunk);
-      }
-      ++next_chunk;
-      if (rng_() % 3 == 0) ProducePoison();
-    } else if (Clock::now() < end) {
-      OneFault();
-    }
+  started_ = Clock::now();
+  const auto end = started_ + duration_;
+  while (Clock::now() < end || next_chunk_ < chunks_.size()) {
+    ProduceDue();
+    if (HasFatalFailure()) return;
+    if (Clock::now() < end && rng_() % 10 < 6) OneFault();
     if (HasFatalFailure()) return;
     std::this_thread::sleep_for(std::chrono::milliseconds(200 + rng_() % 1500));  // pacing
   }
@@ -372,6 +442,7 @@ TEST_F(ChaosRun, NothingLostNothingTwiceEverythingPublishedInOrderUnderFaults) {
   EXPECT_EQ(found.unseen_rows, 0);
   EXPECT_EQ(found.reordered, 0);
   EXPECT_EQ(found.committed, found.high_watermarks);
+  EXPECT_LE(found.paid_again, PaidAgainAllowed()) << "an answer was paid for again";
   for (auto& daemon : daemons_) {
     daemon->Signal(SIGTERM);
     EXPECT_EQ(daemon->Wait(60s), 0) << daemon->Log();

@@ -183,11 +183,12 @@ FakeReply FakeLlmServer::NextReply(const RecordedRequest& recorded, std::string*
   AnswerFn answer_fn;
   {
     std::lock_guard lock(mu_);
-    recorded_.push_back(recorded);
     if (!script_.empty()) {
       reply = std::move(script_.front());
       script_.pop_front();
     }
+    recorded_.push_back(recorded);
+    recorded_.back().fault = reply.fault;
     answer_fn = default_answer_;
   }
   *answer = reply.answer.empty() ? answer_fn(recorded) : reply.answer;

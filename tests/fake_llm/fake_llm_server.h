@@ -41,6 +41,7 @@ struct RecordedRequest {
   std::string model;                           // from the body, or the Gemini path
   std::map<std::string, std::string> headers;  // names lower-cased
   std::string body;
+  Fault fault = Fault::kNone;  // how it was answered (kNone/kSlow: a usable answer)
 };
 
 class FakeLlmServer {
