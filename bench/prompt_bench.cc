@@ -1,4 +1,4 @@
-// Prompt size and LLM calls for a data set (issue "Extract and record", benchmark):
+// Prompt tokens per message and LLM calls per 1,000 messages for a data set, in batches:
 // this prompt builder (prefilter + redaction + one compact line per message) against a naive
 // prompt that dumps every message as its own JSON block, tokens estimated as bytes / 4.
 //
