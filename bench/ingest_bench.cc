@@ -1,4 +1,4 @@
-// End-to-end ingest benchmark against the local stack (design §7, issue "Ingest").
+// End-to-end ingest benchmark against the local stack (design §7).
 //
 // Pre-fills two topics with N generated messages over C companies, then measures on the same
 // machine and run:

@@ -89,8 +89,10 @@ Status ExtractStage::HandleFailure(BatchTicket& ticket, const Status& error,
   return ticket.Fail(reason, spent, {cost_usd});
 }
 
-void ExtractStage::ObserveStage(Stage stage, std::chrono::steady_clock::time_point started) {
-  if (metrics_ != nullptr) metrics_->StageLatency(stage).Observe(SecondsSince(started));
+void ExtractStage::ObserveStage(Stage stage, std::chrono::milliseconds started) {
+  if (metrics_ == nullptr) return;
+  const std::chrono::duration<double> took = clock_->Monotonic() - started;
+  metrics_->StageLatency(stage).Observe(took.count());
 }
 
 std::chrono::milliseconds ExtractStage::StoreRetryDelay(int store_attempts) {
@@ -126,7 +128,7 @@ StatusOr<std::optional<KeptAnswer>> ExtractStage::Answer(BatchTicket& ticket) {
     return unkept;
   }
   MS_ASSIGN_OR_RETURN(ExtractionRequest request, ticket.Load());
-  const auto extract_started = std::chrono::steady_clock::now();
+  const std::chrono::milliseconds extract_started = clock_->Monotonic();
   ExtractionResult extracted;
   Status extract_status = extractor_->ExtractInto(request, &extracted);
   ObserveStage(Stage::kExtract, extract_started);
@@ -184,7 +186,7 @@ Status ExtractStage::ProcessOne(bool* found) {
   if (!answer) return Status::Ok();  // the failure is handled
   HoldAtFailpoint("extract.before_store", "batch " + std::to_string(ticket->batch_id()));
   const ExtractionResult& extracted = answer->result;
-  const auto store_started = std::chrono::steady_clock::now();
+  const std::chrono::milliseconds store_started = clock_->Monotonic();
   auto outcome = ticket->Store(extracted, answer->fingerprints, {answer->cost_usd});
   // A conflict (deadlock, serialization failure) rolled the transaction back: store the same
   // answer again at once, a few times, before the slower retry of StoreFailed.

@@ -34,6 +34,7 @@
 #include <optional>
 
 #include "config/config.h"
+#include "core/clock.h"
 #include "observability/metrics.h"
 #include "pipeline/sleeper.h"
 #include "ports/ingest.h"
@@ -67,6 +68,9 @@ class ExtractStage {
   // Optional, before the workers run: the waits between store conflicts (default: a sleeper
   // of the stage's own, never interrupted).
   void SetSleeper(Sleeper* sleeper) { sleeper_ = sleeper; }
+  // Optional, before the workers run: the clock timing the extract and store stages (default:
+  // the system clock).
+  void SetClock(const Clock* clock) { clock_ = clock; }
 
   // One worker; run max_concurrency of them. Returns when `stop` is set (after finishing the
   // batch in hand) or the hint queue is closed.
@@ -107,7 +111,8 @@ class ExtractStage {
   // Adds an attempt's spending to the stats and the cost metric.
   void Account(const ExtractionResult& spent, double cost_usd);
   Status HandleFailure(BatchTicket& ticket, const Status& error, const ExtractionResult& spent);
-  void ObserveStage(Stage stage, std::chrono::steady_clock::time_point started);
+  // Observes the stage's latency since `started` (Clock::Monotonic).
+  void ObserveStage(Stage stage, std::chrono::milliseconds started);
 
   const Config& config_;
   BatchQueue* queue_;
@@ -117,6 +122,8 @@ class ExtractStage {
   Metrics* metrics_ = nullptr;
   InterruptibleSleeper own_sleeper_;
   Sleeper* sleeper_ = &own_sleeper_;
+  SystemClock own_clock_;
+  const Clock* clock_ = &own_clock_;
   std::mutex unkept_mu_;
   std::map<int64_t, KeptAnswer> unkept_;  // guarded by unkept_mu_: paid for, not kept durably
 };

@@ -82,9 +82,9 @@ void PersistWorker::RunStage(Step from, Step running) {
     lock.unlock();
     // The slot stays put: Take pops only finished slots, and deque::push_back keeps
     // references to the other elements valid.
-    auto started = std::chrono::steady_clock::now();
+    const std::chrono::milliseconds started = clock_->Monotonic();
     Step next = RunStep(running, *slot);
-    std::chrono::duration<double> took = std::chrono::steady_clock::now() - started;
+    const std::chrono::duration<double> took = clock_->Monotonic() - started;
     lock.lock();
     slot->took += took;
     slot->step = next;

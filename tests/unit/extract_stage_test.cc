@@ -130,8 +130,11 @@ struct FixedExtractor : Extractor {
   int calls = 1;
   std::string model = "gpt-test";
   std::chrono::milliseconds ready_in{0};
+  test::FakeClock* clock = nullptr;  // advanced by `takes` in each call, when set
+  std::chrono::milliseconds takes{0};
   std::chrono::milliseconds ReadyIn() const override { return ready_in; }
   Status ExtractInto(const ExtractionRequest&, ExtractionResult* out) override {
+    if (clock != nullptr) clock->Advance(takes);
     out->usage = {1'000'000, 500'000};
     out->provider = "openai";
     out->model = model;
@@ -181,6 +184,16 @@ TEST_F(ExtractStageTest, StoredBatchObservesExtractAndStoreAndAddsItsCost) {
   EXPECT_EQ(StageCount(Stage::kExtract), 1u);
   EXPECT_EQ(StageCount(Stage::kStore), 1u);
   EXPECT_EQ(stats_.batches_done.load(), 1);
+}
+
+TEST_F(ExtractStageTest, TheExtractLatencyIsTimedByTheInjectedClock) {
+  extractor_.clock = &clock_;
+  extractor_.takes = std::chrono::milliseconds(2500);
+  app::ExtractStage stage(config_, &queue_, &extractor_, &hints_, &stats_);
+  stage.SetClock(&clock_);
+  ASSERT_TRUE(ProcessOneWith(stage));
+  EXPECT_DOUBLE_EQ(Snapshot(metrics_.StageLatency(Stage::kExtract)).sample_sum, 2.5);
+  EXPECT_DOUBLE_EQ(Snapshot(metrics_.StageLatency(Stage::kStore)).sample_sum, 0.0);
 }
 
 TEST_F(ExtractStageTest, TransientFailureIsHandedBackWithItsSpendingCounted) {
