@@ -4,11 +4,11 @@
 
 #include <sstream>
 
-#include "pipeline/csv.h"
-#include "pipeline/decode.h"
-#include "pipeline/generator.h"
-#include "pipeline/ingest.h"
-#include "pipeline/producer_payload.h"
+#include "pipeline/decode/decode.h"
+#include "pipeline/generator/generator.h"
+#include "pipeline/generator/producer_payload.h"
+#include "pipeline/ingest/ingest.h"
+#include "pipeline/text/csv.h"
 
 namespace ms {
 namespace {

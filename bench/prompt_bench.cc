@@ -8,8 +8,8 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
-#include "pipeline/producer_payload.h"
-#include "pipeline/prompt.h"
+#include "pipeline/extract/prompt.h"
+#include "pipeline/generator/producer_payload.h"
 
 namespace ms {
 namespace {

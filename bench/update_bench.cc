@@ -13,12 +13,12 @@
 #include <map>
 #include <nlohmann/json.hpp>
 
-#include "adapters/llm/rules_extractor.h"
-#include "pipeline/fingerprint.h"
-#include "pipeline/investor_update_llm.h"
-#include "pipeline/milestones.h"
-#include "pipeline/producer_payload.h"
-#include "pipeline/significance.h"
+#include "pipeline/extract/rules_extractor.h"
+#include "pipeline/generator/producer_payload.h"
+#include "pipeline/investor/investor_update_llm.h"
+#include "pipeline/ledger/fingerprint.h"
+#include "pipeline/ledger/milestones.h"
+#include "pipeline/ledger/significance.h"
 
 namespace ms {
 namespace {

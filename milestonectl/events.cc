@@ -1,5 +1,5 @@
 // milestonectl events: a company's ledger, most significant first. By default the top --top
-// events by significance score (pipeline/significance.h), shown in occurred_at order, newest
+// events by significance score (pipeline/ledger/significance.h), shown in occurred_at order, newest
 // first; --all lists every matching event.
 #include <iostream>
 #include <nlohmann/json.hpp>
@@ -7,7 +7,7 @@
 #include "adapters/postgres/ledger_queries.h"
 #include "app/options.h"
 #include "milestonectl/commands.h"
-#include "pipeline/significance.h"
+#include "pipeline/ledger/significance.h"
 
 namespace ms::ctl {
 namespace {

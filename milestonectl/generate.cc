@@ -2,7 +2,7 @@
 #include <iostream>
 
 #include "milestonectl/commands.h"
-#include "pipeline/generator.h"
+#include "pipeline/generator/generator.h"
 
 namespace ms::ctl {
 

@@ -1,6 +1,6 @@
 // milestonectl investor-email: a one-page investor update for a period (design §5) — by
 // default from the end of the company's previous update (else 30 days before its latest
-// message) to its latest message — from the period's digest (pipeline/investor_update.h),
+// message) to its latest message — from the period's digest (pipeline/investor/investor_update.h),
 // written by the configured LLM provider, or by the offline template when the provider is
 // `rules`, --offline is given, or the provider cannot deliver (a warning on stderr names the
 // reason). The update is stored in investor_updates with the ids of the events it used, its
@@ -12,9 +12,9 @@
 #include "adapters/postgres/ledger_queries.h"
 #include "app/options.h"
 #include "core/clock.h"
+#include "core/sleeper.h"
 #include "milestonectl/commands.h"
-#include "pipeline/investor_update_llm.h"
-#include "pipeline/sleeper.h"
+#include "pipeline/investor/investor_update_llm.h"
 
 namespace ms::ctl {
 namespace {

@@ -6,8 +6,8 @@
 #include "adapters/kafka/producer.h"
 #include "app/options.h"
 #include "milestonectl/commands.h"
-#include "pipeline/csv.h"
-#include "pipeline/producer_payload.h"
+#include "pipeline/generator/producer_payload.h"
+#include "pipeline/text/csv.h"
 
 namespace ms::ctl {
 namespace {

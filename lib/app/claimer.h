@@ -18,8 +18,8 @@
 
 #include "config/config.h"
 #include "core/clock.h"
+#include "core/sleeper.h"
 #include "observability/metrics.h"
-#include "pipeline/sleeper.h"
 #include "ports/ingest.h"
 #include "runtime/backoff.h"
 #include "runtime/bounded_queue.h"

@@ -40,7 +40,7 @@
 #include "observability/logging.h"
 #include "observability/metrics.h"
 #include "observability/systemd.h"
-#include "pipeline/decode.h"
+#include "pipeline/decode/decode.h"
 
 namespace ms::app {
 namespace {

@@ -6,7 +6,7 @@
 #include <cctype>
 
 #include "app/failpoint.h"
-#include "pipeline/record.h"
+#include "pipeline/ledger/record.h"
 
 namespace ms::app {
 

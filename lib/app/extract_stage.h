@@ -35,8 +35,8 @@
 
 #include "config/config.h"
 #include "core/clock.h"
+#include "core/sleeper.h"
 #include "observability/metrics.h"
-#include "pipeline/sleeper.h"
 #include "ports/ingest.h"
 #include "ports/ledger.h"
 #include "runtime/bounded_queue.h"

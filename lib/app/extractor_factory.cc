@@ -1,8 +1,8 @@
 #include "app/extractor_factory.h"
 
 #include "adapters/llm/llm_client_factory.h"
-#include "adapters/llm/rules_extractor.h"
 #include "app/options.h"
+#include "pipeline/extract/rules_extractor.h"
 
 namespace ms::app {
 

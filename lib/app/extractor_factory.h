@@ -6,9 +6,9 @@
 
 #include "config/config.h"
 #include "core/clock.h"
+#include "core/sleeper.h"
 #include "observability/metrics.h"
-#include "pipeline/llm_extractor.h"
-#include "pipeline/sleeper.h"
+#include "pipeline/extract/llm_extractor.h"
 #include "ports/extract.h"
 
 namespace ms::app {

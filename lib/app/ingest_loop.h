@@ -34,7 +34,7 @@
 #include "core/clock.h"
 #include "observability/health.h"
 #include "observability/metrics.h"
-#include "pipeline/ingest.h"
+#include "pipeline/ingest/ingest.h"
 #include "ports/message_source.h"
 #include "runtime/backoff.h"
 #include "runtime/bounded_queue.h"

@@ -8,9 +8,9 @@
 #include "adapters/postgres/pg.h"
 #include "adapters/redis/redis.h"
 #include "config/config.h"
-#include "pipeline/decode.h"
-#include "pipeline/llm_call_policy.h"
-#include "pipeline/milestones.h"
+#include "pipeline/decode/decode.h"
+#include "pipeline/ledger/milestones.h"
+#include "pipeline/llm_policy/llm_call_policy.h"
 
 namespace ms::app {
 
@@ -26,7 +26,7 @@ DecodeLimits DecodeLimitsFrom(const Config& config);
 // For an LLM provider (llm.provider other than `rules`). The client options carry the API key.
 llm::LlmClientOptions LlmClientOptionsFrom(const Config& config);
 LlmCallOptions LlmCallOptionsFrom(const Config& config);
-// The defaults of pipeline/milestones.h with events.ladders and the growth keys applied.
+// The defaults of pipeline/ledger/milestones.h with events.ladders and the growth keys applied.
 MilestoneRules MilestoneRulesFrom(const Config& config);
 
 }  // namespace ms::app

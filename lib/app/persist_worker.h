@@ -24,7 +24,7 @@
 #include <thread>
 
 #include "core/clock.h"
-#include "pipeline/ingest.h"
+#include "pipeline/ingest/ingest.h"
 
 namespace ms::app {
 

@@ -33,8 +33,8 @@
 #include <vector>
 
 #include "config/config.h"
+#include "core/sleeper.h"
 #include "observability/metrics.h"
-#include "pipeline/sleeper.h"
 #include "ports/outbox.h"
 #include "runtime/backoff.h"
 

@@ -12,8 +12,8 @@
 #include <exception>
 #include <string_view>
 
+#include "core/sleeper.h"
 #include "observability/metrics.h"
-#include "pipeline/sleeper.h"
 
 namespace ms::app {
 

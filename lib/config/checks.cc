@@ -6,8 +6,8 @@
 #include "config/config_values.h"
 #include "config/layers.h"
 #include "core/net.h"
-#include "pipeline/metric_vocab.h"
-#include "pipeline/milestones.h"
+#include "pipeline/ledger/metric_vocab.h"
+#include "pipeline/ledger/milestones.h"
 
 namespace ms::config {
 namespace {

@@ -162,7 +162,7 @@ struct OutboxConfig {
 
 struct EventsConfig {
   std::chrono::milliseconds stale_after = std::chrono::hours(720);
-  // Milestones from KPI series (pipeline/milestones.h): per-metric ladders replacing the
+  // Milestones from KPI series (pipeline/ledger/milestones.h): per-metric ladders replacing the
   // defaults ("arr: 1M,2M,5M"; "none" = no ladder), growth over a window.
   StringMap ladders;
   int growth_threshold_pct = 50;

@@ -58,7 +58,7 @@ struct ExtractedEvent {
 // churn, ... is an observation, not an event. Stored in `observations`, idempotent on
 // (company, metric, source message); its time is the source message's sent time.
 struct ExtractedObservation {
-  std::string metric;  // a name of the metric vocabulary (pipeline/metric_vocab.h)
+  std::string metric;  // a name of the metric vocabulary (pipeline/ledger/metric_vocab.h)
   double value = 0;    // in `unit`: 262000 for $262k, 12.5 for 12.5 %
   std::string unit;    // ISO currency code for money ("USD", "GBP", "EUR"), "pct", "count"
   int64_t source_message_id = 0;  // messages.id of the report

@@ -46,7 +46,7 @@ class BatchTicket {
     double cost_usd = 0;
   };
   // ONE transaction: events upserted by fingerprint (a known event gets a sighting),
-  // observations stored and the milestones of their series derived (pipeline/milestones.h),
+  // observations stored and the milestones of their series derived (pipeline/ledger/milestones.h),
   // history rows, outbox rows, batch -> done with usage and cost. A batch already `done` is left
   // untouched (re-running a batch after a crash changes nothing). Returns the number of
   // events created and sighted.
@@ -111,7 +111,7 @@ struct StoredEvent {
   std::string first_seen;   // when the daemon first and last saw it
   std::string last_seen;
   std::string origin = "extracted";  // or "series": a milestone derived from observations
-  double score = 0;                  // significance (pipeline/significance.h), set on reading
+  double score = 0;  // significance (pipeline/ledger/significance.h), set on reading
 };
 
 // One reading of a KPI series as stored (observations table).

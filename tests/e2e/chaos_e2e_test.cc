@@ -32,7 +32,7 @@
 
 #include "adapters/kafka/admin.h"
 #include "adapters/postgres/pg.h"
-#include "pipeline/csv.h"
+#include "pipeline/text/csv.h"
 #include "tests/e2e/harness.h"
 #include "tests/fake_llm/fake_llm_server.h"
 #include "tests/support/kafka_topic.h"

@@ -7,7 +7,7 @@
 #include <fstream>
 #include <iterator>
 
-#include "pipeline/csv.h"
+#include "pipeline/text/csv.h"
 
 namespace ms::test {
 

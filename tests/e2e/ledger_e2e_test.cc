@@ -15,8 +15,8 @@
 
 #include "adapters/postgres/pg.h"
 #include "core/hash.h"
-#include "pipeline/investor_update.h"
-#include "pipeline/metric_vocab.h"
+#include "pipeline/investor/investor_update.h"
+#include "pipeline/ledger/metric_vocab.h"
 #include "tests/e2e/harness.h"
 
 namespace ms::test {

@@ -1,7 +1,8 @@
-// The fake LLM's default answer to an investor-update request (pipeline/investor_update_llm.h):
-// reads the prompt's <digest> block back and writes a plain update from it — the subject line,
-// the headline, the KPI table, milestones and items by section, investor interest — so runs
-// against the fake produce a real-looking update built only from the digest.
+// The fake LLM's default answer to an investor-update request
+// (pipeline/investor/investor_update_llm.h): reads the prompt's <digest> block back and writes a
+// plain update from it — the subject line, the headline, the KPI table, milestones and items by
+// section, investor interest — so runs against the fake produce a real-looking update built only
+// from the digest.
 #pragma once
 
 #include <string>

@@ -5,7 +5,7 @@
 #include <nlohmann/json.hpp>
 #include <vector>
 
-#include "adapters/llm/rules_extractor.h"
+#include "pipeline/extract/rules_extractor.h"
 
 namespace ms::test {
 namespace {

@@ -2,7 +2,7 @@
 // the three providers: what each request body carries (the update schema under its own name,
 // the period's digest as delimited data, no PII) and the update that comes back, or the template
 // when the provider answers unusably. Needs no stack: only 127.0.0.1.
-#include "pipeline/investor_update_llm.h"
+#include "pipeline/investor/investor_update_llm.h"
 
 #include <gtest/gtest.h>
 

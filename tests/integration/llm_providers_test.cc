@@ -7,7 +7,7 @@
 #include <thread>
 
 #include "adapters/llm/llm_client_factory.h"
-#include "pipeline/llm_extractor.h"
+#include "pipeline/extract/llm_extractor.h"
 #include "tests/fake_llm/fake_llm_server.h"
 
 namespace ms {

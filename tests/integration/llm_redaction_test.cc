@@ -10,7 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "adapters/llm/llm_client_factory.h"
-#include "pipeline/llm_extractor.h"
+#include "pipeline/extract/llm_extractor.h"
 #include "tests/fake_llm/fake_llm_server.h"
 #include "tests/support/pii_plant.h"
 

@@ -12,7 +12,7 @@
 #include <string_view>
 #include <vector>
 
-#include "pipeline/redact.h"
+#include "pipeline/extract/redact.h"
 #include "ports/extract.h"
 
 namespace ms::test {

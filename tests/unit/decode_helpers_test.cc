@@ -3,12 +3,12 @@
 
 #include <string>
 
-#include "pipeline/base64url.h"
-#include "pipeline/decode_internal.h"
-#include "pipeline/html_text.h"
-#include "pipeline/mail_date.h"
-#include "pipeline/mime_text.h"
-#include "pipeline/utf8.h"
+#include "pipeline/decode/base64url.h"
+#include "pipeline/decode/decode_internal.h"
+#include "pipeline/decode/html_text.h"
+#include "pipeline/decode/mail_date.h"
+#include "pipeline/decode/mime_text.h"
+#include "pipeline/text/utf8.h"
 
 namespace ms {
 namespace {

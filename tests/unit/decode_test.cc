@@ -1,5 +1,5 @@
 // DecodeMessage: every accepted shape, every DLQ reason, company precedence, robustness.
-#include "pipeline/decode.h"
+#include "pipeline/decode/decode.h"
 
 #include <gtest/gtest.h>
 

@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "core/clock.h"
-#include "pipeline/sleeper.h"
+#include "core/sleeper.h"
 
 namespace ms::test {
 

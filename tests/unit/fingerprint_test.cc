@@ -1,12 +1,12 @@
 // Fingerprints: stable across rewordings of the same milestone, distinct across facts.
-#include "pipeline/fingerprint.h"
+#include "pipeline/ledger/fingerprint.h"
 
 #include <gtest/gtest.h>
 
 #include <map>
 #include <string>
 
-#include "pipeline/amount.h"
+#include "pipeline/text/amount.h"
 
 namespace ms {
 namespace {

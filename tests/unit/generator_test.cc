@@ -1,7 +1,7 @@
 // The synthetic data generator: exact size, determinism, the story's coherence per company read
 // back from the CSV (rounds, MRR series, deals, hires, compliance), and that the rules extractor
 // maps every milestone it writes to its event type.
-#include "pipeline/generator.h"
+#include "pipeline/generator/generator.h"
 
 #include <gtest/gtest.h>
 
@@ -14,8 +14,8 @@
 #include <string>
 #include <vector>
 
-#include "adapters/llm/rules_extractor.h"
-#include "pipeline/producer_payload.h"
+#include "pipeline/extract/rules_extractor.h"
+#include "pipeline/generator/producer_payload.h"
 
 namespace ms {
 namespace {

@@ -7,7 +7,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "pipeline/producer_payload.h"
+#include "pipeline/generator/producer_payload.h"
 
 namespace ms {
 namespace {

@@ -1,6 +1,6 @@
 // The ingest stage's logic with fakes behind its ports: decode of a poll, identity folding,
 // DLQ routing, resumable processing after a dependency failure, partition fencing.
-#include "pipeline/ingest.h"
+#include "pipeline/ingest/ingest.h"
 
 #include <gtest/gtest.h>
 

@@ -2,7 +2,7 @@
 // sections, investor interest, one page), its renderings, the LLM request (the digest as
 // delimited data, the schema, no PII), validation of the answer, and the fallback to the
 // template when the provider fails or answers unusably.
-#include "pipeline/investor_update.h"
+#include "pipeline/investor/investor_update.h"
 
 #include <gtest/gtest.h>
 
@@ -10,8 +10,8 @@
 #include <set>
 
 #include "fake_time.h"
-#include "pipeline/investor_update_llm.h"
-#include "pipeline/markdown_render.h"
+#include "pipeline/investor/investor_update_llm.h"
+#include "pipeline/investor/markdown_render.h"
 #include "scripted_llm.h"
 
 namespace ms {

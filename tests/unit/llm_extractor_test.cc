@@ -2,7 +2,7 @@
 // backoff schedule with fixed jitter, Retry-After honoured and capped, rate-limit waits, the
 // circuit breaker, the one repair attempt, fail-fast errors, the retry budget, usage sums, and
 // the observations of every prompt and repair reaching the result.
-#include "pipeline/llm_extractor.h"
+#include "pipeline/extract/llm_extractor.h"
 
 #include <gtest/gtest.h>
 

@@ -10,10 +10,10 @@
 #include <vector>
 
 #include "fake_time.h"
-#include "pipeline/circuit_breaker.h"
-#include "pipeline/llm_call_policy.h"
-#include "pipeline/rate_limiter.h"
-#include "pipeline/semaphore.h"
+#include "pipeline/llm_policy/circuit_breaker.h"
+#include "pipeline/llm_policy/llm_call_policy.h"
+#include "pipeline/llm_policy/rate_limiter.h"
+#include "pipeline/llm_policy/semaphore.h"
 
 namespace ms {
 namespace {

@@ -1,11 +1,12 @@
-// Milestones from KPI series (pipeline/milestones.h) and significance (pipeline/significance.h).
-#include "pipeline/milestones.h"
+// Milestones from KPI series (pipeline/ledger/milestones.h) and significance
+// (pipeline/ledger/significance.h).
+#include "pipeline/ledger/milestones.h"
 
 #include <gtest/gtest.h>
 
 #include <algorithm>
 
-#include "pipeline/significance.h"
+#include "pipeline/ledger/significance.h"
 
 namespace ms {
 namespace {

@@ -1,5 +1,5 @@
 // The prefilter: chatter out, signal in, and never a message the rules extractor would use.
-#include "pipeline/prefilter.h"
+#include "pipeline/extract/prefilter.h"
 
 #include <gtest/gtest.h>
 
@@ -8,9 +8,9 @@
 #include <string>
 #include <vector>
 
-#include "adapters/llm/rules_extractor.h"
-#include "pipeline/generator.h"
-#include "pipeline/producer_payload.h"
+#include "pipeline/extract/rules_extractor.h"
+#include "pipeline/generator/generator.h"
+#include "pipeline/generator/producer_payload.h"
 
 namespace ms {
 namespace {

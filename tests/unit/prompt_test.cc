@@ -1,5 +1,5 @@
 // Prompt shape, chunking, the answer parser (events and observations) and the schema.
-#include "pipeline/prompt.h"
+#include "pipeline/extract/prompt.h"
 
 #include <gtest/gtest.h>
 
@@ -9,9 +9,9 @@
 #include <vector>
 
 #include "adapters/llm/gemini_schema.h"
-#include "pipeline/ascii.h"
-#include "pipeline/metric_vocab.h"
-#include "pipeline/utf8.h"
+#include "pipeline/ledger/metric_vocab.h"
+#include "pipeline/text/ascii.h"
+#include "pipeline/text/utf8.h"
 
 namespace ms {
 namespace {

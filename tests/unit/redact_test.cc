@@ -1,6 +1,6 @@
 // Redaction: each kind, the things that must survive, linear behaviour on hostile input, and a
 // property test over generated chatter with planted PII through PreparePrompts (invariant 5).
-#include "pipeline/redact.h"
+#include "pipeline/extract/redact.h"
 
 #include <gtest/gtest.h>
 
@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "pipeline/prompt.h"
+#include "pipeline/extract/prompt.h"
 #include "tests/support/pii_plant.h"
 
 namespace ms {

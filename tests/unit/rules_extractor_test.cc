@@ -1,6 +1,6 @@
 // The offline rules extractor: every event type on realistic messages with exact metrics,
 // batch behaviour (prefilter, merge by fingerprint), no PII in events, and real/generated data.
-#include "adapters/llm/rules_extractor.h"
+#include "pipeline/extract/rules_extractor.h"
 
 #include <gtest/gtest.h>
 
@@ -12,8 +12,8 @@
 #include <string>
 #include <vector>
 
-#include "pipeline/fingerprint.h"
-#include "pipeline/producer_payload.h"
+#include "pipeline/generator/producer_payload.h"
+#include "pipeline/ledger/fingerprint.h"
 
 namespace ms {
 namespace {

@@ -13,10 +13,10 @@
 #include <string>
 #include <vector>
 
-#include "adapters/llm/rules_extractor.h"
-#include "pipeline/metric_vocab.h"
-#include "pipeline/prefilter.h"
-#include "pipeline/producer_payload.h"
+#include "pipeline/extract/prefilter.h"
+#include "pipeline/extract/rules_extractor.h"
+#include "pipeline/generator/producer_payload.h"
+#include "pipeline/ledger/metric_vocab.h"
 
 namespace ms {
 namespace {

@@ -4,7 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "adapters/postgres/event_sql.h"
-#include "pipeline/kept_answer.h"
+#include "pipeline/ledger/kept_answer.h"
 
 namespace ms::pg {
 namespace {

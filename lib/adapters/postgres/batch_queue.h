@@ -10,7 +10,7 @@
 #pragma once
 
 #include "adapters/postgres/pg.h"
-#include "pipeline/milestones.h"
+#include "pipeline/ledger/milestones.h"
 #include "ports/ledger.h"
 
 namespace ms::pg {

@@ -6,8 +6,8 @@
 #include <nlohmann/json.hpp>
 #include <set>
 
-#include "pipeline/amount.h"
-#include "pipeline/fingerprint.h"
+#include "pipeline/ledger/fingerprint.h"
+#include "pipeline/text/amount.h"
 
 namespace ms::pg {
 namespace {

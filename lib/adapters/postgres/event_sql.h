@@ -7,14 +7,14 @@
 #include <vector>
 
 #include "adapters/postgres/pg.h"
-#include "pipeline/milestones.h"
+#include "pipeline/ledger/milestones.h"
 #include "ports/ledger.h"
 
 namespace ms::pg {
 
 // Upserts every event by (company, fingerprint), stores the observations (idempotent per
 // company, metric and source message), derives the milestones of every series that gained a
-// reading (pipeline/milestones.h) and upserts them, appends event_history and outbox rows,
+// reading (pipeline/ledger/milestones.h) and upserts them, appends event_history and outbox rows,
 // wakes the relay (NOTIFY milestoned_outbox) and marks the batch done — unless it is done
 // already.
 Status StoreBatchEvents(Connection& tx, int64_t batch_id, const std::string& company_id,

@@ -4,8 +4,8 @@
 #include <nlohmann/json.hpp>
 
 #include "adapters/postgres/event_sql.h"
-#include "pipeline/milestones.h"
-#include "pipeline/significance.h"
+#include "pipeline/ledger/milestones.h"
+#include "pipeline/ledger/significance.h"
 
 namespace ms::pg {
 namespace {

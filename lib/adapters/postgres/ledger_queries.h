@@ -6,7 +6,7 @@
 #include <vector>
 
 #include "adapters/postgres/pg.h"
-#include "pipeline/investor_update.h"
+#include "pipeline/investor/investor_update.h"
 #include "ports/ledger.h"
 
 namespace ms::pg {
@@ -21,7 +21,7 @@ struct EventFilter {
 };
 
 // The company's events that match, newest occurred_at first (ties: newest id first), with
-// their significance score set (pipeline/significance.h, against the newest among them).
+// their significance score set (pipeline/ledger/significance.h, against the newest among them).
 StatusOr<std::vector<StoredEvent>> ListEvents(Connection& conn, const EventFilter& filter);
 
 // The company's KPI readings that occurred in [since, until) (empty = no bound), by metric

@@ -133,7 +133,7 @@ ALTER TABLE outbox
 )sql";
 
 // The ledger model (design §3): KPI observations as series, event time and origin.
-//  - observations: one reading of a company's metric (pipeline/metric_vocab.h), timed by its
+//  - observations: one reading of a company's metric (pipeline/ledger/metric_vocab.h), timed by its
 //    source message; idempotent on (company, metric, source message), so a re-run batch or a
 //    restated report adds nothing.
 //  - events.occurred_at: when the fact happened (the earliest source message's sent time),

@@ -4,8 +4,8 @@
 #include <string_view>
 
 #include "adapters/postgres/ledger_queries.h"
-#include "pipeline/decode.h"
-#include "pipeline/significance.h"
+#include "pipeline/decode/decode.h"
+#include "pipeline/ledger/significance.h"
 
 namespace ms::pg {
 namespace {
