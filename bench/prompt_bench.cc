@@ -1,27 +1,52 @@
-// Prompt tokens per message and LLM calls per 1,000 messages for a data set, in batches:
-// this prompt builder (prefilter + redaction + one compact line per message) against a naive
-// prompt that dumps every message as its own JSON block, tokens estimated as bytes / 4.
+// Prompt tokens per message and LLM calls per 1,000 messages for a data set, in batches of one
+// company's messages: this prompt builder (prefilter + redaction + one compact line per message)
+// against a naive prompt that dumps every message as its own JSON block, and the same builder
+// behind the offline rules (llm.mode tiered: what they are sure of is not sent). Tokens are
+// estimated as bytes / 4.
 //
 //   build/bench/prompt_bench [csv] [batch size]     (default: ../shared/data/scaleflow_full.csv,
 //   200)
 #include <cstdio>
 #include <fstream>
+#include <map>
 #include <nlohmann/json.hpp>
 
+#include "pipeline/extract/prefilter.h"
 #include "pipeline/extract/prompt.h"
+#include "pipeline/extract/tiered_extractor.h"
 #include "pipeline/generator/producer_payload.h"
 
 namespace ms {
 namespace {
 
-std::vector<BatchMessage> Load(const std::string& path) {
+// The data set's messages by company (a file without a company column is one company).
+std::map<std::string, std::vector<BatchMessage>> Load(const std::string& path) {
   std::ifstream in(path);
-  std::vector<BatchMessage> out;
+  std::map<std::string, std::vector<BatchMessage>> out;
+  int64_t id = 0;
   for (const CsvRow& row : ReadCsvRows(in)) {
-    out.push_back(ToBatchMessage(row, static_cast<int64_t>(out.size() + 1)));
+    out[row.company_id.empty() ? "scaleflow" : row.company_id].push_back(ToBatchMessage(row, ++id));
   }
   return out;
 }
+
+struct Tally {
+  size_t bytes = 0, calls = 0, sent = 0;
+  void Add(const ExtractionRequest& request) {
+    for (const auto& p : PreparePrompts(request, PromptOptions{})) {
+      bytes += p.request.system.size() + p.request.user.size() + p.request.schema_json.size();
+      ++calls;
+    }
+    for (const BatchMessage& m : request.messages) sent += PrefilterKeeps(m) ? 1 : 0;
+  }
+  void Print(const char* name, double n) const {
+    printf(
+        "  %-17s %8zu tokens  %6.1f tokens/message  %5.2f LLM calls and %4.0f messages sent per "
+        "1,000 messages\n",
+        name, bytes / 4, static_cast<double>(bytes) / 4 / n,
+        1000.0 * static_cast<double>(calls) / n, 1000.0 * static_cast<double>(sent) / n);
+  }
+};
 
 // What a first attempt typically sends: the instructions, then each message as a JSON object
 // with a UUID-like id and every header, no filtering.
@@ -48,42 +73,54 @@ int main(int argc, char** argv) {
   std::string path =
       argc > 1 ? argv[1] : std::string(MS_SOURCE_DIR) + "/../shared/data/scaleflow_full.csv";
   size_t batch_size = argc > 2 ? std::stoul(argv[2]) : 200;
-  auto messages = Load(path);
-  if (messages.empty()) {
+  const auto companies = Load(path);
+  size_t total = 0;
+  for (const auto& [company, list] : companies) total += list.size();
+  if (total == 0) {
     fprintf(stderr, "prompt_bench: no messages read from %s\n", path.c_str());
     return 1;
   }
-  size_t naive_bytes = 0, ours_bytes = 0, calls = 0, dropped = 0, redactions = 0;
-  size_t batches = 0;
-  for (size_t at = 0; at < messages.size(); at += batch_size, ++batches) {
-    ExtractionRequest req;
-    req.batch_id = static_cast<int64_t>(batches + 1);
-    req.company_id = "scaleflow";
-    req.messages.assign(messages.begin() + at,
-                        messages.begin() + std::min(messages.size(), at + batch_size));
-    naive_bytes += NaiveBytes(req.messages);
-    for (const auto& p : PreparePrompts(req, PromptOptions{})) {
-      ours_bytes += p.request.system.size() + p.request.user.size() + p.request.schema_json.size();
-      dropped += p.dropped_by_prefilter;
-      redactions += p.redactions;
-      ++calls;
+  size_t naive_bytes = 0, dropped = 0, redactions = 0, batches = 0, decided = 0;
+  Tally ours, tiered;
+  for (const auto& [company, messages] : companies) {
+    for (size_t at = 0; at < messages.size(); at += batch_size, ++batches) {
+      ExtractionRequest req;
+      req.batch_id = static_cast<int64_t>(batches + 1);
+      req.company_id = company;
+      req.messages.assign(messages.begin() + static_cast<std::ptrdiff_t>(at),
+                          messages.begin() + static_cast<std::ptrdiff_t>(
+                                                 std::min(messages.size(), at + batch_size)));
+      naive_bytes += NaiveBytes(req.messages);
+      for (const auto& p : PreparePrompts(req, PromptOptions{})) {
+        dropped += p.dropped_by_prefilter;
+        redactions += p.redactions;
+      }
+      ours.Add(req);
+      TierSplit split = SplitByConfidence(req);
+      decided += static_cast<size_t>(split.decided_messages);
+      req.messages = std::move(split.to_model);
+      if (!req.messages.empty()) tiered.Add(req);
     }
   }
-  double n = static_cast<double>(messages.size());
-  printf("prompt_bench: %zu messages from %s, batches of %zu (%zu batches)\n", messages.size(),
-         path.c_str(), batch_size, batches);
+  double n = static_cast<double>(total);
+  printf("prompt_bench: %zu messages of %zu companies from %s, batches of %zu (%zu batches)\n",
+         total, companies.size(), path.c_str(), batch_size, batches);
   printf(
-      "  naive JSON dump:  %8zu tokens  %6.1f tokens/message  %5.2f LLM calls per 1,000 messages\n",
-      naive_bytes / 4, static_cast<double>(naive_bytes) / 4 / n, 1000.0 * batches / n);
+      "  naive JSON dump:  %8zu tokens  %6.1f tokens/message  %5.2f LLM calls and %4.0f messages "
+      "sent per 1,000 messages\n",
+      naive_bytes / 4, static_cast<double>(naive_bytes) / 4 / n,
+      1000.0 * static_cast<double>(batches) / n, 1000.0);
+  ours.Print("model-only:", n);
+  tiered.Print("tiered:", n);
   printf(
-      "  this builder:     %8zu tokens  %6.1f tokens/message  %5.2f LLM calls per 1,000 messages\n",
-      ours_bytes / 4, static_cast<double>(ours_bytes) / 4 / n, 1000.0 * calls / n);
+      "  tiered: %zu messages decided offline by the rules; %.2fx the model-only prompt tokens\n",
+      decided, static_cast<double>(tiered.bytes) / static_cast<double>(ours.bytes));
   size_t fixed_bytes = ExtractionSystemPrompt().size() + EventSchemaJson().size();
   printf("  fixed per call:   %8zu tokens  (system prompt %zu + answer schema %zu)\n",
          fixed_bytes / 4, ExtractionSystemPrompt().size() / 4, EventSchemaJson().size() / 4);
   printf(
       "  prefilter dropped %zu of %zu messages; %zu redactions; saving %.0f%% of prompt tokens\n",
-      dropped, messages.size(), redactions,
-      100.0 * (1.0 - static_cast<double>(ours_bytes) / static_cast<double>(naive_bytes)));
+      dropped, total, redactions,
+      100.0 * (1.0 - static_cast<double>(ours.bytes) / static_cast<double>(naive_bytes)));
   return 0;
 }

@@ -50,7 +50,9 @@ void ExtractStage::Account(const ExtractionResult& spent, double cost_usd) {
   stats_->llm_calls += spent.llm_calls;
   stats_->prefilter_dropped += spent.dropped_by_prefilter;
   stats_->events_rejected += spent.rejected_events;
-  if (metrics_ != nullptr && cost_usd > 0) metrics_->LlmCost(spent.provider).Increment(cost_usd);
+  if (metrics_ == nullptr) return;
+  if (cost_usd > 0) metrics_->LlmCost(spent.provider).Increment(cost_usd);
+  if (spent.decided_offline > 0) metrics_->DecidedOffline().Increment(spent.decided_offline);
 }
 
 Status ExtractStage::HandleFailure(BatchTicket& ticket, const Status& error,

@@ -3,6 +3,7 @@
 #include "adapters/llm/llm_client_factory.h"
 #include "app/options.h"
 #include "pipeline/extract/rules_extractor.h"
+#include "pipeline/extract/tiered_extractor.h"
 
 namespace ms::app {
 
@@ -40,6 +41,10 @@ StatusOr<std::unique_ptr<ExtractorSet>> MakeExtractor(const Config& config, Metr
   set->extractor = set->llm.get();
   set->provider = set->client->provider();
   set->model = set->client->model();
+  if (config.llm.mode == LlmMode::kTiered) {
+    set->tiered = std::make_unique<TieredExtractor>(set->llm.get(), set->provider, set->model);
+    set->extractor = set->tiered.get();
+  }
   return set;
 }
 

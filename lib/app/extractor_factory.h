@@ -1,5 +1,6 @@
-// Chooses and builds the Extractor from llm.provider: the offline `rules` extractor, or an LLM
-// client (OpenAI-compatible, Gemini, Anthropic) under the retry/rate-limit/breaker policy.
+// Chooses and builds the Extractor from llm.provider and llm.mode: the offline `rules`
+// extractor, or an LLM client (OpenAI-compatible, Gemini, Anthropic) under the
+// retry/rate-limit/breaker policy — alone, or (tiered) behind the rules for what they are sure of.
 #pragma once
 
 #include <memory>
@@ -19,7 +20,8 @@ struct ExtractorSet {
   std::unique_ptr<LlmClient> client;
   std::unique_ptr<LlmExtractor> llm;  // null for `rules`
   std::unique_ptr<Extractor> rules;
-  Extractor* extractor = nullptr;  // the one to use
+  std::unique_ptr<Extractor> tiered;  // llm.mode tiered: the rules in front of `llm`
+  Extractor* extractor = nullptr;     // the one to use
   std::string provider;
   std::string model;
 };

@@ -144,6 +144,15 @@ Status CheckUrl(std::string_view path, const std::string& url) {
                         " is not a URL (expected http://... or https://...)");
 }
 
+Status CheckLlm(const Config& config) {
+  if (config.llm.mode == LlmMode::kTiered && config.llm.provider == LlmProvider::kRules) {
+    return Fail("llm.mode",
+                "is tiered but llm.provider is rules (expected an LLM provider for the messages "
+                "the rules are not sure of, or llm.mode: model)");
+  }
+  return Status::Ok();
+}
+
 Status CheckOutput(const Config& config) {
   MS_RETURN_IF_ERROR(CheckUrl("llm.base_url", config.llm.base_url));
   MS_RETURN_IF_ERROR(CheckUrl("outbox.webhook_url", config.outbox.webhook_url));
@@ -177,6 +186,7 @@ Status CheckConfig(const Config& config) {
   MS_RETURN_IF_ERROR(CheckKafkaProperties(config.kafka));
   MS_RETURN_IF_ERROR(CheckStores(config));
   MS_RETURN_IF_ERROR(CheckLadders(config.events));
+  MS_RETURN_IF_ERROR(CheckLlm(config));
   return CheckOutput(config);
 }
 

@@ -37,6 +37,11 @@ enum class LlmProvider { kAuto, kRules, kOpenAi, kGemini, kAnthropic };
 inline constexpr std::array<std::string_view, 5> kLlmProviderNames = {"auto", "rules", "openai",
                                                                       "gemini", "anthropic"};
 
+// What reaches the model: every message the prefilter keeps, or (tiered) only those the
+// offline rules are not sure of (pipeline/extract/tiered_extractor.h).
+enum class LlmMode { kModel, kTiered };
+inline constexpr std::array<std::string_view, 2> kLlmModeNames = {"model", "tiered"};
+
 inline std::string_view LogLevelName(LogLevel v) {
   return kLogLevelNames[static_cast<int>(v)];
 }
@@ -130,9 +135,10 @@ struct ModelPrice {
 
 struct LlmConfig {
   LlmProvider provider = LlmProvider::kAuto;  // never kAuto after Config::Load
-  std::string model;                          // empty = the provider's default model
-  std::string base_url;                       // empty = the provider's public endpoint
-  std::string base_url_file;                  // a file holding base_url (it may carry a password)
+  LlmMode mode = LlmMode::kModel;
+  std::string model;          // empty = the provider's default model
+  std::string base_url;       // empty = the provider's public endpoint
+  std::string base_url_file;  // a file holding base_url (it may carry a password)
   Secret api_key;
   std::string api_key_file;
   std::chrono::milliseconds timeout = std::chrono::seconds(60);

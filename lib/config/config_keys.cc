@@ -165,6 +165,10 @@ std::vector<KeySpec> LlmKeys() {
       Enum("llm.provider", MS_ENUM_FIELD(llm.provider, LlmProvider), kLlmProviderNames, "auto",
            "Extractor backend. auto = the first of openai, gemini, anthropic whose API key "
            "variable is set, else rules (offline)."),
+      Enum("llm.mode", MS_ENUM_FIELD(llm.mode, LlmMode), kLlmModeNames, "model",
+           "What reaches the model: model = every message the prefilter keeps; tiered = only "
+           "those the offline rules are not sure of (the rules decide the rest). Needs an LLM "
+           "provider."),
       String("llm.model", MS_FIELD(llm.model), "", 0, "Model name; empty = provider default."),
       String("llm.base_url", MS_FIELD(llm.base_url), "", 0,
              "API base URL (vLLM, Ollama, LiteLLM, proxies); empty = provider's public API."),

@@ -50,6 +50,8 @@
           "provider", "direction")                                                               \
   COUNTER(prefilter_dropped, "milestoned_prefilter_dropped_messages_total",                      \
           "Messages the no-signal prefilter left out of LLM prompts.")                           \
+  COUNTER(decided_offline, "milestoned_messages_decided_offline_total",                          \
+          "Messages the offline rules decided in llm.mode tiered, never sent to the model.")     \
   COUNTER(events_rejected, "milestoned_llm_events_rejected_total",                               \
           "Events in LLM answers rejected by validation (type, company, title).")                \
   COUNTER(llm_cost, "milestoned_llm_cost_usd_total",                                             \

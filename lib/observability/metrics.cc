@@ -104,9 +104,10 @@ void Metrics::Seed(const MetricsOptions& options) {
     LlmRateLimitWaitSeconds(provider);
     SetCircuitState(provider, CircuitState::kClosed);
   }
-  for (MetricId id : {MetricId::batches_claimed, MetricId::batches_done, MetricId::batches_failed,
-                      MetricId::batches_retried, MetricId::ingest_holdbacks,
-                      MetricId::prefilter_dropped, MetricId::events_rejected}) {
+  for (MetricId id :
+       {MetricId::batches_claimed, MetricId::batches_done, MetricId::batches_failed,
+        MetricId::batches_retried, MetricId::ingest_holdbacks, MetricId::prefilter_dropped,
+        MetricId::decided_offline, MetricId::events_rejected}) {
     CounterFor(id, {});
   }
   for (MetricId id : {MetricId::pending_companies, MetricId::oldest_pending_age,

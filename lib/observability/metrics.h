@@ -93,6 +93,7 @@ class Metrics {
   prometheus::Counter& LlmTokens(std::string_view provider, TokenDirection direction);
   prometheus::Counter& LlmCost(std::string_view provider);
   prometheus::Counter& PrefilterDropped();
+  prometheus::Counter& DecidedOffline();
   prometheus::Counter& EventsRejected();
   prometheus::Counter& LlmRateLimitWaits(std::string_view provider);
   prometheus::Counter& LlmRateLimitWaitSeconds(std::string_view provider);

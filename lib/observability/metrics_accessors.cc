@@ -79,6 +79,10 @@ prometheus::Counter& Metrics::LlmCost(std::string_view provider) {
 prometheus::Counter& Metrics::PrefilterDropped() {
   return CounterFor(MetricId::prefilter_dropped, {});
 }
+
+prometheus::Counter& Metrics::DecidedOffline() {
+  return CounterFor(MetricId::decided_offline, {});
+}
 prometheus::Counter& Metrics::EventsRejected() {
   return CounterFor(MetricId::events_rejected, {});
 }

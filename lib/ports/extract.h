@@ -78,6 +78,7 @@ struct ExtractionResult {
   std::string requested_model;  // as asked for: llm.model or the provider's default
   int llm_calls = 0;
   int dropped_by_prefilter = 0;
+  int decided_offline = 0;  // llm.mode tiered: messages the rules decided, never sent
   int rejected_events = 0;  // failed validation (unknown type, other company, no title)
 };
 

@@ -9,6 +9,7 @@
 #include "adapters/kafka/consumer.h"
 #include "tests/e2e/harness.h"
 #include "tests/fake_llm/fake_llm_server.h"
+#include "tests/fake_llm/rules_answer.h"
 
 namespace ms::test {
 namespace {
@@ -82,6 +83,39 @@ TEST_F(ExtractTest, ScaleflowEventsLandInPostgresAndOnTheEventsTopicOnce) {
   ExpectEachBatchStoredOnce();
   EXPECT_EQ(Ctl({"investor-email", "--company", "scaleflow"}), 0);
   EXPECT_EQ(Query("SELECT count(*) FROM investor_updates WHERE company_id = 'scaleflow'"), 1);
+  daemon->Signal(SIGTERM);
+  EXPECT_EQ(daemon->Wait(60s), 0) << daemon->Log();
+}
+
+// Message lines in a recorded extraction prompt's <messages> block.
+int64_t PromptMessageLines(const RecordedRequest& request) {
+  const std::string prompt = UserPrompt(request);
+  const size_t begin = prompt.find("<messages>\n");
+  const size_t end = prompt.find("</messages>");
+  if (begin == std::string::npos || end == std::string::npos) return 0;
+  int64_t lines = 0;
+  for (size_t at = begin; at < end; at = prompt.find('\n', at + 1)) ++lines;
+  return lines - 1;
+}
+
+TEST_F(ExtractTest, TieredModeSendsTheModelOnlyWhatTheRulesAreNotSureOf) {
+  if (!std::filesystem::exists(ScaleflowCsv())) GTEST_SKIP() << ScaleflowCsv() << " absent";
+  FakeLlmServer llm;
+  ASSERT_TRUE(llm.Start().ok());
+  UseOpenAiAt(llm.base_url());
+  overrides_["MILESTONE_LLM_MODE"] = "tiered";
+  auto daemon = StartDaemon();
+  ASSERT_EQ(Ctl({"produce", ScaleflowCsv()}), 0);
+  ASSERT_TRUE(WaitAllDone(1100, 120s)) << daemon->Log();
+  int64_t sent = 0;
+  for (const RecordedRequest& request : llm.requests()) sent += PromptMessageLines(request);
+  const int64_t kept = 1100 - Query("SELECT sum(dropped_messages) FROM batches");
+  EXPECT_GT(sent, 0) << "the uncertain messages go to the model";
+  EXPECT_LT(sent, kept) << "the messages the rules are sure of never reach the model";
+  EXPECT_GT(Query("SELECT count(*) FROM events WHERE type = 'funding'"), 0);
+  EXPECT_GT(Query("SELECT count(*) FROM observations"), 0);
+  EXPECT_EQ(Query("SELECT count(*) FROM batches WHERE provider <> 'openai'"), 0);
+  ExpectEachBatchStoredOnce();
   daemon->Signal(SIGTERM);
   EXPECT_EQ(daemon->Wait(60s), 0) << daemon->Log();
 }

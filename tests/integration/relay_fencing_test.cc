@@ -59,12 +59,17 @@ class RelayFencingTest : public test::MigratedDatabaseTest {
       ASSERT_TRUE(res.ok()) << res.status().ToString();
     }
   }
+  // Advisory locks are per cluster: only this test's database counts (other tests' daemons
+  // hold the same key in theirs).
+  static constexpr const char* kThisDatabase =
+      "database = (SELECT oid FROM pg_database WHERE datname = current_database())";
   // Ends the session holding the relay's advisory lock, as a Postgres restart or a network
   // cut would.
   void KillTheLeadersSession() {
     auto res = conn_->Exec(
         "SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' AND "
-        "classid = 0 AND objid = 4242770002 AND granted");
+        "classid = 0 AND objid = 4242770002 AND granted AND " +
+        std::string(kThisDatabase));
     ASSERT_TRUE(res.ok()) << res.status().ToString();
     ASSERT_EQ(res->rows(), 1) << "no session holds the relay lock";
     // pg_terminate_backend signals; the lock goes when the backend has exited.
@@ -72,7 +77,8 @@ class RelayFencingTest : public test::MigratedDatabaseTest {
         [&] {
           return Query(
                      "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND "
-                     "classid = 0 AND objid = 4242770002") == 0;
+                     "classid = 0 AND objid = 4242770002 AND " +
+                     std::string(kThisDatabase)) == 0;
         },
         10s));
   }

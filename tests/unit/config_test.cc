@@ -459,6 +459,7 @@ TEST(ConfigChecks, RejectInconsistentSettings) {
       {"batch: {max_age: 2s, sweep_interval: 5s}",
        "config: batch.sweep_interval: is longer than batch.max_age (expected at most 2s)"},
       {"llm: {base_url: localhost:8000}", "config: llm.base_url: \"localhost:8000\" is not a URL"},
+      {"llm: {mode: tiered}", "config: llm.mode: is tiered but llm.provider is rules"},
       {"outbox: {webhook_url: \"https://example.com/hook\"}",
        "config: outbox.webhook_secret: not set but outbox.webhook_url is"},
       {"kafka: {events_topic: \"\"}",

@@ -4,6 +4,7 @@
 // prints what the extractor finds in the reference set (scaleflow_full.csv, unlabelled).
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
@@ -15,6 +16,7 @@
 
 #include "pipeline/extract/prefilter.h"
 #include "pipeline/extract/rules_extractor.h"
+#include "pipeline/extract/tiered_extractor.h"
 #include "pipeline/generator/producer_payload.h"
 #include "pipeline/ledger/metric_vocab.h"
 
@@ -240,6 +242,76 @@ TEST(PrefilterQuality, KeepsEverySignalRowAndDropsChatter) {
   std::printf("scaleflow prefilter: dropped %d of %zu (%.1f%%)\n", dropped, rows.size(),
               100.0 * dropped / static_cast<double>(rows.size()));
   EXPECT_GE(dropped * 4, static_cast<int>(rows.size()));
+}
+
+// llm.mode tiered: the messages the rules decide (never sent) must be at least 0.95 precise per
+// message; what is left for the model is every kept message that is not decided.
+struct TierCounts {
+  int decided = 0, decided_signal = 0, sent = 0, total = 0;
+};
+
+TierCounts RunTiers(const std::map<std::string, ExtractionRequest>& requests,
+                    const std::map<int64_t, bool>& signal) {
+  TierCounts counts;
+  for (const auto& [company, request] : requests) {
+    TierSplit split = SplitByConfidence(request);
+    counts.decided += split.decided_messages;
+    if (std::getenv("MS_RULES_QUALITY_VERBOSE") != nullptr) {
+      for (const BatchMessage& message : request.messages) {
+        if (std::find(split.decided_ids.begin(), split.decided_ids.end(), message.id) ==
+            split.decided_ids.end()) {
+          continue;
+        }
+        auto label = signal.find(message.id);
+        std::printf("  decided %s id %-4lld | %.100s\n",
+                    label != signal.end() && label->second ? "signal" : "NEGATIVE",
+                    (long long)message.id, message.text.c_str());
+      }
+    }
+    for (int64_t id : split.decided_ids) {
+      auto label = signal.find(id);
+      counts.decided_signal += label != signal.end() && label->second ? 1 : 0;
+    }
+    for (const BatchMessage& message : split.to_model) counts.sent += PrefilterKeeps(message);
+    counts.total += static_cast<int>(request.messages.size());
+  }
+  return counts;
+}
+
+TEST(TieredQuality, TheConfidentTierIsPreciseAndSavesModelInput) {
+  std::vector<LabelledMessage> messages = LoadDevSet();
+  if (messages.empty()) GTEST_SKIP() << "realistic_dev not present in " << kDevDir;
+  std::map<std::string, ExtractionRequest> requests;
+  std::map<int64_t, bool> signal;
+  int kept = 0;
+  for (const LabelledMessage& labelled : messages) {
+    ExtractionRequest& request = requests[labelled.company_id];
+    request.company_id = labelled.company_id;
+    request.messages.push_back(labelled.message);
+    signal[labelled.message.id] = labelled.signal;
+    kept += PrefilterKeeps(labelled.message);
+  }
+  TierCounts dev = RunTiers(requests, signal);
+  const double precision = dev.decided == 0 ? 1.0 : double(dev.decided_signal) / dev.decided;
+  std::printf(
+      "realistic_dev tiered: %d messages decided offline (precision %.3f), %d of %d sent to the "
+      "model (model-only mode sends %d)\n",
+      dev.decided, precision, dev.sent, dev.total, kept);
+  EXPECT_GE(precision, 0.95);
+  EXPECT_EQ(dev.sent + dev.decided, kept) << "every kept message is decided or sent";
+
+  std::ifstream file(std::string(MS_SHARED_DATA_DIR) + "/scaleflow_full.csv");
+  if (!file) return;
+  std::vector<CsvRow> rows = ReadCsvRows(file);
+  std::map<std::string, ExtractionRequest> scaleflow;
+  scaleflow["scaleflow"].company_id = "scaleflow";
+  for (size_t idx = 0; idx < rows.size(); ++idx) {
+    scaleflow["scaleflow"].messages.push_back(
+        ToBatchMessage(rows[idx], static_cast<int64_t>(idx + 1)));
+  }
+  TierCounts ref = RunTiers(scaleflow, {});
+  std::printf("scaleflow tiered: %d messages decided offline, %d of %d sent to the model\n",
+              ref.decided, ref.sent, ref.total);
 }
 
 TEST(RulesQuality, ScaleflowCounts) {

@@ -1,0 +1,119 @@
+// Tiered extraction over a fake model: what the rules are sure of never reaches the model, the
+// rest does in one request, and the answer holds both.
+#include "pipeline/extract/tiered_extractor.h"
+
+#include <gtest/gtest.h>
+
+#include <set>
+
+namespace ms {
+namespace {
+
+BatchMessage Msg(int64_t id, std::string text) {
+  BatchMessage message;
+  message.id = id;
+  message.sender = "ana";
+  message.text = std::move(text);
+  message.sent_at_ms = 1'760'000'000'000 + id;
+  return message;
+}
+
+// Records the requests it is given and answers each with one `other` event per message.
+struct RecordingModel : Extractor {
+  std::vector<ExtractionRequest> requests;
+  Status error;
+  Status ExtractInto(const ExtractionRequest& request, ExtractionResult* out) override {
+    requests.push_back(request);
+    out->provider = "openai";
+    out->model = "gpt-test";
+    out->llm_calls = 1;
+    out->usage = {1000, 100};
+    if (!error.ok()) return error;
+    for (const BatchMessage& message : request.messages) {
+      ExtractedEvent event;
+      event.company_id = request.company_id;
+      event.type = "other";
+      event.title = "from the model";
+      event.severity = "low";
+      event.source_message_ids = {message.id};
+      out->events.push_back(event);
+    }
+    return Status::Ok();
+  }
+};
+
+const char* kClosedRound =
+    "Big news: we closed our $4M seed round led by Northwind Ventures, money is in the bank.";
+
+TEST(ReadsAsPlainFact, StatementsYesQuestionsNegationsAndHedgesNo) {
+  EXPECT_TRUE(ReadsAsPlainFact(kClosedRound));
+  EXPECT_TRUE(ReadsAsPlainFact("Signed: Harcourt Estates, 3-year contract, $420k ACV."));
+  for (const char* hedged :
+       {"did we close the seed round?", "we didn't close the round", "we did NOT close",
+        "if Harcourt signs we'd be at $2M ARR", "we expect to close the round in May",
+        "draft PR: we closed our $4M seed", "heard Globex raised $20M",
+        "tracking to $1.8m ARR by end of May", "Harcourt is close to signing",
+        "we won’t announce until the money lands"}) {
+    EXPECT_FALSE(ReadsAsPlainFact(hedged)) << hedged;
+  }
+}
+
+TEST(SplitByConfidence, ConfidentEventsStayOfflineTheRestGoesToTheModel) {
+  ExtractionRequest request{7,
+                            "acme",
+                            {Msg(1, kClosedRound), Msg(2, "if the Series A closes we'd raise $10M"),
+                             Msg(3, "lunch at noon?")}};
+  TierSplit split = SplitByConfidence(request);
+  EXPECT_EQ(split.decided_messages, 1);
+  ASSERT_EQ(split.to_model.size(), 2u);
+  EXPECT_EQ(split.to_model[0].id, 2);
+  EXPECT_EQ(split.to_model[1].id, 3);
+  ASSERT_FALSE(split.decided.events.empty());
+  EXPECT_EQ(split.decided.events[0].type, "funding");
+  EXPECT_EQ(split.decided.events[0].source_message_ids, std::vector<int64_t>{1});
+}
+
+TEST(TieredExtractor, SendsOnlyTheUncertainMessagesAndMergesBothAnswers) {
+  RecordingModel model;
+  TieredExtractor tiered(&model, "openai", "gpt-test");
+  ExtractionRequest request{7, "acme", {Msg(1, kClosedRound), Msg(2, "maybe a pilot with Tesco")}};
+  auto result = tiered.Extract(request);
+  ASSERT_TRUE(result.ok()) << result.status().ToString();
+  ASSERT_EQ(model.requests.size(), 1u);
+  ASSERT_EQ(model.requests[0].messages.size(), 1u);
+  EXPECT_EQ(model.requests[0].messages[0].id, 2);
+  EXPECT_EQ(model.requests[0].batch_id, 7);
+  EXPECT_EQ(result->decided_offline, 1);
+  EXPECT_EQ(result->llm_calls, 1);
+  EXPECT_EQ(result->provider, "openai");
+  std::set<std::string> types;
+  for (const ExtractedEvent& event : result->events) types.insert(event.type);
+  EXPECT_EQ(types, (std::set<std::string>{"funding", "other"}));
+}
+
+TEST(TieredExtractor, ABatchTheRulesDecideWholeMakesNoCall) {
+  RecordingModel model;
+  TieredExtractor tiered(&model, "openai", "gpt-test");
+  auto result = tiered.Extract({7, "acme", {Msg(1, kClosedRound)}});
+  ASSERT_TRUE(result.ok());
+  EXPECT_TRUE(model.requests.empty());
+  EXPECT_EQ(result->llm_calls, 0);
+  EXPECT_EQ(result->provider, "openai");
+  EXPECT_EQ(result->requested_model, "gpt-test");
+  EXPECT_EQ(result->decided_offline, 1);
+  EXPECT_FALSE(result->events.empty());
+}
+
+TEST(TieredExtractor, AModelFailureFailsTheBatchWithItsSpending) {
+  RecordingModel model;
+  model.error = Unavailable("provider down");
+  TieredExtractor tiered(&model, "openai", "gpt-test");
+  ExtractionResult out;
+  Status st = tiered.ExtractInto({7, "acme", {Msg(1, kClosedRound), Msg(2, "maybe")}}, &out);
+  EXPECT_EQ(st.code(), StatusCode::kUnavailable);
+  EXPECT_EQ(out.llm_calls, 1) << "what the failed attempt spent is reported";
+  EXPECT_EQ(out.usage.prompt_tokens, 1000);
+}
+
+}  // namespace
+}  // namespace ms
