@@ -1,19 +1,13 @@
 #include "app/daemon.h"
 
-#include <librdkafka/rdkafka.h>
-#include <signal.h>
 #include <spdlog/spdlog.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
-#include <cerrno>
+#include <cstdio>
 #include <cstdlib>
-#include <ctime>
-#include <map>
-#include <mutex>
-#include <optional>
 #include <thread>
+#include <vector>
 
 #include "adapters/http/server.h"
 #include "adapters/kafka/admin.h"
@@ -21,6 +15,7 @@
 #include "adapters/kafka/dead_letters.h"
 #include "adapters/kafka/outbox_sink.h"
 #include "adapters/postgres/batch_queue.h"
+#include "adapters/postgres/event_lifecycle.h"
 #include "adapters/postgres/message_store.h"
 #include "adapters/postgres/migrations.h"
 #include "adapters/postgres/pg_outbox.h"
@@ -33,8 +28,12 @@
 #include "app/extract_stage.h"
 #include "app/extractor_factory.h"
 #include "app/ingest_loop.h"
+#include "app/ops_loop.h"
 #include "app/options.h"
 #include "app/relay.h"
+#include "app/signals.h"
+#include "app/stale_sweep.h"
+#include "app/watchdog.h"
 #include "app/worker_guard.h"
 #include "observability/health.h"
 #include "observability/logging.h"
@@ -45,43 +44,35 @@
 namespace ms::app {
 namespace {
 
-// Dependency states refreshed by the ops thread. Readiness checks only read them, so /readyz
-// answers at once and never touches a non-thread-safe client from an HTTP thread.
-class Probes {
- public:
-  void Set(const std::string& name, CheckResult result) {
-    std::lock_guard<std::mutex> lock(mu_);
-    results_[name] = std::move(result);
-  }
-  ReadinessCheck Check(std::string name) {
-    return [this, name = std::move(name)] {
-      std::lock_guard<std::mutex> lock(mu_);
-      auto it = results_.find(name);
-      return it == results_.end() ? CheckResult{false, "not probed yet"} : it->second;
-    };
-  }
+// The ingest loop beats every poll (kafka.poll_timeout) and every backoff round (<= 5 s);
+// 20 s without a beat is a wedged loop. Below WatchdogSec=30, so /healthz fails first.
+constexpr auto kLivenessTimeout = std::chrono::seconds(20);
 
- private:
-  std::mutex mu_;
-  std::map<std::string, CheckResult> results_;  // guarded by mu_
-};
+struct Daemon;
+void Release(Daemon& d);
 
-// What the ops thread learned from its probes beyond the stages' own counters, and the
-// progress line it last sent. Used by the ops thread only.
-struct OpsView {
-  std::optional<int64_t> lag;             // summed over partitions with a committed offset
-  std::optional<int64_t> outbox_backlog;  // unpublished outbox rows, all instances
-  std::string sent_status;
-  std::chrono::steady_clock::time_point sent_at{};
-};
-
-// Every connection and stage of a running daemon. Built by StartEndpoint(), Start() and
-// StartOps(); torn down in reverse.
+// Every connection, stage and thread of a running daemon. Built by StartEndpoint(), Start()
+// and StartOps(); stopped by Drain() and freed by Release(), each in the order written there.
+// The order of the members below means nothing.
 struct Daemon {
+  Daemon() = default;
+  Daemon(const Daemon&) = delete;
+  Daemon& operator=(const Daemon&) = delete;
+  ~Daemon() { Release(*this); }
+
   SystemClock clock;
-  // Operate: first, so everything that reports to them is torn down before them.
+  // Operate.
   std::unique_ptr<Metrics> metrics;
   std::unique_ptr<HealthRegistry> health;
+  Probes probes;
+  std::unique_ptr<http::HttpServer> http;
+  std::unique_ptr<pg::Pool> read_pool;
+  std::unique_ptr<pg::PgReadApi> read_api;
+  DeferredReadApi served_read_api;               // read_api once StartOps made it
+  std::unique_ptr<redis::Connection> ops_redis;  // used by the ops thread only
+  std::unique_ptr<OpsLoop> ops;
+  std::unique_ptr<WatchdogThread> watchdog;
+  // Ingest and claim.
   std::unique_ptr<pg::Pool> pool;
   std::unique_ptr<pg::PgMessageStore> store;
   std::unique_ptr<kafka::Producer> producer;
@@ -95,10 +86,9 @@ struct Daemon {
   ClaimStats claim_stats;
   std::unique_ptr<IngestLoop> ingest;
   std::unique_ptr<Claimer> claimer;
-  // The consumer as the ingest loop sees it; destroyed after the consumer, whose close may still
-  // call back into the loop.
-  std::unique_ptr<kafka::ConsumerSource> source;
+  std::unique_ptr<kafka::ConsumerSource> source;  // the consumer as the ingest loop sees it
   std::unique_ptr<kafka::Consumer> consumer;
+  // Extract, relay, lifecycle.
   std::unique_ptr<pg::PgBatchQueue> batch_queue;
   std::unique_ptr<ExtractorSet> extractors;
   ExtractStats extract_stats;
@@ -108,21 +98,18 @@ struct Daemon {
   std::unique_ptr<kafka::KafkaOutboxSink> kafka_sink;  // null without kafka.events_topic
   std::unique_ptr<webhook::WebhookSink> webhook_sink;  // null without outbox.webhook_url
   std::unique_ptr<OutboxRelay> relay;
-  // Operate: last, so the HTTP server stops before anything it serves goes away.
-  Probes probes;
-  OpsView ops_view;
-  std::unique_ptr<pg::Pool> read_pool;
-  std::unique_ptr<pg::PgReadApi> read_api;
-  DeferredReadApi served_read_api;               // read_api once StartOps made it
-  std::unique_ptr<redis::Connection> ops_redis;  // used by the ops thread only
-  std::unique_ptr<http::HttpServer> http;
+  std::unique_ptr<pg::PgEventLifecycle> event_lifecycle;
+  std::unique_ptr<StaleSweep> stale_sweep;
+  // The claim, relay, stale sweep and extract threads, behind their exception boundaries.
+  std::vector<std::thread> workers;
 };
 
 // The pipeline: connections, schema, topics and stages. After StartEndpoint (d.metrics).
 Status Start(const Config& config, Daemon& d) {
   pg::PgOptions pg_options = PgOptionsFrom(config);
-  // Each extraction worker holds a connection for its batch's lock; ingest and claim need theirs.
-  pg_options.pool_size = std::max(pg_options.pool_size, config.llm.max_concurrency + 2);
+  // Each extraction worker holds a connection for its batch's lock; ingest, claim and the stale
+  // sweep need theirs.
+  pg_options.pool_size = std::max(pg_options.pool_size, config.llm.max_concurrency + 3);
   systemd::Status("starting: connecting to postgres");
   MS_ASSIGN_OR_RETURN(d.pool, pg::Pool::Open(pg_options));
   if (config.postgres.migrate_on_start) {
@@ -185,6 +172,9 @@ Status Start(const Config& config, Daemon& d) {
       std::make_unique<OutboxRelay>(config, d.outbox.get(), d.outbox.get(),
                                     OutboxRelay::Sinks{d.kafka_sink.get(), d.webhook_sink.get()},
                                     produce_wait, &d.extractors->sleeper, &d.relay_stats);
+  d.event_lifecycle = std::make_unique<pg::PgEventLifecycle>(d.pool.get());
+  d.stale_sweep = std::make_unique<StaleSweep>(d.event_lifecycle.get(), config.events.stale_after,
+                                               &d.extractors->sleeper);
   MS_ASSIGN_OR_RETURN(d.consumer,
                       kafka::Consumer::Open(ConsumerOptionsFrom(config), d.ingest.get()));
   d.ingest_stats.assignment.Subscribed(d.clock.Now());
@@ -193,27 +183,7 @@ Status Start(const Config& config, Daemon& d) {
   return Status::Ok();
 }
 
-// ---- Operate: metrics, health, HTTP endpoint, systemd (issue "Operate") ----
-
-constexpr auto kOpsInterval = std::chrono::seconds(2);
-// The ingest loop beats every poll (kafka.poll_timeout) and every backoff round (<= 5 s);
-// 20 s without a beat is a wedged loop. Below WatchdogSec=30, so /healthz fails first.
-constexpr auto kLivenessTimeout = std::chrono::seconds(20);
-// The running STATUS= line is sent when it changed, and at least this often.
-constexpr auto kProgressRefresh = std::chrono::seconds(5);
-
-// Sleeps `duration` in short slices, returning early once `stop` is set.
-void SleepUnless(const std::atomic<bool>& stop, std::chrono::milliseconds duration) {
-  constexpr auto kSlice = std::chrono::milliseconds(50);
-  for (auto slept = std::chrono::milliseconds(0); slept < duration && !stop.load();
-       slept += kSlice) {
-    std::this_thread::sleep_for(std::min(kSlice, duration - slept));
-  }
-}
-
-CheckResult ResultOf(const Status& st, std::string ok_detail) {
-  return st.ok() ? CheckResult{true, std::move(ok_detail)} : CheckResult{false, st.ToString()};
-}
+// ---- Operate: metrics, health, HTTP endpoint, systemd ----
 
 std::unique_ptr<Metrics> MakeMetrics(const Config& config) {
   MetricsOptions options;
@@ -223,152 +193,6 @@ std::unique_ptr<Metrics> MakeMetrics(const Config& config) {
     options.dlq_reasons.emplace_back(DlqReasonCode(static_cast<DlqReason>(r)));
   }
   return std::make_unique<Metrics>(options);
-}
-
-// Kafka: a metadata round trip through the producer (works with zero partitions assigned),
-// then the lag of every assigned partition.
-void ProbeKafka(Daemon& d) {
-  const rd_kafka_metadata_t* md = nullptr;
-  rd_kafka_resp_err_t err = rd_kafka_metadata(d.producer->raw(), 0, nullptr, &md, 2000);
-  if (md != nullptr) rd_kafka_metadata_destroy(md);
-  auto lags = d.consumer->Lags(std::chrono::seconds(2));
-  d.ops_view.lag.reset();
-  if (lags.ok()) {
-    std::vector<PartitionLag> out;
-    int64_t total = 0;
-    for (const auto& lag : *lags) {
-      if (lag.committed < 0 || lag.high_watermark < 0) continue;  // nothing committed yet
-      out.push_back({lag.tp.topic, lag.tp.partition, lag.high_watermark - lag.committed});
-      total += lag.high_watermark - lag.committed;
-    }
-    d.metrics->SetConsumerLags(out);
-    d.ops_view.lag = total;
-  }
-  d.probes.Set("kafka", err ? CheckResult{false, rd_kafka_err2str(err)}
-                            : CheckResult{true, "brokers reachable"});
-}
-
-// Postgres (through the read pool, so a busy pipeline pool does not read as "down"), and the
-// outbox backlog across all instances.
-void ProbePostgres(Daemon& d) {
-  auto lease = d.read_pool->Acquire(std::chrono::seconds(1));
-  if (!lease.ok()) return d.probes.Set("postgres", ResultOf(lease.status(), ""));
-  auto backlog = (*lease)->Exec("SELECT count(*) FROM outbox WHERE published_at IS NULL");
-  d.ops_view.outbox_backlog.reset();
-  if (backlog.ok()) {
-    d.ops_view.outbox_backlog = backlog->GetInt(0, 0);
-    d.metrics->OutboxBacklog().Set(static_cast<double>(*d.ops_view.outbox_backlog));
-  }
-  d.probes.Set("postgres", ResultOf(backlog.status(), "reachable"));
-}
-
-// Redis, and the pending gauges from the buffer's due ZSET (score = oldest pending, epoch ms).
-void ProbeRedis(const Config& config, Daemon& d) {
-  const std::string due = config.redis.key_prefix + ":due";
-  auto replies = d.ops_redis->Pipeline({{"ZCARD", due}, {"ZRANGE", due, "0", "0", "WITHSCORES"}});
-  if (replies.ok() && replies->size() == 2) {
-    d.metrics->PendingCompanies().Set(static_cast<double>((*replies)[0].integer));
-    const auto& oldest = (*replies)[1].elements;
-    double age_s = 0;
-    if (oldest.size() == 2) {
-      double oldest_ms = std::strtod(oldest[1].str.c_str(), nullptr);
-      age_s = std::max(0.0, (static_cast<double>(d.clock.Now().count()) - oldest_ms) / 1000);
-    }
-    d.metrics->OldestPendingAge().Set(age_s);
-  }
-  d.probes.Set("redis", ResultOf(replies.status(), "reachable"));
-}
-
-// Stage totals kept as atomics by the stages, copied into the registry, and the LLM circuit.
-void BridgeStats(Daemon& d) {
-  Metrics& m = *d.metrics;
-  const std::string provider = d.extractors ? d.extractors->provider : "rules";
-  SyncCounter(m.BatchesClaimed(), static_cast<double>(d.claim_stats.batches.load()));
-  SyncCounter(m.BatchesDone(), static_cast<double>(d.extract_stats.batches_done.load()));
-  SyncCounter(m.BatchesFailed(), static_cast<double>(d.extract_stats.batches_failed.load()));
-  SyncCounter(m.BatchesRetried(), static_cast<double>(d.extract_stats.batches_handed_back.load()));
-  SyncCounter(m.PrefilterDropped(), static_cast<double>(d.extract_stats.prefilter_dropped.load()));
-  SyncCounter(m.EventsRejected(), static_cast<double>(d.extract_stats.events_rejected.load()));
-  SyncCounter(m.LlmTokens(provider, TokenDirection::kIn),
-              static_cast<double>(d.extract_stats.prompt_tokens.load()));
-  SyncCounter(m.LlmTokens(provider, TokenDirection::kOut),
-              static_cast<double>(d.extract_stats.completion_tokens.load()));
-  m.IngestPaused().Set(d.ingest_stats.paused ? 1 : 0);
-  m.RelayLeader().Set(d.relay_stats.leader ? 1 : 0);
-  if (!d.extractors || !d.extractors->llm) return d.probes.Set("llm", {true, "rules extractor"});
-  BreakerState breaker = d.extractors->llm->breaker_state();
-  m.SetCircuitState(provider, breaker == BreakerState::kOpen       ? CircuitState::kOpen
-                              : breaker == BreakerState::kHalfOpen ? CircuitState::kHalfOpen
-                                                                   : CircuitState::kClosed);
-  const auto quota_paused = d.extractors->llm->policy().quota_paused_for();
-  if (quota_paused.count() > 0) {
-    return d.probes.Set("llm", {false, "quota or spend limit exhausted; calls paused for " +
-                                           std::to_string(quota_paused.count() / 1000) + " s"});
-  }
-  d.probes.Set(
-      "llm", {breaker != BreakerState::kOpen, "circuit " + std::string(BreakerStateName(breaker))});
-}
-
-// "running: 12034 messages stored, 61 batches done, 0 failed, lag 0, outbox backlog 0" for
-// `systemctl status`; "?" where the last probe failed.
-std::string ProgressLine(const Daemon& d) {
-  auto known = [](const std::optional<int64_t>& value) {
-    return value ? std::to_string(*value) : std::string("?");
-  };
-  return "running: " + std::to_string(d.ingest_stats.stored.load()) + " messages stored, " +
-         std::to_string(d.extract_stats.batches_done.load()) + " batches done, " +
-         std::to_string(d.extract_stats.batches_failed.load()) + " failed, lag " +
-         known(d.ops_view.lag) + ", outbox backlog " + known(d.ops_view.outbox_backlog);
-}
-
-// Sends the progress line while serving, when it changed or every kProgressRefresh.
-void ReportProgress(Daemon& d) {
-  const std::string line = ProgressLine(d);
-  const auto now = std::chrono::steady_clock::now();
-  if (line == d.ops_view.sent_status && now - d.ops_view.sent_at < kProgressRefresh) return;
-  if (d.health->phase() != HealthPhase::kServing) return;  // start-up and drain say so instead
-  systemd::Status(line);
-  d.ops_view.sent_status = line;
-  d.ops_view.sent_at = now;
-}
-
-// The ops thread: stats, probes and the progress line.
-void RunOps(const Config& config, Daemon& d, const std::atomic<bool>& stop) {
-  while (!stop.load()) {
-    BridgeStats(d);
-    ProbeKafka(d);
-    ProbePostgres(d);
-    ProbeRedis(config, d);
-    ReportProgress(d);
-    SleepUnless(stop, kOpsInterval);
-  }
-}
-
-// How often to send WATCHDOG=1: half of WatchdogSec, as sd_watchdog_enabled(3) asks, and at
-// least every kOpsInterval.
-std::chrono::milliseconds WatchdogPeriod() {
-  auto interval = systemd::WatchdogInterval();
-  if (!interval) return kOpsInterval;
-  auto half = std::chrono::duration_cast<std::chrono::milliseconds>(*interval / 2);
-  return std::clamp(half, std::chrono::milliseconds(1), std::chrono::milliseconds(kOpsInterval));
-}
-
-// The watchdog thread: pings while the ingest loop beats. A thread of its own, so that slow
-// probes (each bounded by seconds) cannot delay a ping past a short WatchdogSec.
-void RunWatchdog(Daemon& d, const std::atomic<bool>& stop) {
-  const std::chrono::milliseconds period = WatchdogPeriod();
-  while (!stop.load()) {
-    Liveness live = d.health->CheckLiveness();
-    if (live.alive) {
-      systemd::Watchdog();
-    } else {
-      spdlog::warn(
-          "liveness: no heartbeat from the ingest loop for {} ms; withholding the "
-          "watchdog ping",
-          live.since_beat.count());
-    }
-    SleepUnless(stop, period);
-  }
 }
 
 // How long a member may own no partitions while a rebalance is due before /readyz says so:
@@ -417,58 +241,24 @@ Status StartOps(const Config& config, Daemon& d) {
   d.claimer->SetMetrics(d.metrics.get());
   d.extract->SetMetrics(d.metrics.get());
   d.relay->SetMetrics(d.metrics.get());
+  d.ops = std::make_unique<OpsLoop>(OpsLoop::Deps{
+      .clock = &d.clock,
+      .metrics = d.metrics.get(),
+      .health = d.health.get(),
+      .probes = &d.probes,
+      .producer = d.producer.get(),
+      .consumer = d.consumer.get(),
+      .read_pool = d.read_pool.get(),
+      .redis = d.ops_redis.get(),
+      .redis_prefix = config.redis.key_prefix,
+      .extractors = d.extractors.get(),
+      .ingest_stats = &d.ingest_stats,
+      .claim_stats = &d.claim_stats,
+      .extract_stats = &d.extract_stats,
+      .relay_stats = &d.relay_stats,
+  });
+  d.watchdog = std::make_unique<WatchdogThread>(d.health.get());
   return Status::Ok();
-}
-
-// Blocks the stop signals in every thread; a dedicated thread waits for them.
-sigset_t StopSignals() {
-  sigset_t set;
-  sigemptyset(&set);
-  sigaddset(&set, SIGTERM);
-  sigaddset(&set, SIGINT);
-  sigaddset(&set, SIGHUP);
-  pthread_sigmask(SIG_BLOCK, &set, nullptr);
-  return set;
-}
-
-// Handles SIGHUP (log reopen) and the stop signals: the first sets `stop` and starts the
-// shutdown.timeout clock; a second signal, or draining past the timeout, ends the process at
-// once (exit 1) — what was not committed is redelivered, as after a crash.
-void WaitForSignals(sigset_t set, std::atomic<bool>* stop, std::chrono::milliseconds timeout) {
-  std::optional<std::chrono::steady_clock::time_point> deadline;
-  while (true) {
-    int sig = 0;
-    if (!deadline) {
-      if (sigwait(&set, &sig) != 0) continue;
-    } else {
-      auto left = std::chrono::duration_cast<std::chrono::nanoseconds>(
-          *deadline - std::chrono::steady_clock::now());
-      timespec wait{static_cast<time_t>(std::max<int64_t>(0, left.count()) / 1'000'000'000),
-                    static_cast<long>(std::max<int64_t>(0, left.count()) % 1'000'000'000)};
-      sig = sigtimedwait(&set, nullptr, &wait);
-      if (sig < 0 && errno == EAGAIN) {
-        spdlog::error(
-            "shutdown.timeout ({} ms) exceeded while draining: exiting now; what was not "
-            "committed is redelivered",
-            timeout.count());
-        spdlog::shutdown();
-        _exit(1);
-      }
-      if (sig < 0) continue;  // EINTR
-    }
-    if (sig == SIGHUP) {
-      Status st = ReopenLogs();
-      spdlog::info("SIGHUP: log file reopened{}", st.ok() ? "" : " failed: " + st.message());
-      continue;
-    }
-    if (stop->exchange(true)) {
-      spdlog::warn("second signal: exiting at once");
-      spdlog::shutdown();
-      _exit(1);
-    }
-    deadline = std::chrono::steady_clock::now() + timeout;
-    spdlog::info("{}: draining (at most shutdown.timeout, {} ms)", strsignal(sig), timeout.count());
-  }
 }
 
 // The consumer thread's loop behind its exception boundary: unlike the other workers it is
@@ -483,18 +273,126 @@ Status RunIngest(Daemon& d, const std::atomic<bool>& stop) {
   }
 }
 
+// The worker threads, each behind its exception boundary: the claimer, the relay, the stale
+// sweep, and llm.max_concurrency extract workers. They stop once `stop` is set (and the waits
+// Drain interrupts are cut short).
+void StartWorkers(const Config& config, Daemon& d, const std::atomic<bool>& stop) {
+  // Every thread captures only what outlives it: the daemon, the stop flag, and pointers.
+  Sleeper* pause = &d.extractors->sleeper;  // interrupted when the drain starts
+  Metrics* metrics = d.metrics.get();
+  auto start = [&d, &stop, pause, metrics](std::string_view worker, auto loop) {
+    d.workers.emplace_back([&stop, pause, metrics, worker, loop] {
+      RunGuarded(worker, stop, *pause, metrics, [&stop, &loop] { loop(stop); });
+    });
+  };
+  start("claim", [claimer = d.claimer.get()](const std::atomic<bool>& s) { claimer->Run(s); });
+  start("relay", [relay = d.relay.get()](const std::atomic<bool>& s) { relay->Run(s); });
+  start("stale", [sweep = d.stale_sweep.get()](const std::atomic<bool>& s) { sweep->Run(s); });
+  for (int idx = 0; idx < config.llm.max_concurrency; ++idx) {
+    start("extract",
+          [extract = d.extract.get()](const std::atomic<bool>& s) { extract->RunWorker(s); });
+  }
+}
+
+// The shutdown order, once the ingest loop returned and `stop` is set. Each step relies on the
+// ones before it:
+//  1. /readyz and systemd say "draining" (STOPPING=1): no new traffic is sent here.
+//  2. Backoff waits (the shared sleeper) are interrupted and the claimed-batch queue closed, so
+//     every worker sees the stop at once instead of after its wait.
+//  3. The ops thread stops: it reads the consumer's lag, so before the consumer closes.
+//  4. The consumer closes: it commits the stored offsets and leaves the group. Its last
+//     rebalance callbacks still reach the ingest loop, which is alive until Release.
+//  5. The workers (claim, relay, stale sweep, extract) are joined, each after finishing the
+//     unit of work in hand.
+//  6. The producer flushes (at most 10 s): dead letters and relayed events still in flight.
+//  7. The totals are logged, and only then the watchdog stops: pings go on while draining.
+// The signal thread (RunDaemon's) outlives all this and Release, so shutdown.timeout and a
+// second signal still end a drain that hangs.
+void Drain(Daemon& d, std::atomic<bool>& stop) {
+  stop = true;
+  d.health->SetPhase(HealthPhase::kDraining);
+  systemd::Stopping();
+  systemd::Status("draining");
+  d.extractors->sleeper.Interrupt();  // cut LLM backoff waits short
+  d.claimed->Close();
+  d.ops->Stop();
+  Status closed = d.consumer->Close();
+  if (!closed.ok()) spdlog::warn("consumer close: {}", closed.message());
+  for (auto& worker : d.workers) worker.join();
+  d.workers.clear();
+  Status flushed = d.producer->Flush(std::chrono::seconds(10));
+  if (!flushed.ok()) spdlog::warn("producer flush: {}", flushed.message());
+  spdlog::info(
+      "stopped: polls={} records={} stored={} dead={} batches={} extracted={} failed={} "
+      "events={} published={}",
+      d.ingest_stats.polls.load(), d.ingest_stats.records.load(), d.ingest_stats.stored.load(),
+      d.ingest_stats.dead.load(), d.claim_stats.batches.load(), d.extract_stats.batches_done.load(),
+      d.extract_stats.batches_failed.load(), d.extract_stats.events_created.load(),
+      d.relay_stats.published.load());
+  d.watchdog->Stop();
+}
+
+// Frees everything a daemon holds, after Drain or after a start-up that failed part way (no
+// worker was started then). Threads stop first; then users go before what they use:
+//  1. the ops and watchdog threads (idempotent after Drain);
+//  2. the HTTP server, so it stops serving before anything it serves goes away, then the
+//     read API, its pool and the ops connection;
+//  3. the relay, its sinks and outbox, the stale sweep, the extract stage and its extractors
+//     and batch queue;
+//  4. the consumer, then its source (the consumer's close may still call back into the loop
+//     through it), the claimer, the ingest loop (the consumer's rebalance listener), the
+//     queues, the ingestor, the Redis buffers, the dead-letter sink, the producer (its
+//     destructor flushes), the message store and the pipeline's pool;
+//  5. health and metrics last: everything above may report to them.
+void Release(Daemon& d) {
+  if (d.ops) d.ops->Stop();
+  if (d.watchdog) d.watchdog->Stop();
+  d.ops.reset();
+  d.watchdog.reset();
+  d.http.reset();
+  d.served_read_api.Set(nullptr);
+  d.read_api.reset();
+  d.read_pool.reset();
+  d.ops_redis.reset();
+  d.relay.reset();
+  d.webhook_sink.reset();
+  d.kafka_sink.reset();
+  d.outbox.reset();
+  d.stale_sweep.reset();
+  d.event_lifecycle.reset();
+  d.extract.reset();
+  d.extractors.reset();
+  d.batch_queue.reset();
+  d.consumer.reset();
+  d.source.reset();
+  d.claimer.reset();
+  d.ingest.reset();
+  d.claimed.reset();
+  d.full_companies.reset();
+  d.ingestor.reset();
+  d.claim_buffer.reset();
+  d.ingest_buffer.reset();
+  d.dead_letters.reset();
+  d.producer.reset();
+  d.store.reset();
+  d.pool.reset();
+  d.health.reset();
+  d.metrics.reset();
+}
+
 }  // namespace
 
 int RunDaemon(const Config& config) {
   // Before any thread exists (spdlog's flusher, librdkafka's): every thread inherits the mask.
-  sigset_t signals = StopSignals();
+  sigset_t signals = BlockStopSignals();
   Status st = SetupLogging(config.log);
   if (!st.ok()) {
     fprintf(stderr, "%s\n", st.ToString().c_str());
     return 1;
   }
-  std::atomic<bool> stop{false};
-  std::thread(WaitForSignals, signals, &stop, config.shutdown.timeout).detach();
+  // Declared before the daemon, so it is joined after the daemon is released.
+  SignalThread signal_thread(signals, config.shutdown.timeout);
+  std::atomic<bool>& stop = signal_thread.stop();
 
   Daemon d;
   systemd::Status("starting");
@@ -507,46 +405,15 @@ int RunDaemon(const Config& config) {
   }
   spdlog::info("milestoned running: brokers={} topics={} group={}", config.kafka.brokers,
                config.kafka.topics.size(), config.kafka.group_id);
-  std::atomic<bool> watchdog_stop{false};  // pings go on while draining
-  std::thread watchdog_thread([&] { RunWatchdog(d, watchdog_stop); });
-  std::thread ops_thread([&] { RunOps(config, d, stop); });
-  std::vector<std::thread> workers;
-  Sleeper& pause = d.extractors->sleeper;  // interrupted when the drain starts
-  Metrics* metrics = d.metrics.get();
-  workers.emplace_back(
-      [&] { RunGuarded("claim", stop, pause, metrics, [&] { d.claimer->Run(stop); }); });
-  workers.emplace_back(
-      [&] { RunGuarded("relay", stop, pause, metrics, [&] { d.relay->Run(stop); }); });
-  for (int idx = 0; idx < config.llm.max_concurrency; ++idx) {
-    workers.emplace_back(
-        [&] { RunGuarded("extract", stop, pause, metrics, [&] { d.extract->RunWorker(stop); }); });
-  }
+  d.watchdog->Start();
+  d.ops->Start();
+  StartWorkers(config, d, stop);
   d.health->SetPhase(HealthPhase::kServing);
   systemd::Ready();
   systemd::Status("running");
   st = RunIngest(d, stop);
   if (!st.ok()) spdlog::error("ingest stopped: {}", st.ToString());
-  stop = true;
-  d.health->SetPhase(HealthPhase::kDraining);
-  systemd::Stopping();
-  systemd::Status("draining");
-  d.extractors->sleeper.Interrupt();  // cut LLM backoff waits short
-  d.claimed->Close();
-  ops_thread.join();  // before Close: the ops thread reads the consumer's lag
-  Status closed = d.consumer->Close();
-  if (!closed.ok()) spdlog::warn("consumer close: {}", closed.message());
-  for (auto& worker : workers) worker.join();
-  Status flushed = d.producer->Flush(std::chrono::seconds(10));
-  if (!flushed.ok()) spdlog::warn("producer flush: {}", flushed.message());
-  spdlog::info(
-      "stopped: polls={} records={} stored={} dead={} batches={} extracted={} failed={} "
-      "events={} published={}",
-      d.ingest_stats.polls.load(), d.ingest_stats.records.load(), d.ingest_stats.stored.load(),
-      d.ingest_stats.dead.load(), d.claim_stats.batches.load(), d.extract_stats.batches_done.load(),
-      d.extract_stats.batches_failed.load(), d.extract_stats.events_created.load(),
-      d.relay_stats.published.load());
-  watchdog_stop = true;
-  watchdog_thread.join();
+  Drain(d, stop);
   spdlog::default_logger()->flush();
   return st.ok() ? 0 : 1;
 }

@@ -226,10 +226,6 @@ void OutboxRelay::ObservePublished(const std::vector<double>& latencies,
 
 Status OutboxRelay::Maintain() {
   MS_RETURN_IF_ERROR(housekeeping_->PrunePublished(config_.outbox.retention).status());
-  MS_ASSIGN_OR_RETURN(int64_t staled, housekeeping_->MarkStale(config_.events.stale_after));
-  if (staled > 0) {
-    spdlog::info("relay: {} event(s) unseen for events.stale_after became stale", staled);
-  }
   MS_ASSIGN_OR_RETURN(int64_t backlog, housekeeping_->Backlog());
   stats_->backlog = backlog;
   return Status::Ok();
@@ -244,7 +240,7 @@ void OutboxRelay::MaybeMaintain() {
 }
 
 void OutboxRelay::Run(const std::atomic<bool>& stop) {
-  // With nowhere to relay, the leader still keeps house (the stale lifecycle).
+  // With nowhere to relay, the leader still keeps house (the outbox's retention).
   const bool relaying = sinks_.kafka != nullptr || sinks_.webhook != nullptr;
   if (!relaying) {
     spdlog::warn(

@@ -9,8 +9,9 @@
 //    there too), so each company's rows reach every sink in order;
 //  - marking (Record): published, on Kafka, failed with backoff, waiting behind a failure —
 //    each mark fenced by the leader's epoch;
-//  - housekeeping every minute while leading (OutboxHousekeeping: retention, the stale sweep,
-//    the backlog figure), also when no sink is configured.
+//  - housekeeping of its own table every minute while leading (OutboxHousekeeping: retention
+//    of published rows, the backlog figure), also when no sink is configured. Events going
+//    stale is not the relay's: app/stale_sweep.h runs it.
 //
 // Retries, per sink and with backoff:
 //  - Kafka: a row the broker acknowledged gets kafka_published_at and is never produced again,

@@ -114,7 +114,9 @@ void Metrics::Seed(const MetricsOptions& options) {
                       MetricId::outbox_backlog, MetricId::relay_leader, MetricId::ingest_paused}) {
     GaugeFor(id, {});
   }
-  for (std::string_view worker : {"ingest", "claim", "extract", "relay"}) WorkerExceptions(worker);
+  for (std::string_view worker : {"ingest", "claim", "extract", "relay", "stale"}) {
+    WorkerExceptions(worker);
+  }
   HistogramFor(MetricId::batch_size, {});
   HistogramFor(MetricId::outbox_publish_latency, {});
   std::string version = options.version.empty() ? std::string(BuildVersion()) : options.version;

@@ -71,15 +71,12 @@ class Outbox {
   virtual bool WaitForRows(std::chrono::milliseconds wait) = 0;
 };
 
-// Upkeep of the ledger's tables, run periodically by the relay's leader.
+// Upkeep of the outbox table, run periodically by the relay's leader.
 class OutboxHousekeeping {
  public:
   virtual ~OutboxHousekeeping() = default;
   // Deletes published rows older than `retention`; returns how many.
   virtual StatusOr<int64_t> PrunePublished(std::chrono::milliseconds retention) = 0;
-  // Open events unseen for `stale_after` become stale (a history row and an `event.stale`
-  // outbox row each); returns how many.
-  virtual StatusOr<int64_t> MarkStale(std::chrono::milliseconds stale_after) = 0;
   // Unpublished rows.
   virtual StatusOr<int64_t> Backlog() = 0;
 };

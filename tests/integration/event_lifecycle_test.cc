@@ -1,15 +1,18 @@
 // The event lifecycle against the real Postgres of the local stack (design §3): an open event
 // not sighted for events.stale_after becomes `stale`, with a state_changed history row and an
-// `event.stale` outbox row; a recent one stays open. The transition runs in the relay's maintenance
-// round (OutboxRelay::Maintain), which needs no Kafka producer.
+// `event.stale` outbox row; a recent one stays open. The transition is the stale sweep's
+// (app/stale_sweep.h), which needs no relay; two sweeps at once record it once.
+#include "adapters/postgres/event_lifecycle.h"
+
 #include <gtest/gtest.h>
 
 #include <atomic>
 #include <nlohmann/json.hpp>
 #include <thread>
 
-#include "adapters/postgres/pg_outbox.h"
-#include "app/relay.h"
+#include "adapters/postgres/event_sql.h"
+#include "app/stale_sweep.h"
+#include "config/config.h"
 #include "tests/support/stack_env.h"
 
 namespace ms {
@@ -57,11 +60,12 @@ class EventLifecycleTest : public test::MigratedDatabaseTest {
 
   Status Maintain() {
     Config config;  // events.stale_after: the default 720h (30 days)
-    app::RelayStats stats;
-    pg::PgOutbox outbox(test::PgOptionsFor(dsn_));
+    auto pool = pg::Pool::Open(test::PgOptionsFor(dsn_));
+    if (!pool.ok()) return pool.status();
+    pg::PgEventLifecycle events(pool->get());
     InterruptibleSleeper sleeper;
-    app::OutboxRelay relay(config, &outbox, &outbox, {}, 1s, &sleeper, &stats);
-    return relay.Maintain();
+    app::StaleSweep sweep(&events, config.events.stale_after, &sleeper);
+    return sweep.SweepOnce().status();
   }
 
   std::unique_ptr<pg::Connection> conn_;
@@ -104,22 +108,53 @@ TEST_F(EventLifecycleTest, ARepeatedRoundChangesNothing) {
   EXPECT_EQ(test::QueryInt(dsn_, "SELECT count(*) FROM events WHERE state = 'stale'"), 2);
 }
 
-TEST_F(EventLifecycleTest, TheRelayLeaderMaintainsEvenWithNowhereToRelay) {
-  Config config;  // no kafka.events_topic set here, no outbox.webhook_url
-  config.kafka.events_topic.clear();
-  ASSERT_TRUE(config.outbox.webhook_url.empty());
-  app::RelayStats stats;
-  pg::PgOutbox outbox(test::PgOptionsFor(dsn_));
+TEST_F(EventLifecycleTest, TheSweepRunsAtOnceOnItsOwnThread) {
+  auto pool = pg::Pool::Open(test::PgOptionsFor(dsn_));
+  ASSERT_TRUE(pool.ok()) << pool.status().ToString();
+  pg::PgEventLifecycle events(pool->get());
   InterruptibleSleeper sleeper;
-  app::OutboxRelay relay(config, &outbox, &outbox, {}, 1s, &sleeper, &stats);
+  app::StaleSweep sweep(&events, Config().events.stale_after, &sleeper);
   std::atomic<bool> stop{false};
-  std::thread runner([&] { relay.Run(stop); });
+  std::thread runner([&] { sweep.Run(stop); });
   bool staled = test::WaitFor([&] { return State(1) == "stale"; }, std::chrono::seconds(20));
   stop = true;
   sleeper.Interrupt();
   runner.join();
-  EXPECT_TRUE(staled) << "the relay's first round should have run the stale lifecycle";
+  EXPECT_TRUE(staled) << "the sweep's first round should have run the stale lifecycle";
   EXPECT_EQ(State(2), "open");
+  EXPECT_EQ(sweep.staled(), 1);
+}
+
+// Two instances sweeping at once: the second statement waits on the first one's row lock, then
+// finds the event stale already and records nothing for it.
+TEST_F(EventLifecycleTest, ConcurrentSweepsRecordTheTransitionOnce) {
+  auto first = Connect();
+  ASSERT_NE(first, nullptr);
+  ASSERT_TRUE(first->Exec("BEGIN").ok());
+  auto in_first = pg::MarkStaleEvents(*first, Config().events.stale_after);
+  ASSERT_TRUE(in_first.ok()) << in_first.status().ToString();
+  EXPECT_EQ(*in_first, 1);
+  StatusOr<int64_t> in_second = int64_t{-1};
+  std::thread second([&] {
+    auto conn = Connect();
+    ASSERT_NE(conn, nullptr);
+    ASSERT_TRUE(conn->Exec("SET application_name = 'second_sweep'").ok());
+    in_second = pg::MarkStaleEvents(*conn, Config().events.stale_after);
+  });
+  bool waiting = test::WaitFor(
+      [&] {
+        return test::QueryInt(dsn_,
+                              "SELECT count(*) FROM pg_stat_activity WHERE application_name = "
+                              "'second_sweep' AND wait_event_type = 'Lock'") == 1;
+      },
+      std::chrono::seconds(20));
+  ASSERT_TRUE(first->Exec("COMMIT").ok());
+  second.join();
+  EXPECT_TRUE(waiting) << "the second sweep should have waited for the first one's row lock";
+  ASSERT_TRUE(in_second.ok()) << in_second.status().ToString();
+  EXPECT_EQ(*in_second, 0);
+  EXPECT_EQ(test::QueryInt(dsn_, "SELECT count(*) FROM event_history"), 1);
+  EXPECT_EQ(test::QueryInt(dsn_, "SELECT count(*) FROM outbox"), 1);
 }
 
 }  // namespace

@@ -6,27 +6,23 @@
 #include <nlohmann/json.hpp>
 #include <stdexcept>
 
+#include "fake_time.h"
+
 namespace ms {
 namespace {
 
 using std::chrono::milliseconds;
 using std::chrono::seconds;
-
-class FakeClock final : public Clock {
- public:
-  milliseconds Now() const override { return now; }
-  milliseconds Monotonic() const override { return now; }
-  milliseconds now{1'000'000};
-};
+using test::FakeClock;
 
 TEST(HealthTest, LivenessFailsWithoutARecentBeat) {
   FakeClock clock;
   HealthRegistry health(&clock, seconds(30));
   health.SetPhase(HealthPhase::kServing);
   EXPECT_TRUE(health.CheckLiveness().alive);
-  clock.now += seconds(29);
+  clock.Advance(seconds(29));
   EXPECT_TRUE(health.CheckLiveness().alive);
-  clock.now += seconds(1);
+  clock.Advance(seconds(1));
   EXPECT_FALSE(health.CheckLiveness().alive);
   EXPECT_EQ(health.CheckLiveness().since_beat, seconds(30));
   health.Beat();
@@ -36,13 +32,13 @@ TEST(HealthTest, LivenessFailsWithoutARecentBeat) {
 TEST(HealthTest, StartUpIsAliveAndServingStartsTheHeartbeat) {
   FakeClock clock;
   HealthRegistry health(&clock, seconds(30));
-  clock.now += seconds(45);  // no loop beats while starting
+  clock.Advance(seconds(45));  // no loop beats while starting
   EXPECT_TRUE(health.CheckLiveness().alive);
   EXPECT_FALSE(health.CheckReadiness().ready);
   health.SetPhase(HealthPhase::kServing);  // counts as a beat
   EXPECT_TRUE(health.CheckLiveness().alive);
   EXPECT_EQ(health.CheckLiveness().since_beat, seconds(0));
-  clock.now += seconds(30);
+  clock.Advance(seconds(30));
   EXPECT_FALSE(health.CheckLiveness().alive);
 }
 

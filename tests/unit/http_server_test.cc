@@ -11,19 +11,14 @@
 #include <nlohmann/json.hpp>
 
 #include "adapters/http/server.h"
+#include "fake_time.h"
 
 namespace ms::http {
 namespace {
 
 using std::chrono::seconds;
+using test::FakeClock;
 using ::testing::HasSubstr;
-
-class FakeClock final : public Clock {
- public:
-  std::chrono::milliseconds Now() const override { return now; }
-  std::chrono::milliseconds Monotonic() const override { return now; }
-  std::chrono::milliseconds now{5'000'000};
-};
 
 class FakeReadApi final : public ReadApi {
  public:
@@ -73,7 +68,7 @@ TEST_F(HttpServerTest, HealthzFollowsTheHeartbeat) {
   auto res = Get("/healthz");
   ASSERT_TRUE(res);
   EXPECT_EQ(res->status, 200);
-  clock_.now += seconds(11);
+  clock_.Advance(seconds(11));
   res = Get("/healthz");
   ASSERT_TRUE(res);
   EXPECT_EQ(res->status, 503);
@@ -81,7 +76,7 @@ TEST_F(HttpServerTest, HealthzFollowsTheHeartbeat) {
 }
 
 TEST_F(HttpServerTest, DuringStartUpAliveButNotReady) {
-  clock_.now += seconds(60);  // a long start-up (migrations, topic creation)
+  clock_.Advance(seconds(60));  // a long start-up (migrations, topic creation)
   auto res = Get("/healthz");
   ASSERT_TRUE(res);
   EXPECT_EQ(res->status, 200);

@@ -96,7 +96,6 @@ class FakeOutbox final : public Outbox, public OutboxHousekeeping {
   }
   bool WaitForRows(std::chrono::milliseconds) override { return false; }
   StatusOr<int64_t> PrunePublished(std::chrono::milliseconds) override { return 0; }
-  StatusOr<int64_t> MarkStale(std::chrono::milliseconds) override { return 0; }
   StatusOr<int64_t> Backlog() override { return 0; }
 
  private:

@@ -145,4 +145,13 @@ Status Producer::Flush(std::chrono::milliseconds wait) {
   return Status::Ok();
 }
 
+Status Producer::PingBrokers(std::chrono::milliseconds wait) {
+  const rd_kafka_metadata_t* md = nullptr;
+  rd_kafka_resp_err_t err =
+      rd_kafka_metadata(rk_.get(), 0, nullptr, &md, static_cast<int>(wait.count()));
+  if (md != nullptr) rd_kafka_metadata_destroy(md);
+  if (err) return Unavailable(rd_kafka_err2str(err));
+  return Status::Ok();
+}
+
 }  // namespace ms::kafka

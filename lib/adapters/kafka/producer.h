@@ -48,6 +48,11 @@ class Producer {
   // Waits for all queued messages; Unavailable if any failed or some remain after `wait`.
   Status Flush(std::chrono::milliseconds wait);
 
+  // A metadata round trip to the brokers (a liveness probe that works with no topic or
+  // partition at hand): OK when a broker answered within `wait`, else Unavailable with
+  // librdkafka's reason as the message. Thread-safe.
+  Status PingBrokers(std::chrono::milliseconds wait);
+
   rd_kafka_t* raw() { return rk_.get(); }
 
   // The message.timeout.ms librdkafka applies (after ProducerOptions::properties and its alias

@@ -192,16 +192,15 @@ StatusOr<int64_t> PgOutbox::PrunePublished(std::chrono::milliseconds retention) 
   return res.affected();
 }
 
-StatusOr<int64_t> PgOutbox::MarkStale(std::chrono::milliseconds stale_after) {
-  MS_ASSIGN_OR_RETURN(Connection * conn, Conn());
-  return MarkStaleEvents(*conn, stale_after);
+StatusOr<int64_t> CountUnpublished(Connection& conn) {
+  MS_ASSIGN_OR_RETURN(Result res,
+                      conn.Exec("SELECT count(*) FROM outbox WHERE published_at IS NULL"));
+  return res.GetInt(0, 0);
 }
 
 StatusOr<int64_t> PgOutbox::Backlog() {
   MS_ASSIGN_OR_RETURN(Connection * conn, Conn());
-  MS_ASSIGN_OR_RETURN(Result res,
-                      conn->Exec("SELECT count(*) FROM outbox WHERE published_at IS NULL"));
-  return res.GetInt(0, 0);
+  return CountUnpublished(*conn);
 }
 
 }  // namespace ms::pg

@@ -11,6 +11,9 @@
 
 namespace ms::pg {
 
+// Unpublished outbox rows, all instances together (one count query on `conn`).
+StatusOr<int64_t> CountUnpublished(Connection& conn);
+
 class PgOutbox final : public Outbox, public OutboxHousekeeping {
  public:
   explicit PgOutbox(PgOptions options) : options_(std::move(options)) {}
@@ -29,7 +32,6 @@ class PgOutbox final : public Outbox, public OutboxHousekeeping {
   bool WaitForRows(std::chrono::milliseconds wait) override;
 
   StatusOr<int64_t> PrunePublished(std::chrono::milliseconds retention) override;
-  StatusOr<int64_t> MarkStale(std::chrono::milliseconds stale_after) override;
   StatusOr<int64_t> Backlog() override;
 
  private:

@@ -1,6 +1,7 @@
 #include "adapters/redis/batch_buffer.h"
 
 #include <atomic>
+#include <cstdlib>
 #include <map>
 #include <random>
 #include <sstream>
@@ -79,6 +80,21 @@ RedisBatchBuffer::RedisBatchBuffer(std::unique_ptr<Connection> conn, std::string
       append_(std::string(kAppendLua)),
       claim_(std::string(kClaimLua)) {}
 
+StatusOr<DueSummary> ReadDueSummary(Connection& conn, const std::string& prefix) {
+  const std::string due = prefix + ":" + std::string(kDueIndex);
+  MS_ASSIGN_OR_RETURN(std::vector<Reply> replies,
+                      conn.Pipeline({{"ZCARD", due}, {"ZRANGE", due, "0", "0", "WITHSCORES"}}));
+  if (replies.size() != 2) return Internal("redis: expected 2 replies to the due index read");
+  DueSummary summary;
+  summary.companies = replies[0].integer;
+  const auto& oldest = replies[1].elements;
+  if (oldest.size() == 2) {
+    summary.oldest = std::chrono::milliseconds(
+        static_cast<int64_t>(std::strtod(oldest[1].str.c_str(), nullptr)));
+  }
+  return summary;
+}
+
 std::string RedisBatchBuffer::CompanyKey(const std::string& company_id,
                                          std::string_view suffix) const {
   return prefix_ + ":{" + company_id + "}:" + std::string(suffix);
@@ -86,15 +102,15 @@ std::string RedisBatchBuffer::CompanyKey(const std::string& company_id,
 
 Status RedisBatchBuffer::UpdateDue(const std::string& company_id, const std::string& oldest) {
   if (!oldest.empty()) {
-    return conn_->Command({"ZADD", GlobalKey("due"), oldest, company_id}).status();
+    return conn_->Command({"ZADD", GlobalKey(kDueIndex), oldest, company_id}).status();
   }
-  MS_RETURN_IF_ERROR(conn_->Command({"ZREM", GlobalKey("due"), company_id}).status());
+  MS_RETURN_IF_ERROR(conn_->Command({"ZREM", GlobalKey(kDueIndex), company_id}).status());
   // An append between the claim script and the ZREM found the entry present (ZADD NX did
   // nothing) and lost it to the ZREM: its message is in pending already, so read it again.
   MS_ASSIGN_OR_RETURN(Reply again, conn_->Command({"ZRANGE", CompanyKey(company_id, "pending"), "0",
                                                    "0", "WITHSCORES"}));
   if (again.elements.size() < 2) return Status::Ok();
-  return conn_->Command({"ZADD", GlobalKey("due"), "NX", again.elements[1].str, company_id})
+  return conn_->Command({"ZADD", GlobalKey(kDueIndex), "NX", again.elements[1].str, company_id})
       .status();
 }
 
@@ -132,7 +148,8 @@ StatusOr<std::vector<std::string>> RedisBatchBuffer::Append(std::span<const Mess
     }
     if (r.elements[0].integer >= threshold) full.push_back(companies[idx]);
     if (!r.elements[1].str.empty()) {
-      due_updates.push_back({"ZADD", GlobalKey("due"), "NX", r.elements[1].str, companies[idx]});
+      due_updates.push_back(
+          {"ZADD", GlobalKey(kDueIndex), "NX", r.elements[1].str, companies[idx]});
     }
   }
   if (!due_updates.empty()) MS_RETURN_IF_ERROR(ExpectOk(conn_->Pipeline(due_updates)));
@@ -209,7 +226,7 @@ StatusOr<std::vector<Claim>> RedisBatchBuffer::Orphans(std::chrono::milliseconds
 StatusOr<std::vector<std::string>> RedisBatchBuffer::DueCompanies(std::chrono::milliseconds max_age,
                                                                   std::chrono::milliseconds now) {
   MS_ASSIGN_OR_RETURN(
-      Reply r, conn_->Command({"ZRANGEBYSCORE", GlobalKey("due"), "-inf",
+      Reply r, conn_->Command({"ZRANGEBYSCORE", GlobalKey(kDueIndex), "-inf",
                                std::to_string((now - max_age).count()), "LIMIT", "0", "1000"}));
   std::vector<std::string> out;
   for (const Reply& e : r.elements) out.push_back(e.str);

@@ -21,13 +21,29 @@
 // appends are idempotent.
 #pragma once
 
+#include <chrono>
 #include <memory>
+#include <optional>
 #include <string>
+#include <string_view>
 
 #include "adapters/redis/redis.h"
 #include "ports/ingest.h"
 
 namespace ms::redis {
+
+// The suffix of the due index, <p>:due.
+inline constexpr std::string_view kDueIndex = "due";
+
+// The due index at a glance, for the pending gauges.
+struct DueSummary {
+  int64_t companies = 0;                            // companies with pending messages
+  std::optional<std::chrono::milliseconds> oldest;  // arrival (epoch ms) of the oldest one
+};
+
+// Reads the due index of key prefix `prefix` in one round trip; read-only, so any connection
+// may do it (the daemon's ops thread uses one of its own). The error of the round trip.
+StatusOr<DueSummary> ReadDueSummary(Connection& conn, const std::string& prefix);
 
 class RedisBatchBuffer : public BatchBuffer {
  public:

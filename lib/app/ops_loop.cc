@@ -1,0 +1,163 @@
+#include "app/ops_loop.h"
+
+#include <algorithm>
+#include <vector>
+
+#include "adapters/postgres/pg_outbox.h"
+#include "adapters/redis/batch_buffer.h"
+#include "observability/systemd.h"
+
+namespace ms::app {
+namespace {
+
+// The running STATUS= line is sent when it changed, and at least this often.
+constexpr auto kProgressRefresh = std::chrono::seconds(5);
+
+CheckResult ResultOf(const Status& st, std::string ok_detail) {
+  return st.ok() ? CheckResult{true, std::move(ok_detail)} : CheckResult{false, st.ToString()};
+}
+
+}  // namespace
+
+void Probes::Set(const std::string& name, CheckResult result) {
+  std::lock_guard<std::mutex> lock(mu_);
+  results_[name] = std::move(result);
+}
+
+ReadinessCheck Probes::Check(std::string name) {
+  return [this, name = std::move(name)] {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = results_.find(name);
+    return it == results_.end() ? CheckResult{false, "not probed yet"} : it->second;
+  };
+}
+
+void OpsLoop::Start() {
+  thread_ = std::thread([this] { Run(); });
+}
+
+void OpsLoop::Stop() {
+  sleeper_.Interrupt();
+  if (thread_.joinable()) thread_.join();
+}
+
+void OpsLoop::Run() {
+  do {
+    BridgeStats();
+    ProbeKafka();
+    ProbePostgres();
+    ProbeRedis();
+    ReportProgress();
+  } while (sleeper_.SleepFor(kOpsInterval));
+}
+
+// Kafka: a metadata round trip through the producer (works with zero partitions assigned),
+// then the lag of every assigned partition.
+void OpsLoop::ProbeKafka() {
+  Status brokers = deps_.producer->PingBrokers(std::chrono::seconds(2));
+  auto lags = deps_.consumer->Lags(std::chrono::seconds(2));
+  lag_.reset();
+  if (lags.ok()) {
+    std::vector<PartitionLag> out;
+    int64_t total = 0;
+    for (const auto& lag : *lags) {
+      if (lag.committed < 0 || lag.high_watermark < 0) continue;  // nothing committed yet
+      out.push_back({lag.tp.topic, lag.tp.partition, lag.high_watermark - lag.committed});
+      total += lag.high_watermark - lag.committed;
+    }
+    deps_.metrics->SetConsumerLags(out);
+    lag_ = total;
+  }
+  deps_.probes->Set("kafka", brokers.ok() ? CheckResult{true, "brokers reachable"}
+                                          : CheckResult{false, brokers.message()});
+}
+
+// Postgres (through the read pool, so a busy pipeline pool does not read as "down"), and the
+// outbox backlog across all instances.
+void OpsLoop::ProbePostgres() {
+  auto lease = deps_.read_pool->Acquire(std::chrono::seconds(1));
+  if (!lease.ok()) return deps_.probes->Set("postgres", ResultOf(lease.status(), ""));
+  StatusOr<int64_t> backlog = pg::CountUnpublished(**lease);
+  outbox_backlog_.reset();
+  if (backlog.ok()) {
+    outbox_backlog_ = *backlog;
+    deps_.metrics->OutboxBacklog().Set(static_cast<double>(*backlog));
+  }
+  deps_.probes->Set("postgres", ResultOf(backlog.status(), "reachable"));
+}
+
+// Redis, and the pending gauges from the buffer's due index.
+void OpsLoop::ProbeRedis() {
+  auto due = redis::ReadDueSummary(*deps_.redis, deps_.redis_prefix);
+  if (due.ok()) {
+    deps_.metrics->PendingCompanies().Set(static_cast<double>(due->companies));
+    double age_s = 0;
+    if (due->oldest) {
+      age_s =
+          std::max(0.0, static_cast<double>((deps_.clock->Now() - *due->oldest).count()) / 1000);
+    }
+    deps_.metrics->OldestPendingAge().Set(age_s);
+  }
+  deps_.probes->Set("redis", ResultOf(due.status(), "reachable"));
+}
+
+// Stage totals kept as atomics by the stages, copied into the registry, and the LLM circuit.
+void OpsLoop::BridgeStats() {
+  Metrics& m = *deps_.metrics;
+  const ExtractorSet* extractors = deps_.extractors;
+  const ExtractStats& extract = *deps_.extract_stats;
+  const std::string provider = extractors ? extractors->provider : "rules";
+  SyncCounter(m.BatchesClaimed(), static_cast<double>(deps_.claim_stats->batches.load()));
+  SyncCounter(m.BatchesDone(), static_cast<double>(extract.batches_done.load()));
+  SyncCounter(m.BatchesFailed(), static_cast<double>(extract.batches_failed.load()));
+  SyncCounter(m.BatchesRetried(), static_cast<double>(extract.batches_handed_back.load()));
+  SyncCounter(m.PrefilterDropped(), static_cast<double>(extract.prefilter_dropped.load()));
+  SyncCounter(m.EventsRejected(), static_cast<double>(extract.events_rejected.load()));
+  SyncCounter(m.LlmTokens(provider, TokenDirection::kIn),
+              static_cast<double>(extract.prompt_tokens.load()));
+  SyncCounter(m.LlmTokens(provider, TokenDirection::kOut),
+              static_cast<double>(extract.completion_tokens.load()));
+  m.IngestPaused().Set(deps_.ingest_stats->paused ? 1 : 0);
+  m.RelayLeader().Set(deps_.relay_stats->leader ? 1 : 0);
+  if (!extractors || !extractors->llm) {
+    return deps_.probes->Set("llm", {true, "rules extractor"});
+  }
+  BreakerState breaker = extractors->llm->breaker_state();
+  m.SetCircuitState(provider, breaker == BreakerState::kOpen       ? CircuitState::kOpen
+                              : breaker == BreakerState::kHalfOpen ? CircuitState::kHalfOpen
+                                                                   : CircuitState::kClosed);
+  const auto quota_paused = extractors->llm->policy().quota_paused_for();
+  if (quota_paused.count() > 0) {
+    return deps_.probes->Set("llm",
+                             {false, "quota or spend limit exhausted; calls paused for " +
+                                         std::to_string(quota_paused.count() / 1000) + " s"});
+  }
+  deps_.probes->Set(
+      "llm", {breaker != BreakerState::kOpen, "circuit " + std::string(BreakerStateName(breaker))});
+}
+
+// "running: 12034 messages stored, 61 batches done, 0 failed, lag 0, outbox backlog 0" for
+// `systemctl status`; "?" where the last probe failed.
+std::string OpsLoop::ProgressLine() const {
+  auto known = [](const std::optional<int64_t>& value) {
+    return value ? std::to_string(*value) : std::string("?");
+  };
+  const ExtractStats& extract = *deps_.extract_stats;
+  return "running: " + std::to_string(deps_.ingest_stats->stored.load()) + " messages stored, " +
+         std::to_string(extract.batches_done.load()) + " batches done, " +
+         std::to_string(extract.batches_failed.load()) + " failed, lag " + known(lag_) +
+         ", outbox backlog " + known(outbox_backlog_);
+}
+
+// Sends the progress line while serving, when it changed or every kProgressRefresh.
+void OpsLoop::ReportProgress() {
+  const std::string line = ProgressLine();
+  const auto now = std::chrono::steady_clock::now();
+  if (line == sent_status_ && now - sent_at_ < kProgressRefresh) return;
+  if (deps_.health->phase() != HealthPhase::kServing) return;  // start-up and drain say so
+  systemd::Status(line);
+  sent_status_ = line;
+  sent_at_ = now;
+}
+
+}  // namespace ms::app
