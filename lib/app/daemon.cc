@@ -110,10 +110,10 @@ Status Start(const Config& config, Daemon& d) {
   // Each extraction worker holds a connection for its batch's lock; ingest, claim and the stale
   // sweep need theirs.
   pg_options.pool_size = std::max(pg_options.pool_size, config.llm.max_concurrency + 3);
-  systemd::Status("starting: connecting to postgres");
+  systemd::NotifyStatus("starting: connecting to postgres");
   MS_ASSIGN_OR_RETURN(d.pool, pg::Pool::Open(pg_options));
   if (config.postgres.migrate_on_start) {
-    systemd::Status("starting: migrating the schema");
+    systemd::NotifyStatus("starting: migrating the schema");
     MS_ASSIGN_OR_RETURN(auto lease, d.pool->Acquire());
     MS_ASSIGN_OR_RETURN(auto report, pg::Migrate(*lease));
     spdlog::info("postgres: schema at version {} ({} applied now)", report.current_version,
@@ -121,7 +121,7 @@ Status Start(const Config& config, Daemon& d) {
   }
   d.store = std::make_unique<pg::PgMessageStore>(d.pool.get());
   if (config.kafka.create_topics) {
-    systemd::Status("starting: creating kafka topics");
+    systemd::NotifyStatus("starting: creating kafka topics");
     std::vector<kafka::TopicSpec> topics;
     for (const auto& t : config.kafka.topics) topics.push_back({t, config.kafka.topic_partitions});
     topics.push_back({config.kafka.dlq_topic, config.kafka.topic_partitions});
@@ -131,7 +131,7 @@ Status Start(const Config& config, Daemon& d) {
     MS_RETURN_IF_ERROR(kafka::EnsureTopics(config.kafka.brokers, ProducerPropertiesFrom(config),
                                            topics, std::chrono::seconds(30)));
   }
-  systemd::Status("starting: connecting to kafka and redis");
+  systemd::NotifyStatus("starting: connecting to kafka and redis");
   MS_ASSIGN_OR_RETURN(d.producer, kafka::Producer::Open(ProducerOptionsFrom(config)));
   d.dead_letters =
       std::make_unique<kafka::KafkaDeadLetterSink>(d.producer.get(), config.kafka.dlq_topic);
@@ -312,7 +312,7 @@ void Drain(Daemon& d, std::atomic<bool>& stop) {
   stop = true;
   d.health->SetPhase(HealthPhase::kDraining);
   systemd::Stopping();
-  systemd::Status("draining");
+  systemd::NotifyStatus("draining");
   d.extractors->sleeper.Interrupt();  // cut LLM backoff waits short
   d.claimed->Close();
   d.ops->Stop();
@@ -395,7 +395,7 @@ int RunDaemon(const Config& config) {
   std::atomic<bool>& stop = signal_thread.stop();
 
   Daemon d;
-  systemd::Status("starting");
+  systemd::NotifyStatus("starting");
   st = StartEndpoint(config, d);
   if (st.ok()) st = Start(config, d);
   if (st.ok()) st = StartOps(config, d);
@@ -410,7 +410,7 @@ int RunDaemon(const Config& config) {
   StartWorkers(config, d, stop);
   d.health->SetPhase(HealthPhase::kServing);
   systemd::Ready();
-  systemd::Status("running");
+  systemd::NotifyStatus("running");
   st = RunIngest(d, stop);
   if (!st.ok()) spdlog::error("ingest stopped: {}", st.ToString());
   Drain(d, stop);

@@ -155,7 +155,7 @@ void OpsLoop::ReportProgress() {
   const auto now = std::chrono::steady_clock::now();
   if (line == sent_status_ && now - sent_at_ < kProgressRefresh) return;
   if (deps_.health->phase() != HealthPhase::kServing) return;  // start-up and drain say so
-  systemd::Status(line);
+  systemd::NotifyStatus(line);
   sent_status_ = line;
   sent_at_ = now;
 }

@@ -31,7 +31,7 @@ bool Stopping() {
   return Notify("STOPPING=1");
 }
 
-bool Status(std::string_view text) {
+bool NotifyStatus(std::string_view text) {
   std::string line = "STATUS=";
   for (char c : text) line.push_back(c == '\n' || c == '\r' ? ' ' : c);
   return Notify(line);

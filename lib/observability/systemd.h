@@ -19,7 +19,7 @@ bool Ready();
 bool Stopping();
 // STATUS=<text>: one line; newlines are replaced by spaces so the text cannot inject other
 // assignments.
-bool Status(std::string_view text);
+bool NotifyStatus(std::string_view text);
 // WATCHDOG=1: keep-alive. Send at least every WatchdogInterval() / 2, and only while the main
 // loop is known to be alive (HealthRegistry::CheckLiveness), or the watchdog is pointless.
 bool Watchdog();

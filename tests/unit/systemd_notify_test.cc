@@ -74,7 +74,7 @@ TEST(SystemdNotifyTest, SendsEachStateOnTheNotifySocket) {
   ScopedEnv env("NOTIFY_SOCKET", sock.path());
   EXPECT_TRUE(systemd::Ready());
   EXPECT_EQ(sock.Receive(), "READY=1");
-  EXPECT_TRUE(systemd::Status("consuming 6 partitions"));
+  EXPECT_TRUE(systemd::NotifyStatus("consuming 6 partitions"));
   EXPECT_EQ(sock.Receive(), "STATUS=consuming 6 partitions");
   EXPECT_TRUE(systemd::Watchdog());
   EXPECT_EQ(sock.Receive(), "WATCHDOG=1");
@@ -86,7 +86,7 @@ TEST(SystemdNotifyTest, StatusCannotInjectOtherAssignments) {
   NotifySocket sock;
   ASSERT_TRUE(sock.bound());
   ScopedEnv env("NOTIFY_SOCKET", sock.path());
-  EXPECT_TRUE(systemd::Status("draining\nREADY=1"));
+  EXPECT_TRUE(systemd::NotifyStatus("draining\nREADY=1"));
   EXPECT_EQ(sock.Receive(), "STATUS=draining READY=1");
 }
 
