@@ -10,7 +10,8 @@ namespace {
 constexpr std::string_view kColumns =
     "SELECT id, company_id, status, message_count, trigger, attempts, COALESCE(last_error, ''), "
     "COALESCE(provider, ''), COALESCE(model, ''), prompt_tokens, completion_tokens, cost_usd, "
-    "to_char(claimed_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS') FROM batches ";
+    "to_char(claimed_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS'), cached_prompt_tokens, "
+    "cache_write_tokens FROM batches ";
 
 nlohmann::json Row(const pg::Result& r, int row) {
   return {{"id", r.GetInt(row, 0)},
@@ -25,7 +26,9 @@ nlohmann::json Row(const pg::Result& r, int row) {
           {"prompt_tokens", r.GetInt(row, 9)},
           {"completion_tokens", r.GetInt(row, 10)},
           {"cost_usd", std::string(r.Get(row, 11))},
-          {"claimed_at", r.Get(row, 12)}};
+          {"claimed_at", r.Get(row, 12)},
+          {"cached_prompt_tokens", r.GetInt(row, 13)},
+          {"cache_write_tokens", r.GetInt(row, 14)}};
 }
 
 int Fail(const Status& st) {

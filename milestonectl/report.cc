@@ -55,14 +55,17 @@ const std::vector<Section>& Sections() {
        "Batches, LLM calls, tokens and cost",
        "SELECT status, count(*), sum(message_count), "
        "string_agg(DISTINCT COALESCE(provider, '-'), ','), sum(llm_calls), sum(prompt_tokens), "
-       "sum(completion_tokens), sum(cost_usd), sum(dropped_messages), sum(rejected_events) "
-       "FROM batches WHERE ($1 = '' OR company_id = $1) GROUP BY status ORDER BY status",
+       "sum(cached_prompt_tokens), sum(cache_write_tokens), sum(completion_tokens), "
+       "sum(cost_usd), sum(dropped_messages), sum(rejected_events) FROM batches WHERE ($1 = '' OR "
+       "company_id = $1) GROUP BY status ORDER BY status",
        {{"status", "status", Kind::kText},
         {"batches", "batches", Kind::kInt},
         {"messages", "messages", Kind::kInt},
         {"providers", "provider", Kind::kText},
         {"llm_calls", "LLM calls", Kind::kInt},
         {"prompt_tokens", "prompt tokens", Kind::kInt},
+        {"cached_prompt_tokens", "of which cached", Kind::kInt},
+        {"cache_write_tokens", "of which cache writes", Kind::kInt},
         {"completion_tokens", "completion tokens", Kind::kInt},
         {"cost_usd", "cost USD", Kind::kNumber},
         {"dropped_messages", "dropped by prefilter", Kind::kInt},

@@ -35,7 +35,8 @@ const ModelPrice* ExtractStage::PriceOf(const ExtractionResult& result) const {
 double ExtractStage::CostOf(const ExtractionResult& result) const {
   const ModelPrice* price = PriceOf(result);
   if (price == nullptr) return 0;
-  return EstimateCostUsd(result.usage, price->input_per_mtok, price->output_per_mtok);
+  return EstimateCostUsd(result.usage, price->input_per_mtok, price->output_per_mtok,
+                         price->CachedInputRate());
 }
 
 std::chrono::milliseconds ExtractStage::RetryDelay(int attempts) const {
@@ -47,6 +48,8 @@ std::chrono::milliseconds ExtractStage::RetryDelay(int attempts) const {
 void ExtractStage::Account(const ExtractionResult& spent, double cost_usd) {
   stats_->prompt_tokens += spent.usage.prompt_tokens;
   stats_->completion_tokens += spent.usage.completion_tokens;
+  stats_->cached_prompt_tokens += spent.usage.cached_prompt_tokens;
+  stats_->cache_write_tokens += spent.usage.cache_write_tokens;
   stats_->llm_calls += spent.llm_calls;
   stats_->prefilter_dropped += spent.dropped_by_prefilter;
   stats_->events_rejected += spent.rejected_events;

@@ -50,6 +50,8 @@ struct ExtractStats {
   std::atomic<int64_t> events_sighted{0};
   std::atomic<int64_t> prompt_tokens{0};
   std::atomic<int64_t> completion_tokens{0};
+  std::atomic<int64_t> cached_prompt_tokens{0};  // part of prompt_tokens: prompt-cache reads
+  std::atomic<int64_t> cache_write_tokens{0};    // part of prompt_tokens: prompt-cache writes
   std::atomic<int64_t> llm_calls{0};
   std::atomic<int64_t> store_failures{0};
   std::atomic<int64_t> batches_handed_back{0};  // transient failures, shutdown, circuit open

@@ -117,6 +117,10 @@ void OpsLoop::BridgeStats() {
               static_cast<double>(extract.prompt_tokens.load()));
   SyncCounter(m.LlmTokens(provider, TokenDirection::kOut),
               static_cast<double>(extract.completion_tokens.load()));
+  SyncCounter(m.LlmTokens(provider, TokenDirection::kCached),
+              static_cast<double>(extract.cached_prompt_tokens.load()));
+  SyncCounter(m.LlmTokens(provider, TokenDirection::kCacheWrite),
+              static_cast<double>(extract.cache_write_tokens.load()));
   m.IngestPaused().Set(deps_.ingest_stats->paused ? 1 : 0);
   m.RelayLeader().Set(deps_.relay_stats->leader ? 1 : 0);
   if (!extractors || !extractors->llm) {

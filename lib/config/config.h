@@ -15,6 +15,7 @@
 #include <array>
 #include <chrono>
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -130,7 +131,12 @@ struct BatchConfig {
 struct ModelPrice {
   double input_per_mtok = 0;
   double output_per_mtok = 0;
+  // Input read from the provider's prompt cache. Unset: priced as plain input (no discount is
+  // assumed unless configured).
+  std::optional<double> cached_input_per_mtok = std::nullopt;
   bool operator==(const ModelPrice&) const = default;
+
+  double CachedInputRate() const { return cached_input_per_mtok.value_or(input_per_mtok); }
 };
 
 struct LlmConfig {

@@ -56,7 +56,11 @@ std::string FormatPrices(const PriceMap& prices) {
   for (const auto& [model, price] : prices) {
     out += (out.size() > 1 ? ", " : "") + Quote(model) +
            ": {input_per_mtok: " + FormatNumber(price.input_per_mtok) +
-           ", output_per_mtok: " + FormatNumber(price.output_per_mtok) + "}";
+           ", output_per_mtok: " + FormatNumber(price.output_per_mtok) +
+           (price.cached_input_per_mtok
+                ? ", cached_input_per_mtok: " + FormatNumber(*price.cached_input_per_mtok)
+                : std::string()) +
+           "}";
   }
   return out + "}";
 }

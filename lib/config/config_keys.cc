@@ -204,7 +204,10 @@ std::vector<KeySpec> LlmKeys() {
           "Prompt token budget per call; larger batches are split."),
       Prices("llm.prices", MS_FIELD(llm.prices),
              "USD per million tokens by model, for cost metrics: "
-             "{model: {input_per_mtok: 0.15, output_per_mtok: 0.6}}."),
+             "{model: {input_per_mtok: 0.15, output_per_mtok: 0.6, cached_input_per_mtok: "
+             "0.075}}. cached_input_per_mtok (input read from the provider's prompt cache) is "
+             "optional and defaults to input_per_mtok; Anthropic cache writes cost 1.25 x "
+             "input_per_mtok. Environment form: model=in/out[/cached],..."),
   };
 }
 

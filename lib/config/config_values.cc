@@ -122,12 +122,22 @@ Status ApplyPriceText(const KeySpec& spec, std::string_view text, Config& config
     const size_t slash = item.find('/', eq == std::string_view::npos ? 0 : eq);
     if (eq == std::string_view::npos || eq == 0 || slash == std::string_view::npos) {
       return InvalidArgument(QuoteForError(item) +
-                             " is not a model=input/output price (expected e.g. "
-                             "gpt-4o-mini=0.15/0.6,claude-sonnet-4=3/15)");
+                             " is not a model=input/output[/cached_input] price (expected e.g. "
+                             "gpt-4o-mini=0.15/0.6/0.075,claude-sonnet-4=3/15)");
     }
-    MS_ASSIGN_OR_RETURN(double input, ParsePrice(Trim(item.substr(eq + 1, slash - eq - 1))));
-    MS_ASSIGN_OR_RETURN(double output, ParsePrice(Trim(item.substr(slash + 1))));
-    prices[std::string(Trim(item.substr(0, eq)))] = ModelPrice{input, output};
+    // An optional third field after a second slash: the cached-input rate.
+    const size_t cached_slash = item.find('/', slash + 1);
+    const size_t output_end = cached_slash == std::string_view::npos ? item.size() : cached_slash;
+    ModelPrice price;
+    MS_ASSIGN_OR_RETURN(price.input_per_mtok,
+                        ParsePrice(Trim(item.substr(eq + 1, slash - eq - 1))));
+    MS_ASSIGN_OR_RETURN(price.output_per_mtok,
+                        ParsePrice(Trim(item.substr(slash + 1, output_end - slash - 1))));
+    if (cached_slash != std::string_view::npos) {
+      MS_ASSIGN_OR_RETURN(price.cached_input_per_mtok,
+                          ParsePrice(Trim(item.substr(cached_slash + 1))));
+    }
+    prices[std::string(Trim(item.substr(0, eq)))] = price;
   }
   return ApplyPrices(spec, std::move(prices), config);
 }

@@ -132,7 +132,7 @@ class YamlReader {
       return Error(path,
                    Describe(value) +
                        " is not a mapping (expected {model: {input_per_mtok: N, "
-                       "output_per_mtok: N}})",
+                       "output_per_mtok: N, cached_input_per_mtok: N}})",
                    mark);
     }
     PriceMap prices;
@@ -151,17 +151,20 @@ class YamlReader {
       return Error(path,
                    Describe(value) +
                        " is not a mapping (expected {input_per_mtok: N, "
-                       "output_per_mtok: N})",
+                       "output_per_mtok: N, cached_input_per_mtok: N})",
                    key);
     }
-    std::optional<double> input, output;
+    std::optional<double> input, output, cached_input;
     for (auto it = value.begin(); it != value.end(); ++it) {
       const std::string name = it->first.IsScalar() ? it->first.Scalar() : "";
-      std::optional<double>* slot = name == "input_per_mtok"    ? &input
-                                    : name == "output_per_mtok" ? &output
-                                                                : nullptr;
+      std::optional<double>* slot = name == "input_per_mtok"          ? &input
+                                    : name == "output_per_mtok"       ? &output
+                                    : name == "cached_input_per_mtok" ? &cached_input
+                                                                      : nullptr;
       if (slot == nullptr) {
-        return Error(path + "." + name, "unknown key (known keys: input_per_mtok, output_per_mtok)",
+        return Error(path + "." + name,
+                     "unknown key (known keys: input_per_mtok, output_per_mtok, "
+                     "cached_input_per_mtok)",
                      it->first);
       }
       StatusOr<double> number = it->second.IsScalar()
@@ -175,7 +178,7 @@ class YamlReader {
       return Error(path, std::string("missing ") + (input ? "output_per_mtok" : "input_per_mtok"),
                    key);
     }
-    return ModelPrice{*input, *output};
+    return ModelPrice{*input, *output, cached_input};
   }
 
   Status Error(const std::string& path, const std::string& message, const YAML::Node& node) {

@@ -46,7 +46,8 @@
           "Failed LLM provider requests, by provider and HTTP status (transport = no response).",\
           "provider", "status")                                                                  \
   COUNTER(llm_tokens, "milestoned_llm_tokens_total",                                             \
-          "LLM tokens, by provider and direction (in = prompt, out = completion).",              \
+          "LLM tokens, by provider and direction (in = prompt, out = completion; cached and "   \
+          "cache_write = the parts of in read from and written to the provider's prompt cache).",\
           "provider", "direction")                                                               \
   COUNTER(prefilter_dropped, "milestoned_prefilter_dropped_messages_total",                      \
           "Messages the no-signal prefilter left out of LLM prompts.")                           \

@@ -99,6 +99,8 @@ void Metrics::Seed(const MetricsOptions& options) {
   for (const std::string& provider : options.llm_providers) {
     LlmTokens(provider, TokenDirection::kIn);
     LlmTokens(provider, TokenDirection::kOut);
+    LlmTokens(provider, TokenDirection::kCached);
+    LlmTokens(provider, TokenDirection::kCacheWrite);
     LlmCost(provider);
     LlmRateLimitWaits(provider);
     LlmRateLimitWaitSeconds(provider);

@@ -41,7 +41,9 @@ enum class Stage { kPersist, kClaim, kExtract, kStore, kRelay };
 inline constexpr std::array<std::string_view, 5> kStageNames = {"persist", "claim", "extract",
                                                                 "store", "relay"};
 
-enum class TokenDirection { kIn, kOut };  // prompt, completion
+// prompt (all input), completion, and the parts of prompt read from / written to the
+// provider's prompt cache.
+enum class TokenDirection { kIn, kOut, kCached, kCacheWrite };
 enum class CircuitState { kClosed = 0, kHalfOpen = 1, kOpen = 2 };
 
 // This build's version (the CMake project version), for milestoned_build_info.

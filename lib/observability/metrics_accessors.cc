@@ -12,7 +12,17 @@ std::string StatusLabel(int http_status) {
 }
 
 std::string_view DirectionLabel(TokenDirection direction) {
-  return direction == TokenDirection::kIn ? "in" : "out";
+  switch (direction) {
+    case TokenDirection::kIn:
+      return "in";
+    case TokenDirection::kOut:
+      return "out";
+    case TokenDirection::kCached:
+      return "cached";
+    case TokenDirection::kCacheWrite:
+      return "cache_write";
+  }
+  return "in";
 }
 
 }  // namespace

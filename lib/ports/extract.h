@@ -64,9 +64,24 @@ struct ExtractedObservation {
   int64_t source_message_id = 0;  // messages.id of the report
 };
 
+// Tokens one or more calls spent. prompt_tokens counts every input token, however the provider
+// billed it; the two cache counts are parts of it, never added on top: cached_prompt_tokens
+// were read from the provider's prompt cache (billed at the cached rate), cache_write_tokens
+// were written to it (Anthropic bills them at 1.25 x the input rate). The rest of prompt_tokens
+// is plain input.
 struct TokenUsage {
   int64_t prompt_tokens = 0;
   int64_t completion_tokens = 0;
+  int64_t cached_prompt_tokens = 0;
+  int64_t cache_write_tokens = 0;
+
+  TokenUsage& operator+=(const TokenUsage& other) {
+    prompt_tokens += other.prompt_tokens;
+    completion_tokens += other.completion_tokens;
+    cached_prompt_tokens += other.cached_prompt_tokens;
+    cache_write_tokens += other.cache_write_tokens;
+    return *this;
+  }
 };
 
 struct ExtractionResult {

@@ -45,6 +45,40 @@ std::string ToolName(const RecordedRequest& request) {
   return "record_events";
 }
 
+// Anthropic caches tools, then system, up to and including the last block marked cache_control;
+// empty when nothing is marked (no caching).
+std::string AnthropicCachedPrefix(const json& body) {
+  std::string prefix;
+  std::string marked;
+  for (const char* part : {"tools", "system"}) {
+    const json blocks = body.value(part, json::array());
+    if (!blocks.is_array()) {
+      prefix += blocks.dump();
+      continue;
+    }
+    for (const json& block : blocks) {
+      prefix += block.dump();
+      if (block.is_object() && block.contains("cache_control")) marked = prefix;
+    }
+  }
+  return marked;
+}
+
+// The request's cacheable prefix as the provider renders it (see the header); empty: none.
+std::string CachedPrefix(Wire wire, const std::string& raw_body) {
+  json body = json::parse(raw_body, nullptr, /*allow_exceptions=*/false);
+  if (!body.is_object()) return "";
+  if (wire == Wire::kAnthropic) return AnthropicCachedPrefix(body);
+  if (wire == Wire::kGemini) {
+    const json config = body.value("generationConfig", json::object());
+    return body.value("systemInstruction", json()).dump() +
+           (config.is_object() ? config.value("responseSchema", json()).dump() : "");
+  }
+  const json messages = body.value("messages", json::array());
+  const json system = messages.is_array() && !messages.empty() ? messages[0] : json();
+  return body.value("response_format", json()).dump() + system.dump();
+}
+
 json ToJson(const RecordedRequest& request) {
   static constexpr const char* kWireNames[] = {"openai", "gemini", "anthropic"};
   return {{"wire", kWireNames[static_cast<int>(request.wire)]},
@@ -176,6 +210,21 @@ void FakeLlmServer::Reset() {
   std::lock_guard lock(mu_);
   script_.clear();
   recorded_.clear();
+  cached_prefixes_.clear();
+}
+
+void FakeLlmServer::ApplyPromptCache(const RecordedRequest& recorded, FakeReply* reply) {
+  const std::string prefix = CachedPrefix(recorded.wire, recorded.body);
+  if (prefix.empty()) return;
+  const int tokens = std::clamp(reply->prefix_tokens, 0, reply->prompt_tokens);
+  const std::string key = std::to_string(static_cast<int>(recorded.wire)) + ":" + prefix;
+  std::lock_guard lock(mu_);
+  if (cached_prefixes_.count(key) > 0) {
+    reply->cached_tokens = tokens;
+  } else {
+    cached_prefixes_.insert(key);
+    if (recorded.wire == Wire::kAnthropic) reply->cache_write_tokens = tokens;
+  }
 }
 
 FakeReply FakeLlmServer::NextReply(const RecordedRequest& recorded, std::string* answer) {
@@ -208,6 +257,8 @@ void FakeLlmServer::Serve(Wire wire, const httplib::Request& request, httplib::R
     response->status = 503;
     return;
   }
+  if (reply.fault == Fault::kNone || reply.fault == Fault::kSlow)
+    ApplyPromptCache(recorded, &reply);
   WireResponse rendered = RenderReply(wire, reply, answer, recorded.model, ToolName(recorded));
   response->status = rendered.status;
   for (const auto& [name, value] : rendered.headers) {

@@ -7,8 +7,12 @@
 // the default answer: the rules extractor's events and observations for the prompt's messages, or
 // for an investor-update prompt the offline template over its events) and is recorded with its
 // headers and body so a test can assert what was sent. Anthropic answers come back as a call
-// of the tool the request forced. For scripting from outside the process
-// (fake_llm_server binary):
+// of the tool the request forced. A prompt cache is simulated per wire: a request whose cacheable
+// prefix (OpenAI: system message and response_format; Gemini: systemInstruction and
+// responseSchema; Anthropic: tools and system up to a cache_control breakpoint, none without
+// one) was seen before reports FakeReply::prefix_tokens as cached, in that provider's usage
+// fields; Anthropic reports a new marked prefix as written to the cache. For scripting from outside
+// the process (fake_llm_server binary):
 //   POST /_fake/replies   {"fault": "rate_limited", "answer": "...", "delay_ms": 0,
 //                          "retry_after": "1", "count": 1}
 //   GET  /_fake/requests  the recorded requests as JSON;  POST /_fake/reset  clears both.
@@ -20,6 +24,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -71,11 +76,13 @@ class FakeLlmServer {
   void SetDefaultAnswer(AnswerFn answer);
   std::vector<RecordedRequest> requests() const;
   size_t request_count() const;
-  void Reset();  // forgets the script and the recorded requests
+  void Reset();  // forgets the script, the recorded requests and the prompt cache
 
  private:
   void Serve(Wire wire, const httplib::Request& request, httplib::Response* response);
   FakeReply NextReply(const RecordedRequest& recorded, std::string* answer);
+  // Fills reply->cached_tokens / cache_write_tokens from the simulated prompt cache.
+  void ApplyPromptCache(const RecordedRequest& recorded, FakeReply* reply);
   bool WaitOrStop(std::chrono::milliseconds delay);  // false once stopping
   void InstallRoutes();
   void InstallAdminRoutes();
@@ -90,6 +97,7 @@ class FakeLlmServer {
   bool stopping_ = false;                  // guarded by mu_
   std::deque<FakeReply> script_;           // guarded by mu_
   std::vector<RecordedRequest> recorded_;  // guarded by mu_
+  std::set<std::string> cached_prefixes_;  // guarded by mu_; "<wire>:<prefix bytes>"
   AnswerFn default_answer_;                // guarded by mu_
 };
 

@@ -39,7 +39,8 @@ json OpenAiSuccess(const std::string& answer, Finish finish, const FakeReply& re
       {"usage",
        {{"prompt_tokens", reply.prompt_tokens},
         {"completion_tokens", reply.completion_tokens},
-        {"total_tokens", reply.prompt_tokens + reply.completion_tokens}}}};
+        {"total_tokens", reply.prompt_tokens + reply.completion_tokens},
+        {"prompt_tokens_details", {{"cached_tokens", reply.cached_tokens}}}}}};
 }
 
 json GeminiSuccess(const std::string& answer, Finish finish, const FakeReply& reply,
@@ -47,11 +48,12 @@ json GeminiSuccess(const std::string& answer, Finish finish, const FakeReply& re
   json candidate = {{"content", {{"role", "model"}, {"parts", json::array({{{"text", answer}}})}}},
                     {"finishReason", finish == Finish::kStop ? "STOP" : "MAX_TOKENS"},
                     {"index", 0}};
+  json usage = {{"promptTokenCount", reply.prompt_tokens},
+                {"candidatesTokenCount", reply.completion_tokens},
+                {"totalTokenCount", reply.prompt_tokens + reply.completion_tokens}};
+  if (reply.cached_tokens > 0) usage["cachedContentTokenCount"] = reply.cached_tokens;
   return {{"candidates", json::array({candidate})},
-          {"usageMetadata",
-           {{"promptTokenCount", reply.prompt_tokens},
-            {"candidatesTokenCount", reply.completion_tokens},
-            {"totalTokenCount", reply.prompt_tokens + reply.completion_tokens}}},
+          {"usageMetadata", std::move(usage)},
           {"modelVersion", model}};
 }
 
@@ -74,7 +76,10 @@ json AnthropicSuccess(const std::string& answer, Finish finish, const FakeReply&
           {"content", json::array({block})},
           {"stop_reason", stop},
           {"usage",
-           {{"input_tokens", reply.prompt_tokens}, {"output_tokens", reply.completion_tokens}}}};
+           {{"input_tokens", reply.prompt_tokens - reply.cached_tokens - reply.cache_write_tokens},
+            {"cache_read_input_tokens", reply.cached_tokens},
+            {"cache_creation_input_tokens", reply.cache_write_tokens},
+            {"output_tokens", reply.completion_tokens}}}};
 }
 
 WireResponse Success(Wire wire, const std::string& answer, Finish finish, const FakeReply& reply,

@@ -40,6 +40,16 @@ struct FakeReply {
   std::string retry_after = "1";  // Retry-After header value (kRateLimited, kResourceExhausted)
   int prompt_tokens = 120;
   int completion_tokens = 30;
+  // Of prompt_tokens, how many the request's cacheable prefix (system prompt and schema) counts.
+  int prefix_tokens = 100;
+  // Set by the server from the prompt cache it simulates: prefix tokens read from the cache (a
+  // prefix seen before) or written to it (Anthropic, a new prefix behind a cache_control
+  // breakpoint). Rendered in the provider's usage fields: OpenAI
+  // prompt_tokens_details.cached_tokens and Gemini cachedContentTokenCount (parts of the prompt
+  // count), Anthropic cache_read_input_tokens and cache_creation_input_tokens (beside
+  // input_tokens, which then counts only the rest).
+  int cached_tokens = 0;
+  int cache_write_tokens = 0;
 };
 
 struct WireResponse {

@@ -129,7 +129,7 @@ TEST_P(InvestorUpdateProviderTest, ScriptedAnswerBecomesTheUpdate) {
     EXPECT_EQ(body["tools"][0]["name"], "write_investor_update");
     EXPECT_EQ(body["tool_choice"], json({{"type", "tool"}, {"name", "write_investor_update"}}));
     EXPECT_EQ(schema, json::parse(InvestorUpdateSchemaJson()));
-    EXPECT_EQ(body["system"], InvestorUpdateSystemPrompt());
+    EXPECT_EQ(body["system"][0]["text"], InvestorUpdateSystemPrompt());
   } else {
     EXPECT_EQ(schema["type"], "OBJECT");
     EXPECT_EQ(body["systemInstruction"]["parts"][0]["text"], InvestorUpdateSystemPrompt());

@@ -103,6 +103,37 @@ TEST_P(LlmProviderTest, ReadsAnswerFinishReasonUsageAndModel) {
   EXPECT_EQ(client_->provider(), GetParam());
 }
 
+// The fake caches each provider's stable prefix (system prompt and schema) the way the real API
+// reports it: the first call writes it (Anthropic) or misses, a second call with the same prefix
+// and other messages reads it. prompt_tokens stays all input either way.
+TEST_P(LlmProviderTest, SecondCallWithTheSamePrefixReportsCachedInput) {
+  FakeReply reply;
+  reply.answer = kAnswer;
+  reply.prompt_tokens = 500;
+  reply.prefix_tokens = 400;
+  LlmResponse first = ExpectAnswer(reply);
+  EXPECT_EQ(first.usage.prompt_tokens, 500);
+  EXPECT_EQ(first.usage.cached_prompt_tokens, 0);
+  EXPECT_EQ(first.usage.cache_write_tokens, GetParam() == "anthropic" ? 400 : 0);
+
+  server_.Push(reply);
+  LlmRequest other = MakeRequest();
+  other.user = "<messages>\n0|s|bo|2025-01-02 10:00|We signed Globex\n</messages>";
+  LlmResult second = client_->Complete(other);
+  ASSERT_TRUE(second.ok()) << second.error->status.ToString();
+  EXPECT_EQ(second.response->usage.prompt_tokens, 500);
+  EXPECT_EQ(second.response->usage.cached_prompt_tokens, 400);
+  EXPECT_EQ(second.response->usage.cache_write_tokens, 0);
+  EXPECT_EQ(second.response->usage.completion_tokens, 30);
+
+  server_.Push(reply);
+  LlmRequest changed = MakeRequest();
+  changed.system = "You extract other events.";
+  LlmResult third = client_->Complete(changed);
+  ASSERT_TRUE(third.ok()) << third.error->status.ToString();
+  EXPECT_EQ(third.response->usage.cached_prompt_tokens, 0) << "another prefix misses";
+}
+
 TEST_P(LlmProviderTest, RateLimitIsRetryableWithRetryAfter) {
   LlmError error = ExpectError(Fault::kRateLimited, "7");
   EXPECT_EQ(error.status.code(), StatusCode::kUnavailable) << error.status.ToString();
@@ -367,8 +398,16 @@ TEST_F(LlmRequestShapeTest, AnthropicMessagesWithOneForcedTool) {
   EXPECT_EQ(sent.headers["anthropic-version"], "2023-06-01");
   json body = json::parse(sent.body);
   EXPECT_EQ(body["model"], "claude-3-5-haiku-latest");
-  EXPECT_EQ(body["system"], "You extract events.");
+  // The system prompt is one text block marked as a cache breakpoint: Anthropic renders tools
+  // before system, so the schema (tool) and the system prompt form the cached prefix; the user
+  // message after it carries no marker.
+  ASSERT_TRUE(body["system"].is_array()) << body.dump();
+  ASSERT_EQ(body["system"].size(), 1u);
+  EXPECT_EQ(body["system"][0]["type"], "text");
+  EXPECT_EQ(body["system"][0]["text"], "You extract events.");
+  EXPECT_EQ(body["system"][0]["cache_control"], json({{"type", "ephemeral"}}));
   EXPECT_EQ(body["messages"][0]["role"], "user");
+  EXPECT_FALSE(ContainsKeyAnywhere(body["messages"], "cache_control"));
   EXPECT_EQ(body["max_tokens"], 512);
   ASSERT_EQ(body["tools"].size(), 1u);
   EXPECT_EQ(body["tools"][0]["name"], "record_events");

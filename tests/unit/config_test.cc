@@ -189,7 +189,8 @@ batch: {threshold: "50", max_age: 1h}
 llm:
   provider: rules
   prices:
-    gpt-4o-mini: {input_per_mtok: 0.15, output_per_mtok: 0.6}
+    gpt-4o-mini: {input_per_mtok: 0.15, output_per_mtok: 0.6, cached_input_per_mtok: 0.075}
+    claude-3-5-haiku: {input_per_mtok: 0.8, output_per_mtok: 4}
 redis: {password: s3cret, db: 3}
 )");
   EXPECT_EQ(config.log.level, LogLevel::kDebug);
@@ -200,7 +201,11 @@ redis: {password: s3cret, db: 3}
   EXPECT_EQ(config.kafka.consumer.properties.at("fetch.min.bytes"), "1024");
   EXPECT_EQ(config.batch.threshold, 50);
   EXPECT_EQ(config.batch.max_age, std::chrono::hours(1));
-  EXPECT_EQ(config.llm.prices.at("gpt-4o-mini"), (ModelPrice{0.15, 0.6}));
+  EXPECT_EQ(config.llm.prices.at("gpt-4o-mini"), (ModelPrice{0.15, 0.6, 0.075}));
+  EXPECT_EQ(config.llm.prices.at("gpt-4o-mini").CachedInputRate(), 0.075);
+  EXPECT_EQ(config.llm.prices.at("claude-3-5-haiku"), (ModelPrice{0.8, 4}));
+  // No cached rate configured: cached input is priced as plain input.
+  EXPECT_EQ(config.llm.prices.at("claude-3-5-haiku").CachedInputRate(), 0.8);
   EXPECT_EQ(config.redis.password.Reveal(), "s3cret");
   EXPECT_EQ(config.redis.password.origin(), "config file");
   EXPECT_EQ(config.redis.db, 3);
@@ -290,7 +295,10 @@ TEST(ConfigYaml, PricesNeedBothNonNegativeNumbers) {
               StartsWith("config: llm.prices.m.input_per_mtok: \"-1\" is not a price"));
   EXPECT_THAT(ErrorOf("llm: {prices: {m: {input: 1}}}"),
               StartsWith("config: llm.prices.m.input: unknown key (known keys: input_per_mtok, "
-                         "output_per_mtok)"));
+                         "output_per_mtok, cached_input_per_mtok)"));
+  EXPECT_THAT(ErrorOf("llm: {prices: {m: {input_per_mtok: 1, output_per_mtok: 2, "
+                      "cached_input_per_mtok: x}}}"),
+              StartsWith("config: llm.prices.m.cached_input_per_mtok: \"x\" is not a price"));
 }
 
 // --- the environment layer -------------------------------------------------------------
@@ -316,8 +324,12 @@ TEST(ConfigEnv, ErrorsNameTheVariable) {
               StartsWith("config: MILESTONE_KAFKA_CONSUMER_PROPERTIES=a=1,oops: \"oops\" is not "
                          "a key=value pair"));
   EXPECT_THAT(ErrorOf("", {{"MILESTONE_LLM_PRICES", "m=1"}}),
-              StartsWith("config: MILESTONE_LLM_PRICES=m=1: \"m=1\" is not a model=input/output "
-                         "price"));
+              StartsWith("config: MILESTONE_LLM_PRICES=m=1: \"m=1\" is not a "
+                         "model=input/output[/cached_input] price"));
+  EXPECT_THAT(ErrorOf("", {{"MILESTONE_LLM_PRICES", "m=1/2/x"}}),
+              HasSubstr("\"x\" is not a price"));
+  EXPECT_THAT(ErrorOf("", {{"MILESTONE_LLM_PRICES", "m=1/2/0.5/0.1"}}),
+              HasSubstr("is not a price"));
 }
 
 TEST(ConfigEnv, ErrorsStayOnOneLine) {
@@ -332,11 +344,11 @@ TEST(ConfigEnv, ErrorsStayOnOneLine) {
 TEST(ConfigEnv, ParsesListsMapsAndPrices) {
   Config config = MustParse("", {{"MILESTONE_KAFKA_TOPICS", " a, b ,,c"},
                                  {"MILESTONE_KAFKA_PRODUCER_PROPERTIES", "linger.ms=5, acks = all"},
-                                 {"MILESTONE_LLM_PRICES", "gpt-4o=2.5/10,small=0/0.1"}});
+                                 {"MILESTONE_LLM_PRICES", "gpt-4o=2.5/10/1.25,small=0/0.1"}});
   EXPECT_EQ(config.kafka.topics, (std::vector<std::string>{"a", "b", "c"}));
   EXPECT_EQ(config.kafka.producer.properties, (StringMap{{"linger.ms", "5"}, {"acks", "all"}}));
-  EXPECT_EQ(config.llm.prices.at("gpt-4o"), (ModelPrice{2.5, 10}));
-  EXPECT_EQ(config.llm.prices.at("small"), (ModelPrice{0, 0.1}));
+  EXPECT_EQ(config.llm.prices.at("gpt-4o"), (ModelPrice{2.5, 10, 1.25}));
+  EXPECT_EQ(config.llm.prices.at("small"), (ModelPrice{0, 0.1}));  // the old two-field form
 }
 
 TEST(ConfigEnv, SecretOrItsFileReplacesThePairFromTheFile) {
@@ -574,7 +586,8 @@ TEST(ConfigChecks, AReadApiBeyondLoopbackNeedsABearerToken) {
 TEST(ConfigDescribe, OutputLoadsBackToTheSameConfig) {
   Config config = MustParse(R"(
 kafka: {topics: [x, y], consumer: {properties: {"a b": "1,\"2\""}}}
-llm: {prices: {m: {input_per_mtok: 0.15, output_per_mtok: 1e-3}}}
+llm: {prices: {m: {input_per_mtok: 0.15, output_per_mtok: 1e-3}, c: {input_per_mtok: 3,
+  output_per_mtok: 15, cached_input_per_mtok: 0.3}}}
 ingest: {default_company: "acme: \"inc\"\ttab"}
 )");
   StatusOr<Config> reloaded = Parse(config.Describe());

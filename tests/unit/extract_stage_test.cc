@@ -130,12 +130,13 @@ struct FixedExtractor : Extractor {
   int calls = 1;
   std::string model = "gpt-test";
   std::chrono::milliseconds ready_in{0};
+  TokenUsage usage = {1'000'000, 500'000};
   test::FakeClock* clock = nullptr;  // advanced by `takes` in each call, when set
   std::chrono::milliseconds takes{0};
   std::chrono::milliseconds ReadyIn() const override { return ready_in; }
   Status ExtractInto(const ExtractionRequest&, ExtractionResult* out) override {
     if (clock != nullptr) clock->Advance(takes);
-    out->usage = {1'000'000, 500'000};
+    out->usage = usage;
     out->provider = "openai";
     out->model = model;
     out->requested_model = "gpt-test";
@@ -272,6 +273,35 @@ TEST_F(ExtractStageTest, ADatedModelNameIsPricedAsTheModelItExtends) {
   extractor_.model = "gpt-test-2024-07-18";  // priced only as "gpt-test"
   ASSERT_TRUE(ProcessOne());
   EXPECT_EQ(queue_.log.stored_costs, std::vector<double>{4.0});
+}
+
+// 1M prompt tokens of which 400k were read from the prompt cache, 0.5M completion tokens.
+TEST_F(ExtractStageTest, CachedInputIsPricedAtTheCachedRate) {
+  extractor_.usage = {1'000'000, 500'000, 400'000, 0};
+  config_.llm.prices["gpt-test"] = {2.0, 4.0, 0.5};
+  ASSERT_TRUE(ProcessOne());
+  // 600k plain input at $2/M + 400k cached at $0.5/M + 500k completion at $4/M.
+  ASSERT_EQ(queue_.log.stored_costs.size(), 1u);
+  EXPECT_DOUBLE_EQ(queue_.log.stored_costs[0], 1.2 + 0.2 + 2.0);
+  EXPECT_EQ(stats_.prompt_tokens.load(), 1'000'000);
+  EXPECT_EQ(stats_.cached_prompt_tokens.load(), 400'000);
+  EXPECT_EQ(stats_.cache_write_tokens.load(), 0);
+}
+
+TEST_F(ExtractStageTest, WithoutACachedRateCachedInputCostsThePlainInputRate) {
+  extractor_.usage = {1'000'000, 500'000, 400'000, 0};
+  ASSERT_TRUE(ProcessOne());
+  EXPECT_EQ(queue_.log.stored_costs, std::vector<double>{4.0});
+}
+
+TEST_F(ExtractStageTest, CacheWritesCostAQuarterMoreThanPlainInput) {
+  extractor_.usage = {1'000'000, 500'000, 400'000, 200'000};
+  config_.llm.prices["gpt-test"] = {2.0, 4.0, 0.2};
+  ASSERT_TRUE(ProcessOne());
+  // 400k plain at $2/M + 400k cached at $0.2/M + 200k written at 1.25 x $2/M + 500k at $4/M.
+  ASSERT_EQ(queue_.log.stored_costs.size(), 1u);
+  EXPECT_DOUBLE_EQ(queue_.log.stored_costs[0], 0.8 + 0.08 + 0.5 + 2.0);
+  EXPECT_EQ(stats_.cache_write_tokens.load(), 200'000);
 }
 
 TEST_F(ExtractStageTest, AnotherModelSharingAPrefixIsNotPricedAsIt) {

@@ -91,6 +91,50 @@ TEST(PreparePrompts, OneCompactLinePerMessage) {
   EXPECT_EQ(prompt.dropped_by_prefilter, 0);
 }
 
+// What a provider sees first, in the order it renders a request: the schema (Anthropic's tool,
+// OpenAI's response_format, Gemini's responseSchema) and the system prompt, then the user turn.
+std::string ProviderOrder(const LlmRequest& request) {
+  return request.schema_name + "\n" + request.schema_description + "\n" + request.schema_json +
+         "\n" + request.system + "\n" + request.user;
+}
+
+size_t CommonPrefix(std::string_view a, std::string_view b) {
+  size_t at = 0;
+  while (at < a.size() && at < b.size() && a[at] == b[at]) ++at;
+  return at;
+}
+
+// Providers cache the longest byte-identical prefix of recent requests: nothing of the batch
+// (company, dates, counts, senders) may sit in the system prompt or the schema.
+TEST(PreparePrompts, BatchesShareTheSystemPromptAndSchemaAsAByteStablePrefix) {
+  ExtractionRequest first{7, "acme", {Msg(1, "We closed our $12M Series A!")}};
+  ExtractionRequest second{
+      8,
+      "globex-industries",
+      {Msg(2, "MRR is $192,400", Source::kGmail, "Numbers", "cfo@globex.example"),
+       Msg(3, "Signed Initech for $1.2M ARR"), Msg(4, "Hiring a VP Sales")}};
+  second.messages[0].sent_at_ms = 1700000000000;
+  std::vector<PreparedPrompt> a = PreparePrompts(first, NoPrefilter());
+  std::vector<PreparedPrompt> b = PreparePrompts(second, PromptOptions{});
+  ASSERT_EQ(a.size(), 1u);
+  ASSERT_EQ(b.size(), 1u);
+  const LlmRequest& ra = a[0].request;
+  const LlmRequest& rb = b[0].request;
+  const size_t stable = ProviderOrder(ra).size() - ra.user.size();
+  EXPECT_GE(CommonPrefix(ProviderOrder(ra), ProviderOrder(rb)), stable);
+  EXPECT_EQ(ra.system, rb.system);
+  EXPECT_EQ(ra.schema_json, rb.schema_json);
+  EXPECT_EQ(ra.schema_name, rb.schema_name);
+  EXPECT_EQ(ra.schema_description, rb.schema_description);
+  for (const char* batch_text : {"acme", "globex", "2025-", "2023-", "Initech"}) {
+    EXPECT_EQ(ra.system.find(batch_text), std::string::npos) << batch_text;
+    EXPECT_EQ(ra.schema_json.find(batch_text), std::string::npos) << batch_text;
+  }
+  // A repair keeps the prefix too: only the user turn grows.
+  LlmRequest repair = RepairRequest(a[0], "{oops", "not JSON");
+  EXPECT_GE(CommonPrefix(ProviderOrder(repair), ProviderOrder(ra)), stable);
+}
+
 TEST(PreparePrompts, FormatsUtcMinutes) {
   ExtractionRequest request{1, "acme", {Msg(1, "a"), Msg(2, "b"), Msg(3, "c")}};
   request.messages[0].sent_at_ms = 0;

@@ -30,6 +30,18 @@ std::string AnswerText(const json& content) {
 
 }  // namespace
 
+TokenUsage AnthropicUsage(const json& usage) {
+  TokenUsage out;
+  // input_tokens counts only the input after the last cache breakpoint; cache reads and writes
+  // are reported beside it, and all three together are the prompt.
+  out.cached_prompt_tokens = JsonCount(usage, "cache_read_input_tokens");
+  out.cache_write_tokens = JsonCount(usage, "cache_creation_input_tokens");
+  out.prompt_tokens =
+      JsonCount(usage, "input_tokens") + out.cached_prompt_tokens + out.cache_write_tokens;
+  out.completion_tokens = JsonCount(usage, "output_tokens");
+  return out;
+}
+
 AnthropicClient::AnthropicClient(LlmClientOptions options)
     : HttpLlmClient("anthropic", std::move(options)) {}
 
@@ -41,10 +53,14 @@ json AnthropicClient::Body(const LlmRequest& request, const json& schema) const 
   json tool = {{"name", request.schema_name},
                {"description", request.schema_description},
                {"input_schema", schema}};
+  // Anthropic renders tools, then system, then messages: a breakpoint on the system block
+  // caches the tool (schema) and the system prompt, the prefix every extraction shares.
+  json system_block = {
+      {"type", "text"}, {"text", request.system}, {"cache_control", {{"type", "ephemeral"}}}};
   return {
       {"model", options().model},
       {"max_tokens", request.max_output_tokens},
-      {"system", request.system},
+      {"system", json::array({system_block})},
       {"messages", json::array({{{"role", "user"}, {"content", request.user}}})},
       {"tools", json::array({tool})},
       {"tool_choice", {{"type", "tool"}, {"name", request.schema_name}}},
@@ -57,11 +73,7 @@ LlmResult AnthropicClient::Parse(const json& body) const {
   LlmResponse response;
   response.text = AnswerText(body["content"]);
   response.finish_reason = FinishReason(JsonString(body, "stop_reason"));
-  const json usage = body.value("usage", json::object());
-  response.usage.prompt_tokens = JsonCount(usage, "input_tokens") +
-                                 JsonCount(usage, "cache_creation_input_tokens") +
-                                 JsonCount(usage, "cache_read_input_tokens");
-  response.usage.completion_tokens = JsonCount(usage, "output_tokens");
+  response.usage = AnthropicUsage(body.value("usage", json::object()));
   response.model = JsonString(body, "model");
   if (response.model.empty()) response.model = options().model;
   return {std::move(response), std::nullopt};

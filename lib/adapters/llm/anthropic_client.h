@@ -11,6 +11,11 @@ inline constexpr const char* kAnthropicDefaultBaseUrl = "https://api.anthropic.c
 inline constexpr const char* kAnthropicDefaultModel = "claude-3-5-haiku-latest";
 inline constexpr const char* kAnthropicVersion = "2023-06-01";
 
+// The response's `usage` as TokenUsage: prompt_tokens = input_tokens + cache_read_input_tokens +
+// cache_creation_input_tokens (Anthropic reports the cache counts beside input_tokens, not in
+// it); cached_prompt_tokens = the reads, cache_write_tokens = the writes. Missing fields read 0.
+TokenUsage AnthropicUsage(const nlohmann::json& usage);
+
 class AnthropicClient final : public HttpLlmClient {
  public:
   explicit AnthropicClient(LlmClientOptions options);

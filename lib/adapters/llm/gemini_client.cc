@@ -1,5 +1,7 @@
 #include "adapters/llm/gemini_client.h"
 
+#include <algorithm>
+
 #include "adapters/llm/gemini_schema.h"
 
 namespace ms::llm {
@@ -26,6 +28,17 @@ std::string AnswerText(const json& candidate) {
 }
 
 }  // namespace
+
+TokenUsage GeminiUsage(const json& usage_metadata) {
+  TokenUsage out;
+  out.prompt_tokens = JsonCount(usage_metadata, "promptTokenCount");
+  out.completion_tokens = JsonCount(usage_metadata, "candidatesTokenCount") +
+                          JsonCount(usage_metadata, "thoughtsTokenCount");
+  // Implicit caching: the cached part is reported inside promptTokenCount.
+  out.cached_prompt_tokens =
+      std::min(JsonCount(usage_metadata, "cachedContentTokenCount"), out.prompt_tokens);
+  return out;
+}
 
 GeminiClient::GeminiClient(LlmClientOptions options)
     : HttpLlmClient("gemini", std::move(options)) {}
@@ -62,10 +75,7 @@ LlmResult GeminiClient::Parse(const json& body) const {
   LlmResponse response;
   response.text = AnswerText(candidate);
   response.finish_reason = FinishReason(JsonString(candidate, "finishReason"));
-  const json usage = body.value("usageMetadata", json::object());
-  response.usage.prompt_tokens = JsonCount(usage, "promptTokenCount");
-  response.usage.completion_tokens =
-      JsonCount(usage, "candidatesTokenCount") + JsonCount(usage, "thoughtsTokenCount");
+  response.usage = GeminiUsage(body.value("usageMetadata", json::object()));
   response.model = JsonString(body, "modelVersion");
   if (response.model.empty()) response.model = options().model;
   return {std::move(response), std::nullopt};

@@ -9,6 +9,12 @@ namespace ms::llm {
 inline constexpr const char* kGeminiDefaultBaseUrl = "https://generativelanguage.googleapis.com";
 inline constexpr const char* kGeminiDefaultModel = "gemini-2.0-flash";
 
+// The response's `usageMetadata` as TokenUsage: prompt_tokens = promptTokenCount,
+// completion_tokens = candidatesTokenCount + thoughtsTokenCount, cached_prompt_tokens =
+// cachedContentTokenCount (implicit caching; part of promptTokenCount, capped at it). Missing
+// fields read 0.
+TokenUsage GeminiUsage(const nlohmann::json& usage_metadata);
+
 class GeminiClient final : public HttpLlmClient {
  public:
   explicit GeminiClient(LlmClientOptions options);

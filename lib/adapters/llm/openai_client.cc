@@ -1,5 +1,7 @@
 #include "adapters/llm/openai_client.h"
 
+#include <algorithm>
+
 namespace ms::llm {
 
 using nlohmann::json;
@@ -20,6 +22,16 @@ bool AcceptsTemperature(const std::string& model) {
 }
 
 }  // namespace
+
+TokenUsage OpenAiUsage(const json& usage) {
+  TokenUsage out;
+  out.prompt_tokens = JsonCount(usage, "prompt_tokens");
+  out.completion_tokens = JsonCount(usage, "completion_tokens");
+  // Automatic prefix caching: the cached part is reported inside prompt_tokens.
+  const json details = usage.is_object() ? usage.value("prompt_tokens_details", json()) : json();
+  out.cached_prompt_tokens = std::min(JsonCount(details, "cached_tokens"), out.prompt_tokens);
+  return out;
+}
 
 OpenAiClient::OpenAiClient(LlmClientOptions options)
     : HttpLlmClient("openai", std::move(options)),
@@ -57,9 +69,7 @@ LlmResult OpenAiClient::Parse(const json& body) const {
   const json& content = message.value("content", json());
   response.text = content.is_string() ? StripCodeFence(content.get<std::string>()) : "";
   response.finish_reason = FinishReason(choice);
-  const json& usage = body.value("usage", json());
-  response.usage.prompt_tokens = JsonCount(usage, "prompt_tokens");
-  response.usage.completion_tokens = JsonCount(usage, "completion_tokens");
+  response.usage = OpenAiUsage(body.value("usage", json()));
   response.model = JsonString(body, "model");
   if (response.model.empty()) response.model = options().model;
   return {std::move(response), std::nullopt};

@@ -12,6 +12,11 @@ namespace ms::llm {
 inline constexpr const char* kOpenAiDefaultBaseUrl = "https://api.openai.com";
 inline constexpr const char* kOpenAiDefaultModel = "gpt-4o-mini";
 
+// The response's `usage` as TokenUsage: prompt_tokens and completion_tokens as reported;
+// cached_prompt_tokens = prompt_tokens_details.cached_tokens (automatic prefix caching; part of
+// prompt_tokens, capped at it). Missing or null fields read 0.
+TokenUsage OpenAiUsage(const nlohmann::json& usage);
+
 class OpenAiClient final : public HttpLlmClient {
  public:
   // `options` as normalised by MakeLlmClient.

@@ -131,7 +131,9 @@ UPDATE batches SET status = 'done', finished_at = now(), last_error = NULL, retr
   answer = NULL,
   provider = $2, model = $3, prompt_tokens = prompt_tokens + $4,
   completion_tokens = completion_tokens + $5, cost_usd = cost_usd + $6, llm_calls = llm_calls + $7,
-  dropped_messages = dropped_messages + $8, rejected_events = rejected_events + $9
+  dropped_messages = dropped_messages + $8, rejected_events = rejected_events + $9,
+  cached_prompt_tokens = cached_prompt_tokens + $10,
+  cache_write_tokens = cache_write_tokens + $11
 WHERE id = $1)sql";
 
 json MetricsJson(const ExtractedEvent& e) {
@@ -384,7 +386,9 @@ Status StoreBatchEvents(Connection& tx, int64_t batch_id, const std::string& com
             {batch, result.provider, result.model, std::to_string(result.usage.prompt_tokens),
              std::to_string(result.usage.completion_tokens), std::string(cost),
              std::to_string(result.llm_calls), std::to_string(result.dropped_by_prefilter),
-             std::to_string(result.rejected_events + outcome->rejected)})
+             std::to_string(result.rejected_events + outcome->rejected),
+             std::to_string(result.usage.cached_prompt_tokens),
+             std::to_string(result.usage.cache_write_tokens)})
       .status();
 }
 

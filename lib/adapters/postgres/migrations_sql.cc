@@ -200,6 +200,16 @@ CREATE TABLE relay_leader (
 INSERT INTO relay_leader (id, epoch, lease_until) VALUES (1, 0, '-infinity');
 )sql";
 
+// 7: prompt caching (ports/extract.h TokenUsage). Both columns are parts of prompt_tokens,
+// summed over a batch's attempts like it:
+//  - batches.cached_prompt_tokens: input read from the provider's prompt cache;
+//  - batches.cache_write_tokens: input written to it (Anthropic).
+constexpr std::string_view k0007PromptCache = R"sql(
+ALTER TABLE batches
+  ADD COLUMN cached_prompt_tokens BIGINT NOT NULL DEFAULT 0,
+  ADD COLUMN cache_write_tokens   BIGINT NOT NULL DEFAULT 0;
+)sql";
+
 }  // namespace
 
 const std::vector<Migration>& AllMigrations() {
@@ -210,6 +220,7 @@ const std::vector<Migration>& AllMigrations() {
       {4, "ledger_model", k0004LedgerModel},
       {5, "kept_answers", k0005KeptAnswers},
       {6, "relay_fencing", k0006RelayFencing},
+      {7, "prompt_cache", k0007PromptCache},
   };
   return kMigrations;
 }

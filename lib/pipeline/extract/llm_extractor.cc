@@ -69,8 +69,7 @@ StatusOr<LlmResponse> LlmExtractor::CallAndCount(const LlmRequest& request,
   auto response = policy_.Call(request, estimated_tokens, budget);
   result->llm_calls += budget->calls - calls_before;
   if (!response.ok()) return response.status();
-  result->usage.prompt_tokens += response->usage.prompt_tokens;
-  result->usage.completion_tokens += response->usage.completion_tokens;
+  result->usage += response->usage;
   if (!response->model.empty()) result->model = response->model;
   return response;
 }

@@ -50,10 +50,7 @@ StatusOr<LlmResponse> Call(LlmCallPolicy& policy, const LlmRequest& request, int
   int calls_before = budget->calls;
   auto response = policy.Call(request, tokens, budget);
   run->llm_calls += budget->calls - calls_before;
-  if (response.ok()) {
-    run->usage.prompt_tokens += response->usage.prompt_tokens;
-    run->usage.completion_tokens += response->usage.completion_tokens;
-  }
+  if (response.ok()) run->usage += response->usage;
   return response;
 }
 

@@ -8,7 +8,9 @@ namespace ms {
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(ExtractedEvent, company_id, type, title, description, impact,
                                    metrics, timeline, severity, stakeholders, source_message_ids)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(ExtractedObservation, metric, value, unit, source_message_id)
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(TokenUsage, prompt_tokens, completion_tokens)
+// Answers kept before the cache counts existed lack them: they read as 0.
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(TokenUsage, prompt_tokens, completion_tokens,
+                                                cached_prompt_tokens, cache_write_tokens)
 
 namespace {
 

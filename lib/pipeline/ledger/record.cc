@@ -86,8 +86,13 @@ int CleanForStore(ExtractionResult* result) {
   return changed;
 }
 
-double EstimateCostUsd(const TokenUsage& usage, double input_per_mtok, double output_per_mtok) {
-  return (static_cast<double>(usage.prompt_tokens) * input_per_mtok +
+double EstimateCostUsd(const TokenUsage& usage, double input_per_mtok, double output_per_mtok,
+                       double cached_input_per_mtok) {
+  const int64_t plain_input = std::max<int64_t>(
+      0, usage.prompt_tokens - usage.cached_prompt_tokens - usage.cache_write_tokens);
+  return (static_cast<double>(plain_input) * input_per_mtok +
+          static_cast<double>(usage.cached_prompt_tokens) * cached_input_per_mtok +
+          static_cast<double>(usage.cache_write_tokens) * kCacheWritePriceFactor * input_per_mtok +
           static_cast<double>(usage.completion_tokens) * output_per_mtok) /
          1e6;
 }

@@ -19,7 +19,13 @@ std::vector<std::string> MergeByFingerprint(const std::string& company_id,
 // model may well return "\u0000"). Returns how many strings changed.
 int CleanForStore(ExtractionResult* result);
 
-// USD for the usage at the given prices per million tokens.
-double EstimateCostUsd(const TokenUsage& usage, double input_per_mtok, double output_per_mtok);
+// What a prompt-cache write costs, as a multiple of the input rate (Anthropic's 5-minute cache).
+inline constexpr double kCacheWritePriceFactor = 1.25;
+
+// USD for the usage at the given prices per million tokens: plain input at input_per_mtok,
+// cache reads at cached_input_per_mtok, cache writes at kCacheWritePriceFactor x
+// input_per_mtok, completion at output_per_mtok.
+double EstimateCostUsd(const TokenUsage& usage, double input_per_mtok, double output_per_mtok,
+                       double cached_input_per_mtok);
 
 }  // namespace ms
