@@ -31,10 +31,12 @@ std::map<std::string, std::vector<BatchMessage>> Load(const std::string& path) {
 }
 
 struct Tally {
-  size_t bytes = 0, calls = 0, sent = 0;
+  size_t bytes = 0, calls = 0, sent = 0, dropped = 0, redactions = 0;
   void Add(const ExtractionRequest& request) {
     for (const auto& p : PreparePrompts(request, PromptOptions{})) {
       bytes += p.request.system.size() + p.request.user.size() + p.request.schema_json.size();
+      dropped += p.dropped_by_prefilter;
+      redactions += p.redactions;
       ++calls;
     }
     for (const BatchMessage& m : request.messages) sent += PrefilterKeeps(m) ? 1 : 0;
@@ -80,7 +82,7 @@ int main(int argc, char** argv) {
     fprintf(stderr, "prompt_bench: no messages read from %s\n", path.c_str());
     return 1;
   }
-  size_t naive_bytes = 0, dropped = 0, redactions = 0, batches = 0, decided = 0;
+  size_t naive_bytes = 0, batches = 0, decided = 0;
   Tally ours, tiered;
   for (const auto& [company, messages] : companies) {
     for (size_t at = 0; at < messages.size(); at += batch_size, ++batches) {
@@ -91,10 +93,6 @@ int main(int argc, char** argv) {
                           messages.begin() + static_cast<std::ptrdiff_t>(
                                                  std::min(messages.size(), at + batch_size)));
       naive_bytes += NaiveBytes(req.messages);
-      for (const auto& p : PreparePrompts(req, PromptOptions{})) {
-        dropped += p.dropped_by_prefilter;
-        redactions += p.redactions;
-      }
       ours.Add(req);
       TierSplit split = SplitByConfidence(req);
       decided += static_cast<size_t>(split.decided_messages);
@@ -120,7 +118,7 @@ int main(int argc, char** argv) {
          fixed_bytes / 4, ExtractionSystemPrompt().size() / 4, EventSchemaJson().size() / 4);
   printf(
       "  prefilter dropped %zu of %zu messages; %zu redactions; saving %.0f%% of prompt tokens\n",
-      dropped, total, redactions,
+      ours.dropped, total, ours.redactions,
       100.0 * (1.0 - static_cast<double>(ours.bytes) / static_cast<double>(naive_bytes)));
   return 0;
 }

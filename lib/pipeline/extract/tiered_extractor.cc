@@ -4,6 +4,7 @@
 
 #include "pipeline/extract/prefilter.h"
 #include "pipeline/extract/rules_extractor.h"
+#include "pipeline/extract/rules_text.h"
 #include "pipeline/text/ascii.h"
 
 namespace ms {
@@ -109,22 +110,6 @@ constexpr std::string_view kHedgePhrases[] = {"n't",       "n’t",        "on t
                                               "next week", "next month", "next quarter",
                                               "close to",  "in talks",   "fingers crossed"};
 
-bool HasHedgeWord(std::string_view lower) {
-  size_t idx = 0;
-  while (idx < lower.size()) {
-    while (idx < lower.size() && !ascii::IsAlnum(lower[idx])) ++idx;
-    size_t end = idx;
-    while (end < lower.size() && ascii::IsAlnum(lower[end])) ++end;
-    std::string_view word = lower.substr(idx, end - idx);
-    if (!word.empty() &&
-        std::find(std::begin(kHedgeWords), std::end(kHedgeWords), word) != std::end(kHedgeWords)) {
-      return true;
-    }
-    idx = end;
-  }
-  return false;
-}
-
 }  // namespace
 
 bool ReadsAsPlainFact(std::string_view text) {
@@ -133,7 +118,8 @@ bool ReadsAsPlainFact(std::string_view text) {
   for (std::string_view phrase : kHedgePhrases) {
     if (lower.find(phrase) != std::string::npos) return false;
   }
-  return !HasHedgeWord(lower);
+  return std::none_of(std::begin(kHedgeWords), std::end(kHedgeWords),
+                      [&](std::string_view word) { return rules::HasPhrase(lower, word); });
 }
 
 TierSplit SplitByConfidence(const ExtractionRequest& request) {
