@@ -1,126 +1,98 @@
 #include "pipeline/extract/prefilter.h"
 
-#include <initializer_list>
+#include <algorithm>
 #include <string>
+#include <vector>
 
+#include "pipeline/extract/prefilter_vocab.h"
 #include "pipeline/text/ascii.h"
 
 namespace ms {
 namespace {
 
+namespace vocab = prefilter_vocab;
+
 constexpr size_t kShortWords = 8;
+// How many words before an event word a negator still negates it ("haven't even signed").
+constexpr size_t kNegationReach = 3;
 
-// Whole words that carry signal.
-constexpr std::string_view kSignalWords[] = {
-    "arr",     "mrr",    "acv",      "tcv",    "dau",   "wau",   "mau",       "nrr",     "vp",
-    "svp",     "evp",    "cto",      "cfo",    "coo",   "cmo",   "cro",       "cpo",     "ga",
-    "ipo",     "soc",    "soc2",     "iso",    "hipaa", "gdpr",  "pci",       "fedramp", "seed",
-    "round",   "deal",   "deals",    "users",  "seats", "pilot", "pilots",    "press",   "patent",
-    "patents", "office", "emea",     "apac",   "latam", "hired", "hires",     "signed",  "raised",
-    "closed",  "won",    "acquired", "joined", "joins", "live",  "headcount", "upvotes", "grew",
-    "vc",      "vcs",    "shipped",  "p99",    "p95",   "p50",   "gmv",       "ts",      "ce",
-    "ukca",    "sqf",    "hitrust",  "quoted", "piece", "story", "segment",   "marked",  "gmbh",
-    "licence", "license"};
+// Lowercase ASCII, with the typographic apostrophe read as "'".
+std::string Normalize(std::string_view subject, std::string_view text) {
+  std::string out;
+  out.reserve(subject.size() + text.size() + 1);
+  for (std::string_view part : {subject, std::string_view("\n"), text}) {
+    for (size_t idx = 0; idx < part.size(); ++idx) {
+      if (part.substr(idx).starts_with("\xe2\x80\x99")) {
+        out.push_back('\'');
+        idx += 2;
+        continue;
+      }
+      out.push_back(ascii::ToLower(part[idx]));
+    }
+  }
+  return out;
+}
 
-// Word prefixes (stems) that carry signal: "launch" covers launched, launching, launches.
-constexpr std::string_view kSignalStems[] = {
-    "launch",     "releas",      "introduc",   "announc",   "fund",        "invest",
-    "valuation",  "series",      "venture",    "revenue",   "booking",     "contract",
-    "enterprise", "customer",    "partner",    "alliance",  "marketplace", "hiring",
-    "welcom",     "certif",      "complian",   "audit",     "attest",      "signup",
-    "subscri",    "techcrunch",  "forbes",     "bloomberg", "reuters",     "article",
-    "interview",  "podcast",     "coverage",   "featur",    "expan",       "international",
-    "latency",    "uptime",      "throughput", "benchmark", "milestone",   "record",
-    "crossed",    "testimonial", "upgrad",     "renew",     "churn",       "growth",
-    "doubled",    "tripled",     "acqui",      "merger",    "termsheet",   "producthunt",
-    "concurrent", "websocket",   "opened",     "secured",   "oversubscri", "valuat",
-    "publish",    "award",       "agreement",  "agreed",    "licens",      "commitment"};
+bool IsWordChar(char c) {
+  return ascii::IsAlnum(c) || c == '\'';
+}
 
-// Multi-word signals, matched on the lowercased text.
-constexpr std::string_view kSignalPhrases[] = {"term sheet",
-                                               "head of",
-                                               "product hunt",
-                                               "data room",
-                                               "case study",
-                                               "customer story",
-                                               "success story",
-                                               "product of the day",
-                                               "press release",
-                                               "new office",
-                                               "general availability",
-                                               "iso 27001",
-                                               "pci dss",
-                                               "led by",
-                                               "active users",
-                                               "sign-ups",
-                                               "sign ups",
-                                               "rolled out",
-                                               "generally available",
-                                               "new hire",
-                                               "offer accepted",
-                                               "accepted our offer",
-                                               "error rate",
-                                               "response time",
-                                               "open-sourced",
-                                               "open sourced",
-                                               "first truck",
-                                               "first deliveries",
-                                               "first delivery",
-                                               "we're in the",
-                                               "is out",
-                                               "went live",
-                                               "is registered",
-                                               "pro rata",
-                                               "pro-rata",
-                                               "paper's back",
-                                               "came back signed",
-                                               "all recipients",
-                                               "purchase order",
-                                               "winding down",
-                                               "shut down"};
+// Words of `lower`: runs of letters, digits and apostrophes, quotes at either end trimmed.
+std::vector<std::string_view> SplitWords(std::string_view lower) {
+  std::vector<std::string_view> words;
+  size_t pos = 0;
+  while (pos < lower.size()) {
+    while (pos < lower.size() && !IsWordChar(lower[pos])) ++pos;
+    size_t begin = pos;
+    while (pos < lower.size() && IsWordChar(lower[pos])) ++pos;
+    std::string_view word = lower.substr(begin, pos - begin);
+    while (!word.empty() && word.front() == '\'') word.remove_prefix(1);
+    while (!word.empty() && word.back() == '\'') word.remove_suffix(1);
+    if (!word.empty()) words.push_back(word);
+  }
+  return words;
+}
 
-// Routine chatter with no business signal (used only when nothing above matched).
-constexpr std::string_view kChatterPhrases[] = {
-    // greetings and small talk
-    "good morning", "morning all", "morning everyone", "morning team", "hi all", "hi team",
-    "hello all", "hello team", "hey team", "hey all", "good night", "great weekend", "happy friday",
-    "happy monday", "happy birthday", "coffee", "lunch", "pizza", "snacks", "dinner",
-    // meetings and logistics
-    "standup", "stand-up", "retro", "the sync", "reschedul", "meeting", "calendar", "1:1",
-    "all-hands", "reminder",
-    // thanks and acknowledgements
-    "thanks", "thank you", "thx", "cheers", "+1",
-    // out of office
-    "out of office", "ooo", "out this afternoon", "out today", "out tomorrow", "vacation", "pto",
-    "sick today", "dentist", "doctor", "working from home", "wfh", "heading out",
-    // routine engineering traffic
-    "pr #", "pull request", "review my pr", "code review", "merged", "ci ", "ci/cd", "flaky",
-    "hotfix", "stack trace", "sentry", "heap snapshot", "memory usage", "staging", "deploy", "bug",
-    "lockfile", "refactor", "technical debt", "tech debt", "race condition", "integration tests",
-    "test suite", "budget alert", "cpu", "postmortem", "post-mortem", "outage", "incident",
-    "pen test", "phishing", "load test", "sandbox", "sync job", "ios build", "android build",
-    "app store", "app stores",
-    // office life and logistics
-    "expense report", "swag", "offsite", "focus time", "heat wave", "inspection", "lead time",
-    "customs", "farm walk", "drinks",
-    // not facts
-    "rumour", "rumor", "hypothetically", "mock", "draft"};
+template <size_t N>
+bool IsOneOf(std::string_view word, const std::string_view (&list)[N]) {
+  return std::find(std::begin(list), std::end(list), word) != std::end(list);
+}
+
+bool IsSignalWord(std::string_view word) {
+  if (IsOneOf(word, vocab::kSignalWords)) return true;
+  return std::any_of(std::begin(vocab::kSignalStems), std::end(vocab::kSignalStems),
+                     [&](std::string_view stem) { return word.starts_with(stem); });
+}
+
+// Whether `lower` contains one of `phrases` starting at a word boundary ("pto" is not in
+// "crypto"). The end is open so that stems match ("reschedul" in "rescheduled") unless
+// `whole_words` ("lol" is not in "lollipop").
+template <size_t N>
+bool ContainsAny(std::string_view lower, const std::string_view (&phrases)[N],
+                 bool whole_words = false) {
+  for (std::string_view phrase : phrases) {
+    for (size_t at = lower.find(phrase); at != std::string_view::npos;
+         at = lower.find(phrase, at + 1)) {
+      const size_t end = at + phrase.size();
+      const bool starts = at == 0 || !ascii::IsAlnum(lower[at - 1]);
+      const bool ends = !whole_words || end == lower.size() || !ascii::IsAlnum(lower[end]);
+      if (starts && ends) return true;
+    }
+  }
+  return false;
+}
+
+bool DigitFollows(std::string_view lower, size_t at) {
+  if (at < lower.size() && lower[at] == ' ') ++at;
+  return at < lower.size() && ascii::IsDigit(lower[at]);
+}
 
 bool HasMoney(std::string_view lower) {
-  for (size_t idx = 0; idx + 1 < lower.size(); ++idx) {
-    size_t next = idx + 1;
-    if (lower[idx] == '$') {
-      if (lower[next] == ' ' && next + 1 < lower.size()) ++next;
-      if (ascii::IsDigit(lower[next])) return true;
-    }
-    // UTF-8 euro (E2 82 AC) and pound (C2 A3) signs followed by a digit.
-    if (lower.substr(idx).starts_with("\xe2\x82\xac") && idx + 3 < lower.size() &&
-        ascii::IsDigit(lower[idx + 3])) {
-      return true;
-    }
-    if (lower.substr(idx).starts_with("\xc2\xa3") && idx + 2 < lower.size() &&
-        ascii::IsDigit(lower[idx + 2])) {
-      return true;
+  // "$", the UTF-8 euro sign (E2 82 AC) and pound sign (C2 A3), each followed by a digit.
+  for (std::string_view sign : {"$", "\xe2\x82\xac", "\xc2\xa3"}) {
+    for (size_t at = lower.find(sign); at != std::string_view::npos;
+         at = lower.find(sign, at + 1)) {
+      if (DigitFollows(lower, at + sign.size())) return true;
     }
   }
   for (std::string_view unit : {" usd", " eur", " gbp", " million", " billion"}) {
@@ -145,71 +117,74 @@ bool HasPercent(std::string_view lower) {
   return false;
 }
 
-bool IsSignalWord(std::string_view word) {
-  for (std::string_view signal : kSignalWords) {
-    if (word == signal) return true;
-  }
-  for (std::string_view stem : kSignalStems) {
-    if (word.starts_with(stem)) return true;
-  }
-  return false;
-}
-
-struct WordScan {
+// What one message says, read once.
+struct Reading {
   size_t words = 0;
   bool digits = false;
-  bool signal = false;
+  bool signal = false;      // business vocabulary
+  bool figure = false;      // an amount or a percentage
+  bool negated = false;     // an event word with a negator just before it
+  bool done = false;        // an event stated as done, not negated
+  bool not_a_fact = false;  // plan, scenario, rumour, lost outcome, caution, internal test
+  bool routine = false;
+  bool chatter = false;
 };
 
-WordScan ScanWords(std::string_view lower) {
-  WordScan scan;
-  size_t pos = 0;
-  while (pos < lower.size()) {
-    while (pos < lower.size() && !ascii::IsAlnum(lower[pos])) ++pos;
-    size_t begin = pos;
-    while (pos < lower.size() && ascii::IsAlnum(lower[pos])) {
-      scan.digits = scan.digits || ascii::IsDigit(lower[pos]);
-      ++pos;
-    }
-    if (pos == begin) break;
-    ++scan.words;
-    scan.signal = scan.signal || IsSignalWord(lower.substr(begin, pos - begin));
-  }
-  return scan;
-}
-
-// Whether `lower` contains one of `phrases` starting at a word boundary ("pto" is not in
-// "crypto"); the end is open so that stems match ("reschedul" in "rescheduled").
+// Whether one of `list` is among the kNegationReach words before words[idx].
 template <size_t N>
-bool ContainsAny(std::string_view lower, const std::string_view (&phrases)[N]) {
-  for (std::string_view phrase : phrases) {
-    for (size_t at = lower.find(phrase); at != std::string_view::npos;
-         at = lower.find(phrase, at + 1)) {
-      if (at == 0 || !ascii::IsAlnum(lower[at - 1])) return true;
-    }
+bool PrecededBy(const std::vector<std::string_view>& words, size_t idx,
+                const std::string_view (&list)[N]) {
+  for (size_t back = 1; back <= kNegationReach && back <= idx; ++back) {
+    if (IsOneOf(words[idx - back], list)) return true;
   }
   return false;
 }
 
-bool HasSignalLower(std::string_view lower, const WordScan& scan) {
-  return scan.signal || HasMoney(lower) || HasPercent(lower) || ContainsAny(lower, kSignalPhrases);
+void ReadWords(std::string_view lower, Reading* reading) {
+  std::vector<std::string_view> words = SplitWords(lower);
+  reading->words = words.size();
+  for (size_t idx = 0; idx < words.size(); ++idx) {
+    std::string_view word = words[idx];
+    reading->digits = reading->digits || std::any_of(word.begin(), word.end(), ascii::IsDigit);
+    reading->signal = reading->signal || IsSignalWord(word);
+    const bool event = IsOneOf(word, vocab::kEventWords);
+    const bool done = IsOneOf(word, vocab::kDoneWords);
+    if (!event && !done) continue;
+    const bool negated = PrecededBy(words, idx, vocab::kNegators);
+    reading->negated = reading->negated || (event && negated);
+    reading->done =
+        reading->done || (done && !negated && !PrecededBy(words, idx, vocab::kConditionals));
+  }
+}
+
+Reading Read(std::string_view lower) {
+  Reading reading;
+  ReadWords(lower, &reading);
+  reading.signal = reading.signal || ContainsAny(lower, vocab::kSignalPhrases);
+  reading.figure = HasMoney(lower) || HasPercent(lower);
+  reading.not_a_fact = ContainsAny(lower, vocab::kNotAFactPhrases, /*whole_words=*/true);
+  reading.routine = ContainsAny(lower, vocab::kRoutinePhrases);
+  reading.chatter = ContainsAny(lower, vocab::kChatterPhrases);
+  return reading;
 }
 
 }  // namespace
 
 bool HasSignal(std::string_view text) {
-  std::string lower = ascii::Lower(text);
-  return HasSignalLower(lower, ScanWords(lower));
+  Reading reading = Read(Normalize("", text));
+  return reading.signal || reading.figure;
 }
 
 PrefilterVerdict ClassifyMessage(std::string_view subject, std::string_view text) {
-  std::string lower = ascii::Lower(subject);
-  lower.push_back('\n');
-  lower.append(ascii::Lower(text));
-  WordScan scan = ScanWords(lower);
-  if (HasSignalLower(lower, scan)) return PrefilterVerdict::kKeepSignal;
-  if (ContainsAny(lower, kChatterPhrases)) return PrefilterVerdict::kDropChatter;
-  if (scan.words < kShortWords && !scan.digits) return PrefilterVerdict::kDropShort;
+  Reading reading = Read(Normalize(subject, text));
+  if ((reading.not_a_fact || reading.negated) && !reading.done) {
+    return PrefilterVerdict::kDropNotAFact;
+  }
+  if (reading.signal) return PrefilterVerdict::kKeepSignal;
+  if (reading.routine) return PrefilterVerdict::kDropRoutine;
+  if (reading.figure) return PrefilterVerdict::kKeepSignal;
+  if (reading.chatter) return PrefilterVerdict::kDropChatter;
+  if (reading.words < kShortWords && !reading.digits) return PrefilterVerdict::kDropShort;
   return PrefilterVerdict::kKeepUnsure;
 }
 
