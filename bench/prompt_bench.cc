@@ -2,11 +2,19 @@
 // company's messages: this prompt builder (prefilter + redaction + one compact line per message)
 // against a naive prompt that dumps every message as its own JSON block, and the same builder
 // behind the offline rules (llm.mode tiered: what they are sure of is not sent). Tokens are
-// estimated as bytes / 4.
+// estimated as bytes / 4; answer tokens as the size of the answer a model agreeing with the rules
+// extractor writes (the fake provider's answer).
 //
-//   build/bench/prompt_bench [csv] [batch size]     (default: ../shared/data/scaleflow_full.csv,
-//   200)
+// Cost per 1,000 messages per mode, at a price given as input/output/cached-input USD per
+// million tokens (default 0.15/0.6/0.075, gpt-4o-mini's list price):
+//   model-only, tiered       every call at the list price, the fixed prefix (system prompt and
+//                            schema) read from the provider's prompt cache after the first call
+//   batch, tiered+batch      the provider batch APIs' 50 % discount on input and output, no cache
+//
+//   build/bench/prompt_bench [csv] [batch size] [price]
+//   (defaults: ../shared/data/scaleflow_full.csv, 200, 0.15/0.6/0.075)
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <map>
 #include <nlohmann/json.hpp>
@@ -15,6 +23,7 @@
 #include "pipeline/extract/prompt.h"
 #include "pipeline/extract/tiered_extractor.h"
 #include "pipeline/generator/producer_payload.h"
+#include "tests/fake_llm/rules_answer.h"
 
 namespace ms {
 namespace {
@@ -30,16 +39,48 @@ std::map<std::string, std::vector<BatchMessage>> Load(const std::string& path) {
   return out;
 }
 
+struct Price {
+  double input = 0.15, output = 0.6, cached = 0.075;  // USD per million tokens
+};
+
+Price ParsePrice(const std::string& text) {
+  Price price;
+  if (std::sscanf(text.c_str(), "%lf/%lf/%lf", &price.input, &price.output, &price.cached) < 2) {
+    std::fprintf(stderr, "prompt_bench: price must read input/output[/cached], got %s\n",
+                 text.c_str());
+    std::exit(2);
+  }
+  return price;
+}
+
+size_t FixedBytes() {
+  return ExtractionSystemPrompt().size() + EventSchemaJson().size();
+}
+
 struct Tally {
-  size_t bytes = 0, calls = 0, sent = 0, dropped = 0, redactions = 0;
+  size_t bytes = 0, answer_bytes = 0, calls = 0, sent = 0, dropped = 0, redactions = 0;
   void Add(const ExtractionRequest& request) {
     for (const auto& p : PreparePrompts(request, PromptOptions{})) {
       bytes += p.request.system.size() + p.request.user.size() + p.request.schema_json.size();
+      answer_bytes += test::RulesAnswer(p.request.user).size();
       dropped += p.dropped_by_prefilter;
       redactions += p.redactions;
       ++calls;
     }
     for (const BatchMessage& m : request.messages) sent += PrefilterKeeps(m) ? 1 : 0;
+  }
+  // USD per 1,000 of `n` messages; `batch`: the batch APIs' discount instead of the cache.
+  double CostPer1k(const Price& price, double n, bool batch) const {
+    const double input = static_cast<double>(bytes) / 4;
+    const double output = static_cast<double>(answer_bytes) / 4;
+    double usd = 0;
+    if (batch) {
+      usd = 0.5 * (input * price.input + output * price.output);
+    } else {
+      const double cached = calls > 1 ? static_cast<double>((calls - 1) * FixedBytes()) / 4 : 0;
+      usd = (input - cached) * price.input + cached * price.cached + output * price.output;
+    }
+    return 1000.0 * usd / 1e6 / n;
   }
   void Print(const char* name, double n) const {
     printf(
@@ -75,6 +116,7 @@ int main(int argc, char** argv) {
   std::string path =
       argc > 1 ? argv[1] : std::string(MS_SOURCE_DIR) + "/../shared/data/scaleflow_full.csv";
   size_t batch_size = argc > 2 ? std::stoul(argv[2]) : 200;
+  const Price price = argc > 3 ? ParsePrice(argv[3]) : Price{};
   const auto companies = Load(path);
   size_t total = 0;
   for (const auto& [company, list] : companies) total += list.size();
@@ -113,12 +155,19 @@ int main(int argc, char** argv) {
   printf(
       "  tiered: %zu messages decided offline by the rules; %.2fx the model-only prompt tokens\n",
       decided, static_cast<double>(tiered.bytes) / static_cast<double>(ours.bytes));
-  size_t fixed_bytes = ExtractionSystemPrompt().size() + EventSchemaJson().size();
+  size_t fixed_bytes = FixedBytes();
   printf("  fixed per call:   %8zu tokens  (system prompt %zu + answer schema %zu)\n",
          fixed_bytes / 4, ExtractionSystemPrompt().size() / 4, EventSchemaJson().size() / 4);
   printf(
       "  prefilter dropped %zu of %zu messages; %zu redactions; saving %.0f%% of prompt tokens\n",
       ours.dropped, total, ours.redactions,
       100.0 * (1.0 - static_cast<double>(ours.bytes) / static_cast<double>(naive_bytes)));
+  printf(
+      "  cost per 1,000 messages at $%.3g/$%.3g/$%.3g per Mtok (input/output/cached input); "
+      "answers %.1f tokens/message:\n",
+      price.input, price.output, price.cached, static_cast<double>(ours.answer_bytes) / 4 / n);
+  printf("    model-only $%.4f   tiered $%.4f   batch $%.4f   tiered+batch $%.4f\n",
+         ours.CostPer1k(price, n, false), tiered.CostPer1k(price, n, false),
+         ours.CostPer1k(price, n, true), tiered.CostPer1k(price, n, true));
   return 0;
 }

@@ -19,10 +19,11 @@ std::string Field(const json& node, std::initializer_list<json::json_pointer> pa
   return "";
 }
 
-int64_t ParseUtcMinute(const std::string& text) {
+// "YYYY-MM-DD", optionally followed by " HH:MM".
+int64_t ParseUtcTime(const std::string& text) {
   int year = 0, month = 0, day = 0, hour = 0, minute = 0;
-  if (std::sscanf(text.c_str(), "%d-%d-%d %d:%d", &year, &month, &day, &hour, &minute) != 5)
-    return 0;
+  const int read = std::sscanf(text.c_str(), "%d-%d-%d %d:%d", &year, &month, &day, &hour, &minute);
+  if (read != 3 && read != 5) return 0;
   using namespace std::chrono;
   year_month_day date{std::chrono::year(year), std::chrono::month(static_cast<unsigned>(month)),
                       std::chrono::day(static_cast<unsigned>(day))};
@@ -31,7 +32,7 @@ int64_t ParseUtcMinute(const std::string& text) {
   return duration_cast<milliseconds>(at.time_since_epoch()).count();
 }
 
-// "3|s|ana|2024-05-01 09:30|We closed the round" → message id 3.
+// "3|s|ana|2024-05-01|We closed the round" → message id 3.
 bool ParseLine(const std::string& line, BatchMessage* message) {
   std::vector<std::string> fields;
   size_t start = 0;
@@ -46,7 +47,7 @@ bool ParseLine(const std::string& line, BatchMessage* message) {
   if (fields[0].empty() || *end != '\0') return false;
   message->source = fields[1] == "g" ? Source::kGmail : Source::kSlack;
   message->sender = fields[2];
-  message->sent_at_ms = ParseUtcMinute(fields[3]);
+  message->sent_at_ms = ParseUtcTime(fields[3]);
   message->text = line.substr(start);
   return true;
 }

@@ -80,11 +80,11 @@ TEST(PreparePrompts, OneCompactLinePerMessage) {
   EXPECT_EQ(prompt.index_to_message_id, (std::vector<int64_t>{900001, 900002, 900003}));
   std::vector<std::string> lines = MessageLines(prompt);
   ASSERT_EQ(lines.size(), 3u);
-  EXPECT_EQ(lines[0], "0|s|Sarah (CTO)|2025-11-01 12:26|We closed our $12M Series A!");
+  EXPECT_EQ(lines[0], "0|s|Sarah (CTO)|2025-11-01|We closed our $12M Series A!");
   EXPECT_EQ(lines[1],
-            "1|g|Blue Chip Ventures|2025-11-01 12:26|Subject: Interest \xe2\x80\x94 Dear Alex, We "
+            "1|g|Blue Chip Ventures|2025-11-01|Subject: Interest \xe2\x80\x94 Dear Alex, We "
             "would like to lead your round.");
-  EXPECT_EQ(lines[2], "2|s|Ana Ops Team|2025-11-01 12:26|MRR is $192,400 | +12.5% WoW");
+  EXPECT_EQ(lines[2], "2|s|Ana Ops Team|2025-11-01|MRR is $192,400 | +12.5% WoW");
   EXPECT_EQ(prompt.request.user.find("90000"), std::string::npos) << "no database ids";
   EXPECT_EQ(prompt.estimated_tokens,
             static_cast<int>((prompt.request.system.size() + prompt.request.user.size()) / 4));
@@ -135,15 +135,18 @@ TEST(PreparePrompts, BatchesShareTheSystemPromptAndSchemaAsAByteStablePrefix) {
   EXPECT_GE(CommonPrefix(ProviderOrder(repair), ProviderOrder(ra)), stable);
 }
 
-TEST(PreparePrompts, FormatsUtcMinutes) {
+TEST(PreparePrompts, FormatsUtcDates) {
   ExtractionRequest request{1, "acme", {Msg(1, "a"), Msg(2, "b"), Msg(3, "c")}};
   request.messages[0].sent_at_ms = 0;
   request.messages[1].sent_at_ms = (951782400LL + 86399) * 1000;  // leap day, last second
   request.messages[2].sent_at_ms = 4102444800LL * 1000 + 999;
+  request.messages.push_back(Msg(4, "d"));
+  request.messages[3].sent_at_ms = -1;  // the last millisecond before the epoch
   std::vector<std::string> lines = MessageLines(PreparePrompts(request, NoPrefilter()).at(0));
-  EXPECT_EQ(lines[0], "0|s|Sarah (CTO)|1970-01-01 00:00|a");
-  EXPECT_EQ(lines[1], "1|s|Sarah (CTO)|2000-02-29 23:59|b");
-  EXPECT_EQ(lines[2], "2|s|Sarah (CTO)|2100-01-01 00:00|c");
+  EXPECT_EQ(lines[0], "0|s|Sarah (CTO)|1970-01-01|a");
+  EXPECT_EQ(lines[1], "1|s|Sarah (CTO)|2000-02-29|b");
+  EXPECT_EQ(lines[2], "2|s|Sarah (CTO)|2100-01-01|c");
+  EXPECT_EQ(lines[3], "3|s|Sarah (CTO)|1969-12-31|d");
 }
 
 TEST(PreparePrompts, TrimsLongMessagesAtUtf8Boundaries) {
@@ -235,11 +238,15 @@ TEST(PreparePrompts, RedactsSenderSubjectAndTextUnlessDisabled) {
                             {Msg(1, "Call +1 (555) 123-4567 or mail bob@acme.io about the $1M deal",
                                  Source::kGmail, "Card 4111 1111 1111 1111", "Bob <bob@acme.io>")}};
   PreparedPrompt redacted = PreparePrompts(request, NoPrefilter()).at(0);
-  EXPECT_EQ(redacted.redactions, 4);
+  EXPECT_EQ(redacted.redactions, 3);
   EXPECT_EQ(redacted.request.user.find("bob@acme.io"), std::string::npos);
-  EXPECT_NE(redacted.request.user.find("0|g|Bob <[EMAIL]>|"), std::string::npos);
+  EXPECT_NE(redacted.request.user.find("0|g|Bob|"), std::string::npos) << "the name, no address";
   EXPECT_NE(redacted.request.user.find("Subject: Card [CARD]"), std::string::npos);
   // A number split over lines is joined by the whitespace collapse, then caught.
+  request.messages[0].sender = "ops@acme.io";
+  EXPECT_NE(PreparePrompts(request, NoPrefilter()).at(0).request.user.find("0|g|[EMAIL]|"),
+            std::string::npos)
+      << "a bare address is kept, redacted";
   request.messages[0].sender = "Ops 555 123\n4567";
   EXPECT_NE(PreparePrompts(request, NoPrefilter()).at(0).request.user.find("0|g|Ops [PHONE]|"),
             std::string::npos);

@@ -7,6 +7,7 @@
 #include "pipeline/extract/prompt_text.h"
 #include "pipeline/extract/redact.h"
 #include "pipeline/text/ascii.h"
+#include "pipeline/text/utc_date.h"
 #include "pipeline/text/utf8.h"
 
 namespace ms {
@@ -18,32 +19,9 @@ constexpr size_t kHeaderReserveBytes = 160;  // "Company: ...", "<messages>", th
 // One message rendered without its index, and what redaction replaced in it.
 struct Line {
   int64_t message_id = 0;
-  std::string body;  // "s|sender|time|text"
+  std::string body;  // "s|sender|date|text"
   int redactions = 0;
 };
-
-// Civil date from days since 1970-01-01 (H. Hinnant's algorithm): no libc, no time zone.
-std::string FormatUtcMinute(int64_t epoch_ms) {
-  int64_t seconds = epoch_ms >= 0 ? epoch_ms / 1000 : (epoch_ms - 999) / 1000;
-  int64_t days = seconds >= 0 ? seconds / 86400 : (seconds - 86399) / 86400;
-  int64_t second_of_day = seconds - days * 86400;
-  days += 719468;
-  int64_t era = (days >= 0 ? days : days - 146096) / 146097;
-  int64_t day_of_era = days - era * 146097;
-  int64_t year_of_era =
-      (day_of_era - day_of_era / 1460 + day_of_era / 36524 - day_of_era / 146096) / 365;
-  int64_t day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
-  int64_t mp = (5 * day_of_year + 2) / 153;
-  int64_t day = day_of_year - (153 * mp + 2) / 5 + 1;
-  int64_t month = mp < 10 ? mp + 3 : mp - 9;
-  int64_t year = year_of_era + era * 400 + (month <= 2 ? 1 : 0);
-  char buffer[96];
-  std::snprintf(buffer, sizeof buffer, "%04lld-%02lld-%02lld %02lld:%02lld",
-                static_cast<long long>(year), static_cast<long long>(month),
-                static_cast<long long>(day), static_cast<long long>(second_of_day / 3600),
-                static_cast<long long>(second_of_day % 3600 / 60));
-  return buffer;
-}
 
 // Cuts `text` to at most `max_chars` bytes at a UTF-8 boundary, preferring a word boundary in
 // the last fifth, and appends the marker.
@@ -63,13 +41,26 @@ std::string Sanitize(std::string_view raw, bool redact, int* redactions) {
   return std::move(result.text);
 }
 
+// "Jane Roe <jane@acme.io>" is "Jane Roe": the address adds tokens and personal data, not
+// meaning. A sender without a display name is kept whole (and redacted).
+std::string_view SenderName(std::string_view sender) {
+  sender = ascii::Trim(sender);
+  const size_t open = sender.rfind('<');
+  if (!sender.ends_with('>') || open == std::string_view::npos) return sender;
+  std::string_view name = ascii::Trim(sender.substr(0, open));
+  if (name.size() >= 2 && name.front() == '"' && name.back() == '"') {
+    name = ascii::Trim(name.substr(1, name.size() - 2));
+  }
+  return name.empty() ? sender : name;
+}
+
 Line RenderLine(const BatchMessage& message, const PromptOptions& options) {
   Line line;
   line.message_id = message.id;
   bool redact = options.redact_pii;
   // Collapse before redacting: joining lines could otherwise assemble a number after the check.
   std::string sender =
-      Sanitize(ascii::CollapseSpace(message.sender, "|"), redact, &line.redactions);
+      Sanitize(ascii::CollapseSpace(SenderName(message.sender), "|"), redact, &line.redactions);
   std::string text = ascii::CollapseSpace(message.text);
   std::string subject = ascii::CollapseSpace(message.subject);
   if (!subject.empty() && !text.starts_with("Subject:")) {
@@ -82,7 +73,7 @@ Line RenderLine(const BatchMessage& message, const PromptOptions& options) {
   }
   prompt_text::DefuseTag(&text, "messages");
   line.body = std::string(message.source == Source::kSlack ? "s" : "g") + "|" + sender + "|" +
-              FormatUtcMinute(message.sent_at_ms) + "|" + text;
+              UtcDate(message.sent_at_ms) + "|" + text;
   return line;
 }
 

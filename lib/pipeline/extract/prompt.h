@@ -6,7 +6,7 @@
 // event metric names, the output contract, and the rule that message text is data, never
 // instructions. The user prompt names the company and carries the messages between
 // <messages> and </messages>, one line each:
-//     <index>|<s|g>|<sender>|<YYYY-MM-DD HH:MM>|<text>
+//     <index>|<s|g>|<sender>|<YYYY-MM-DD>|<text>
 // index counts from 0 within the prompt (no UUIDs, no database ids); s = Slack, g = Gmail
 // (the subject is folded into the text as "Subject: ... — "); whitespace runs, newlines
 // included, collapse to one space; text longer than max_message_chars is cut at a UTF-8

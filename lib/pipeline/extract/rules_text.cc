@@ -1,10 +1,9 @@
 #include "pipeline/extract/rules_text.h"
 
-#include <ctime>
-
 #include "pipeline/extract/redact.h"
 #include "pipeline/text/amount.h"
 #include "pipeline/text/ascii.h"
+#include "pipeline/text/utc_date.h"
 
 namespace ms::rules {
 namespace {
@@ -26,15 +25,6 @@ bool AbbreviationBefore(std::string_view text, size_t at) {
     if (word == abbreviation) return true;
   }
   return false;
-}
-
-std::string UtcDate(int64_t epoch_ms) {
-  std::time_t seconds = static_cast<std::time_t>(epoch_ms / 1000);
-  std::tm tm{};
-  gmtime_r(&seconds, &tm);
-  char buffer[32];
-  std::strftime(buffer, sizeof buffer, "%Y-%m-%d", &tm);
-  return buffer;
 }
 
 // A number may start at `at`: not inside a word, a number, an amount or a reference.
