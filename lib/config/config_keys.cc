@@ -199,7 +199,9 @@ std::vector<KeySpec> LlmKeys() {
       Bool("llm.redact_pii", MS_FIELD(llm.redact_pii), "true",
            "Mask e-mail addresses, phone and card numbers and tokens before prompting."),
       Bool("llm.prefilter", MS_FIELD(llm.prefilter), "true",
-           "Drop no-signal chatter before prompting."),
+           "Leave out of prompts what announces no event: chatter, routine operations "
+           "traffic, and talk of events that have not happened (plans, drafts, rumours, lost or "
+           "unsigned deals)."),
       Int("llm.max_batch_tokens", MS_FIELD(llm.max_batch_tokens), "24000", 256, 2000000,
           "Prompt token budget per call; larger batches are split."),
       Prices("llm.prices", MS_FIELD(llm.prices),

@@ -73,12 +73,14 @@ TEST(Prefilter, DropsWhatHasNotHappened) {
   }
 }
 
+// An event stated as done outweighs a caution; a figure outweighs a negated event word alone.
 TEST(Prefilter, AnEventStatedAsDoneOutweighsACaution) {
   for (const char* text :
        {"signed Globex today! don't share outside yet, they announce it monday",
         "the round is closed: $4M seed. not a big deal for the press, no release planned",
         "we hit $100k MRR! didn't think we'd get here this fast",
-        "Welcome Priya, our new VP Engineering. not an easy search, 5 months"}) {
+        "Welcome Priya, our new VP Engineering. not an easy search, 5 months",
+        "Term sheet in from Accel: $20M at $90M pre. not signed yet, but it's real paper"}) {
     EXPECT_EQ(Classify(text), PrefilterVerdict::kKeepSignal) << text;
   }
   EXPECT_EQ(Classify("if we closed Globex we'd have a mock-free ARR slide"),
@@ -100,6 +102,8 @@ TEST(Prefilter, DropsRoutineTrafficEvenWithFigures) {
   EXPECT_EQ(Classify("postmortem done, and separately: Acme signed for $80k ARR"),
             PrefilterVerdict::kKeepSignal)
       << "business signal wins over routine words";
+  EXPECT_EQ(Classify("hit 1M API calls a day for the first time, no outages, no drama"),
+            PrefilterVerdict::kKeepSignal);
 }
 
 TEST(Prefilter, SubjectCountsAndUnsureIsKept) {

@@ -177,7 +177,9 @@ bool HasSignal(std::string_view text) {
 
 PrefilterVerdict ClassifyMessage(std::string_view subject, std::string_view text) {
   Reading reading = Read(Normalize(subject, text));
-  if ((reading.not_a_fact || reading.negated) && !reading.done) {
+  // A negated event word alone ("not signed yet") does not drop a message with a figure: a
+  // term sheet received is an event though it is not signed.
+  if ((reading.not_a_fact || (reading.negated && !reading.figure)) && !reading.done) {
     return PrefilterVerdict::kDropNotAFact;
   }
   if (reading.signal) return PrefilterVerdict::kKeepSignal;

@@ -75,7 +75,8 @@ constexpr std::string_view kSignalPhrases[] = {"term sheet",
                                                "all recipients",
                                                "purchase order",
                                                "winding down",
-                                               "shut down"};
+                                               "shut down",       "first time",     "first-ever",           "first ever",
+    "all-time"};
 
 // ---- Not a fact: the message is about an event that has not happened -------------------------
 
