@@ -71,18 +71,20 @@ const std::vector<Section>& Sections() {
         {"dropped_messages", "dropped by prefilter", Kind::kInt},
         {"rejected_events", "rejected events", Kind::kInt}}},
       {"economy",
-       "LLM spend per 1,000 messages (done batches)",
-       "SELECT COALESCE(provider, '-'), COALESCE(model, '-'), sum(message_count), "
-       "sum(dropped_messages), sum(llm_calls), "
+       "LLM spend per 1,000 messages by mode (done batches)",
+       "SELECT COALESCE(llm_mode, '-'), COALESCE(provider, '-'), COALESCE(model, '-'), "
+       "sum(message_count), sum(dropped_messages), sum(decided_offline), sum(llm_calls), "
        "round(1000.0 * sum(llm_calls) / NULLIF(sum(message_count), 0), 2), "
        "round(sum(prompt_tokens)::numeric / NULLIF(sum(message_count), 0), 1), "
        "round(1000 * sum(cost_usd)::numeric / NULLIF(sum(message_count), 0), 4) "
        "FROM batches WHERE status = 'done' AND ($1 = '' OR company_id = $1) "
-       "GROUP BY 1, 2 ORDER BY 1, 2",
-       {{"provider", "provider", Kind::kText},
+       "GROUP BY 1, 2, 3 ORDER BY 1, 2, 3",
+       {{"mode", "mode", Kind::kText},
+        {"provider", "provider", Kind::kText},
         {"model", "model", Kind::kText},
         {"messages", "messages", Kind::kInt},
         {"dropped_messages", "dropped by prefilter", Kind::kInt},
+        {"decided_offline", "decided offline", Kind::kInt},
         {"llm_calls", "LLM calls", Kind::kInt},
         {"calls_per_1k", "calls per 1k", Kind::kNumber},
         {"prompt_tokens_per_message", "prompt tokens per message", Kind::kNumber},

@@ -55,6 +55,7 @@ void ExtractStage::Account(const ExtractionResult& spent, double cost_usd) {
   stats_->events_rejected += spent.rejected_events;
   if (metrics_ == nullptr) return;
   if (cost_usd > 0) metrics_->LlmCost(spent.provider).Increment(cost_usd);
+  if (cost_usd > 0 && !spent.mode.empty()) metrics_->ModeCost(spent.mode).Increment(cost_usd);
   if (spent.decided_offline > 0) metrics_->DecidedOffline().Increment(spent.decided_offline);
 }
 
@@ -207,6 +208,9 @@ Status ExtractStage::ProcessOne(bool* found) {
   ObserveStage(Stage::kStore, store_started);
   if (outcome->already_done) return Status::Ok();
   Account(extracted, answer->cost_usd);
+  if (metrics_ != nullptr && !extracted.mode.empty()) {
+    metrics_->CountModeMessages(extracted.mode, answer->messages);
+  }
   stats_->batches_done += 1;
   stats_->events_created += outcome->created;
   stats_->events_sighted += outcome->sighted;

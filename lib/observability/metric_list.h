@@ -57,6 +57,15 @@
           "Events in LLM answers rejected by validation (type, company, title).")                \
   COUNTER(llm_cost, "milestoned_llm_cost_usd_total",                                             \
           "Estimated LLM spend in US dollars, from the configured price table.", "provider")     \
+  COUNTER(mode_messages, "milestoned_llm_mode_messages_total",                                  \
+          "Messages of the stored batches, by extraction mode (model, tiered, rules; +batch for "\
+          "a provider batch job).", "mode")                                                      \
+  COUNTER(mode_cost, "milestoned_llm_mode_cost_usd_total",                                       \
+          "Estimated LLM spend in US dollars by extraction mode, failed attempts included.",    \
+          "mode")                                                                                \
+  GAUGE(cost_per_1k, "milestoned_llm_cost_per_1k_messages_usd",                                  \
+        "Estimated LLM spend per 1,000 stored messages since start, by extraction mode.",       \
+        "mode")                                                                                  \
   COUNTER(llm_rate_limit_waits, "milestoned_llm_rate_limit_waits_total",                         \
           "LLM requests that waited for the local rate limiter or a Retry-After.", "provider")   \
   COUNTER(llm_rate_limit_wait_seconds, "milestoned_llm_rate_limit_wait_seconds_total",           \

@@ -106,6 +106,11 @@ void Metrics::Seed(const MetricsOptions& options) {
     LlmRateLimitWaitSeconds(provider);
     SetCircuitState(provider, CircuitState::kClosed);
   }
+  for (std::string_view mode : {"model", "tiered", "rules"}) {
+    ModeCost(mode);
+    CounterFor(MetricId::mode_messages, {mode});
+    GaugeFor(MetricId::cost_per_1k, {mode});
+  }
   for (MetricId id :
        {MetricId::batches_claimed, MetricId::batches_done, MetricId::batches_failed,
         MetricId::batches_retried, MetricId::ingest_holdbacks, MetricId::prefilter_dropped,

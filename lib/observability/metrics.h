@@ -96,6 +96,10 @@ class Metrics {
   prometheus::Counter& LlmCost(std::string_view provider);
   prometheus::Counter& PrefilterDropped();
   prometheus::Counter& DecidedOffline();
+  // Spend by extraction mode (ExtractionResult::mode): the cost of every attempt, the messages
+  // of each stored batch, and their ratio per 1,000 messages, updated as batches are stored.
+  prometheus::Counter& ModeCost(std::string_view mode);
+  void CountModeMessages(std::string_view mode, int messages);
   prometheus::Counter& EventsRejected();
   prometheus::Counter& LlmRateLimitWaits(std::string_view provider);
   prometheus::Counter& LlmRateLimitWaitSeconds(std::string_view provider);

@@ -93,6 +93,16 @@ prometheus::Counter& Metrics::PrefilterDropped() {
 prometheus::Counter& Metrics::DecidedOffline() {
   return CounterFor(MetricId::decided_offline, {});
 }
+prometheus::Counter& Metrics::ModeCost(std::string_view mode) {
+  return CounterFor(MetricId::mode_cost, {mode});
+}
+void Metrics::CountModeMessages(std::string_view mode, int messages) {
+  prometheus::Counter& stored = CounterFor(MetricId::mode_messages, {mode});
+  stored.Increment(messages);
+  if (stored.Value() > 0) {
+    GaugeFor(MetricId::cost_per_1k, {mode}).Set(1000.0 * ModeCost(mode).Value() / stored.Value());
+  }
+}
 prometheus::Counter& Metrics::EventsRejected() {
   return CounterFor(MetricId::events_rejected, {});
 }

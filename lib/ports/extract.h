@@ -94,6 +94,9 @@ struct ExtractionResult {
   int llm_calls = 0;
   int dropped_by_prefilter = 0;
   int decided_offline = 0;  // llm.mode tiered: messages the rules decided, never sent
+  // How the batch was decided, for pricing by mode: "model" (every kept message to the model),
+  // "tiered" (llm.mode tiered) or "rules" (offline); a provider batch job adds "+batch".
+  std::string mode;
   int rejected_events = 0;  // failed validation (unknown type, other company, no title)
 };
 

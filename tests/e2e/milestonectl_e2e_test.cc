@@ -294,7 +294,7 @@ TEST_F(MilestonectlTest, LedgerCommandsAgreeWithTheDatabase) {
       std::to_string(failed_id));
   Exec(
       "UPDATE batches SET llm_calls = 2 + id % 3, dropped_messages = id % 5, "
-      "rejected_events = id % 2, cost_usd = 0.002 * message_count");
+      "rejected_events = id % 2, cost_usd = 0.002 * message_count, decided_offline = id % 4");
   nlohmann::json failed = CtlJson({"batches", "list", "--status", "failed", "--json"});
   ASSERT_EQ(failed.size(), 1u) << failed;
   EXPECT_EQ(failed[0]["id"], failed_id);
@@ -317,8 +317,8 @@ TEST_F(MilestonectlTest, LedgerCommandsAgreeWithTheDatabase) {
   for (const char* section :
        {"# milestoned pipeline report", "## Messages by source", "## Events by type and severity",
         "## Batches, LLM calls, tokens and cost", "| LLM calls |",
-        "## LLM spend per 1,000 messages (done batches)", "| cost USD per 1k |", "## Duration",
-        "## Errors", "### Failed batches (1;", "test: provider said no",
+        "## LLM spend per 1,000 messages by mode (done batches)", "| cost USD per 1k |",
+        "## Duration", "## Errors", "### Failed batches (1;", "test: provider said no",
         "### Outbox rows failing to publish (1)", "webhook: HTTP 500", "### Dead letters",
         "1 record(s), 1 past the replay group"}) {
     EXPECT_NE(md.find(section), std::string::npos) << section << "\n" << md;
@@ -346,14 +346,18 @@ TEST_F(MilestonectlTest, LedgerCommandsAgreeWithTheDatabase) {
   EXPECT_EQ(rejected, Query("SELECT sum(rejected_events) FROM batches"));
   EXPECT_EQ(prompt, Query("SELECT sum(prompt_tokens) FROM batches"));
   // $0.002 a message is $2 per 1,000; calls per 1,000 messages over the done batches.
-  int64_t done_messages = 0;
+  int64_t done_messages = 0, decided_offline = 0;
   double done_calls = 0;
   for (const auto& row : report["economy"]) {
+    EXPECT_EQ(row["mode"], "rules") << "the mode the batches were decided in: " << row;
     done_messages += row["messages"].get<int64_t>();
+    decided_offline += row["decided_offline"].get<int64_t>();
     EXPECT_DOUBLE_EQ(row["cost_usd_per_1k"].get<double>(), 2.0) << row;
     done_calls += row["calls_per_1k"].get<double>() * row["messages"].get<double>() / 1000;
   }
   EXPECT_EQ(done_messages, Query("SELECT sum(message_count) FROM batches WHERE status = 'done'"));
+  EXPECT_EQ(decided_offline,
+            Query("SELECT sum(decided_offline) FROM batches WHERE status = 'done'"));
   EXPECT_NEAR(done_calls, Query("SELECT sum(llm_calls) FROM batches WHERE status = 'done'"),
               0.01 * static_cast<double>(done_messages) / 1000 + 1e-9);
   EXPECT_EQ(report["failed_batches_total"], 1);

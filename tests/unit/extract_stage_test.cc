@@ -129,6 +129,7 @@ struct FixedExtractor : Extractor {
   std::atomic<int> extractions{0};  // ExtractInto calls: each one is paid for
   int calls = 1;
   std::string model = "gpt-test";
+  std::string mode = "model";
   std::chrono::milliseconds ready_in{0};
   TokenUsage usage = {1'000'000, 500'000};
   test::FakeClock* clock = nullptr;  // advanced by `takes` in each call, when set
@@ -141,6 +142,7 @@ struct FixedExtractor : Extractor {
     out->model = model;
     out->requested_model = "gpt-test";
     out->llm_calls = calls;
+    out->mode = mode;
     extractions += 1;
     if (error.ok()) out->events = events;
     return error;
@@ -185,6 +187,23 @@ TEST_F(ExtractStageTest, StoredBatchObservesExtractAndStoreAndAddsItsCost) {
   EXPECT_EQ(StageCount(Stage::kExtract), 1u);
   EXPECT_EQ(StageCount(Stage::kStore), 1u);
   EXPECT_EQ(stats_.batches_done.load(), 1);
+}
+
+TEST_F(ExtractStageTest, SpendIsPricedPerThousandMessagesOfItsMode) {
+  extractor_.mode = "tiered";
+  extractor_.error = Unavailable("provider down");
+  ASSERT_TRUE(ProcessOne());  // a failed attempt is paid for: $4, no message stored
+  extractor_.error = Status::Ok();
+  ASSERT_TRUE(ProcessOne());  // $4 more, the batch's one message stored
+  EXPECT_DOUBLE_EQ(metrics_.ModeCost("tiered").Value(), 8.0);
+  EXPECT_DOUBLE_EQ(metrics_.ModeCost("model").Value(), 0.0);
+  const std::string text = metrics_.Serialize();
+  EXPECT_NE(text.find("milestoned_llm_mode_messages_total{mode=\"tiered\"} 1"), std::string::npos)
+      << text;
+  EXPECT_NE(text.find("milestoned_llm_cost_per_1k_messages_usd{mode=\"tiered\"} 8000"),
+            std::string::npos)
+      << "$8 for 1 message is $8,000 per 1,000\n"
+      << text;
 }
 
 TEST_F(ExtractStageTest, TheExtractLatencyIsTimedByTheInjectedClock) {

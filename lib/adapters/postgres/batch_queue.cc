@@ -9,14 +9,15 @@
 namespace ms::pg {
 namespace {
 
-// The spending columns every attempt adds to, whatever its outcome ($3..$12 of AttemptParams).
+// The spending columns every attempt adds to, whatever its outcome ($3..$14 of AttemptParams).
 constexpr char kSpending[] =
     "provider = NULLIF($3, ''), model = NULLIF($4, ''), "
     "prompt_tokens = prompt_tokens + $5, completion_tokens = completion_tokens + $6, "
     "cost_usd = cost_usd + $7::numeric, llm_calls = llm_calls + $8, "
     "dropped_messages = dropped_messages + $9, rejected_events = rejected_events + $10, "
     "cached_prompt_tokens = cached_prompt_tokens + $11, "
-    "cache_write_tokens = cache_write_tokens + $12";
+    "cache_write_tokens = cache_write_tokens + $12, "
+    "decided_offline = decided_offline + $13, llm_mode = COALESCE(NULLIF($14, ''), llm_mode)";
 
 const std::string& FailSql() {
   static const std::string sql =
@@ -27,12 +28,12 @@ const std::string& FailSql() {
   return sql;
 }
 
-// $13: seconds to wait; $14: 1 gives the attempt back.
+// $15: seconds to wait; $16: 1 gives the attempt back.
 const std::string& HandBackSql() {
   static const std::string sql = std::string(
                                      "UPDATE batches SET status = 'claimed', last_error = $2, "
-                                     "retry_at = now() + make_interval(secs => $13::float8), "
-                                     "attempts = attempts - $14::int, ") +
+                                     "retry_at = now() + make_interval(secs => $15::float8), "
+                                     "attempts = attempts - $16::int, ") +
                                  kSpending + " WHERE id = $1 AND status <> 'done'";
   return sql;
 }
@@ -137,7 +138,7 @@ class PgBatchTicket final : public BatchTicket {
   }
 
  private:
-  // $1 batch, $2 error, $3..$12 the attempt's spending (kSpending).
+  // $1 batch, $2 error, $3..$14 the attempt's spending (kSpending).
   std::vector<Param> AttemptParams(const std::string& error, const ExtractionResult& spent,
                                    const Accounting& accounting) const {
     char cost[32];
@@ -153,7 +154,9 @@ class PgBatchTicket final : public BatchTicket {
             std::to_string(spent.dropped_by_prefilter),
             std::to_string(spent.rejected_events),
             std::to_string(spent.usage.cached_prompt_tokens),
-            std::to_string(spent.usage.cache_write_tokens)};
+            std::to_string(spent.usage.cache_write_tokens),
+            std::to_string(spent.decided_offline),
+            spent.mode};
   }
 
   Lease lease_;

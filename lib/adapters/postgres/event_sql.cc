@@ -133,7 +133,8 @@ UPDATE batches SET status = 'done', finished_at = now(), last_error = NULL, retr
   completion_tokens = completion_tokens + $5, cost_usd = cost_usd + $6, llm_calls = llm_calls + $7,
   dropped_messages = dropped_messages + $8, rejected_events = rejected_events + $9,
   cached_prompt_tokens = cached_prompt_tokens + $10,
-  cache_write_tokens = cache_write_tokens + $11
+  cache_write_tokens = cache_write_tokens + $11, decided_offline = decided_offline + $12,
+  llm_mode = COALESCE(NULLIF($13, ''), llm_mode)
 WHERE id = $1)sql";
 
 json MetricsJson(const ExtractedEvent& e) {
@@ -388,7 +389,8 @@ Status StoreBatchEvents(Connection& tx, int64_t batch_id, const std::string& com
              std::to_string(result.llm_calls), std::to_string(result.dropped_by_prefilter),
              std::to_string(result.rejected_events + outcome->rejected),
              std::to_string(result.usage.cached_prompt_tokens),
-             std::to_string(result.usage.cache_write_tokens)})
+             std::to_string(result.usage.cache_write_tokens),
+             std::to_string(result.decided_offline), result.mode})
       .status();
 }
 

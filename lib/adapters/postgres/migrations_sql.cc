@@ -210,6 +210,16 @@ ALTER TABLE batches
   ADD COLUMN cache_write_tokens   BIGINT NOT NULL DEFAULT 0;
 )sql";
 
+// 10: spending by extraction mode (ports/extract.h ExtractionResult::mode), for the cost per
+// 1,000 messages of each mode in `milestonectl report`:
+//  - batches.llm_mode: model, tiered or rules, "+batch" for a provider batch job; NULL before;
+//  - batches.decided_offline: messages the offline rules decided in tiered mode, never sent.
+constexpr std::string_view k0010SpendingByMode = R"sql(
+ALTER TABLE batches
+  ADD COLUMN llm_mode        TEXT,
+  ADD COLUMN decided_offline INTEGER NOT NULL DEFAULT 0;
+)sql";
+
 }  // namespace
 
 const std::vector<Migration>& AllMigrations() {
@@ -221,6 +231,7 @@ const std::vector<Migration>& AllMigrations() {
       {5, "kept_answers", k0005KeptAnswers},
       {6, "relay_fencing", k0006RelayFencing},
       {7, "prompt_cache", k0007PromptCache},
+      {10, "spending_by_mode", k0010SpendingByMode},
   };
   return kMigrations;
 }

@@ -46,6 +46,7 @@ LlmExtractor::LlmExtractor(LlmClient* client, const LlmPolicyOptions& options, L
 Status LlmExtractor::ExtractInto(const ExtractionRequest& request, ExtractionResult* out) {
   ExtractionResult& result = *out;
   result.provider = client_->provider();
+  result.mode = "model";
   result.model = client_->model();
   result.requested_model = result.model;
   CallBudget budget;

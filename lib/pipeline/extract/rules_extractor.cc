@@ -85,6 +85,7 @@ std::map<std::string, size_t>::iterator FindSameFact(const std::vector<Extracted
 ExtractionResult RunRules(const ExtractionRequest& request, bool prefilter) {
   ExtractionResult result;
   result.provider = "rules";
+  result.mode = "rules";
   result.model = "rules-v1";
   std::map<std::string, size_t> by_fingerprint;
   for (const BatchMessage& message : request.messages) {
@@ -144,6 +145,7 @@ Status RulesExtractor::ExtractInto(const ExtractionRequest& request, ExtractionR
     return Status::Ok();
   } catch (const std::exception& error) {
     out->provider = "rules";
+    out->mode = "rules";
     return Internal(std::string("rules extractor: ") + error.what());
   }
 }

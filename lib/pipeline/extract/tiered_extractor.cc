@@ -161,6 +161,7 @@ Status TieredExtractor::ExtractInto(const ExtractionRequest& request, Extraction
     out->observations.push_back(std::move(observation));
   }
   out->decided_offline = split.decided_messages;
+  out->mode = "tiered";
   return Status::Ok();
 }
 

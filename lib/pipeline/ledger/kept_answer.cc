@@ -33,6 +33,8 @@ std::string EncodeKeptAnswer(const KeptAnswer& answer) {
               {"llm_calls", r.llm_calls},
               {"dropped_by_prefilter", r.dropped_by_prefilter},
               {"rejected_events", r.rejected_events},
+              {"decided_offline", r.decided_offline},
+              {"mode", r.mode},
               {"cost_usd", answer.cost_usd},
               {"messages", answer.messages}};
   return out.dump();
@@ -58,6 +60,9 @@ StatusOr<KeptAnswer> DecodeKeptAnswer(std::string_view text) {
     j.at("llm_calls").get_to(r.llm_calls);
     j.at("dropped_by_prefilter").get_to(r.dropped_by_prefilter);
     j.at("rejected_events").get_to(r.rejected_events);
+    // Answers kept before these fields existed lack them.
+    r.decided_offline = j.value("decided_offline", 0);
+    r.mode = j.value("mode", std::string());
     j.at("cost_usd").get_to(answer.cost_usd);
     j.at("messages").get_to(answer.messages);
   } catch (const json::exception& e) {
