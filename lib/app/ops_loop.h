@@ -1,8 +1,8 @@
-// The ops thread: every kOpsInterval it copies the stages' atomic counters into the metrics,
-// sets the LLM circuit state, probes Kafka (a metadata round trip and the consumer's lag),
-// Postgres (the outbox backlog, through the read pool) and Redis (pending companies and the
-// oldest pending age, on a connection of its own), stores each probe's result in Probes for
-// /readyz, and sends the STATUS= progress line to systemd while serving.
+// The ops thread: every kOpsInterval it sets the LLM circuit state, probes Kafka (a metadata
+// round trip and the consumer's lag), Postgres (the outbox backlog, through the read pool) and
+// Redis (pending companies and the oldest pending age, on a connection of its own), stores each
+// probe's result in Probes for /readyz, and sends the STATUS= progress line to systemd while
+// serving. The stages count into Metrics themselves; the progress line reads its totals there.
 #pragma once
 
 #include <chrono>
@@ -16,11 +16,7 @@
 #include "adapters/kafka/producer.h"
 #include "adapters/postgres/pg.h"
 #include "adapters/redis/redis.h"
-#include "app/claimer.h"
-#include "app/extract_stage.h"
 #include "app/extractor_factory.h"
-#include "app/ingest_loop.h"
-#include "app/relay.h"
 #include "core/clock.h"
 #include "core/sleeper.h"
 #include "observability/health.h"
@@ -58,10 +54,6 @@ class OpsLoop {
     redis::Connection* redis = nullptr;  // the loop's own
     std::string redis_prefix;            // redis.key_prefix
     const ExtractorSet* extractors = nullptr;
-    const IngestStats* ingest_stats = nullptr;
-    const ClaimStats* claim_stats = nullptr;
-    const ExtractStats* extract_stats = nullptr;
-    const RelayStats* relay_stats = nullptr;
   };
 
   explicit OpsLoop(Deps deps) : deps_(std::move(deps)) {}
@@ -77,7 +69,7 @@ class OpsLoop {
 
  private:
   void Run();
-  void BridgeStats();
+  void ProbeLlm();
   void ProbeKafka();
   void ProbePostgres();
   void ProbeRedis();
@@ -87,12 +79,12 @@ class OpsLoop {
   Deps deps_;
   InterruptibleSleeper sleeper_;  // Stop interrupts the wait between rounds
   std::thread thread_;
-  // What the probes learned beyond the stages' own counters, and the progress line last sent;
-  // used by the loop's thread only.
+  // What the probes learned beyond the metrics, and the progress line last sent; used by the
+  // loop's thread only.
   std::optional<int64_t> lag_;             // summed over partitions with a committed offset
   std::optional<int64_t> outbox_backlog_;  // unpublished outbox rows, all instances
   std::string sent_status_;
-  std::chrono::steady_clock::time_point sent_at_{};
+  std::optional<std::chrono::milliseconds> sent_at_;  // Clock::Monotonic
 };
 
 }  // namespace ms::app

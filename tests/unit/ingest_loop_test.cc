@@ -141,7 +141,7 @@ bool Has(const std::vector<Offset>& offsets, const Offset& offset) {
 class IngestLoopTest : public ::testing::Test {
  protected:
   IngestLoopTest() {
-    loop_ = std::make_unique<IngestLoop>(config_, &ingestor_, &full_companies_, &clock_, &stats_);
+    loop_ = std::make_unique<IngestLoop>(config_, &ingestor_, &full_companies_, &clock_, &metrics_);
     loop_->Attach(&source_);
     source_.SetListener(loop_.get());
     // Invariant 1, checked at every offset the loop stores.
@@ -201,7 +201,7 @@ class IngestLoopTest : public ::testing::Test {
   test::FakeDlq dlq_;
   Ingestor ingestor_{&postgres_, &redis_, &dlq_, /*threshold=*/1000};
   BoundedQueue<std::string> full_companies_{16};
-  IngestStats stats_;
+  Metrics metrics_;
   FakeMessageSource source_{{kP0, kP1}};
   Gate gate_;
   std::unique_ptr<IngestLoop> loop_;
@@ -226,7 +226,7 @@ TEST_F(IngestLoopTest, StoresOffsetsOnlyAfterPostgresAndRedisInPollOrder) {
   EXPECT_TRUE(s.paused.empty());
   EXPECT_EQ(postgres_.stored.size(), 6u);
   EXPECT_EQ(redis_.appended.size(), 6u);
-  EXPECT_EQ(stats_.stored.load(), 6);
+  EXPECT_EQ(metrics_.Total(MetricId::messages_stored), 6);
 }
 
 TEST_F(IngestLoopTest, AFailedUpsertStoresNoOffsetAndPausesUntilTheRetrySucceeds) {
@@ -237,8 +237,8 @@ TEST_F(IngestLoopTest, AFailedUpsertStoresNoOffsetAndPausesUntilTheRetrySucceeds
   ASSERT_TRUE(source_.Await([](const State& s) { return s.paused.size() == 2; }));
   ASSERT_TRUE(AwaitRounds(3));  // backing off: the clock has not moved
   EXPECT_TRUE(source_.state().stored.empty());
-  EXPECT_TRUE(stats_.paused.load());
-  EXPECT_EQ(stats_.failures.load(), 1);
+  EXPECT_EQ(metrics_.Gauge<MetricId::ingest_paused>().Value(), 1);
+  EXPECT_EQ(metrics_.Total(MetricId::ingest_persist_failures), 1);
 
   AdvanceClock(seconds(10));  // past any backoff
   ASSERT_TRUE(AwaitStored({{kP0, p0}, {kP1, p1}}));
@@ -249,7 +249,7 @@ TEST_F(IngestLoopTest, AFailedUpsertStoresNoOffsetAndPausesUntilTheRetrySucceeds
 
   EXPECT_EQ(OffsetsOf(source_.state().stored, kP0),
             (std::vector<Offset>{{kP0, p0}, {kP0, p0_more}}));
-  EXPECT_FALSE(stats_.paused.load());
+  EXPECT_EQ(metrics_.Gauge<MetricId::ingest_paused>().Value(), 0);
   EXPECT_EQ(postgres_.calls, 3);  // the failed upsert, its retry, the last poll
 }
 
@@ -294,7 +294,9 @@ TEST_F(IngestLoopTest, ASlowStorePausesAfterkSlowPersistAndResumesWhenItFinishes
     return !source_.state().paused.empty();
   }));
   EXPECT_TRUE(source_.state().stored.empty());
-  EXPECT_FALSE(stats_.paused.load()) << "a slow store is not a dependency down";
+  EXPECT_EQ(metrics_.Gauge<MetricId::ingest_paused>().Value(), 0)
+      << "a slow store is not a dependency down";
+  EXPECT_EQ(metrics_.Total(MetricId::ingest_holdbacks), 1);
 
   gate_.Open();
   ASSERT_TRUE(AwaitStored({{kP0, first}, {kP0, second}, {kP0, third}}));
