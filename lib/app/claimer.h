@@ -21,7 +21,8 @@
 #include "core/clock.h"
 #include "core/sleeper.h"
 #include "observability/metrics.h"
-#include "ports/ingest.h"
+#include "ports/batch_buffer.h"
+#include "ports/message_store.h"
 #include "runtime/backoff.h"
 #include "runtime/bounded_queue.h"
 

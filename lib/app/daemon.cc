@@ -79,7 +79,7 @@ struct Daemon {
   std::unique_ptr<kafka::KafkaDeadLetterSink> dead_letters;
   std::unique_ptr<redis::RedisBatchBuffer> ingest_buffer;
   std::unique_ptr<redis::RedisBatchBuffer> claim_buffer;
-  std::unique_ptr<Ingestor> ingestor;
+  std::unique_ptr<Persister> persister;
   std::unique_ptr<BoundedQueue<std::string>> full_companies;
   std::unique_ptr<BoundedQueue<ClaimedBatch>> claimed;
   AssignmentTracker assignment;  // kept by the ingest loop's rebalance callbacks
@@ -138,13 +138,13 @@ Status Start(const Config& config, Daemon& d) {
       std::make_unique<redis::RedisBatchBuffer>(std::move(ingest_conn), config.redis.key_prefix);
   d.claim_buffer =
       std::make_unique<redis::RedisBatchBuffer>(std::move(claim_conn), config.redis.key_prefix);
-  d.ingestor = std::make_unique<Ingestor>(d.store.get(), d.ingest_buffer.get(),
-                                          d.dead_letters.get(), config.batch.threshold);
+  d.persister = std::make_unique<Persister>(d.store.get(), d.ingest_buffer.get(),
+                                            d.dead_letters.get(), config.batch.threshold);
   d.full_companies =
       std::make_unique<BoundedQueue<std::string>>(static_cast<size_t>(config.batch.queue_capacity));
   d.claimed = std::make_unique<BoundedQueue<ClaimedBatch>>(
       static_cast<size_t>(config.batch.queue_capacity));
-  d.ingest = std::make_unique<IngestLoop>(config, d.ingestor.get(), d.full_companies.get(),
+  d.ingest = std::make_unique<IngestLoop>(config, d.persister.get(), d.full_companies.get(),
                                           &d.clock, d.metrics.get());
   d.ingest->SetReadiness(d.health.get(), &d.assignment);
   d.claimer =
@@ -338,7 +338,7 @@ void Drain(Daemon& d, std::atomic<bool>& stop) {
 //     and batch queue;
 //  4. the consumer, then its source (the consumer's close may still call back into the loop
 //     through it), the claimer, the ingest loop (the consumer's rebalance listener), the
-//     queues, the ingestor, the Redis buffers, the dead-letter sink, the producer (its
+//     queues, the persister, the Redis buffers, the dead-letter sink, the producer (its
 //     destructor flushes), the message store and the pipeline's pool;
 //  5. health and metrics last: everything above may report to them.
 void Release(Daemon& d) {
@@ -366,7 +366,7 @@ void Release(Daemon& d) {
   d.ingest.reset();
   d.claimed.reset();
   d.full_companies.reset();
-  d.ingestor.reset();
+  d.persister.reset();
   d.claim_buffer.reset();
   d.ingest_buffer.reset();
   d.dead_letters.reset();

@@ -39,7 +39,7 @@
 #include "core/clock.h"
 #include "core/sleeper.h"
 #include "observability/metrics.h"
-#include "ports/ingest.h"
+#include "ports/batch_buffer.h"
 #include "ports/ledger.h"
 #include "runtime/bounded_queue.h"
 

@@ -13,17 +13,17 @@ constexpr size_t kMaxPollBatch = 5000;
 
 }  // namespace
 
-IngestLoop::IngestLoop(const Config& config, Ingestor* ingestor,
+IngestLoop::IngestLoop(const Config& config, Persister* persister,
                        BoundedQueue<std::string>* full_companies, const Clock* clock,
                        Metrics* metrics)
     : config_(config),
       limits_(DecodeLimitsFrom(config)),
-      ingestor_(ingestor),
+      persister_(persister),
       full_companies_(full_companies),
       clock_(clock),
       metrics_(metrics),
       backoff_(std::chrono::milliseconds(100), std::chrono::seconds(5)),
-      worker_(std::make_unique<PersistWorker>(ingestor, clock)) {}
+      worker_(std::make_unique<PersistWorker>(persister, clock)) {}
 
 IngestLoop::~IngestLoop() = default;
 

@@ -3,7 +3,7 @@
 // one (one batch read ahead, two in flight: one in Postgres, one in Redis), so decode overlaps
 // the Postgres and Redis round trips and they overlap each other.
 //
-// Invariant 1 lives here: an offset is stored only after Ingestor::Store and Buffer succeeded
+// Invariant 1 lives here: an offset is stored only after Persister::Write and Buffer succeeded
 // for the batch holding its message, on this thread, in poll order. While a dependency is down
 // the failed batch is kept (with its progress) ahead of the read-ahead one, with any batch that
 // was in flight behind it (even one that succeeded: offsets are never stored past a batch that
@@ -34,7 +34,7 @@
 #include "core/clock.h"
 #include "observability/health.h"
 #include "observability/metrics.h"
-#include "pipeline/ingest/ingest.h"
+#include "pipeline/ingest/persister.h"
 #include "ports/message_source.h"
 #include "runtime/backoff.h"
 #include "runtime/bounded_queue.h"
@@ -51,7 +51,7 @@ class IngestLoop final : public RebalanceListener {
   // `metrics` receives every count of the stage (messages consumed, stored, duplicate, dead
   // letters by reason, persist failures, holdbacks, the persist latency, the paused gauge).
   // Every pointer must outlive the loop.
-  IngestLoop(const Config& config, Ingestor* ingestor, BoundedQueue<std::string>* full_companies,
+  IngestLoop(const Config& config, Persister* persister, BoundedQueue<std::string>* full_companies,
              const Clock* clock, Metrics* metrics);
   ~IngestLoop() override;
 
@@ -107,7 +107,7 @@ class IngestLoop final : public RebalanceListener {
 
   const Config& config_;
   DecodeLimits limits_;
-  Ingestor* ingestor_;
+  Persister* persister_;
   BoundedQueue<std::string>* full_companies_;
   const Clock* clock_;
   Metrics* metrics_;

@@ -1,4 +1,4 @@
-// IngestLoop over a fake message source and fakes behind the Ingestor's ports: offsets are stored
+// IngestLoop over a fake message source and fakes behind the Persister's ports: offsets are stored
 // only once the records below them are in Postgres and Redis, in poll order, never past a batch
 // that is not durable; a down or slow store pauses the partitions and they resume by themselves;
 // a revoke finishes the partitions' in-flight work before they go, a lost partition is fenced.
@@ -141,7 +141,8 @@ bool Has(const std::vector<Offset>& offsets, const Offset& offset) {
 class IngestLoopTest : public ::testing::Test {
  protected:
   IngestLoopTest() {
-    loop_ = std::make_unique<IngestLoop>(config_, &ingestor_, &full_companies_, &clock_, &metrics_);
+    loop_ =
+        std::make_unique<IngestLoop>(config_, &persister_, &full_companies_, &clock_, &metrics_);
     loop_->Attach(&source_);
     source_.SetListener(loop_.get());
     // Invariant 1, checked at every offset the loop stores.
@@ -199,7 +200,7 @@ class IngestLoopTest : public ::testing::Test {
   RecordingStore postgres_{&durable_};
   RecordingBuffer redis_{&durable_};
   test::FakeDlq dlq_;
-  Ingestor ingestor_{&postgres_, &redis_, &dlq_, /*threshold=*/1000};
+  Persister persister_{&postgres_, &redis_, &dlq_, /*threshold=*/1000};
   BoundedQueue<std::string> full_companies_{16};
   Metrics metrics_;
   FakeMessageSource source_{{kP0, kP1}};
