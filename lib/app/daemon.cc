@@ -227,6 +227,35 @@ Status StartEndpoint(const Config& config, Daemon& d) {
   return Status::Ok();
 }
 
+// The adapters as the ops thread probes them. Each lambda uses only what outlives the ops
+// thread: the producer (thread-safe), the consumer (the ops thread stops before it closes), the
+// read pool (so a busy pipeline pool does not read as Postgres down) and the ops thread's own
+// Redis connection.
+OpsDependencies OpsDependenciesOf(const Config& config, Daemon& d) {
+  using std::chrono::seconds;
+  OpsDependencies deps;
+  deps.ping_brokers = [producer = d.producer.get()] { return producer->PingBrokers(seconds(2)); };
+  deps.partition_offsets = [consumer =
+                                d.consumer.get()]() -> StatusOr<std::vector<PartitionOffsets>> {
+    MS_ASSIGN_OR_RETURN(auto lags, consumer->Lags(seconds(2)));
+    std::vector<PartitionOffsets> out;
+    for (const auto& lag : lags) {
+      out.push_back({lag.tp.topic, lag.tp.partition, lag.committed, lag.high_watermark});
+    }
+    return out;
+  };
+  deps.outbox_backlog = [pool = d.read_pool.get()]() -> StatusOr<int64_t> {
+    MS_ASSIGN_OR_RETURN(auto lease, pool->Acquire(seconds(1)));
+    return pg::CountUnpublished(*lease);
+  };
+  deps.pending = [redis = d.ops_redis.get(),
+                  prefix = config.redis.key_prefix]() -> StatusOr<PendingSummary> {
+    MS_ASSIGN_OR_RETURN(redis::DueSummary due, redis::ReadDueSummary(*redis, prefix));
+    return PendingSummary{due.companies, due.oldest};
+  };
+  return deps;
+}
+
 // After Start(): the read API, the ops connections and thread, and the watchdog.
 Status StartOps(const Config& config, Daemon& d) {
   pg::PgOptions read_options = PgOptionsFrom(config);
@@ -241,11 +270,7 @@ Status StartOps(const Config& config, Daemon& d) {
       .metrics = d.metrics.get(),
       .health = d.health.get(),
       .probes = &d.probes,
-      .producer = d.producer.get(),
-      .consumer = d.consumer.get(),
-      .read_pool = d.read_pool.get(),
-      .redis = d.ops_redis.get(),
-      .redis_prefix = config.redis.key_prefix,
+      .dependencies = OpsDependenciesOf(config, d),
       .extractors = d.extractors.get(),
   });
   d.watchdog = std::make_unique<WatchdogThread>(d.health.get());

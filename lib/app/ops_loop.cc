@@ -3,8 +3,6 @@
 #include <algorithm>
 #include <vector>
 
-#include "adapters/postgres/pg_outbox.h"
-#include "adapters/redis/batch_buffer.h"
 #include "observability/systemd.h"
 
 namespace ms::app {
@@ -43,27 +41,31 @@ void OpsLoop::Stop() {
 
 void OpsLoop::Run() {
   do {
-    ProbeLlm();
-    ProbeKafka();
-    ProbePostgres();
-    ProbeRedis();
-    ReportProgress();
+    RunOnce();
   } while (sleeper_.SleepFor(kOpsInterval));
+}
+
+void OpsLoop::RunOnce() {
+  ProbeLlm();
+  ProbeKafka();
+  ProbePostgres();
+  ProbeRedis();
+  ReportProgress();
 }
 
 // Kafka: a metadata round trip through the producer (works with zero partitions assigned),
 // then the lag of every assigned partition.
 void OpsLoop::ProbeKafka() {
-  Status brokers = deps_.producer->PingBrokers(std::chrono::seconds(2));
-  auto lags = deps_.consumer->Lags(std::chrono::seconds(2));
+  Status brokers = deps_.dependencies.ping_brokers();
+  auto offsets = deps_.dependencies.partition_offsets();
   lag_.reset();
-  if (lags.ok()) {
+  if (offsets.ok()) {
     std::vector<PartitionLag> out;
     int64_t total = 0;
-    for (const auto& lag : *lags) {
-      if (lag.committed < 0 || lag.high_watermark < 0) continue;  // nothing committed yet
-      out.push_back({lag.tp.topic, lag.tp.partition, lag.high_watermark - lag.committed});
-      total += lag.high_watermark - lag.committed;
+    for (const PartitionOffsets& at : *offsets) {
+      if (at.committed < 0 || at.high_watermark < 0) continue;  // nothing committed yet
+      out.push_back({at.topic, at.partition, at.high_watermark - at.committed});
+      total += at.high_watermark - at.committed;
     }
     deps_.metrics->SetConsumerLags(out);
     lag_ = total;
@@ -72,12 +74,9 @@ void OpsLoop::ProbeKafka() {
                                           : CheckResult{false, brokers.message()});
 }
 
-// Postgres (through the read pool, so a busy pipeline pool does not read as "down"), and the
-// outbox backlog across all instances.
+// Postgres, and the outbox backlog across all instances.
 void OpsLoop::ProbePostgres() {
-  auto lease = deps_.read_pool->Acquire(std::chrono::seconds(1));
-  if (!lease.ok()) return deps_.probes->Set("postgres", ResultOf(lease.status(), ""));
-  StatusOr<int64_t> backlog = pg::CountUnpublished(**lease);
+  StatusOr<int64_t> backlog = deps_.dependencies.outbox_backlog();
   outbox_backlog_.reset();
   if (backlog.ok()) {
     outbox_backlog_ = *backlog;
@@ -88,7 +87,7 @@ void OpsLoop::ProbePostgres() {
 
 // Redis, and the pending gauges from the buffer's due index.
 void OpsLoop::ProbeRedis() {
-  auto due = redis::ReadDueSummary(*deps_.redis, deps_.redis_prefix);
+  StatusOr<PendingSummary> due = deps_.dependencies.pending();
   if (due.ok()) {
     deps_.metrics->Gauge<MetricId::pending_companies>().Set(static_cast<double>(due->companies));
     double age_s = 0;

@@ -6,16 +6,14 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <optional>
 #include <string>
 #include <thread>
+#include <vector>
 
-#include "adapters/kafka/consumer.h"
-#include "adapters/kafka/producer.h"
-#include "adapters/postgres/pg.h"
-#include "adapters/redis/redis.h"
 #include "app/extractor_factory.h"
 #include "core/clock.h"
 #include "core/sleeper.h"
@@ -40,19 +38,40 @@ class Probes {
   std::map<std::string, CheckResult> results_;  // guarded by mu_
 };
 
+// One assigned partition's committed offset and high watermark (-1: not known yet).
+struct PartitionOffsets {
+  std::string topic;
+  int32_t partition = -1;
+  int64_t committed = -1;
+  int64_t high_watermark = -1;
+};
+
+// The pending buffer at a glance.
+struct PendingSummary {
+  int64_t companies = 0;                            // companies with pending messages
+  std::optional<std::chrono::milliseconds> oldest;  // arrival (Clock::Now) of the oldest one
+};
+
+// The dependencies as the ops thread probes them, each call bounded by a few seconds. The
+// composition root binds them to the adapters; tests to fakes.
+struct OpsDependencies {
+  std::function<Status()> ping_brokers;  // a Kafka metadata round trip
+  // Of every assigned partition; called on the loop's thread until Stop() returns.
+  std::function<StatusOr<std::vector<PartitionOffsets>>()> partition_offsets;
+  std::function<StatusOr<int64_t>()> outbox_backlog;  // unpublished rows, all instances
+  std::function<StatusOr<PendingSummary>()> pending;
+};
+
 class OpsLoop {
  public:
-  // What the loop reads and probes; every pointer must outlive the loop's thread.
+  // What the loop reads and probes; every pointer, and what each dependency uses, must
+  // outlive the loop's thread.
   struct Deps {
     const Clock* clock = nullptr;
     Metrics* metrics = nullptr;
     const HealthRegistry* health = nullptr;
     Probes* probes = nullptr;
-    kafka::Producer* producer = nullptr;  // for the broker probe (thread-safe)
-    kafka::Consumer* consumer = nullptr;  // for the lag; the loop stops before it closes
-    pg::Pool* read_pool = nullptr;
-    redis::Connection* redis = nullptr;  // the loop's own
-    std::string redis_prefix;            // redis.key_prefix
+    OpsDependencies dependencies;
     const ExtractorSet* extractors = nullptr;
   };
 
@@ -66,6 +85,10 @@ class OpsLoop {
   // Ends the loop after the round in hand (each probe is bounded by seconds) and joins it.
   // Idempotent. After it returns the loop touches none of its dependencies.
   void Stop();
+
+  // One round on the caller's thread (the thread runs one every kOpsInterval): the LLM
+  // circuit, the probes and the gauges, the progress line. For tests, without Start.
+  void RunOnce();
 
  private:
   void Run();
