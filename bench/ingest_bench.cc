@@ -33,7 +33,7 @@
 #include "adapters/redis/batch_buffer.h"
 #include "pipeline/generator/generator.h"
 #include "pipeline/generator/producer_payload.h"
-#include "pipeline/ingest/ingest.h"
+#include "pipeline/ingest/persister.h"
 #include "pipeline/text/csv.h"
 #include "tests/support/process.h"
 #include "tests/support/stack_env.h"

@@ -7,7 +7,7 @@
 #include "pipeline/decode/decode.h"
 #include "pipeline/generator/generator.h"
 #include "pipeline/generator/producer_payload.h"
-#include "pipeline/ingest/ingest.h"
+#include "pipeline/ingest/ingest_batch.h"
 #include "pipeline/text/csv.h"
 
 namespace ms {

@@ -12,7 +12,7 @@ constexpr std::chrono::milliseconds kOrphanAge = std::chrono::seconds(30);
 
 Claimer::Claimer(const Config& config, BatchBuffer* buffer, MessageStore* store,
                  BatchLedger* ledger, BoundedQueue<std::string>* full_companies,
-                 BoundedQueue<ClaimedBatch>* claimed, const Clock* clock, ClaimStats* stats)
+                 BoundedQueue<ClaimedBatch>* claimed, const Clock* clock, Metrics* metrics)
     : config_(config),
       buffer_(buffer),
       store_(store),
@@ -20,7 +20,7 @@ Claimer::Claimer(const Config& config, BatchBuffer* buffer, MessageStore* store,
       full_companies_(full_companies),
       claimed_(claimed),
       clock_(clock),
-      stats_(stats) {}
+      metrics_(metrics) {}
 
 void Claimer::Run(const std::atomic<bool>& stop) {
   // The first sweep runs at once (it rebuilds a Redis that lost its state).
@@ -38,7 +38,7 @@ void Claimer::Run(const std::atomic<bool>& stop) {
       retry_.Reset();
       continue;
     }
-    stats_->failures += 1;
+    metrics_->Counter<MetricId::claim_failures>().Increment();
     const auto wait = std::max(retry_.Next(), std::chrono::milliseconds(10));
     spdlog::warn("claim: {} (retrying in {} ms)", st.ToString(), wait.count());
     if (company) full_companies_->TryPush(*company);
@@ -46,17 +46,14 @@ void Claimer::Run(const std::atomic<bool>& stop) {
   }
 }
 
-Status Claimer::RecordAndRelease(const Claim& claim,
-                                 std::chrono::steady_clock::time_point started) {
+Status Claimer::RecordAndRelease(const Claim& claim, std::chrono::milliseconds started) {
   MS_ASSIGN_OR_RETURN(ClaimedBatch batch, ledger_->RecordClaim(claim));
   MS_RETURN_IF_ERROR(buffer_->Release(claim));
   if (batch.batch_id == 0) return Status::Ok();  // every message was batched already
-  stats_->batches += 1;
-  stats_->messages += batch.message_count;
-  if (metrics_ != nullptr) {
-    metrics_->StageLatency(Stage::kClaim).Observe(SecondsSince(started));
-    metrics_->BatchSize().Observe(static_cast<double>(batch.message_count));
-  }
+  const std::chrono::duration<double> took = clock_->Monotonic() - started;
+  metrics_->Counter<MetricId::batches_claimed>().Increment();
+  metrics_->StageLatency(Stage::kClaim).Observe(took.count());
+  metrics_->Histogram<MetricId::batch_size>().Observe(static_cast<double>(batch.message_count));
   spdlog::debug("claim: batch {} company={} messages={} trigger={}", batch.batch_id,
                 batch.company_id, batch.message_count, claim.trigger);
   if (!claimed_->Push(batch, std::chrono::seconds(5))) {
@@ -69,7 +66,7 @@ Status Claimer::RecordAndRelease(const Claim& claim,
 
 Status Claimer::ClaimAll(const std::string& company_id) {
   while (true) {
-    const auto started = std::chrono::steady_clock::now();
+    const std::chrono::milliseconds started = clock_->Monotonic();
     MS_ASSIGN_OR_RETURN(auto claim, buffer_->TakeClaim(company_id, config_.batch.threshold,
                                                        config_.batch.max_age, clock_->Now()));
     if (!claim) return Status::Ok();
@@ -86,7 +83,7 @@ Status Claimer::RebuildIfNeeded() {
   MS_RETURN_IF_ERROR(buffer_->BeginRebuild());
   MS_RETURN_IF_ERROR(Reoffer(std::chrono::milliseconds(0)));
   MS_RETURN_IF_ERROR(buffer_->MarkRebuilt());
-  stats_->rebuilds += 1;
+  metrics_->Counter<MetricId::pending_rebuilds>().Increment();
   return Status::Ok();
 }
 
@@ -115,8 +112,8 @@ Status Claimer::Sweep() {
       MS_RETURN_IF_ERROR(buffer_->Release(claim));
       continue;
     }
-    MS_RETURN_IF_ERROR(RecordAndRelease(claim, std::chrono::steady_clock::now()));
-    stats_->orphans_recovered += 1;
+    MS_RETURN_IF_ERROR(RecordAndRelease(claim, clock_->Monotonic()));
+    metrics_->Counter<MetricId::orphan_claims_recovered>().Increment();
   }
   MS_ASSIGN_OR_RETURN(auto due, buffer_->DueCompanies(config_.batch.max_age, clock_->Now()));
   for (const std::string& company : due) MS_RETURN_IF_ERROR(ClaimAll(company));

@@ -7,8 +7,9 @@
 // still unbatched long after they were stored (their buffer entry was lost in a crash).
 // Postgres decides membership (RecordClaim assigns only unbatched messages), so a message that
 // two of these paths offer twice still lands in exactly one batch.
-// Metrics (optional): milestoned_batch_size_messages and stage_duration{stage="claim"} per
-// batch created — the Redis claim, the `batches` row and the release.
+// Metrics: batches claimed, milestoned_batch_size_messages and stage_duration{stage="claim"}
+// per batch created (the Redis claim, the `batches` row and the release, timed by the Clock's
+// monotonic reading); failures, rebuilds and orphaned claims recovered.
 #pragma once
 
 #include <atomic>
@@ -20,28 +21,20 @@
 #include "core/clock.h"
 #include "core/sleeper.h"
 #include "observability/metrics.h"
-#include "ports/ingest.h"
+#include "ports/batch_buffer.h"
+#include "ports/message_store.h"
 #include "runtime/backoff.h"
 #include "runtime/bounded_queue.h"
 
 namespace ms::app {
 
-struct ClaimStats {
-  std::atomic<int64_t> batches{0};
-  std::atomic<int64_t> messages{0};
-  std::atomic<int64_t> rebuilds{0};
-  std::atomic<int64_t> orphans_recovered{0};
-  std::atomic<int64_t> failures{0};
-};
-
 class Claimer {
  public:
+  // `metrics` receives every count of the stage (see above). Every pointer must outlive it.
   Claimer(const Config& config, BatchBuffer* buffer, MessageStore* store, BatchLedger* ledger,
           BoundedQueue<std::string>* full_companies, BoundedQueue<ClaimedBatch>* claimed,
-          const Clock* clock, ClaimStats* stats);
+          const Clock* clock, Metrics* metrics);
 
-  // Optional, before Run: where batch sizes and claim durations go. May be null.
-  void SetMetrics(Metrics* metrics) { metrics_ = metrics; }
   // Optional, before Run: the wait after a failed claim or sweep (default: a sleeper of its
   // own, never interrupted).
   void SetSleeper(Sleeper* sleeper) { sleeper_ = sleeper; }
@@ -56,8 +49,8 @@ class Claimer {
  private:
   Status RebuildIfNeeded();
   Status Reoffer(std::chrono::milliseconds min_age);
-  // `started`: when taking the claim began, for the claim duration.
-  Status RecordAndRelease(const Claim& claim, std::chrono::steady_clock::time_point started);
+  // `started`: when taking the claim began (Clock::Monotonic), for the claim duration.
+  Status RecordAndRelease(const Claim& claim, std::chrono::milliseconds started);
 
   const Config& config_;
   BatchBuffer* buffer_;
@@ -66,8 +59,7 @@ class Claimer {
   BoundedQueue<std::string>* full_companies_;
   BoundedQueue<ClaimedBatch>* claimed_;
   const Clock* clock_;
-  ClaimStats* stats_;
-  Metrics* metrics_ = nullptr;
+  Metrics* metrics_;
   std::optional<std::chrono::milliseconds> last_reoffer_;  // monotonic; none before the first
   InterruptibleSleeper own_sleeper_;
   Sleeper* sleeper_ = &own_sleeper_;

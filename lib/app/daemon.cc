@@ -79,11 +79,10 @@ struct Daemon {
   std::unique_ptr<kafka::KafkaDeadLetterSink> dead_letters;
   std::unique_ptr<redis::RedisBatchBuffer> ingest_buffer;
   std::unique_ptr<redis::RedisBatchBuffer> claim_buffer;
-  std::unique_ptr<Ingestor> ingestor;
+  std::unique_ptr<Persister> persister;
   std::unique_ptr<BoundedQueue<std::string>> full_companies;
   std::unique_ptr<BoundedQueue<ClaimedBatch>> claimed;
-  IngestStats ingest_stats;
-  ClaimStats claim_stats;
+  AssignmentTracker assignment;  // kept by the ingest loop's rebalance callbacks
   std::unique_ptr<IngestLoop> ingest;
   std::unique_ptr<Claimer> claimer;
   std::unique_ptr<kafka::ConsumerSource> source;  // the consumer as the ingest loop sees it
@@ -91,9 +90,7 @@ struct Daemon {
   // Extract, relay, lifecycle.
   std::unique_ptr<pg::PgBatchQueue> batch_queue;
   std::unique_ptr<ExtractorSet> extractors;
-  ExtractStats extract_stats;
   std::unique_ptr<ExtractStage> extract;
-  RelayStats relay_stats;
   std::unique_ptr<pg::PgOutbox> outbox;
   std::unique_ptr<kafka::KafkaOutboxSink> kafka_sink;  // null without kafka.events_topic
   std::unique_ptr<webhook::WebhookSink> webhook_sink;  // null without outbox.webhook_url
@@ -141,23 +138,25 @@ Status Start(const Config& config, Daemon& d) {
       std::make_unique<redis::RedisBatchBuffer>(std::move(ingest_conn), config.redis.key_prefix);
   d.claim_buffer =
       std::make_unique<redis::RedisBatchBuffer>(std::move(claim_conn), config.redis.key_prefix);
-  d.ingestor = std::make_unique<Ingestor>(d.store.get(), d.ingest_buffer.get(),
-                                          d.dead_letters.get(), config.batch.threshold);
+  d.persister = std::make_unique<Persister>(d.store.get(), d.ingest_buffer.get(),
+                                            d.dead_letters.get(), config.batch.threshold);
   d.full_companies =
       std::make_unique<BoundedQueue<std::string>>(static_cast<size_t>(config.batch.queue_capacity));
   d.claimed = std::make_unique<BoundedQueue<ClaimedBatch>>(
       static_cast<size_t>(config.batch.queue_capacity));
-  d.ingest = std::make_unique<IngestLoop>(config, d.ingestor.get(), d.full_companies.get(),
-                                          &d.clock, &d.ingest_stats);
+  d.ingest = std::make_unique<IngestLoop>(config, d.persister.get(), d.full_companies.get(),
+                                          &d.clock, d.metrics.get());
+  d.ingest->SetReadiness(d.health.get(), &d.assignment);
   d.claimer =
       std::make_unique<Claimer>(config, d.claim_buffer.get(), d.store.get(), d.store.get(),
-                                d.full_companies.get(), d.claimed.get(), &d.clock, &d.claim_stats);
+                                d.full_companies.get(), d.claimed.get(), &d.clock, d.metrics.get());
   d.batch_queue = std::make_unique<pg::PgBatchQueue>(d.pool.get(), app::MilestoneRulesFrom(config));
   MS_ASSIGN_OR_RETURN(d.extractors, MakeExtractor(config, d.metrics.get()));
   spdlog::info("extract: provider={} model={}", d.extractors->provider, d.extractors->model);
   d.extract = std::make_unique<ExtractStage>(config, d.batch_queue.get(), d.extractors->extractor,
-                                             d.claimed.get(), &d.extract_stats);
+                                             d.claimed.get(), d.metrics.get());
   d.extract->SetSleeper(&d.extractors->sleeper);
+  d.extract->SetClock(&d.clock);
   d.outbox = std::make_unique<pg::PgOutbox>(PgOptionsFrom(config));
   const auto produce_wait = RelayProduceWait(d.producer->message_timeout());
   if (!config.kafka.events_topic.empty()) {
@@ -168,16 +167,16 @@ Status Start(const Config& config, Daemon& d) {
     d.webhook_sink = std::make_unique<webhook::WebhookSink>(config.outbox.webhook_url,
                                                             config.outbox.webhook_secret.Reveal());
   }
-  d.relay =
-      std::make_unique<OutboxRelay>(config, d.outbox.get(), d.outbox.get(),
-                                    OutboxRelay::Sinks{d.kafka_sink.get(), d.webhook_sink.get()},
-                                    produce_wait, &d.extractors->sleeper, &d.relay_stats);
+  d.relay = std::make_unique<OutboxRelay>(
+      config, d.outbox.get(), d.outbox.get(),
+      OutboxRelay::Sinks{d.kafka_sink.get(), d.webhook_sink.get()}, produce_wait, &d.clock,
+      &d.extractors->sleeper, d.metrics.get());
   d.event_lifecycle = std::make_unique<pg::PgEventLifecycle>(d.pool.get());
   d.stale_sweep = std::make_unique<StaleSweep>(d.event_lifecycle.get(), config.events.stale_after,
                                                &d.extractors->sleeper);
   MS_ASSIGN_OR_RETURN(d.consumer,
                       kafka::Consumer::Open(ConsumerOptionsFrom(config), d.ingest.get()));
-  d.ingest_stats.assignment.Subscribed(d.clock.Now());
+  d.assignment.Subscribed(d.clock.Now());
   d.source = std::make_unique<kafka::ConsumerSource>(d.consumer.get());
   d.ingest->Attach(d.source.get());
   return Status::Ok();
@@ -217,7 +216,7 @@ Status StartEndpoint(const Config& config, Daemon& d) {
     d.health->AddCheck(name, d.probes.Check(name));
   }
   d.health->AddCheck("partitions", [&d, grace = AssignmentGrace(config)] {
-    return PartitionCheck(d.ingest_stats.assignment.Snapshot(), d.clock.Now(), grace);
+    return PartitionCheck(d.assignment.Snapshot(), d.clock.Now(), grace);
   });
   if (config.http.port != 0) {
     MS_ASSIGN_OR_RETURN(
@@ -228,7 +227,36 @@ Status StartEndpoint(const Config& config, Daemon& d) {
   return Status::Ok();
 }
 
-// After Start(): the read API, the ops connections, and every stage reporting to the metrics.
+// The adapters as the ops thread probes them. Each lambda uses only what outlives the ops
+// thread: the producer (thread-safe), the consumer (the ops thread stops before it closes), the
+// read pool (so a busy pipeline pool does not read as Postgres down) and the ops thread's own
+// Redis connection.
+OpsDependencies OpsDependenciesOf(const Config& config, Daemon& d) {
+  using std::chrono::seconds;
+  OpsDependencies deps;
+  deps.ping_brokers = [producer = d.producer.get()] { return producer->PingBrokers(seconds(2)); };
+  deps.partition_offsets = [consumer =
+                                d.consumer.get()]() -> StatusOr<std::vector<PartitionOffsets>> {
+    MS_ASSIGN_OR_RETURN(auto lags, consumer->Lags(seconds(2)));
+    std::vector<PartitionOffsets> out;
+    for (const auto& lag : lags) {
+      out.push_back({lag.tp.topic, lag.tp.partition, lag.committed, lag.high_watermark});
+    }
+    return out;
+  };
+  deps.outbox_backlog = [pool = d.read_pool.get()]() -> StatusOr<int64_t> {
+    MS_ASSIGN_OR_RETURN(auto lease, pool->Acquire(seconds(1)));
+    return pg::CountUnpublished(*lease);
+  };
+  deps.pending = [redis = d.ops_redis.get(),
+                  prefix = config.redis.key_prefix]() -> StatusOr<PendingSummary> {
+    MS_ASSIGN_OR_RETURN(redis::DueSummary due, redis::ReadDueSummary(*redis, prefix));
+    return PendingSummary{due.companies, due.oldest};
+  };
+  return deps;
+}
+
+// After Start(): the read API, the ops connections and thread, and the watchdog.
 Status StartOps(const Config& config, Daemon& d) {
   pg::PgOptions read_options = PgOptionsFrom(config);
   read_options.pool_size = 2;
@@ -237,25 +265,13 @@ Status StartOps(const Config& config, Daemon& d) {
   d.read_api = std::make_unique<pg::PgReadApi>(d.read_pool.get());
   d.served_read_api.Set(d.read_api.get());
   MS_ASSIGN_OR_RETURN(d.ops_redis, redis::Connection::Open(RedisOptionsFrom(config)));
-  d.ingest->SetObservers(d.metrics.get(), d.health.get());
-  d.claimer->SetMetrics(d.metrics.get());
-  d.extract->SetMetrics(d.metrics.get());
-  d.relay->SetMetrics(d.metrics.get());
   d.ops = std::make_unique<OpsLoop>(OpsLoop::Deps{
       .clock = &d.clock,
       .metrics = d.metrics.get(),
       .health = d.health.get(),
       .probes = &d.probes,
-      .producer = d.producer.get(),
-      .consumer = d.consumer.get(),
-      .read_pool = d.read_pool.get(),
-      .redis = d.ops_redis.get(),
-      .redis_prefix = config.redis.key_prefix,
+      .dependencies = OpsDependenciesOf(config, d),
       .extractors = d.extractors.get(),
-      .ingest_stats = &d.ingest_stats,
-      .claim_stats = &d.claim_stats,
-      .extract_stats = &d.extract_stats,
-      .relay_stats = &d.relay_stats,
   });
   d.watchdog = std::make_unique<WatchdogThread>(d.health.get());
   return Status::Ok();
@@ -294,6 +310,18 @@ void StartWorkers(const Config& config, Daemon& d, const std::atomic<bool>& stop
   }
 }
 
+// What this run did, from the metrics: one line at shutdown.
+void LogTotals(const Metrics& metrics) {
+  auto total = [&metrics](MetricId id) { return static_cast<int64_t>(metrics.Total(id)); };
+  spdlog::info(
+      "stopped: records={} stored={} dead={} batches={} extracted={} failed={} events={} "
+      "published={}",
+      total(MetricId::records_polled), total(MetricId::messages_stored), total(MetricId::dlq),
+      total(MetricId::batches_claimed), total(MetricId::batches_done),
+      total(MetricId::batches_failed), total(MetricId::events_created),
+      total(MetricId::outbox_published));
+}
+
 // The shutdown order, once the ingest loop returned and `stop` is set. Each step relies on the
 // ones before it:
 //  1. /readyz and systemd say "draining" (STOPPING=1): no new traffic is sent here.
@@ -322,13 +350,7 @@ void Drain(Daemon& d, std::atomic<bool>& stop) {
   d.workers.clear();
   Status flushed = d.producer->Flush(std::chrono::seconds(10));
   if (!flushed.ok()) spdlog::warn("producer flush: {}", flushed.message());
-  spdlog::info(
-      "stopped: polls={} records={} stored={} dead={} batches={} extracted={} failed={} "
-      "events={} published={}",
-      d.ingest_stats.polls.load(), d.ingest_stats.records.load(), d.ingest_stats.stored.load(),
-      d.ingest_stats.dead.load(), d.claim_stats.batches.load(), d.extract_stats.batches_done.load(),
-      d.extract_stats.batches_failed.load(), d.extract_stats.events_created.load(),
-      d.relay_stats.published.load());
+  LogTotals(*d.metrics);
   d.watchdog->Stop();
 }
 
@@ -341,7 +363,7 @@ void Drain(Daemon& d, std::atomic<bool>& stop) {
 //     and batch queue;
 //  4. the consumer, then its source (the consumer's close may still call back into the loop
 //     through it), the claimer, the ingest loop (the consumer's rebalance listener), the
-//     queues, the ingestor, the Redis buffers, the dead-letter sink, the producer (its
+//     queues, the persister, the Redis buffers, the dead-letter sink, the producer (its
 //     destructor flushes), the message store and the pipeline's pool;
 //  5. health and metrics last: everything above may report to them.
 void Release(Daemon& d) {
@@ -369,7 +391,7 @@ void Release(Daemon& d) {
   d.ingest.reset();
   d.claimed.reset();
   d.full_companies.reset();
-  d.ingestor.reset();
+  d.persister.reset();
   d.claim_buffer.reset();
   d.ingest_buffer.reset();
   d.dead_letters.reset();

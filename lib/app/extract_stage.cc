@@ -46,17 +46,17 @@ std::chrono::milliseconds ExtractStage::RetryDelay(int attempts) const {
 }
 
 void ExtractStage::Account(const ExtractionResult& spent, double cost_usd) {
-  stats_->prompt_tokens += spent.usage.prompt_tokens;
-  stats_->completion_tokens += spent.usage.completion_tokens;
-  stats_->cached_prompt_tokens += spent.usage.cached_prompt_tokens;
-  stats_->cache_write_tokens += spent.usage.cache_write_tokens;
-  stats_->llm_calls += spent.llm_calls;
-  stats_->prefilter_dropped += spent.dropped_by_prefilter;
-  stats_->events_rejected += spent.rejected_events;
-  if (metrics_ == nullptr) return;
-  if (cost_usd > 0) metrics_->LlmCost(spent.provider).Increment(cost_usd);
+  const std::string& provider = spent.provider;
+  const TokenUsage& usage = spent.usage;
+  metrics_->LlmTokens(provider, TokenDirection::kIn).Increment(usage.prompt_tokens);
+  metrics_->LlmTokens(provider, TokenDirection::kOut).Increment(usage.completion_tokens);
+  metrics_->LlmTokens(provider, TokenDirection::kCached).Increment(usage.cached_prompt_tokens);
+  metrics_->LlmTokens(provider, TokenDirection::kCacheWrite).Increment(usage.cache_write_tokens);
+  if (cost_usd > 0) metrics_->LlmCost(provider).Increment(cost_usd);
   if (cost_usd > 0 && !spent.mode.empty()) metrics_->ModeCost(spent.mode).Increment(cost_usd);
-  if (spent.decided_offline > 0) metrics_->DecidedOffline().Increment(spent.decided_offline);
+  metrics_->Counter<MetricId::prefilter_dropped>().Increment(spent.dropped_by_prefilter);
+  metrics_->Counter<MetricId::decided_offline>().Increment(spent.decided_offline);
+  metrics_->Counter<MetricId::events_rejected>().Increment(spent.rejected_events);
 }
 
 Status ExtractStage::HandleFailure(BatchTicket& ticket, const Status& error,
@@ -67,7 +67,7 @@ Status ExtractStage::HandleFailure(BatchTicket& ticket, const Status& error,
       "batch " + std::to_string(ticket.batch_id()) + " company=" + ticket.company_id();
   const StatusCode code = error.code();
   if (code == StatusCode::kCancelled) {
-    stats_->batches_handed_back += 1;
+    metrics_->Counter<MetricId::batches_retried>().Increment();
     spdlog::info("extract: {} handed back at shutdown: {}", batch, error.message());
     return ticket.HandBack(error.ToString(), spent, {cost_usd}, std::chrono::milliseconds(0),
                            /*count_attempt=*/false);
@@ -76,19 +76,19 @@ Status ExtractStage::HandleFailure(BatchTicket& ticket, const Status& error,
                          code == StatusCode::kDeadlineExceeded || code == StatusCode::kAborted;
   if (transient && spent.llm_calls == 0) {
     // Refused before any call (the circuit opened meanwhile): not the batch's fault.
-    stats_->batches_handed_back += 1;
+    metrics_->Counter<MetricId::batches_retried>().Increment();
     spdlog::info("extract: {} handed back, no call made: {}", batch, error.message());
     return ticket.HandBack(error.ToString(), spent, {cost_usd}, kNoCallRetryDelay,
                            /*count_attempt=*/false);
   }
   if (transient && ticket.attempts() < config_.llm.batch_attempts) {
     const auto delay = RetryDelay(ticket.attempts());
-    stats_->batches_handed_back += 1;
+    metrics_->Counter<MetricId::batches_retried>().Increment();
     spdlog::warn("extract: {} attempt {}/{} failed, next in {} s: {}", batch, ticket.attempts(),
                  config_.llm.batch_attempts, delay.count() / 1000, error.ToString());
     return ticket.HandBack(error.ToString(), spent, {cost_usd}, delay, /*count_attempt=*/true);
   }
-  stats_->batches_failed += 1;
+  metrics_->Counter<MetricId::batches_failed>().Increment();
   std::string reason = error.ToString();
   if (transient) reason += " (gave up after " + std::to_string(ticket.attempts()) + " attempts)";
   spdlog::warn("extract: {} failed: {}", batch, reason);
@@ -96,7 +96,6 @@ Status ExtractStage::HandleFailure(BatchTicket& ticket, const Status& error,
 }
 
 void ExtractStage::ObserveStage(Stage stage, std::chrono::milliseconds started) {
-  if (metrics_ == nullptr) return;
   const std::chrono::duration<double> took = clock_->Monotonic() - started;
   metrics_->StageLatency(stage).Observe(took.count());
 }
@@ -162,7 +161,7 @@ StatusOr<std::optional<KeptAnswer>> ExtractStage::Answer(BatchTicket& ticket) {
 
 Status ExtractStage::StoreFailed(BatchTicket& ticket, const Status& error,
                                  const KeptAnswer& answer) {
-  stats_->store_failures += 1;
+  metrics_->Counter<MetricId::batch_store_failures>().Increment();
   const int attempt = ticket.store_attempts() + 1;
   const std::string batch =
       "batch " + std::to_string(ticket.batch_id()) + " company=" + ticket.company_id();
@@ -174,7 +173,7 @@ Status ExtractStage::StoreFailed(BatchTicket& ticket, const Status& error,
     spdlog::warn("extract: {} {}; next store in {} ms", batch, reason, delay.count());
     return ticket.RetryStore(reason, delay);
   }
-  stats_->batches_failed += 1;
+  metrics_->Counter<MetricId::batches_failed>().Increment();
   Account(answer.result, answer.cost_usd);
   std::string reason = "store failed " + std::to_string(attempt) +
                        " times (the answer is kept: `milestonectl batches retry` stores it "
@@ -208,13 +207,11 @@ Status ExtractStage::ProcessOne(bool* found) {
   ObserveStage(Stage::kStore, store_started);
   if (outcome->already_done) return Status::Ok();
   Account(extracted, answer->cost_usd);
-  if (metrics_ != nullptr && !extracted.mode.empty()) {
-    metrics_->CountModeMessages(extracted.mode, answer->messages);
-  }
-  stats_->batches_done += 1;
-  stats_->events_created += outcome->created;
-  stats_->events_sighted += outcome->sighted;
-  stats_->events_rejected += outcome->rejected;
+  if (!extracted.mode.empty()) metrics_->CountModeMessages(extracted.mode, answer->messages);
+  metrics_->Counter<MetricId::batches_done>().Increment();
+  metrics_->Counter<MetricId::events_created>().Increment(outcome->created);
+  metrics_->Counter<MetricId::events_sighted>().Increment(outcome->sighted);
+  metrics_->Counter<MetricId::events_rejected>().Increment(outcome->rejected);
   for (const std::string& refusal : outcome->refusals) {
     spdlog::warn("extract: batch {} event refused by the database, left out: {}",
                  ticket->batch_id(), refusal);
@@ -236,7 +233,7 @@ void ExtractStage::RunWorker(const std::atomic<bool>& stop) {
     while (found && !stop.load() && extractor_->ReadyIn().count() == 0) {
       Status st = ProcessOne(&found);
       if (!st.ok()) {
-        stats_->store_failures += 1;
+        metrics_->Counter<MetricId::batch_store_failures>().Increment();
         spdlog::warn("extract: {} (batch left for retry)", st.ToString());
         found = false;
       }

@@ -20,11 +20,13 @@
 //  - anything else (auth, quota, 400/context length, an answer unusable after its repair):
 //    `failed` at once. Operators retry failed batches with `milestonectl batches retry`.
 // Every attempt's tokens, calls, prefilter drops, rejected events and cost are added to the
-// batch row and to the stats, whatever its outcome.
-// Metrics (optional): stage_duration{stage="extract"} per extraction, successful or failed
-// (prefilter, prompts and every LLM call with its retries, or the rules extractor);
-// stage_duration{stage="store"} per store transaction; milestoned_llm_cost_usd_total by provider
-// per stored batch, from llm.prices.
+// batch row and to the metrics, whatever its outcome.
+// Metrics: stage_duration{stage="extract"} per extraction, successful or failed (prefilter,
+// prompts and every LLM call with its retries, or the rules extractor) and
+// stage_duration{stage="store"} per store transaction, both timed by the Clock's monotonic
+// reading; tokens by provider and direction, milestoned_llm_cost_usd_total by provider (from
+// llm.prices), messages left out by the prefilter or decided offline, rejected events; batches
+// done, failed and handed back, events created and sighted, failed database steps.
 #pragma once
 
 #include <atomic>
@@ -37,36 +39,19 @@
 #include "core/clock.h"
 #include "core/sleeper.h"
 #include "observability/metrics.h"
-#include "ports/ingest.h"
+#include "ports/batch_buffer.h"
 #include "ports/ledger.h"
 #include "runtime/bounded_queue.h"
 
 namespace ms::app {
 
-struct ExtractStats {
-  std::atomic<int64_t> batches_done{0};
-  std::atomic<int64_t> batches_failed{0};
-  std::atomic<int64_t> events_created{0};
-  std::atomic<int64_t> events_sighted{0};
-  std::atomic<int64_t> prompt_tokens{0};
-  std::atomic<int64_t> completion_tokens{0};
-  std::atomic<int64_t> cached_prompt_tokens{0};  // part of prompt_tokens: prompt-cache reads
-  std::atomic<int64_t> cache_write_tokens{0};    // part of prompt_tokens: prompt-cache writes
-  std::atomic<int64_t> llm_calls{0};
-  std::atomic<int64_t> store_failures{0};
-  std::atomic<int64_t> batches_handed_back{0};  // transient failures, shutdown, circuit open
-  std::atomic<int64_t> prefilter_dropped{0};    // messages left out of prompts
-  std::atomic<int64_t> events_rejected{0};      // answers' events failing validation
-};
-
 class ExtractStage {
  public:
+  // `metrics` receives every count of the stage (see above). Every pointer must outlive it.
   ExtractStage(const Config& config, BatchQueue* queue, Extractor* extractor,
-               BoundedQueue<ClaimedBatch>* hints, ExtractStats* stats)
-      : config_(config), queue_(queue), extractor_(extractor), hints_(hints), stats_(stats) {}
+               BoundedQueue<ClaimedBatch>* hints, Metrics* metrics)
+      : config_(config), queue_(queue), extractor_(extractor), hints_(hints), metrics_(metrics) {}
 
-  // Optional, before the workers run. May be null.
-  void SetMetrics(Metrics* metrics) { metrics_ = metrics; }
   // Optional, before the workers run: the waits between store conflicts (default: a sleeper
   // of the stage's own, never interrupted).
   void SetSleeper(Sleeper* sleeper) { sleeper_ = sleeper; }
@@ -110,7 +95,7 @@ class ExtractStage {
   double CostOf(const ExtractionResult& result) const;
   // The wait before attempt `attempts` + 1 of a batch whose calls failed transiently.
   std::chrono::milliseconds RetryDelay(int attempts) const;
-  // Adds an attempt's spending to the stats and the cost metric.
+  // Adds an attempt's spending (tokens, cost, prefilter drops, rejected events) to the metrics.
   void Account(const ExtractionResult& spent, double cost_usd);
   Status HandleFailure(BatchTicket& ticket, const Status& error, const ExtractionResult& spent);
   // Observes the stage's latency since `started` (Clock::Monotonic).
@@ -120,8 +105,7 @@ class ExtractStage {
   BatchQueue* queue_;
   Extractor* extractor_;
   BoundedQueue<ClaimedBatch>* hints_;
-  ExtractStats* stats_;
-  Metrics* metrics_ = nullptr;
+  Metrics* metrics_;
   InterruptibleSleeper own_sleeper_;
   Sleeper* sleeper_ = &own_sleeper_;
   SystemClock own_clock_;

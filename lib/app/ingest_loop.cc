@@ -13,17 +13,17 @@ constexpr size_t kMaxPollBatch = 5000;
 
 }  // namespace
 
-IngestLoop::IngestLoop(const Config& config, Ingestor* ingestor,
+IngestLoop::IngestLoop(const Config& config, Persister* persister,
                        BoundedQueue<std::string>* full_companies, const Clock* clock,
-                       IngestStats* stats)
+                       Metrics* metrics)
     : config_(config),
       limits_(DecodeLimitsFrom(config)),
-      ingestor_(ingestor),
+      persister_(persister),
       full_companies_(full_companies),
       clock_(clock),
-      stats_(stats),
+      metrics_(metrics),
       backoff_(std::chrono::milliseconds(100), std::chrono::seconds(5)),
-      worker_(std::make_unique<PersistWorker>(ingestor, clock)) {}
+      worker_(std::make_unique<PersistWorker>(persister, clock)) {}
 
 IngestLoop::~IngestLoop() = default;
 
@@ -36,12 +36,9 @@ Status IngestLoop::FillQueue() {
   }
   if (records.empty()) return Status::Ok();
   queued_.push_back(DecodeBatch(records, limits_));
-  stats_->polls += 1;
-  stats_->records += static_cast<int64_t>(records.size());
-  if (metrics_) {
-    for (const Message& m : queued_.back().messages) {
-      metrics_->MessagesConsumed(m.source).Increment();
-    }
+  metrics_->Counter<MetricId::records_polled>().Increment(static_cast<double>(records.size()));
+  for (const Message& m : queued_.back().messages) {
+    metrics_->MessagesConsumed(m.source).Increment();
   }
   return Status::Ok();
 }
@@ -69,11 +66,10 @@ void IngestLoop::HoldBack() {
   PauseAll();
   retry_at_ = clock_->Monotonic();  // nothing to back off from: submit when free
   waiting_since_.reset();
-  if (metrics_) metrics_->IngestHoldbacks().Increment();
+  metrics_->Counter<MetricId::ingest_holdbacks>().Increment();
 }
 
 void IngestLoop::CountStored(const IngestBatch& batch) {
-  if (!metrics_) return;
   for (const Message& m : batch.messages) metrics_->MessagesStored(m.source).Increment();
   // Already in a batch: certainly a redelivery (a still-pending repeat is not distinguishable).
   for (const MessageRef& ref : batch.refs) {
@@ -97,14 +93,15 @@ bool IngestLoop::Collect(std::chrono::milliseconds timeout) {
 bool IngestLoop::Finish(PersistWorker::Done done) {
   waiting_since_.reset();  // a batch came back: a wait for the worker starts afresh
   if (!done.result.ok()) {
-    stats_->failures += 1;
+    metrics_->Counter<MetricId::ingest_persist_failures>().Increment();
     auto delay = std::max(backoff_.Next(), std::chrono::milliseconds(50));
     spdlog::warn("ingest: {} — pausing partitions, retry in {} ms", done.result.status().ToString(),
                  delay.count());
     Requeue(std::move(done.batch));
     retry_at_ = clock_->Monotonic() + delay;
     PauseAll();
-    stats_->paused = true;  // a dependency is down (a slow one alone is not reported)
+    dependency_down_ = true;  // reported; a slow dependency alone is not
+    metrics_->Gauge<MetricId::ingest_paused>().Set(1);
     return false;
   }
   if (requeued_ > 0) {
@@ -115,20 +112,19 @@ bool IngestLoop::Finish(PersistWorker::Done done) {
     return false;
   }
   const IngestBatch& batch = done.batch;
-  if (metrics_) metrics_->StageLatency(Stage::kPersist).Observe(done.took.count());
+  metrics_->StageLatency(Stage::kPersist).Observe(done.took.count());
   CountStored(batch);
   StoreOffsets(batch);
-  stats_->stored += static_cast<int64_t>(done.result->stored);
-  stats_->dead += static_cast<int64_t>(batch.dead.size());
   HandOn(done.result->full_companies);
   backoff_.Reset();
   if (paused_) {
     Status st = source_->Resume(source_->Assignment());
     if (!st.ok()) spdlog::warn("ingest: resume failed: {}", st.message());
     paused_ = false;
-    spdlog::info(stats_->paused ? "ingest: dependencies back, partitions resumed"
-                                : "ingest: persisting caught up, partitions resumed");
-    stats_->paused = false;
+    spdlog::info(dependency_down_ ? "ingest: dependencies back, partitions resumed"
+                                  : "ingest: persisting caught up, partitions resumed");
+    dependency_down_ = false;
+    metrics_->Gauge<MetricId::ingest_paused>().Set(0);
   }
   return true;
 }
@@ -201,7 +197,7 @@ Status IngestLoop::Run(const std::atomic<bool>& stop) {
 
 void IngestLoop::OnAssigned(const std::vector<PartitionKey>& parts) {
   spdlog::info("ingest: assigned {} partitions", parts.size());
-  stats_->assignment.Assigned(parts.size());
+  if (assignment_) assignment_->Assigned(parts.size());
   if (paused_) {
     Status st = source_->Pause(parts);
     if (!st.ok()) spdlog::warn("ingest: pause of new partitions failed: {}", st.message());
@@ -210,7 +206,7 @@ void IngestLoop::OnAssigned(const std::vector<PartitionKey>& parts) {
 
 void IngestLoop::OnRevoked(const std::vector<PartitionKey>& parts, bool lost) {
   spdlog::info("ingest: {} {} partitions", lost ? "lost" : "revoked", parts.size());
-  stats_->assignment.Revoked(parts.size(), lost, clock_->Now());
+  if (assignment_) assignment_->Revoked(parts.size(), lost, clock_->Now());
   std::erase_if(backlog_, [&](const RawRecord& r) {
     return std::find(parts.begin(), parts.end(), PartitionKey{r.topic, r.partition}) != parts.end();
   });

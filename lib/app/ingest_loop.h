@@ -3,7 +3,7 @@
 // one (one batch read ahead, two in flight: one in Postgres, one in Redis), so decode overlaps
 // the Postgres and Redis round trips and they overlap each other.
 //
-// Invariant 1 lives here: an offset is stored only after Ingestor::Store and Buffer succeeded
+// Invariant 1 lives here: an offset is stored only after Persister::Write and Buffer succeeded
 // for the batch holding its message, on this thread, in poll order. While a dependency is down
 // the failed batch is kept (with its progress) ahead of the read-ahead one, with any batch that
 // was in flight behind it (even one that succeeded: offsets are never stored past a batch that
@@ -34,22 +34,12 @@
 #include "core/clock.h"
 #include "observability/health.h"
 #include "observability/metrics.h"
-#include "pipeline/ingest/ingest.h"
+#include "pipeline/ingest/persister.h"
 #include "ports/message_source.h"
 #include "runtime/backoff.h"
 #include "runtime/bounded_queue.h"
 
 namespace ms::app {
-
-struct IngestStats {
-  std::atomic<int64_t> polls{0};  // polls that returned records
-  std::atomic<int64_t> records{0};
-  std::atomic<int64_t> stored{0};
-  std::atomic<int64_t> dead{0};
-  std::atomic<int64_t> failures{0};
-  std::atomic<bool> paused{false};
-  AssignmentTracker assignment;  // kept by the rebalance callbacks
-};
 
 class IngestLoop final : public RebalanceListener {
  public:
@@ -58,18 +48,22 @@ class IngestLoop final : public RebalanceListener {
   static constexpr std::chrono::milliseconds kSlowPersist{1000};
   static constexpr std::chrono::milliseconds kWorkerWaitSlice{100};
 
-  IngestLoop(const Config& config, Ingestor* ingestor, BoundedQueue<std::string>* full_companies,
-             const Clock* clock, IngestStats* stats);
+  // `metrics` receives every count of the stage (messages consumed, stored, duplicate, dead
+  // letters by reason, persist failures, holdbacks, the persist latency, the paused gauge).
+  // Every pointer must outlive the loop.
+  IngestLoop(const Config& config, Persister* persister, BoundedQueue<std::string>* full_companies,
+             const Clock* clock, Metrics* metrics);
   ~IngestLoop() override;
 
   // Must be called before Run; the source must deliver its rebalances to this loop (the
   // consumer is opened with this loop as its listener) and outlive it.
   void Attach(MessageSource* source) { source_ = source; }
-  // Optional, before Run: per-source / per-reason metrics and the liveness heartbeat (Run
-  // beats once per poll or backoff round). Either may be null.
-  void SetObservers(Metrics* metrics, HealthRegistry* health) {
-    metrics_ = metrics;
+  // Optional, before Run: what /healthz and /readyz read from this loop — the liveness
+  // heartbeat (Run beats once per poll or backoff round) and the partition assignment the
+  // rebalance callbacks keep. Either may be null.
+  void SetReadiness(HealthRegistry* health, AssignmentTracker* assignment) {
     health_ = health;
+    assignment_ = assignment;
   }
 
   // Runs until `stop` becomes true, then makes one last attempt to finish what it polled.
@@ -113,13 +107,13 @@ class IngestLoop final : public RebalanceListener {
 
   const Config& config_;
   DecodeLimits limits_;
-  Ingestor* ingestor_;
+  Persister* persister_;
   BoundedQueue<std::string>* full_companies_;
   const Clock* clock_;
-  IngestStats* stats_;
+  Metrics* metrics_;
   MessageSource* source_ = nullptr;
-  Metrics* metrics_ = nullptr;
   HealthRegistry* health_ = nullptr;
+  AssignmentTracker* assignment_ = nullptr;
   Backoff backoff_;
   std::chrono::milliseconds retry_at_{0};  // Clock::Monotonic; while paused: next attempt
   // Clock::Monotonic when Run began waiting for a full worker with the next batch decoded.
@@ -127,7 +121,8 @@ class IngestLoop final : public RebalanceListener {
   std::deque<IngestBatch> queued_;  // decoded, not in flight; the front goes next
   std::vector<RawRecord> backlog_;  // polled while paused, not yet decoded
   bool paused_ = false;
-  size_t requeued_ = 0;  // batches put back at the front while others are still in flight
+  bool dependency_down_ = false;  // paused because a batch failed, not merely held back
+  size_t requeued_ = 0;           // batches put back at the front while others are still in flight
   std::unique_ptr<PersistWorker> worker_;  // last: its thread stops before the rest goes
 };
 

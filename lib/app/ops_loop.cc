@@ -3,8 +3,6 @@
 #include <algorithm>
 #include <vector>
 
-#include "adapters/postgres/pg_outbox.h"
-#include "adapters/redis/batch_buffer.h"
 #include "observability/systemd.h"
 
 namespace ms::app {
@@ -43,27 +41,31 @@ void OpsLoop::Stop() {
 
 void OpsLoop::Run() {
   do {
-    BridgeStats();
-    ProbeKafka();
-    ProbePostgres();
-    ProbeRedis();
-    ReportProgress();
+    RunOnce();
   } while (sleeper_.SleepFor(kOpsInterval));
+}
+
+void OpsLoop::RunOnce() {
+  ProbeLlm();
+  ProbeKafka();
+  ProbePostgres();
+  ProbeRedis();
+  ReportProgress();
 }
 
 // Kafka: a metadata round trip through the producer (works with zero partitions assigned),
 // then the lag of every assigned partition.
 void OpsLoop::ProbeKafka() {
-  Status brokers = deps_.producer->PingBrokers(std::chrono::seconds(2));
-  auto lags = deps_.consumer->Lags(std::chrono::seconds(2));
+  Status brokers = deps_.dependencies.ping_brokers();
+  auto offsets = deps_.dependencies.partition_offsets();
   lag_.reset();
-  if (lags.ok()) {
+  if (offsets.ok()) {
     std::vector<PartitionLag> out;
     int64_t total = 0;
-    for (const auto& lag : *lags) {
-      if (lag.committed < 0 || lag.high_watermark < 0) continue;  // nothing committed yet
-      out.push_back({lag.tp.topic, lag.tp.partition, lag.high_watermark - lag.committed});
-      total += lag.high_watermark - lag.committed;
+    for (const PartitionOffsets& at : *offsets) {
+      if (at.committed < 0 || at.high_watermark < 0) continue;  // nothing committed yet
+      out.push_back({at.topic, at.partition, at.high_watermark - at.committed});
+      total += at.high_watermark - at.committed;
     }
     deps_.metrics->SetConsumerLags(out);
     lag_ = total;
@@ -72,64 +74,44 @@ void OpsLoop::ProbeKafka() {
                                           : CheckResult{false, brokers.message()});
 }
 
-// Postgres (through the read pool, so a busy pipeline pool does not read as "down"), and the
-// outbox backlog across all instances.
+// Postgres, and the outbox backlog across all instances.
 void OpsLoop::ProbePostgres() {
-  auto lease = deps_.read_pool->Acquire(std::chrono::seconds(1));
-  if (!lease.ok()) return deps_.probes->Set("postgres", ResultOf(lease.status(), ""));
-  StatusOr<int64_t> backlog = pg::CountUnpublished(**lease);
+  StatusOr<int64_t> backlog = deps_.dependencies.outbox_backlog();
   outbox_backlog_.reset();
   if (backlog.ok()) {
     outbox_backlog_ = *backlog;
-    deps_.metrics->OutboxBacklog().Set(static_cast<double>(*backlog));
+    deps_.metrics->Gauge<MetricId::outbox_backlog>().Set(static_cast<double>(*backlog));
   }
   deps_.probes->Set("postgres", ResultOf(backlog.status(), "reachable"));
 }
 
 // Redis, and the pending gauges from the buffer's due index.
 void OpsLoop::ProbeRedis() {
-  auto due = redis::ReadDueSummary(*deps_.redis, deps_.redis_prefix);
+  StatusOr<PendingSummary> due = deps_.dependencies.pending();
   if (due.ok()) {
-    deps_.metrics->PendingCompanies().Set(static_cast<double>(due->companies));
+    deps_.metrics->Gauge<MetricId::pending_companies>().Set(static_cast<double>(due->companies));
     double age_s = 0;
     if (due->oldest) {
       age_s =
           std::max(0.0, static_cast<double>((deps_.clock->Now() - *due->oldest).count()) / 1000);
     }
-    deps_.metrics->OldestPendingAge().Set(age_s);
+    deps_.metrics->Gauge<MetricId::oldest_pending_age>().Set(age_s);
   }
   deps_.probes->Set("redis", ResultOf(due.status(), "reachable"));
 }
 
-// Stage totals kept as atomics by the stages, copied into the registry, and the LLM circuit.
-void OpsLoop::BridgeStats() {
-  Metrics& m = *deps_.metrics;
+// The LLM circuit: its state for the metrics, and whether /readyz may count on the model.
+void OpsLoop::ProbeLlm() {
   const ExtractorSet* extractors = deps_.extractors;
-  const ExtractStats& extract = *deps_.extract_stats;
-  const std::string provider = extractors ? extractors->provider : "rules";
-  SyncCounter(m.BatchesClaimed(), static_cast<double>(deps_.claim_stats->batches.load()));
-  SyncCounter(m.BatchesDone(), static_cast<double>(extract.batches_done.load()));
-  SyncCounter(m.BatchesFailed(), static_cast<double>(extract.batches_failed.load()));
-  SyncCounter(m.BatchesRetried(), static_cast<double>(extract.batches_handed_back.load()));
-  SyncCounter(m.PrefilterDropped(), static_cast<double>(extract.prefilter_dropped.load()));
-  SyncCounter(m.EventsRejected(), static_cast<double>(extract.events_rejected.load()));
-  SyncCounter(m.LlmTokens(provider, TokenDirection::kIn),
-              static_cast<double>(extract.prompt_tokens.load()));
-  SyncCounter(m.LlmTokens(provider, TokenDirection::kOut),
-              static_cast<double>(extract.completion_tokens.load()));
-  SyncCounter(m.LlmTokens(provider, TokenDirection::kCached),
-              static_cast<double>(extract.cached_prompt_tokens.load()));
-  SyncCounter(m.LlmTokens(provider, TokenDirection::kCacheWrite),
-              static_cast<double>(extract.cache_write_tokens.load()));
-  m.IngestPaused().Set(deps_.ingest_stats->paused ? 1 : 0);
-  m.RelayLeader().Set(deps_.relay_stats->leader ? 1 : 0);
   if (!extractors || !extractors->llm) {
     return deps_.probes->Set("llm", {true, "rules extractor"});
   }
   BreakerState breaker = extractors->llm->breaker_state();
-  m.SetCircuitState(provider, breaker == BreakerState::kOpen       ? CircuitState::kOpen
-                              : breaker == BreakerState::kHalfOpen ? CircuitState::kHalfOpen
-                                                                   : CircuitState::kClosed);
+  const std::string& provider = extractors->provider;
+  deps_.metrics->SetCircuitState(provider, breaker == BreakerState::kOpen ? CircuitState::kOpen
+                                           : breaker == BreakerState::kHalfOpen
+                                               ? CircuitState::kHalfOpen
+                                               : CircuitState::kClosed);
   const auto quota_paused = extractors->llm->policy().quota_paused_for();
   if (quota_paused.count() > 0) {
     return deps_.probes->Set("llm",
@@ -146,18 +128,19 @@ std::string OpsLoop::ProgressLine() const {
   auto known = [](const std::optional<int64_t>& value) {
     return value ? std::to_string(*value) : std::string("?");
   };
-  const ExtractStats& extract = *deps_.extract_stats;
-  return "running: " + std::to_string(deps_.ingest_stats->stored.load()) + " messages stored, " +
-         std::to_string(extract.batches_done.load()) + " batches done, " +
-         std::to_string(extract.batches_failed.load()) + " failed, lag " + known(lag_) +
-         ", outbox backlog " + known(outbox_backlog_);
+  auto total = [this](MetricId id) {
+    return std::to_string(static_cast<int64_t>(deps_.metrics->Total(id)));
+  };
+  return "running: " + total(MetricId::messages_stored) + " messages stored, " +
+         total(MetricId::batches_done) + " batches done, " + total(MetricId::batches_failed) +
+         " failed, lag " + known(lag_) + ", outbox backlog " + known(outbox_backlog_);
 }
 
 // Sends the progress line while serving, when it changed or every kProgressRefresh.
 void OpsLoop::ReportProgress() {
   const std::string line = ProgressLine();
-  const auto now = std::chrono::steady_clock::now();
-  if (line == sent_status_ && now - sent_at_ < kProgressRefresh) return;
+  const std::chrono::milliseconds now = deps_.clock->Monotonic();
+  if (line == sent_status_ && sent_at_ && now - *sent_at_ < kProgressRefresh) return;
   if (deps_.health->phase() != HealthPhase::kServing) return;  // start-up and drain say so
   systemd::NotifyStatus(line);
   sent_status_ = line;

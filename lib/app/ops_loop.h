@@ -1,26 +1,20 @@
-// The ops thread: every kOpsInterval it copies the stages' atomic counters into the metrics,
-// sets the LLM circuit state, probes Kafka (a metadata round trip and the consumer's lag),
-// Postgres (the outbox backlog, through the read pool) and Redis (pending companies and the
-// oldest pending age, on a connection of its own), stores each probe's result in Probes for
-// /readyz, and sends the STATUS= progress line to systemd while serving.
+// The ops thread: every kOpsInterval it sets the LLM circuit state, probes Kafka (a metadata
+// round trip and the consumer's lag), Postgres (the outbox backlog, through the read pool) and
+// Redis (pending companies and the oldest pending age, on a connection of its own), stores each
+// probe's result in Probes for /readyz, and sends the STATUS= progress line to systemd while
+// serving. The stages count into Metrics themselves; the progress line reads its totals there.
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <optional>
 #include <string>
 #include <thread>
+#include <vector>
 
-#include "adapters/kafka/consumer.h"
-#include "adapters/kafka/producer.h"
-#include "adapters/postgres/pg.h"
-#include "adapters/redis/redis.h"
-#include "app/claimer.h"
-#include "app/extract_stage.h"
 #include "app/extractor_factory.h"
-#include "app/ingest_loop.h"
-#include "app/relay.h"
 #include "core/clock.h"
 #include "core/sleeper.h"
 #include "observability/health.h"
@@ -44,24 +38,41 @@ class Probes {
   std::map<std::string, CheckResult> results_;  // guarded by mu_
 };
 
+// One assigned partition's committed offset and high watermark (-1: not known yet).
+struct PartitionOffsets {
+  std::string topic;
+  int32_t partition = -1;
+  int64_t committed = -1;
+  int64_t high_watermark = -1;
+};
+
+// The pending buffer at a glance.
+struct PendingSummary {
+  int64_t companies = 0;                            // companies with pending messages
+  std::optional<std::chrono::milliseconds> oldest;  // arrival (Clock::Now) of the oldest one
+};
+
+// The dependencies as the ops thread probes them, each call bounded by a few seconds. The
+// composition root binds them to the adapters; tests to fakes.
+struct OpsDependencies {
+  std::function<Status()> ping_brokers;  // a Kafka metadata round trip
+  // Of every assigned partition; called on the loop's thread until Stop() returns.
+  std::function<StatusOr<std::vector<PartitionOffsets>>()> partition_offsets;
+  std::function<StatusOr<int64_t>()> outbox_backlog;  // unpublished rows, all instances
+  std::function<StatusOr<PendingSummary>()> pending;
+};
+
 class OpsLoop {
  public:
-  // What the loop reads and probes; every pointer must outlive the loop's thread.
+  // What the loop reads and probes; every pointer, and what each dependency uses, must
+  // outlive the loop's thread.
   struct Deps {
     const Clock* clock = nullptr;
     Metrics* metrics = nullptr;
     const HealthRegistry* health = nullptr;
     Probes* probes = nullptr;
-    kafka::Producer* producer = nullptr;  // for the broker probe (thread-safe)
-    kafka::Consumer* consumer = nullptr;  // for the lag; the loop stops before it closes
-    pg::Pool* read_pool = nullptr;
-    redis::Connection* redis = nullptr;  // the loop's own
-    std::string redis_prefix;            // redis.key_prefix
+    OpsDependencies dependencies;
     const ExtractorSet* extractors = nullptr;
-    const IngestStats* ingest_stats = nullptr;
-    const ClaimStats* claim_stats = nullptr;
-    const ExtractStats* extract_stats = nullptr;
-    const RelayStats* relay_stats = nullptr;
   };
 
   explicit OpsLoop(Deps deps) : deps_(std::move(deps)) {}
@@ -75,9 +86,13 @@ class OpsLoop {
   // Idempotent. After it returns the loop touches none of its dependencies.
   void Stop();
 
+  // One round on the caller's thread (the thread runs one every kOpsInterval): the LLM
+  // circuit, the probes and the gauges, the progress line. For tests, without Start.
+  void RunOnce();
+
  private:
   void Run();
-  void BridgeStats();
+  void ProbeLlm();
   void ProbeKafka();
   void ProbePostgres();
   void ProbeRedis();
@@ -87,12 +102,12 @@ class OpsLoop {
   Deps deps_;
   InterruptibleSleeper sleeper_;  // Stop interrupts the wait between rounds
   std::thread thread_;
-  // What the probes learned beyond the stages' own counters, and the progress line last sent;
-  // used by the loop's thread only.
+  // What the probes learned beyond the metrics, and the progress line last sent; used by the
+  // loop's thread only.
   std::optional<int64_t> lag_;             // summed over partitions with a committed offset
   std::optional<int64_t> outbox_backlog_;  // unpublished outbox rows, all instances
   std::string sent_status_;
-  std::chrono::steady_clock::time_point sent_at_{};
+  std::optional<std::chrono::milliseconds> sent_at_;  // Clock::Monotonic
 };
 
 }  // namespace ms::app

@@ -4,10 +4,10 @@
 
 namespace ms::app {
 
-PersistWorker::PersistWorker(Ingestor* ingestor, const Clock* clock)
-    : ingestor_(ingestor),
+PersistWorker::PersistWorker(Persister* persister, const Clock* clock)
+    : persister_(persister),
       clock_(clock),
-      store_thread_([this] { RunStage(Step::kToStore, Step::kStoring); }),
+      write_thread_([this] { RunStage(Step::kToWrite, Step::kWriting); }),
       buffer_thread_([this] { RunStage(Step::kToBuffer, Step::kBuffering); }) {}
 
 PersistWorker::~PersistWorker() {
@@ -16,7 +16,7 @@ PersistWorker::~PersistWorker() {
     stop_ = true;
   }
   cv_.notify_all();
-  store_thread_.join();
+  write_thread_.join();
   buffer_thread_.join();
 }
 
@@ -46,7 +46,7 @@ std::optional<PersistWorker::Done> PersistWorker::Take(std::chrono::milliseconds
     return std::nullopt;
   }
   Slot& slot = slots_.front();
-  Done done{std::move(slot.batch), IngestCounts{}, slot.took};
+  Done done{std::move(slot.batch), PersistCounts{}, slot.took};
   if (slot.status.ok()) {
     done.result = std::move(slot.counts);
   } else {
@@ -64,11 +64,11 @@ PersistWorker::Slot* PersistWorker::Oldest(Step step) {
 }
 
 PersistWorker::Step PersistWorker::RunStep(Step running, Slot& slot) {
-  if (running == Step::kStoring) {
-    slot.status = ingestor_->Store(slot.batch, &slot.counts);
+  if (running == Step::kWriting) {
+    slot.status = persister_->Write(slot.batch, &slot.counts);
     return slot.status.ok() ? Step::kToBuffer : Step::kFinished;
   }
-  slot.status = ingestor_->Buffer(slot.batch, clock_->Now(), &slot.counts);
+  slot.status = persister_->Buffer(slot.batch, clock_->Now(), &slot.counts);
   return Step::kFinished;
 }
 

@@ -1,5 +1,5 @@
 // Makes ingest batches durable on two threads of its own, a two-stage pipeline: one thread
-// runs Ingestor::Store (DLQ, Postgres) and the other Ingestor::Buffer (Redis), so batch N's
+// runs Persister::Write (DLQ, Postgres) and the other Persister::Buffer (Redis), so batch N's
 // Redis append overlaps batch N+1's Postgres upsert, and the consumer thread polls and decodes
 // meanwhile.
 //
@@ -24,7 +24,7 @@
 #include <thread>
 
 #include "core/clock.h"
-#include "pipeline/ingest/ingest.h"
+#include "pipeline/ingest/persister.h"
 
 namespace ms::app {
 
@@ -34,12 +34,12 @@ class PersistWorker {
 
   struct Done {
     IngestBatch batch;  // with its progress recorded: a failed one is retried as is
-    StatusOr<IngestCounts> result;
+    StatusOr<PersistCounts> result;
     std::chrono::duration<double> took;  // time spent in the two steps, not waiting for them
   };
 
   // Both must outlive the worker.
-  PersistWorker(Ingestor* ingestor, const Clock* clock);
+  PersistWorker(Persister* persister, const Clock* clock);
   ~PersistWorker();
   PersistWorker(const PersistWorker&) = delete;
   PersistWorker& operator=(const PersistWorker&) = delete;
@@ -57,12 +57,12 @@ class PersistWorker {
   std::optional<Done> Take(std::chrono::milliseconds timeout);
 
  private:
-  enum class Step { kToStore, kStoring, kToBuffer, kBuffering, kFinished };
+  enum class Step { kToWrite, kWriting, kToBuffer, kBuffering, kFinished };
   struct Slot {
     IngestBatch batch;
-    IngestCounts counts;
+    PersistCounts counts;
     Status status;
-    Step step = Step::kToStore;
+    Step step = Step::kToWrite;
     std::chrono::duration<double> took{0};
   };
 
@@ -72,13 +72,13 @@ class PersistWorker {
   Step RunStep(Step running, Slot& slot);
   Slot* Oldest(Step step);  // requires mu_
 
-  Ingestor* ingestor_;
+  Persister* persister_;
   const Clock* clock_;
   mutable std::mutex mu_;
   std::condition_variable cv_;
   std::deque<Slot> slots_;    // guarded by mu_: in submission order; a running slot is never popped
   bool stop_ = false;         // guarded by mu_
-  std::thread store_thread_;  // last two: started once the members above exist
+  std::thread write_thread_;  // last two: started once the members above exist
   std::thread buffer_thread_;
 };
 

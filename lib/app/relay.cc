@@ -36,15 +36,16 @@ std::chrono::milliseconds RelayProduceWait(std::chrono::milliseconds message_tim
 }
 
 OutboxRelay::OutboxRelay(const Config& config, Outbox* outbox, OutboxHousekeeping* housekeeping,
-                         Sinks sinks, std::chrono::milliseconds produce_wait, Sleeper* sleeper,
-                         RelayStats* stats)
+                         Sinks sinks, std::chrono::milliseconds produce_wait, const Clock* clock,
+                         Sleeper* sleeper, Metrics* metrics)
     : config_(config),
       outbox_(outbox),
       housekeeping_(housekeeping),
       sinks_(sinks),
       lease_(produce_wait + kLeaseMargin),
+      clock_(clock),
       sleeper_(sleeper),
-      stats_(stats),
+      metrics_(metrics),
       mark_backoff_(kRetryBase, kRetryCap) {}
 
 Status OutboxRelay::Lead() {
@@ -54,9 +55,8 @@ Status OutboxRelay::Lead() {
     spdlog::info("relay: waiting {} ms for the previous leader's lease to end", lead->wait.count());
     if (!sleeper_->SleepFor(lead->wait)) return Cancelled("shutting down");
   }
-  epoch_ = lead->epoch;
+  SetLeading(lead->epoch);
   unmarked_.clear();  // what a former lead of this instance remembered may be marked by now
-  stats_->leader = true;
   spdlog::info("relay: this instance publishes the outbox (leader epoch {})", *epoch_);
   return Status::Ok();
 }
@@ -64,8 +64,12 @@ Status OutboxRelay::Lead() {
 void OutboxRelay::LoseLead(const Status& why) {
   if (!epoch_) return;
   spdlog::warn("relay: no longer the leader: {}", why.ToString());
-  epoch_.reset();
-  stats_->leader = false;
+  SetLeading(std::nullopt);
+}
+
+void OutboxRelay::SetLeading(std::optional<int64_t> epoch) {
+  epoch_ = epoch;
+  metrics_->Gauge<MetricId::relay_leader>().Set(epoch ? 1 : 0);
 }
 
 void OutboxRelay::ApplyUnmarked(std::vector<OutboxRow>& rows,
@@ -78,8 +82,7 @@ void OutboxRelay::ApplyUnmarked(std::vector<OutboxRow>& rows,
   }
 }
 
-void OutboxRelay::Deliver(const std::vector<OutboxRow>& rows,
-                          std::chrono::steady_clock::time_point deadline,
+void OutboxRelay::Deliver(const std::vector<OutboxRow>& rows, std::chrono::milliseconds deadline,
                           std::vector<RowOutcome>& outcomes) {
   std::vector<OutboxRow> pending;  // not delivered in an earlier, unmarked round
   std::vector<size_t> at;
@@ -90,7 +93,7 @@ void OutboxRelay::Deliver(const std::vector<OutboxRow>& rows,
   }
   std::vector<Status> results(pending.size(), Status::Ok());
   if (sinks_.kafka != nullptr && !pending.empty())
-    results = sinks_.kafka->Deliver(pending, deadline);
+    results = sinks_.kafka->Deliver(pending, deadline - clock_->Monotonic());
   std::set<std::string> failed;     // companies with an undelivered earlier row this round
   std::set<std::string> off_kafka;  // companies with an earlier row Kafka has not taken
   std::vector<OutboxRow> to_webhook;
@@ -116,7 +119,7 @@ void OutboxRelay::Deliver(const std::vector<OutboxRow>& rows,
     outcome.error = std::move(st);
   }
   if (to_webhook.empty()) return;
-  std::vector<Status> posted = sinks_.webhook->Deliver(to_webhook, deadline);
+  std::vector<Status> posted = sinks_.webhook->Deliver(to_webhook, deadline - clock_->Monotonic());
   for (size_t idx = 0; idx < to_webhook.size(); ++idx) {
     RowOutcome& outcome = outcomes[webhook_at[idx]];
     outcome.delivered = posted[idx].ok();
@@ -129,8 +132,7 @@ void OutboxRelay::Deliver(const std::vector<OutboxRow>& rows,
 
 Status OutboxRelay::Record(const std::vector<OutboxRow>& rows,
                            const std::vector<RowOutcome>& outcomes,
-                           std::chrono::steady_clock::time_point round_started,
-                           Status* delivery_error) {
+                           std::chrono::milliseconds round_started, Status* delivery_error) {
   std::vector<int64_t> published, on_kafka;
   IdsByMessage failed, waiting;
   Status first_error;
@@ -156,7 +158,8 @@ Status OutboxRelay::Record(const std::vector<OutboxRow>& rows,
     MS_ASSIGN_OR_RETURN(std::vector<double> latencies,
                         outbox_->MarkPublished(epoch, published, sinks_.kafka != nullptr));
     for (int64_t id : published) unmarked_.erase(id);
-    stats_->published += static_cast<int64_t>(published.size());
+    metrics_->Counter<MetricId::outbox_published>().Increment(
+        static_cast<double>(published.size()));
     ObservePublished(latencies, round_started);
   }
   if (!on_kafka.empty()) {
@@ -164,11 +167,13 @@ Status OutboxRelay::Record(const std::vector<OutboxRow>& rows,
     for (int64_t id : on_kafka) unmarked_.erase(id);
   }
   for (const auto& [message, ids] : failed) {
-    stats_->failures += static_cast<int64_t>(ids.size());
+    metrics_->Counter<MetricId::outbox_delivery_failures>().Increment(
+        static_cast<double>(ids.size()));
     MS_RETURN_IF_ERROR(outbox_->MarkFailed(epoch, ids, message, kRetryBase, kRetryCap));
   }
   for (const auto& [message, ids] : waiting) {
-    stats_->failures += static_cast<int64_t>(ids.size());
+    metrics_->Counter<MetricId::outbox_delivery_failures>().Increment(
+        static_cast<double>(ids.size()));
     MS_RETURN_IF_ERROR(outbox_->NoteWaiting(epoch, ids, message));
   }
   return Status::Ok();
@@ -177,7 +182,7 @@ Status OutboxRelay::Record(const std::vector<OutboxRow>& rows,
 Status OutboxRelay::RunRound(bool* more, Status* delivery_error) {
   *more = false;
   if (!epoch_) return FailedPrecondition("relay: not the leader");
-  const auto round_started = std::chrono::steady_clock::now();
+  const std::chrono::milliseconds round_started = clock_->Monotonic();
   if (Status renewed = outbox_->Renew(*epoch_, lease_); !renewed.ok()) {
     if (renewed.code() == StatusCode::kFailedPrecondition) LoseLead(renewed);
     return renewed;
@@ -217,23 +222,20 @@ Status OutboxRelay::PublishPending() {
 }
 
 void OutboxRelay::ObservePublished(const std::vector<double>& latencies,
-                                   std::chrono::steady_clock::time_point round_started) {
-  if (metrics_ == nullptr) return;
-  metrics_->StageLatency(Stage::kRelay).Observe(SecondsSince(round_started));
-  prometheus::Histogram& latency = metrics_->OutboxPublishLatency();
+                                   std::chrono::milliseconds round_started) {
+  const std::chrono::duration<double> took = clock_->Monotonic() - round_started;
+  metrics_->StageLatency(Stage::kRelay).Observe(took.count());
+  prometheus::Histogram& latency = metrics_->Histogram<MetricId::outbox_publish_latency>();
   for (double seconds : latencies) latency.Observe(std::max(0.0, seconds));
 }
 
 Status OutboxRelay::Maintain() {
-  MS_RETURN_IF_ERROR(housekeeping_->PrunePublished(config_.outbox.retention).status());
-  MS_ASSIGN_OR_RETURN(int64_t backlog, housekeeping_->Backlog());
-  stats_->backlog = backlog;
-  return Status::Ok();
+  return housekeeping_->PrunePublished(config_.outbox.retention).status();
 }
 
 void OutboxRelay::MaybeMaintain() {
-  const auto now = std::chrono::steady_clock::now();
-  if (now - last_maintenance_ < kMaintenanceInterval) return;
+  const std::chrono::milliseconds now = clock_->Monotonic();
+  if (last_maintenance_ && now - *last_maintenance_ < kMaintenanceInterval) return;
   Status maintained = Maintain();
   if (!maintained.ok()) spdlog::warn("relay: maintenance: {}", maintained.ToString());
   last_maintenance_ = now;
@@ -271,7 +273,9 @@ void OutboxRelay::Run(const std::atomic<bool>& stop) {
     if (epoch_) MaybeMaintain();
     if (!outbox_->WaitForRows(poll)) sleeper_->SleepFor(poll);
   }
-  if (epoch_) outbox_->Resign(*epoch_);
+  if (!epoch_) return;
+  outbox_->Resign(*epoch_);
+  SetLeading(std::nullopt);
 }
 
 }  // namespace ms::app

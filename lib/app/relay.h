@@ -10,8 +10,8 @@
 //  - marking (Record): published, on Kafka, failed with backoff, waiting behind a failure —
 //    each mark fenced by the leader's epoch;
 //  - housekeeping of its own table every minute while leading (OutboxHousekeeping: retention
-//    of published rows, the backlog figure), also when no sink is configured. Events going
-//    stale is not the relay's: app/stale_sweep.h runs it.
+//    of published rows), also when no sink is configured. Events going stale is not the
+//    relay's: app/stale_sweep.h runs it.
 //
 // Retries, per sink and with backoff:
 //  - Kafka: a row the broker acknowledged gets kafka_published_at and is never produced again,
@@ -23,8 +23,11 @@
 //  - A delivery whose marking failed (the database read-only, full or gone) is remembered, so
 //    the next round marks it without sending it again; the relay then waits 1 s doubling up to
 //    5 min (with jitter) before its next round, instead of the poll interval.
-// Metrics (optional): stage_duration{stage="relay"} per round that published rows, and
-// milestoned_outbox_publish_latency_seconds per published row (database clock).
+// Time is read from the injected Clock (Monotonic: a round's deadline, its duration, the
+// housekeeping interval) and waited on through the Sleeper.
+// Metrics: the leader gauge; rows published and not delivered; stage_duration{stage="relay"}
+// per round that published rows, and milestoned_outbox_publish_latency_seconds per published
+// row (database clock).
 #pragma once
 
 #include <atomic>
@@ -34,19 +37,13 @@
 #include <vector>
 
 #include "config/config.h"
+#include "core/clock.h"
 #include "core/sleeper.h"
 #include "observability/metrics.h"
 #include "ports/outbox.h"
 #include "runtime/backoff.h"
 
 namespace ms::app {
-
-struct RelayStats {
-  std::atomic<int64_t> published{0};
-  std::atomic<int64_t> failures{0};
-  std::atomic<int64_t> backlog{0};
-  std::atomic<bool> leader{false};
-};
 
 // How long one relay round waits for Kafka's delivery reports: the producer's message timeout
 // (kafka::Producer::message_timeout; 30 s when it has no limit) plus a margin, so a message that
@@ -64,10 +61,8 @@ class OutboxRelay {
   // margin, so whatever a leader enqueued is sent or given up within its lease. Every pointer
   // must outlive the relay.
   OutboxRelay(const Config& config, Outbox* outbox, OutboxHousekeeping* housekeeping, Sinks sinks,
-              std::chrono::milliseconds produce_wait, Sleeper* sleeper, RelayStats* stats);
-
-  // Optional, before Run. May be null.
-  void SetMetrics(Metrics* metrics) { metrics_ = metrics; }
+              std::chrono::milliseconds produce_wait, const Clock* clock, Sleeper* sleeper,
+              Metrics* metrics);
 
   // Leads when it can, relays and keeps house while leading, until `stop`; then resigns.
   void Run(const std::atomic<bool>& stop);
@@ -102,16 +97,18 @@ class OutboxRelay {
   Status RunRound(bool* more, Status* delivery_error);
   // Rows remembered as delivered (or on Kafka) but not marked get that outcome without a send.
   void ApplyUnmarked(std::vector<OutboxRow>& rows, std::vector<RowOutcome>& outcomes) const;
-  void Deliver(const std::vector<OutboxRow>& rows, std::chrono::steady_clock::time_point deadline,
+  // `deadline`: Clock::Monotonic by which the round's sends must be done.
+  void Deliver(const std::vector<OutboxRow>& rows, std::chrono::milliseconds deadline,
                std::vector<RowOutcome>& outcomes);
   // Writes a round's outcomes (the error of marking them); *delivery_error: the first delivery
   // failure, with "relay" context, or OK.
   Status Record(const std::vector<OutboxRow>& rows, const std::vector<RowOutcome>& outcomes,
-                std::chrono::steady_clock::time_point round_started, Status* delivery_error);
+                std::chrono::milliseconds round_started, Status* delivery_error);
   // A renewal or a mark said this instance no longer leads.
   void LoseLead(const Status& why);
+  void SetLeading(std::optional<int64_t> epoch);
   void ObservePublished(const std::vector<double>& latencies,
-                        std::chrono::steady_clock::time_point round_started);
+                        std::chrono::milliseconds round_started);
   void MaybeMaintain();
 
   const Config& config_;
@@ -119,14 +116,14 @@ class OutboxRelay {
   OutboxHousekeeping* housekeeping_;
   Sinks sinks_;
   std::chrono::milliseconds lease_;
+  const Clock* clock_;
   Sleeper* sleeper_;
-  RelayStats* stats_;
-  Metrics* metrics_ = nullptr;
+  Metrics* metrics_;
   std::optional<int64_t> epoch_;          // set while this instance leads
   std::map<int64_t, Unmarked> unmarked_;  // by outbox id
   Backoff mark_backoff_;                  // after a round that failed to mark
   bool stalled_ = false;  // the last PublishPending failed on the database, not on a sink
-  std::chrono::steady_clock::time_point last_maintenance_{};
+  std::optional<std::chrono::milliseconds> last_maintenance_;  // Clock::Monotonic
 };
 
 }  // namespace ms::app

@@ -2,6 +2,14 @@
 // name, help text and label names live only here. metrics.cc builds the prometheus families
 // from it, the typed accessors of Metrics fill labels by position from it, docs/operations.md
 // tables it, and a unit test checks that every entry is in the /metrics output with its HELP.
+// Every count the daemon keeps is one of these: the stages write them, and the progress line,
+// the shutdown totals and the tests read them back (Metrics::Total), so there is no second set
+// of counters to keep in step.
+//
+// Adding a metric without labels is one line here: it exists at zero from start-up, and code
+// reaches it as metrics.Counter<MetricId::member>() (Gauge<>, Histogram<>; checked at compile
+// time). One with labels also gets a typed accessor in Metrics, which fills them in order.
+// Then regenerate the table in docs/operations.md (the unit test prints it).
 //
 // Naming (https://prometheus.io/docs/practices/naming/): `milestoned_` prefix, base units
 // (`_seconds`), counters end in `_total`. Renaming a metric breaks dashboards and alerts:
@@ -11,6 +19,7 @@
 // HISTOGRAM(member, name, help, buckets, label...)  where `buckets` names a BucketSet.
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <span>
 #include <string>
@@ -19,6 +28,8 @@
 
 // clang-format off
 #define MS_ALL_METRICS(COUNTER, GAUGE, HISTOGRAM)                                                \
+  COUNTER(records_polled, "milestoned_records_polled_total",                                     \
+          "Kafka records polled, before decoding (a redelivery or a bad record counts too).")    \
   COUNTER(messages_consumed, "milestoned_messages_consumed_total",                               \
           "Kafka records decoded into a message, by source (bad ones count as DLQ).", "source")  \
   COUNTER(messages_stored, "milestoned_messages_stored_total",                                   \
@@ -35,6 +46,13 @@
           "Batches marked failed; retry with `milestonectl batches retry`.")                     \
   COUNTER(batches_retried, "milestoned_batches_retried_total",                                   \
           "Batches handed back for a later attempt (LLM unavailable, circuit open, shutdown).")  \
+  COUNTER(batch_store_failures, "milestoned_batch_store_failures_total",                         \
+          "Failed database steps of the extract stage (taking, loading, keeping or storing a "   \
+          "batch); the batch is tried again later, a kept answer stored without a model call.")  \
+  COUNTER(events_created, "milestoned_events_created_total",                                     \
+          "Events new to the ledger, written by a stored batch.")                                \
+  COUNTER(events_sighted, "milestoned_events_sighted_total",                                     \
+          "Known events seen again by a stored batch (a sighting, not a new event).")            \
   HISTOGRAM(batch_size, "milestoned_batch_size_messages",                                        \
             "Messages per claimed batch.", kBatchSize)                                           \
   HISTOGRAM(stage_duration, "milestoned_stage_duration_seconds",                                 \
@@ -83,12 +101,26 @@
         "Outbox rows not yet published.")                                                        \
   HISTOGRAM(outbox_publish_latency, "milestoned_outbox_publish_latency_seconds",                 \
             "Seconds from an outbox row's commit to its acknowledged publication.", kOutbox)     \
+  COUNTER(outbox_published, "milestoned_outbox_published_total",                                 \
+          "Outbox rows marked published: every configured sink took them.")                      \
+  COUNTER(outbox_delivery_failures, "milestoned_outbox_delivery_failures_total",                 \
+          "Outbox rows a relay round did not deliver: failed, or waiting behind a failed row of "\
+          "their company.")                                                                      \
   GAUGE(relay_leader, "milestoned_relay_leader",                                                 \
         "1 while this instance holds the outbox relay lock, else 0.")                            \
   GAUGE(ingest_paused, "milestoned_ingest_paused",                                               \
         "1 while consumption is paused because a dependency is down, else 0.")                   \
   COUNTER(ingest_holdbacks, "milestoned_ingest_holdbacks_total",                                 \
           "Times consumption was paused because storing a poll took over a second.")             \
+  COUNTER(ingest_persist_failures, "milestoned_ingest_persist_failures_total",                   \
+          "Polls whose dead letters, upsert or buffer append failed (a dependency down); "       \
+          "consumption is paused and the poll tried again after a backoff.")                     \
+  COUNTER(claim_failures, "milestoned_claim_failures_total",                                     \
+          "Claims or sweeps that failed (Redis or Postgres down); tried again after a backoff.")  \
+  COUNTER(pending_rebuilds, "milestoned_pending_rebuilds_total",                                 \
+          "Rebuilds of the Redis pending buffers from Postgres after Redis lost its state.")     \
+  COUNTER(orphan_claims_recovered, "milestoned_orphan_claims_recovered_total",                   \
+          "Claims whose taker died before recording them, recorded by the sweep.")               \
   COUNTER(worker_exceptions, "milestoned_worker_exceptions_total",                               \
           "Exceptions that escaped a worker's loop; the worker was started again.", "worker")    \
   GAUGE(build_info, "milestoned_build_info",                                                     \
@@ -110,6 +142,35 @@ enum class MetricId { MS_ALL_METRICS(MS_METRIC_ID, MS_METRIC_ID, MS_METRIC_ID) }
 inline constexpr size_t kMetricCount =
     0 MS_ALL_METRICS(MS_METRIC_ONE, MS_METRIC_ONE, MS_METRIC_ONE);
 #undef MS_METRIC_ONE
+
+// What a metric is, known at compile time: its kind and how many labels it has.
+struct MetricShape {
+  MetricKind kind;
+  size_t labels;
+};
+
+template <typename... Labels>
+constexpr size_t LabelCount(Labels...) {
+  return sizeof...(Labels);
+}
+
+#define MS_COUNTER_SHAPE(member, name, help, ...) \
+  MetricShape{MetricKind::kCounter, LabelCount(__VA_ARGS__)},
+#define MS_GAUGE_SHAPE(member, name, help, ...) \
+  MetricShape{MetricKind::kGauge, LabelCount(__VA_ARGS__)},
+#define MS_HISTOGRAM_SHAPE(member, name, help, buckets, ...) \
+  MetricShape{MetricKind::kHistogram, LabelCount(__VA_ARGS__)},
+inline constexpr std::array<MetricShape, kMetricCount> kMetricShapes = {
+    MS_ALL_METRICS(MS_COUNTER_SHAPE, MS_GAUGE_SHAPE, MS_HISTOGRAM_SHAPE)};
+#undef MS_COUNTER_SHAPE
+#undef MS_GAUGE_SHAPE
+#undef MS_HISTOGRAM_SHAPE
+
+// True when `id` is a metric of `kind` declared without labels: one series, no label values.
+constexpr bool IsPlain(MetricId id, MetricKind kind) {
+  const MetricShape& shape = kMetricShapes[static_cast<size_t>(id)];
+  return shape.kind == kind && shape.labels == 0;
+}
 
 struct MetricSpec {
   MetricId id;

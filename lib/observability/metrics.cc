@@ -111,21 +111,24 @@ void Metrics::Seed(const MetricsOptions& options) {
     CounterFor(MetricId::mode_messages, {mode});
     GaugeFor(MetricId::cost_per_1k, {mode});
   }
-  for (MetricId id :
-       {MetricId::batches_claimed, MetricId::batches_done, MetricId::batches_failed,
-        MetricId::batches_retried, MetricId::ingest_holdbacks, MetricId::prefilter_dropped,
-        MetricId::decided_offline, MetricId::events_rejected}) {
-    CounterFor(id, {});
-  }
-  for (MetricId id : {MetricId::pending_companies, MetricId::oldest_pending_age,
-                      MetricId::outbox_backlog, MetricId::relay_leader, MetricId::ingest_paused}) {
-    GaugeFor(id, {});
+  for (const MetricSpec& spec : AllMetricSpecs()) {
+    if (!spec.labels.empty()) continue;
+    const auto idx = static_cast<size_t>(spec.id);
+    switch (spec.kind) {
+      case MetricKind::kCounter:
+        plain_counters_[idx] = &CounterFor(spec.id, {});
+        break;
+      case MetricKind::kGauge:
+        plain_gauges_[idx] = &GaugeFor(spec.id, {});
+        break;
+      case MetricKind::kHistogram:
+        plain_histograms_[idx] = &HistogramFor(spec.id, {});
+        break;
+    }
   }
   for (std::string_view worker : {"ingest", "claim", "extract", "relay", "stale"}) {
     WorkerExceptions(worker);
   }
-  HistogramFor(MetricId::batch_size, {});
-  HistogramFor(MetricId::outbox_publish_latency, {});
   std::string version = options.version.empty() ? std::string(BuildVersion()) : options.version;
   GaugeFor(MetricId::build_info, {version}).Set(1);
 }
@@ -168,14 +171,28 @@ std::string Metrics::Serialize() const {
   return prometheus::TextSerializer().Serialize(registry_->Collect());
 }
 
-void SyncCounter(prometheus::Counter& counter, double total) {
-  double delta = total - counter.Value();
-  if (delta > 0) counter.Increment(delta);
-}
-
-ScopedLatency::~ScopedLatency() {
-  std::chrono::duration<double> elapsed = std::chrono::steady_clock::now() - start_;
-  histogram_.Observe(elapsed.count());
+double Metrics::Total(MetricId id) const {
+  const auto idx = static_cast<size_t>(id);
+  std::vector<prometheus::MetricFamily> families;
+  switch (SpecOf(id).kind) {
+    case MetricKind::kCounter:
+      families = counter_families_[idx]->Collect();
+      break;
+    case MetricKind::kGauge:
+      families = gauge_families_[idx]->Collect();
+      break;
+    case MetricKind::kHistogram:
+      families = histogram_families_[idx]->Collect();
+      break;
+  }
+  double total = 0;
+  for (const prometheus::MetricFamily& family : families) {
+    for (const prometheus::ClientMetric& series : family.metric) {
+      total += series.counter.value + series.gauge.value +
+               static_cast<double>(series.histogram.sample_count);
+    }
+  }
+  return total;
 }
 
 }  // namespace ms

@@ -7,9 +7,10 @@
 //    array lookup; accessors keyed by strings (DLQ reason, LLM provider, status) look the
 //    label set up in a small map under a short lock (building prometheus::Labels only the
 //    first time).
-//  - Label sets known up front (both sources, every stage, the configured providers and DLQ
-//    reasons) exist at zero from construction, so `rate()` and alerts see them before the
-//    first event. Open-ended ones (HTTP status, Kafka partitions) appear when first used.
+//  - Metrics without labels, and label sets known up front (both sources, every stage, the
+//    configured providers and DLQ reasons) exist at zero from construction, so `rate()` and
+//    alerts see them before the first event. Open-ended ones (HTTP status, Kafka partitions) appear
+//    when first used.
 //  - Serialize() renders text exposition format 0.0.4 and never fails.
 //
 // One Metrics object is built by the daemon and passed down (never a global).
@@ -22,7 +23,6 @@
 #include <prometheus/registry.h>
 
 #include <array>
-#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <span>
@@ -68,25 +68,34 @@ class Metrics {
   Metrics(const Metrics&) = delete;
   Metrics& operator=(const Metrics&) = delete;
 
-  // Ingest.
+  // A metric declared without labels (metric_list.h), by id; the id's kind is checked at
+  // compile time: metrics.Counter<MetricId::batches_done>().Increment(). Lock-free.
+  template <MetricId kId>
+  prometheus::Counter& Counter() {
+    static_assert(IsPlain(kId, MetricKind::kCounter), "not a counter declared without labels");
+    return *plain_counters_[static_cast<size_t>(kId)];
+  }
+  template <MetricId kId>
+  prometheus::Gauge& Gauge() {
+    static_assert(IsPlain(kId, MetricKind::kGauge), "not a gauge declared without labels");
+    return *plain_gauges_[static_cast<size_t>(kId)];
+  }
+  template <MetricId kId>
+  prometheus::Histogram& Histogram() {
+    static_assert(IsPlain(kId, MetricKind::kHistogram), "not a histogram declared without labels");
+    return *plain_histograms_[static_cast<size_t>(kId)];
+  }
+
+  // The metrics with labels. Ingest.
   prometheus::Counter& MessagesConsumed(Source source);
   prometheus::Counter& MessagesStored(Source source);
   prometheus::Counter& MessagesDuplicate(Source source);
   prometheus::Counter& Dlq(std::string_view reason);
-  prometheus::Gauge& IngestPaused();
-  prometheus::Counter& IngestHoldbacks();
-  // `worker`: ingest, claim, extract, relay.
+  // `worker`: ingest, claim, extract, relay, stale.
   prometheus::Counter& WorkerExceptions(std::string_view worker);
   void SetConsumerLags(std::span<const PartitionLag> lags);  // replaces the whole set
 
   // Batching.
-  prometheus::Counter& BatchesClaimed();
-  prometheus::Counter& BatchesDone();
-  prometheus::Counter& BatchesFailed();
-  prometheus::Counter& BatchesRetried();
-  prometheus::Histogram& BatchSize();
-  prometheus::Gauge& PendingCompanies();
-  prometheus::Gauge& OldestPendingAge();
   prometheus::Histogram& StageLatency(Stage stage);
 
   // LLM. `http_status` 0 means no HTTP response (transport error, timeout).
@@ -94,21 +103,18 @@ class Metrics {
   prometheus::Counter& LlmRequestErrors(std::string_view provider, int http_status);
   prometheus::Counter& LlmTokens(std::string_view provider, TokenDirection direction);
   prometheus::Counter& LlmCost(std::string_view provider);
-  prometheus::Counter& PrefilterDropped();
-  prometheus::Counter& DecidedOffline();
   // Spend by extraction mode (ExtractionResult::mode): the cost of every attempt, the messages
   // of each stored batch, and their ratio per 1,000 messages, updated as batches are stored.
   prometheus::Counter& ModeCost(std::string_view mode);
   void CountModeMessages(std::string_view mode, int messages);
-  prometheus::Counter& EventsRejected();
   prometheus::Counter& LlmRateLimitWaits(std::string_view provider);
   prometheus::Counter& LlmRateLimitWaitSeconds(std::string_view provider);
   void SetCircuitState(std::string_view provider, CircuitState state);
 
-  // Outbox relay.
-  prometheus::Gauge& OutboxBacklog();
-  prometheus::Histogram& OutboxPublishLatency();
-  prometheus::Gauge& RelayLeader();
+  // A counter's or a gauge's value summed over every label set it has (a histogram: its
+  // observations counted), as /metrics would show them: what the progress line, the
+  // shutdown totals and tests read.
+  double Total(MetricId id) const;
 
   // Text exposition format 0.0.4 of every family.
   std::string Serialize() const;
@@ -129,33 +135,14 @@ class Metrics {
   LabelCache<prometheus::Counter> counters_;
   LabelCache<prometheus::Gauge> gauges_;
   LabelCache<prometheus::Histogram> histograms_;
+  // The one series of each metric declared without labels, by MetricId.
+  std::array<prometheus::Counter*, kMetricCount> plain_counters_{};
+  std::array<prometheus::Gauge*, kMetricCount> plain_gauges_{};
+  std::array<prometheus::Histogram*, kMetricCount> plain_histograms_{};
   std::array<prometheus::Counter*, 2> consumed_{}, stored_{}, duplicate_{};  // by Source
   std::array<prometheus::Histogram*, kStageNames.size()> stages_{};
   std::mutex lag_mu_;
   std::vector<prometheus::Gauge*> lags_;  // guarded by lag_mu_: children of consumer_lag_
-};
-
-// Advances `counter` to `total` (a monotonic total kept elsewhere, e.g. a stage's atomic
-// stats). Never decreases it: a smaller total (a restarted source) is ignored.
-void SyncCounter(prometheus::Counter& counter, double total);
-
-// Seconds elapsed on the steady clock since `start`, as the latency histograms take them.
-inline double SecondsSince(std::chrono::steady_clock::time_point start) {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-}
-
-// Observes the time from construction to destruction into `histogram`, in seconds.
-class ScopedLatency {
- public:
-  explicit ScopedLatency(prometheus::Histogram& histogram)
-      : histogram_(histogram), start_(std::chrono::steady_clock::now()) {}
-  ~ScopedLatency();
-  ScopedLatency(const ScopedLatency&) = delete;
-  ScopedLatency& operator=(const ScopedLatency&) = delete;
-
- private:
-  prometheus::Histogram& histogram_;
-  std::chrono::steady_clock::time_point start_;
 };
 
 }  // namespace ms

@@ -39,37 +39,10 @@ prometheus::Counter& Metrics::MessagesDuplicate(Source source) {
 prometheus::Counter& Metrics::Dlq(std::string_view reason) {
   return CounterFor(MetricId::dlq, {reason});
 }
-prometheus::Gauge& Metrics::IngestPaused() {
-  return GaugeFor(MetricId::ingest_paused, {});
-}
 prometheus::Counter& Metrics::WorkerExceptions(std::string_view worker) {
   return CounterFor(MetricId::worker_exceptions, {worker});
 }
-prometheus::Counter& Metrics::IngestHoldbacks() {
-  return CounterFor(MetricId::ingest_holdbacks, {});
-}
 
-prometheus::Counter& Metrics::BatchesClaimed() {
-  return CounterFor(MetricId::batches_claimed, {});
-}
-prometheus::Counter& Metrics::BatchesDone() {
-  return CounterFor(MetricId::batches_done, {});
-}
-prometheus::Counter& Metrics::BatchesFailed() {
-  return CounterFor(MetricId::batches_failed, {});
-}
-prometheus::Counter& Metrics::BatchesRetried() {
-  return CounterFor(MetricId::batches_retried, {});
-}
-prometheus::Histogram& Metrics::BatchSize() {
-  return HistogramFor(MetricId::batch_size, {});
-}
-prometheus::Gauge& Metrics::PendingCompanies() {
-  return GaugeFor(MetricId::pending_companies, {});
-}
-prometheus::Gauge& Metrics::OldestPendingAge() {
-  return GaugeFor(MetricId::oldest_pending_age, {});
-}
 prometheus::Histogram& Metrics::StageLatency(Stage stage) {
   return *stages_[static_cast<size_t>(stage)];
 }
@@ -86,13 +59,7 @@ prometheus::Counter& Metrics::LlmTokens(std::string_view provider, TokenDirectio
 prometheus::Counter& Metrics::LlmCost(std::string_view provider) {
   return CounterFor(MetricId::llm_cost, {provider});
 }
-prometheus::Counter& Metrics::PrefilterDropped() {
-  return CounterFor(MetricId::prefilter_dropped, {});
-}
 
-prometheus::Counter& Metrics::DecidedOffline() {
-  return CounterFor(MetricId::decided_offline, {});
-}
 prometheus::Counter& Metrics::ModeCost(std::string_view mode) {
   return CounterFor(MetricId::mode_cost, {mode});
 }
@@ -103,9 +70,6 @@ void Metrics::CountModeMessages(std::string_view mode, int messages) {
     GaugeFor(MetricId::cost_per_1k, {mode}).Set(1000.0 * ModeCost(mode).Value() / stored.Value());
   }
 }
-prometheus::Counter& Metrics::EventsRejected() {
-  return CounterFor(MetricId::events_rejected, {});
-}
 prometheus::Counter& Metrics::LlmRateLimitWaits(std::string_view provider) {
   return CounterFor(MetricId::llm_rate_limit_waits, {provider});
 }
@@ -114,16 +78,6 @@ prometheus::Counter& Metrics::LlmRateLimitWaitSeconds(std::string_view provider)
 }
 void Metrics::SetCircuitState(std::string_view provider, CircuitState state) {
   GaugeFor(MetricId::llm_circuit_state, {provider}).Set(static_cast<double>(state));
-}
-
-prometheus::Gauge& Metrics::OutboxBacklog() {
-  return GaugeFor(MetricId::outbox_backlog, {});
-}
-prometheus::Histogram& Metrics::OutboxPublishLatency() {
-  return HistogramFor(MetricId::outbox_publish_latency, {});
-}
-prometheus::Gauge& Metrics::RelayLeader() {
-  return GaugeFor(MetricId::relay_leader, {});
 }
 
 }  // namespace ms

@@ -77,8 +77,6 @@ class OutboxHousekeeping {
   virtual ~OutboxHousekeeping() = default;
   // Deletes published rows older than `retention`; returns how many.
   virtual StatusOr<int64_t> PrunePublished(std::chrono::milliseconds retention) = 0;
-  // Unpublished rows.
-  virtual StatusOr<int64_t> Backlog() = 0;
 };
 
 // Where the relay delivers rows: the Kafka events topic, a webhook.
@@ -87,11 +85,11 @@ class OutboxSink {
   virtual ~OutboxSink() = default;
   // Delivers one round's rows (id order) and returns one Status per row: OK when the sink
   // took it. Within a company a row is never sent after one that failed in the same call
-  // (those get Aborted), so the company's rows reach the sink in order. A row not attempted
-  // because `deadline` (steady clock) passed first gets DeadlineExceeded and counts as not
-  // tried at all.
+  // (those get Aborted), so the company's rows reach the sink in order. `budget` is the time
+  // the caller's round has left (zero or less: none); a row not attempted because the budget
+  // would be overrun gets DeadlineExceeded and counts as not tried at all.
   virtual std::vector<Status> Deliver(const std::vector<OutboxRow>& rows,
-                                      std::chrono::steady_clock::time_point deadline) = 0;
+                                      std::chrono::milliseconds budget) = 0;
 };
 
 }  // namespace ms

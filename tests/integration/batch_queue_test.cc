@@ -227,8 +227,8 @@ TEST_F(BatchQueueTest, AStoreRefusedByTheDatabaseIsRetriedFromTheKeptAnswerWitho
   Config config;
   CountingExtractor extractor;
   BoundedQueue<ClaimedBatch> hints(4);
-  app::ExtractStats stats;
-  app::ExtractStage stage(config, queue_.get(), &extractor, &hints, &stats);
+  Metrics metrics;
+  app::ExtractStage stage(config, queue_.get(), &extractor, &hints, &metrics);
   bool found = false;
   ASSERT_TRUE(stage.ProcessOne(&found).ok());
   ASSERT_TRUE(found);
@@ -240,7 +240,7 @@ TEST_F(BatchQueueTest, AStoreRefusedByTheDatabaseIsRetriedFromTheKeptAnswerWitho
 
   Sql("DROP TRIGGER refuse_writes ON events");
   Sql("UPDATE batches SET retry_at = now() - interval '1 second'");  // the wait is over
-  app::ExtractStage restarted(config, queue_.get(), &extractor, &hints, &stats);
+  app::ExtractStage restarted(config, queue_.get(), &extractor, &hints, &metrics);
   ASSERT_TRUE(restarted.ProcessOne(&found).ok());
   ASSERT_TRUE(found);
   EXPECT_EQ(extractor.calls.load(), 1) << "the provider was paid again for a failed store";

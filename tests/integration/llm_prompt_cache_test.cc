@@ -86,8 +86,8 @@ TEST_P(LlmPromptCacheTest, SecondBatchRecordsItsCachedInputAndPaysTheCachedRate)
   auto set = app::MakeExtractor(config_);
   ASSERT_TRUE(set.ok()) << set.status().ToString();
   BoundedQueue<ClaimedBatch> hints(4);
-  app::ExtractStats stats;
-  app::ExtractStage stage(config_, queue_.get(), (*set)->extractor, &hints, &stats);
+  Metrics metrics;
+  app::ExtractStage stage(config_, queue_.get(), (*set)->extractor, &hints, &metrics);
   for (int batch = 0; batch < 2; ++batch) {
     bool found = false;
     ASSERT_TRUE(stage.ProcessOne(&found).ok());
@@ -110,8 +110,9 @@ TEST_P(LlmPromptCacheTest, SecondBatchRecordsItsCachedInputAndPaysTheCachedRate)
   EXPECT_EQ(Int("SELECT round(cost_usd * 1e6) FROM batches WHERE id = 1"),
             anthropic ? 20 + 125 + 60 : 120 + 60);
   EXPECT_EQ(Int("SELECT round(cost_usd * 1e6) FROM batches WHERE id = 2"), 20 + 10 + 60);
-  EXPECT_EQ(stats.cached_prompt_tokens.load(), 100);
-  EXPECT_EQ(stats.cache_write_tokens.load(), anthropic ? 100 : 0);
+  const std::string provider = GetParam();
+  EXPECT_EQ(metrics.LlmTokens(provider, TokenDirection::kCached).Value(), 100);
+  EXPECT_EQ(metrics.LlmTokens(provider, TokenDirection::kCacheWrite).Value(), anthropic ? 100 : 0);
 
   if (anthropic) {
     for (const test::RecordedRequest& request : server_.requests()) {

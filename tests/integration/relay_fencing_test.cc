@@ -22,7 +22,7 @@ struct RecordingSink : OutboxSink {
   std::mutex mu;
   std::vector<int64_t> delivered;  // guarded by mu
   std::vector<Status> Deliver(const std::vector<OutboxRow>& rows,
-                              std::chrono::steady_clock::time_point) override {
+                              std::chrono::milliseconds) override {
     std::lock_guard lock(mu);
     for (const OutboxRow& row : rows) delivered.push_back(row.id);
     return std::vector<Status>(rows.size(), Status::Ok());
@@ -129,11 +129,11 @@ TEST_F(RelayFencingTest, ARelayWhoseSessionDiedSendsNothingMoreAndTheNextOneTake
   RecordingSink first_sink, second_sink;
   test::FakeClock clock;
   test::FakeSleeper first_sleeper(&clock), second_sleeper(&clock);
-  app::RelayStats first_stats, second_stats;
-  app::OutboxRelay first(config, &first_outbox, &first_outbox, {&first_sink, nullptr}, 5s,
-                         &first_sleeper, &first_stats);
+  Metrics first_metrics, second_metrics;
+  app::OutboxRelay first(config, &first_outbox, &first_outbox, {&first_sink, nullptr}, 5s, &clock,
+                         &first_sleeper, &first_metrics);
   app::OutboxRelay second(config, &second_outbox, &second_outbox, {&second_sink, nullptr}, 5s,
-                          &second_sleeper, &second_stats);
+                          &clock, &second_sleeper, &second_metrics);
   ASSERT_TRUE(first.Lead().ok());
   InsertRows("acme", 2);
   ASSERT_TRUE(first.PublishPending().ok());

@@ -144,7 +144,7 @@ class WebhookRelayTest : public test::MigratedDatabaseTest {
     }
     auto relay = std::make_unique<app::OutboxRelay>(
         config_, outbox_.get(), outbox_.get(),
-        app::OutboxRelay::Sinks{kafka_.get(), webhook_.get()}, 35s, &sleeper_, &stats_);
+        app::OutboxRelay::Sinks{kafka_.get(), webhook_.get()}, 35s, &clock_, &sleeper_, &metrics_);
     Status led = relay->Lead();
     EXPECT_TRUE(led.ok()) << led.ToString();
     return relay;
@@ -152,7 +152,8 @@ class WebhookRelayTest : public test::MigratedDatabaseTest {
 
   Receiver receiver_;
   Config config_;
-  app::RelayStats stats_;
+  SystemClock clock_;
+  Metrics metrics_;
   InterruptibleSleeper sleeper_;
   std::unique_ptr<pg::PgOutbox> outbox_;
   std::unique_ptr<webhook::WebhookSink> webhook_;

@@ -11,3 +11,5 @@ target_sources(unit_tests PRIVATE ${CMAKE_CURRENT_LIST_DIR}/ingest_loop_test.cc)
 # The stale sweep over a fake EventLifecycle; the daemon's watchdog period and signal thread.
 target_sources(unit_tests PRIVATE ${CMAKE_CURRENT_LIST_DIR}/stale_sweep_test.cc
                               ${CMAKE_CURRENT_LIST_DIR}/daemon_threads_test.cc)
+# The ops thread's round over fake dependencies.
+target_sources(unit_tests PRIVATE ${CMAKE_CURRENT_LIST_DIR}/ops_loop_test.cc)

@@ -1,5 +1,5 @@
-// What the claim stage reports to Metrics, over fakes behind its ports: batch sizes and claim
-// durations per batch created. Without metrics it claims the same (null-safe).
+// What the claim stage counts into Metrics, over fakes behind its ports: batches, their sizes
+// and claim durations per batch created, failures and rebuilds.
 #include "app/claimer.h"
 
 #include <gtest/gtest.h>
@@ -34,7 +34,8 @@ struct FakeLedger : BatchLedger {
 class ClaimerMetricsTest : public ::testing::Test {
  protected:
   app::Claimer MakeClaimer() {
-    return app::Claimer(config_, &buffer_, &store_, &ledger_, &full_, &claimed_, &clock_, &stats_);
+    return app::Claimer(config_, &buffer_, &store_, &ledger_, &full_, &claimed_, &clock_,
+                        &metrics_);
   }
 
   Config config_;
@@ -44,7 +45,6 @@ class ClaimerMetricsTest : public ::testing::Test {
   BoundedQueue<std::string> full_{8};
   BoundedQueue<ClaimedBatch> claimed_{8};
   test::FakeClock clock_;
-  app::ClaimStats stats_;
   Metrics metrics_;
 };
 
@@ -53,22 +53,13 @@ TEST_F(ClaimerMetricsTest, EachBatchCreatedObservesItsSizeAndTheClaimDuration) {
                     {"dup1", "acme", {4}, "threshold"},
                     {"c2", "acme", {5, 6}, "max_age"}};
   app::Claimer claimer = MakeClaimer();
-  claimer.SetMetrics(&metrics_);
   ASSERT_TRUE(claimer.ClaimAll("acme").ok());
-  EXPECT_EQ(stats_.batches.load(), 2);
-  auto sizes = Snapshot(metrics_.BatchSize());
+  EXPECT_EQ(metrics_.Total(MetricId::batches_claimed), 2);
+  auto sizes = Snapshot(metrics_.Histogram<MetricId::batch_size>());
   EXPECT_EQ(sizes.sample_count, 2u) << "the claim that made no batch is not a batch";
   EXPECT_DOUBLE_EQ(sizes.sample_sum, 5);
   EXPECT_EQ(Snapshot(metrics_.StageLatency(Stage::kClaim)).sample_count, 2u);
   EXPECT_EQ(Snapshot(metrics_.StageLatency(Stage::kPersist)).sample_count, 0u);
-}
-
-TEST_F(ClaimerMetricsTest, WithoutMetricsClaimsAllTheSame) {
-  buffer_.claims = {{"c1", "acme", {1, 2}, "threshold"}};
-  app::Claimer claimer = MakeClaimer();
-  ASSERT_TRUE(claimer.ClaimAll("acme").ok());
-  EXPECT_EQ(stats_.batches.load(), 1);
-  EXPECT_EQ(Snapshot(metrics_.BatchSize()).sample_count, 0u);
 }
 
 // Redis down: each failed sweep waits longer than the one before (100 ms doubling up to 5 s,
@@ -79,13 +70,13 @@ struct DownBuffer : test::FakeBuffer {
 
 TEST_F(ClaimerMetricsTest, AFailingSweepIsRetriedAfterGrowingWaits) {
   DownBuffer down;
-  app::Claimer claimer(config_, &down, &store_, &ledger_, &full_, &claimed_, &clock_, &stats_);
+  app::Claimer claimer(config_, &down, &store_, &ledger_, &full_, &claimed_, &clock_, &metrics_);
   std::atomic<bool> stop{false};
   test::StoppingSleeper sleeper(&stop, 10);
   claimer.SetSleeper(&sleeper);
   claimer.Run(stop);
   ASSERT_EQ(sleeper.waits().size(), 10u);
-  EXPECT_EQ(stats_.failures.load(), 10);
+  EXPECT_EQ(metrics_.Total(MetricId::claim_failures), 10);
   for (auto wait : sleeper.waits()) {
     EXPECT_GE(wait, std::chrono::milliseconds(10));
     EXPECT_LE(wait, std::chrono::seconds(5));
@@ -109,7 +100,7 @@ TEST_F(ClaimerMetricsTest, ARebuildReoffersTheBacklogPageByPage) {
   for (size_t idx = 0; idx < 12001; ++idx) {
     ASSERT_EQ(buffer_.appended[idx].id, static_cast<int64_t>(idx + 1));
   }
-  EXPECT_EQ(stats_.rebuilds.load(), 1);
+  EXPECT_EQ(metrics_.Total(MetricId::pending_rebuilds), 1);
 }
 
 }  // namespace

@@ -1,9 +1,9 @@
-// The extract → store stage over fakes behind its ports: what it reports to Metrics (extract
-// and store durations, the LLM cost per stored batch; the same without metrics), how it
-// disposes of a failed extraction (handed back when transient, at shutdown or with the circuit
-// open; failed when permanent or out of attempts; its spending counted either way), and how an
-// answer is paid for once: kept before the store, stored from there after a failed store, held
-// in memory when even keeping it failed, cleaned of what the database refuses.
+// The extract → store stage over fakes behind its ports: what it counts into Metrics (extract
+// and store durations, tokens, the LLM cost per stored batch, batches done, failed and handed
+// back), how it disposes of a failed extraction (handed back when transient, at shutdown or with
+// the circuit open; failed when permanent or out of attempts; its spending counted either way),
+// and how an answer is paid for once: kept before the store, stored from there after a failed
+// store, held in memory when even keeping it failed, cleaned of what the database refuses.
 #include "app/extract_stage.h"
 
 #include <gtest/gtest.h>
@@ -153,14 +153,13 @@ class ExtractStageTest : public ::testing::Test {
  protected:
   ExtractStageTest() { config_.llm.prices["gpt-test"] = {2.0, 4.0}; }
 
-  bool ProcessOne(bool with_metrics = true) {
-    app::ExtractStage stage(config_, &queue_, &extractor_, &hints_, &stats_);
-    return ProcessOneWith(stage, with_metrics);
+  bool ProcessOne() {
+    app::ExtractStage stage(config_, &queue_, &extractor_, &hints_, &metrics_);
+    return ProcessOneWith(stage);
   }
   // With a stage that lives across takes (its in-memory answers with it).
-  bool ProcessOneWith(app::ExtractStage& stage, bool with_metrics = true) {
+  bool ProcessOneWith(app::ExtractStage& stage) {
     queue_.taken = false;
-    if (with_metrics) stage.SetMetrics(&metrics_);
     stage.SetSleeper(&sleeper_);
     bool found = false;
     Status st = stage.ProcessOne(&found);
@@ -168,12 +167,14 @@ class ExtractStageTest : public ::testing::Test {
     return found;
   }
   uint64_t StageCount(Stage stage) { return Snapshot(metrics_.StageLatency(stage)).sample_count; }
+  double Tokens(TokenDirection direction) {
+    return metrics_.LlmTokens("openai", direction).Value();
+  }
 
   Config config_;
   OneBatchQueue queue_;
   FixedExtractor extractor_;
   BoundedQueue<ClaimedBatch> hints_{8};
-  app::ExtractStats stats_;
   Metrics metrics_;
   test::FakeClock clock_;
   test::FakeSleeper sleeper_{&clock_};
@@ -186,7 +187,7 @@ TEST_F(ExtractStageTest, StoredBatchObservesExtractAndStoreAndAddsItsCost) {
   EXPECT_DOUBLE_EQ(metrics_.LlmCost("openai").Value(), 4.0);
   EXPECT_EQ(StageCount(Stage::kExtract), 1u);
   EXPECT_EQ(StageCount(Stage::kStore), 1u);
-  EXPECT_EQ(stats_.batches_done.load(), 1);
+  EXPECT_EQ(metrics_.Total(MetricId::batches_done), 1);
 }
 
 TEST_F(ExtractStageTest, SpendIsPricedPerThousandMessagesOfItsMode) {
@@ -209,7 +210,7 @@ TEST_F(ExtractStageTest, SpendIsPricedPerThousandMessagesOfItsMode) {
 TEST_F(ExtractStageTest, TheExtractLatencyIsTimedByTheInjectedClock) {
   extractor_.clock = &clock_;
   extractor_.takes = std::chrono::milliseconds(2500);
-  app::ExtractStage stage(config_, &queue_, &extractor_, &hints_, &stats_);
+  app::ExtractStage stage(config_, &queue_, &extractor_, &hints_, &metrics_);
   stage.SetClock(&clock_);
   ASSERT_TRUE(ProcessOneWith(stage));
   EXPECT_DOUBLE_EQ(Snapshot(metrics_.StageLatency(Stage::kExtract)).sample_sum, 2.5);
@@ -224,13 +225,12 @@ TEST_F(ExtractStageTest, TransientFailureIsHandedBackWithItsSpendingCounted) {
   EXPECT_EQ(queue_.log.handed_back[0].retry_in, std::chrono::seconds(30));
   EXPECT_TRUE(queue_.log.handed_back[0].count_attempt);
   EXPECT_NE(queue_.log.handed_back[0].reason.find("retry budget"), std::string::npos);
-  // The tokens the failed attempt used are paid for: they count in the stats and the cost.
+  // The tokens the failed attempt used are paid for: they count in the metrics and the cost.
   EXPECT_EQ(queue_.log.failed_costs, std::vector<double>{4.0});
   EXPECT_DOUBLE_EQ(metrics_.LlmCost("openai").Value(), 4.0);
-  EXPECT_EQ(stats_.prompt_tokens.load(), 1'000'000);
-  EXPECT_EQ(stats_.llm_calls.load(), 1);
-  EXPECT_EQ(stats_.batches_handed_back.load(), 1);
-  EXPECT_EQ(stats_.batches_failed.load(), 0);
+  EXPECT_EQ(Tokens(TokenDirection::kIn), 1'000'000);
+  EXPECT_EQ(metrics_.Total(MetricId::batches_retried), 1);
+  EXPECT_EQ(metrics_.Total(MetricId::batches_failed), 0);
   EXPECT_EQ(StageCount(Stage::kExtract), 1u);
   EXPECT_EQ(StageCount(Stage::kStore), 0u);
 }
@@ -259,7 +259,7 @@ TEST_F(ExtractStageTest, TheLastAttemptFailsTheBatchSayingItGaveUp) {
   EXPECT_TRUE(queue_.log.handed_back.empty());
   EXPECT_NE(queue_.log.failures[0].find("HTTP 503"), std::string::npos);
   EXPECT_NE(queue_.log.failures[0].find("gave up after 5 attempts"), std::string::npos);
-  EXPECT_EQ(stats_.batches_failed.load(), 1);
+  EXPECT_EQ(metrics_.Total(MetricId::batches_failed), 1);
 }
 
 TEST_F(ExtractStageTest, APermanentErrorFailsTheBatchAtOnce) {
@@ -267,7 +267,7 @@ TEST_F(ExtractStageTest, APermanentErrorFailsTheBatchAtOnce) {
   ASSERT_TRUE(ProcessOne());
   ASSERT_EQ(queue_.log.failures.size(), 1u);
   EXPECT_TRUE(queue_.log.handed_back.empty());
-  EXPECT_EQ(stats_.batches_failed.load(), 1);
+  EXPECT_EQ(metrics_.Total(MetricId::batches_failed), 1);
 }
 
 TEST_F(ExtractStageTest, ShutdownHandsTheBatchBackWithoutCountingTheAttempt) {
@@ -302,9 +302,9 @@ TEST_F(ExtractStageTest, CachedInputIsPricedAtTheCachedRate) {
   // 600k plain input at $2/M + 400k cached at $0.5/M + 500k completion at $4/M.
   ASSERT_EQ(queue_.log.stored_costs.size(), 1u);
   EXPECT_DOUBLE_EQ(queue_.log.stored_costs[0], 1.2 + 0.2 + 2.0);
-  EXPECT_EQ(stats_.prompt_tokens.load(), 1'000'000);
-  EXPECT_EQ(stats_.cached_prompt_tokens.load(), 400'000);
-  EXPECT_EQ(stats_.cache_write_tokens.load(), 0);
+  EXPECT_EQ(Tokens(TokenDirection::kIn), 1'000'000);
+  EXPECT_EQ(Tokens(TokenDirection::kCached), 400'000);
+  EXPECT_EQ(Tokens(TokenDirection::kCacheWrite), 0);
 }
 
 TEST_F(ExtractStageTest, WithoutACachedRateCachedInputCostsThePlainInputRate) {
@@ -320,7 +320,7 @@ TEST_F(ExtractStageTest, CacheWritesCostAQuarterMoreThanPlainInput) {
   // 400k plain at $2/M + 400k cached at $0.2/M + 200k written at 1.25 x $2/M + 500k at $4/M.
   ASSERT_EQ(queue_.log.stored_costs.size(), 1u);
   EXPECT_DOUBLE_EQ(queue_.log.stored_costs[0], 0.8 + 0.08 + 0.5 + 2.0);
-  EXPECT_EQ(stats_.cache_write_tokens.load(), 200'000);
+  EXPECT_EQ(Tokens(TokenDirection::kCacheWrite), 200'000);
 }
 
 TEST_F(ExtractStageTest, AnotherModelSharingAPrefixIsNotPricedAsIt) {
@@ -334,7 +334,7 @@ TEST_F(ExtractStageTest, AnotherModelSharingAPrefixIsNotPricedAsIt) {
 // While the circuit is open every batch would fail without a call: workers leave them queued.
 TEST_F(ExtractStageTest, WorkersTakeNothingWhileTheCircuitIsOpen) {
   extractor_.ready_in = std::chrono::seconds(30);
-  app::ExtractStage stage(config_, &queue_, &extractor_, &hints_, &stats_);
+  app::ExtractStage stage(config_, &queue_, &extractor_, &hints_, &metrics_);
   std::atomic<bool> stop{false};
   std::thread worker([&] { stage.RunWorker(stop); });
   for (int hint = 0; hint < 3; ++hint)
@@ -350,16 +350,16 @@ TEST_F(ExtractStageTest, WorkersTakeNothingWhileTheCircuitIsOpen) {
 }
 
 TEST_F(ExtractStageTest, WorkersTakeBatchesWhenTheCircuitIsClosed) {
-  app::ExtractStage stage(config_, &queue_, &extractor_, &hints_, &stats_);
+  app::ExtractStage stage(config_, &queue_, &extractor_, &hints_, &metrics_);
   std::atomic<bool> stop{false};
   std::thread worker([&] { stage.RunWorker(stop); });
-  for (int spin = 0; spin < 5000 && stats_.batches_done.load() == 0; ++spin)
+  for (int spin = 0; spin < 5000 && metrics_.Total(MetricId::batches_done) == 0; ++spin)
     std::this_thread::sleep_for(std::chrono::milliseconds(1));
   stop = true;
   hints_.Close();
   worker.join();
   EXPECT_TRUE(queue_.taken.load());
-  EXPECT_EQ(stats_.batches_done.load(), 1);
+  EXPECT_EQ(metrics_.Total(MetricId::batches_done), 1);
 }
 
 TEST_F(ExtractStageTest, ABatchStoredBeforeIsNotCostedTwice) {
@@ -367,14 +367,7 @@ TEST_F(ExtractStageTest, ABatchStoredBeforeIsNotCostedTwice) {
   ASSERT_TRUE(ProcessOne());
   EXPECT_EQ(StageCount(Stage::kStore), 1u);
   EXPECT_DOUBLE_EQ(metrics_.LlmCost("openai").Value(), 0);
-  EXPECT_EQ(stats_.batches_done.load(), 0);
-}
-
-TEST_F(ExtractStageTest, WithoutMetricsStoresAllTheSame) {
-  ASSERT_TRUE(ProcessOne(/*with_metrics=*/false));
-  EXPECT_EQ(queue_.log.stored_costs, std::vector<double>{4.0});
-  EXPECT_EQ(StageCount(Stage::kExtract), 0u);
-  EXPECT_DOUBLE_EQ(metrics_.LlmCost("openai").Value(), 0);
+  EXPECT_EQ(metrics_.Total(MetricId::batches_done), 0);
 }
 
 // ---- an answer is paid for once -------------------------------------------------------------
@@ -397,8 +390,8 @@ TEST_F(ExtractStageTest, AFailedStoreKeepsTheAnswerAndTheNextAttemptStoresItWith
   EXPECT_EQ(extractor_.extractions.load(), 1) << "the provider was paid twice";
   EXPECT_EQ(queue_.log.stored_costs, std::vector<double>{4.0});
   EXPECT_DOUBLE_EQ(metrics_.LlmCost("openai").Value(), 4.0);
-  EXPECT_EQ(stats_.batches_done.load(), 1);
-  EXPECT_EQ(stats_.store_failures.load(), 1);
+  EXPECT_EQ(metrics_.Total(MetricId::batches_done), 1);
+  EXPECT_EQ(metrics_.Total(MetricId::batch_store_failures), 1);
 }
 
 TEST_F(ExtractStageTest, StoreAttemptsWaitLongerEachTimeUpToFiveMinutes) {
@@ -421,12 +414,12 @@ TEST_F(ExtractStageTest, TheLastStoreAttemptFailsTheBatchWithItsAnswerKept) {
   EXPECT_NE(queue_.log.failures[0].find("53100"), std::string::npos);
   EXPECT_TRUE(queue_.log.kept.has_value()) << "a retry by the operator must not pay again";
   EXPECT_EQ(queue_.log.failed_costs, std::vector<double>{4.0}) << "its spending, once";
-  EXPECT_EQ(stats_.batches_failed.load(), 1);
+  EXPECT_EQ(metrics_.Total(MetricId::batches_failed), 1);
 }
 
 TEST_F(ExtractStageTest, AnAnswerThatCouldNotBeKeptIsHeldInMemoryAndStoredFromThere) {
   queue_.log.keep_errors = {Unavailable("server closed the connection unexpectedly")};
-  app::ExtractStage stage(config_, &queue_, &extractor_, &hints_, &stats_);
+  app::ExtractStage stage(config_, &queue_, &extractor_, &hints_, &metrics_);
   ASSERT_TRUE(ProcessOneWith(stage));
   EXPECT_FALSE(queue_.log.kept.has_value());
   ASSERT_EQ(queue_.log.store_retries.size(), 1u);

@@ -18,8 +18,10 @@
 #include <utility>
 #include <vector>
 
-#include "ports/ingest.h"
+#include "ports/batch_buffer.h"
+#include "ports/dead_letters.h"
 #include "ports/message_source.h"
+#include "ports/message_store.h"
 
 namespace ms::test {
 

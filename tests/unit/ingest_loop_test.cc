@@ -1,4 +1,4 @@
-// IngestLoop over a fake message source and fakes behind the Ingestor's ports: offsets are stored
+// IngestLoop over a fake message source and fakes behind the Persister's ports: offsets are stored
 // only once the records below them are in Postgres and Redis, in poll order, never past a batch
 // that is not durable; a down or slow store pauses the partitions and they resume by themselves;
 // a revoke finishes the partitions' in-flight work before they go, a lost partition is fenced.
@@ -141,7 +141,8 @@ bool Has(const std::vector<Offset>& offsets, const Offset& offset) {
 class IngestLoopTest : public ::testing::Test {
  protected:
   IngestLoopTest() {
-    loop_ = std::make_unique<IngestLoop>(config_, &ingestor_, &full_companies_, &clock_, &stats_);
+    loop_ =
+        std::make_unique<IngestLoop>(config_, &persister_, &full_companies_, &clock_, &metrics_);
     loop_->Attach(&source_);
     source_.SetListener(loop_.get());
     // Invariant 1, checked at every offset the loop stores.
@@ -199,9 +200,9 @@ class IngestLoopTest : public ::testing::Test {
   RecordingStore postgres_{&durable_};
   RecordingBuffer redis_{&durable_};
   test::FakeDlq dlq_;
-  Ingestor ingestor_{&postgres_, &redis_, &dlq_, /*threshold=*/1000};
+  Persister persister_{&postgres_, &redis_, &dlq_, /*threshold=*/1000};
   BoundedQueue<std::string> full_companies_{16};
-  IngestStats stats_;
+  Metrics metrics_;
   FakeMessageSource source_{{kP0, kP1}};
   Gate gate_;
   std::unique_ptr<IngestLoop> loop_;
@@ -226,7 +227,7 @@ TEST_F(IngestLoopTest, StoresOffsetsOnlyAfterPostgresAndRedisInPollOrder) {
   EXPECT_TRUE(s.paused.empty());
   EXPECT_EQ(postgres_.stored.size(), 6u);
   EXPECT_EQ(redis_.appended.size(), 6u);
-  EXPECT_EQ(stats_.stored.load(), 6);
+  EXPECT_EQ(metrics_.Total(MetricId::messages_stored), 6);
 }
 
 TEST_F(IngestLoopTest, AFailedUpsertStoresNoOffsetAndPausesUntilTheRetrySucceeds) {
@@ -237,8 +238,8 @@ TEST_F(IngestLoopTest, AFailedUpsertStoresNoOffsetAndPausesUntilTheRetrySucceeds
   ASSERT_TRUE(source_.Await([](const State& s) { return s.paused.size() == 2; }));
   ASSERT_TRUE(AwaitRounds(3));  // backing off: the clock has not moved
   EXPECT_TRUE(source_.state().stored.empty());
-  EXPECT_TRUE(stats_.paused.load());
-  EXPECT_EQ(stats_.failures.load(), 1);
+  EXPECT_EQ(metrics_.Gauge<MetricId::ingest_paused>().Value(), 1);
+  EXPECT_EQ(metrics_.Total(MetricId::ingest_persist_failures), 1);
 
   AdvanceClock(seconds(10));  // past any backoff
   ASSERT_TRUE(AwaitStored({{kP0, p0}, {kP1, p1}}));
@@ -249,7 +250,7 @@ TEST_F(IngestLoopTest, AFailedUpsertStoresNoOffsetAndPausesUntilTheRetrySucceeds
 
   EXPECT_EQ(OffsetsOf(source_.state().stored, kP0),
             (std::vector<Offset>{{kP0, p0}, {kP0, p0_more}}));
-  EXPECT_FALSE(stats_.paused.load());
+  EXPECT_EQ(metrics_.Gauge<MetricId::ingest_paused>().Value(), 0);
   EXPECT_EQ(postgres_.calls, 3);  // the failed upsert, its retry, the last poll
 }
 
@@ -294,7 +295,9 @@ TEST_F(IngestLoopTest, ASlowStorePausesAfterkSlowPersistAndResumesWhenItFinishes
     return !source_.state().paused.empty();
   }));
   EXPECT_TRUE(source_.state().stored.empty());
-  EXPECT_FALSE(stats_.paused.load()) << "a slow store is not a dependency down";
+  EXPECT_EQ(metrics_.Gauge<MetricId::ingest_paused>().Value(), 0)
+      << "a slow store is not a dependency down";
+  EXPECT_EQ(metrics_.Total(MetricId::ingest_holdbacks), 1);
 
   gate_.Open();
   ASSERT_TRUE(AwaitStored({{kP0, first}, {kP0, second}, {kP0, third}}));

@@ -1,10 +1,9 @@
 // The ingest stage's logic with fakes behind its ports: decode of a poll, identity folding,
 // DLQ routing, resumable processing after a dependency failure, partition fencing.
-#include "pipeline/ingest/ingest.h"
-
 #include <gtest/gtest.h>
 
 #include "ingest_fakes.h"
+#include "pipeline/ingest/persister.h"
 
 namespace ms {
 namespace {
@@ -37,7 +36,7 @@ class IngestTest : public ::testing::Test {
   FakeStore store_;
   FakeBuffer buffer_;
   FakeDlq dlq_;
-  Ingestor ingestor_{&store_, &buffer_, &dlq_, /*threshold=*/3};
+  Persister persister_{&store_, &buffer_, &dlq_, /*threshold=*/3};
   std::vector<std::pair<int64_t, std::string>> storage_;
 };
 
@@ -61,18 +60,18 @@ TEST_F(IngestTest, DecodesFoldsEditsAndRoutesPoisonToTheDlq) {
 TEST_F(IngestTest, ProcessIsResumableAndNeverRedoesACompletedStep) {
   IngestBatch batch = Decode({{0, Slack("a", "x")}, {1, "{}"}, {2, Slack("b", "y")}});
   store_.next_error = Unavailable("postgres down");
-  auto first = ingestor_.Process(batch, milliseconds(0));
+  auto first = persister_.Persist(batch, milliseconds(0));
   EXPECT_EQ(first.status().code(), StatusCode::kUnavailable);
   EXPECT_EQ(dlq_.calls, 1);
   EXPECT_EQ(buffer_.calls, 0);
 
   buffer_.next_error = Unavailable("redis down");
-  auto second = ingestor_.Process(batch, milliseconds(0));
+  auto second = persister_.Persist(batch, milliseconds(0));
   EXPECT_EQ(second.status().code(), StatusCode::kUnavailable);
   EXPECT_EQ(dlq_.calls, 1) << "dead letters were published again";
   EXPECT_EQ(store_.calls, 2);
 
-  auto third = ingestor_.Process(batch, milliseconds(0));
+  auto third = persister_.Persist(batch, milliseconds(0));
   ASSERT_TRUE(third.ok()) << third.status().ToString();
   EXPECT_EQ(store_.calls, 2) << "messages were upserted again after they were durable";
   EXPECT_EQ(buffer_.appended.size(), 2u);
@@ -81,7 +80,7 @@ TEST_F(IngestTest, ProcessIsResumableAndNeverRedoesACompletedStep) {
 
 TEST_F(IngestTest, ReportsCompaniesThatReachTheThreshold) {
   IngestBatch batch = Decode({{0, Slack("a", "x")}, {1, Slack("b", "y")}, {2, Slack("c", "z")}});
-  auto counts = ingestor_.Process(batch, milliseconds(0));
+  auto counts = persister_.Persist(batch, milliseconds(0));
   ASSERT_TRUE(counts.ok());
   EXPECT_EQ(counts->full_companies, std::vector<std::string>{"acme"});
 }

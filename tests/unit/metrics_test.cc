@@ -123,13 +123,43 @@ TEST(MetricsTest, ConsumerLagsReplaceThePreviousAssignment) {
   EXPECT_THAT(text, HasSubstr("{partition=\"2\",topic=\"gmail-messages\"} 9"));
 }
 
-TEST(MetricsTest, SyncCounterOnlyMovesForward) {
+TEST(MetricsTest, EveryMetricWithoutLabelsIsServedAtZeroFromTheStart) {
+  const std::string text = Metrics().Serialize();
+  for (const MetricSpec& spec : AllMetricSpecs()) {
+    if (!spec.labels.empty()) continue;
+    SCOPED_TRACE(std::string(spec.name));
+    const std::string series = spec.kind == MetricKind::kHistogram
+                                   ? std::string(spec.name) + "_count"
+                                   : std::string(spec.name);
+    EXPECT_THAT(text, HasSubstr("\n" + series + " 0\n"));
+  }
+}
+
+TEST(MetricsTest, PlainAccessorsReachTheDeclaredSeries) {
   Metrics metrics;
-  prometheus::Counter& done = metrics.BatchesDone();
-  SyncCounter(done, 5);
-  SyncCounter(done, 3);
-  SyncCounter(done, 8);
-  EXPECT_EQ(done.Value(), 8);
+  metrics.Counter<MetricId::batches_done>().Increment(2);
+  metrics.Gauge<MetricId::relay_leader>().Set(1);
+  metrics.Histogram<MetricId::batch_size>().Observe(40);
+  const std::string text = metrics.Serialize();
+  EXPECT_THAT(text, HasSubstr("\nmilestoned_batches_done_total 2\n"));
+  EXPECT_THAT(text, HasSubstr("\nmilestoned_relay_leader 1\n"));
+  EXPECT_THAT(text, HasSubstr("\nmilestoned_batch_size_messages_sum 40\n"));
+}
+
+TEST(MetricsTest, TotalsSumEveryLabelSet) {
+  Metrics metrics(Seeds());
+  metrics.MessagesStored(Source::kSlack).Increment(3);
+  metrics.MessagesStored(Source::kGmail).Increment(4);
+  metrics.Dlq("invalid_json").Increment();
+  metrics.Dlq("a_reason_not_seeded").Increment(2);
+  metrics.Counter<MetricId::batches_failed>().Increment();
+  metrics.Histogram<MetricId::batch_size>().Observe(10);
+  metrics.Histogram<MetricId::batch_size>().Observe(20);
+  EXPECT_EQ(metrics.Total(MetricId::messages_stored), 7);
+  EXPECT_EQ(metrics.Total(MetricId::dlq), 3);
+  EXPECT_EQ(metrics.Total(MetricId::batches_failed), 1);
+  EXPECT_EQ(metrics.Total(MetricId::batches_done), 0);
+  EXPECT_EQ(metrics.Total(MetricId::batch_size), 2) << "a histogram's total is its count";
 }
 
 TEST(MetricsTest, DefaultBuildInfoCarriesTheProjectVersion) {

@@ -1,4 +1,4 @@
-// PersistWorker: Ingestor::Store and Buffer on threads of their own, a two-stage pipeline,
+// PersistWorker: Persister::Write and Buffer on threads of their own, a two-stage pipeline,
 // batches handed back in submission order with their progress so a failed batch resumes where
 // it stopped.
 #include "app/persist_worker.h"
@@ -35,7 +35,7 @@ class PersistWorkerTest : public ::testing::Test {
   test::FakeStore store_;
   test::FakeBuffer buffer_;
   test::FakeDlq dlq_;
-  Ingestor ingestor_{&store_, &buffer_, &dlq_, /*threshold=*/100};
+  Persister persister_{&store_, &buffer_, &dlq_, /*threshold=*/100};
   test::FakeClock clock_;
 };
 
@@ -48,7 +48,7 @@ TEST_F(PersistWorkerTest, ProcessesOffTheCallingThreadAndHandsTheBatchBack) {
     entered.set_value();
     gate.wait();
   };
-  PersistWorker worker(&ingestor_, &clock_);
+  PersistWorker worker(&persister_, &clock_);
   EXPECT_FALSE(worker.busy());
   EXPECT_FALSE(worker.Take(milliseconds(0)).has_value());  // nothing in flight
 
@@ -63,7 +63,7 @@ TEST_F(PersistWorkerTest, ProcessesOffTheCallingThreadAndHandsTheBatchBack) {
   ASSERT_TRUE(done.has_value());
   ASSERT_TRUE(done->result.ok()) << done->result.status().ToString();
   EXPECT_EQ(done->result->stored, 1u);
-  EXPECT_TRUE(done->batch.stored);
+  EXPECT_TRUE(done->batch.written);
   EXPECT_TRUE(done->batch.buffered);
   EXPECT_EQ((done->batch.next_offsets[{"slack-messages", 0}]), 8);
   EXPECT_NE(worker_thread, std::this_thread::get_id());
@@ -72,13 +72,13 @@ TEST_F(PersistWorkerTest, ProcessesOffTheCallingThreadAndHandsTheBatchBack) {
 }
 
 TEST_F(PersistWorkerTest, AFailedBatchComesBackWithItsProgressAndResumesThere) {
-  PersistWorker worker(&ingestor_, &clock_);
+  PersistWorker worker(&persister_, &clock_);
   buffer_.next_error = Unavailable("redis down");
   worker.Submit(OneMessageBatch("a"));
   auto failed = worker.Take(milliseconds(10000));
   ASSERT_TRUE(failed.has_value());
   EXPECT_EQ(failed->result.status().code(), StatusCode::kUnavailable);
-  EXPECT_TRUE(failed->batch.stored);     // Postgres step done...
+  EXPECT_TRUE(failed->batch.written);    // Postgres step done...
   EXPECT_FALSE(failed->batch.buffered);  // ...Redis step not
 
   worker.Submit(std::move(failed->batch));
@@ -91,7 +91,7 @@ TEST_F(PersistWorkerTest, AFailedBatchComesBackWithItsProgressAndResumesThere) {
 }
 
 TEST_F(PersistWorkerTest, BatchesFinishInSubmissionOrder) {
-  PersistWorker worker(&ingestor_, &clock_);
+  PersistWorker worker(&persister_, &clock_);
   for (const char* id : {"a", "b", "c"}) {
     worker.Submit(OneMessageBatch(id));
     auto done = worker.Take(milliseconds(10000));
@@ -112,7 +112,7 @@ TEST_F(PersistWorkerTest, OneBatchIsAppendedWhileTheNextIsUpserted) {
       gate.wait();
     }
   };
-  PersistWorker worker(&ingestor_, &clock_);
+  PersistWorker worker(&persister_, &clock_);
   worker.Submit(OneMessageBatch("a"));
   append_entered.get_future().wait();  // "a" is stored and now inside the Redis step
   EXPECT_FALSE(worker.full());
@@ -142,7 +142,7 @@ TEST_F(PersistWorkerTest, AFailedUpsertComesBackBeforeTheBatchBehindIt) {
   store_.on_upsert = [&] {
     if (store_.calls == 0) gate.wait();  // hold "a" until "b" is queued behind it
   };
-  PersistWorker worker(&ingestor_, &clock_);
+  PersistWorker worker(&persister_, &clock_);
   worker.Submit(OneMessageBatch("a"));
   worker.Submit(OneMessageBatch("b"));
   release.set_value();
@@ -150,7 +150,7 @@ TEST_F(PersistWorkerTest, AFailedUpsertComesBackBeforeTheBatchBehindIt) {
   ASSERT_TRUE(first.has_value());
   EXPECT_EQ(first->batch.messages[0].source_msg_id, "a");
   EXPECT_EQ(first->result.status().code(), StatusCode::kUnavailable);
-  EXPECT_FALSE(first->batch.stored);
+  EXPECT_FALSE(first->batch.written);
   EXPECT_FALSE(first->batch.buffered);  // a failed upsert skips the Redis step
   auto second = worker.Take(milliseconds(10000));
   ASSERT_TRUE(second.has_value());
@@ -168,7 +168,7 @@ TEST_F(PersistWorkerTest, DestructionWaitsForTheBatchBeingProcessed) {
     gate.wait();
     finished = true;
   };
-  auto worker = std::make_unique<PersistWorker>(&ingestor_, &clock_);
+  auto worker = std::make_unique<PersistWorker>(&persister_, &clock_);
   worker->Submit(OneMessageBatch("a"));
   entered.get_future().wait();
   std::thread releaser([&] { release.set_value(); });

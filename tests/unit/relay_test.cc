@@ -96,7 +96,6 @@ class FakeOutbox final : public Outbox, public OutboxHousekeeping {
   }
   bool WaitForRows(std::chrono::milliseconds) override { return false; }
   StatusOr<int64_t> PrunePublished(std::chrono::milliseconds) override { return 0; }
-  StatusOr<int64_t> Backlog() override { return 0; }
 
  private:
   Status Check(int64_t with) const {
@@ -122,9 +121,14 @@ struct FakeSink final : OutboxSink {
   bool is_kafka;
   std::map<int64_t, Status> fail;  // by row id: fails once
   bool out_of_time = false;
-  std::vector<int64_t> sent;  // every row it was asked to send, in order
+  std::vector<int64_t> sent;                       // every row it was asked to send, in order
+  std::vector<std::chrono::milliseconds> budgets;  // of each call
+  test::FakeClock* clock = nullptr;                // advanced by `takes` in each call, when set
+  std::chrono::milliseconds takes{0};
   std::vector<Status> Deliver(const std::vector<OutboxRow>& rows,
-                              std::chrono::steady_clock::time_point) override {
+                              std::chrono::milliseconds budget) override {
+    budgets.push_back(budget);
+    if (clock != nullptr) clock->Advance(takes);
     std::vector<Status> results;
     std::set<std::string> failed;
     for (const OutboxRow& row : rows) {
@@ -136,7 +140,7 @@ struct FakeSink final : OutboxSink {
         results.push_back(Status::Ok());
         continue;
       }
-      if (out_of_time) {
+      if (out_of_time || budget.count() <= 0) {
         results.push_back(DeadlineExceeded("not posted: the round's time is up"));
         continue;
       }
@@ -159,8 +163,8 @@ class RelayTest : public ::testing::Test {
   std::unique_ptr<app::OutboxRelay> Relay(bool with_webhook = true) {
     auto relay = std::make_unique<app::OutboxRelay>(
         config_, &outbox_, &outbox_,
-        app::OutboxRelay::Sinks{&kafka_, with_webhook ? &webhook_ : nullptr}, 5s, &sleeper_,
-        &stats_);
+        app::OutboxRelay::Sinks{&kafka_, with_webhook ? &webhook_ : nullptr}, 5s, &clock_,
+        &sleeper_, &metrics_);
     EXPECT_TRUE(relay->Lead().ok());
     return relay;
   }
@@ -173,7 +177,7 @@ class RelayTest : public ::testing::Test {
   FakeSink kafka_{true}, webhook_{false};
   test::FakeClock clock_;
   test::FakeSleeper sleeper_{&clock_};
-  app::RelayStats stats_;
+  Metrics metrics_;
 };
 
 TEST_F(RelayTest, ACompanysRowsStopAtItsFirstFailureWhileOthersGoOn) {
@@ -191,6 +195,8 @@ TEST_F(RelayTest, ACompanysRowsStopAtItsFirstFailureWhileOthersGoOn) {
   EXPECT_EQ(outbox_.At(3).attempts, 0) << "a row behind a failure is not an attempt";
   EXPECT_NE(outbox_.At(3).last_error.find("earlier row"), std::string::npos);
   EXPECT_TRUE(outbox_.At(4).published && outbox_.At(5).published);
+  EXPECT_EQ(metrics_.Total(MetricId::outbox_published), 3);
+  EXPECT_EQ(metrics_.Total(MetricId::outbox_delivery_failures), 2) << "row 2 and row 3 behind it";
 
   Due({2});
   ASSERT_TRUE(relay->PublishPending().ok());
@@ -226,7 +232,8 @@ TEST_F(RelayTest, AfterAFailedMarkTheRelayBacksOffLongerEachTimeUpToFiveMinutes)
   for (int n = 0; n < 12; ++n) outbox_.mark_errors.push_back(Unavailable("database is down"));
   std::atomic<bool> stop{false};
   test::StoppingSleeper sleeper(&stop, 12);
-  app::OutboxRelay relay(config_, &outbox_, &outbox_, {&kafka_, nullptr}, 5s, &sleeper, &stats_);
+  app::OutboxRelay relay(config_, &outbox_, &outbox_, {&kafka_, nullptr}, 5s, &clock_, &sleeper,
+                         &metrics_);
   relay.Run(stop);
   ASSERT_EQ(sleeper.waits().size(), 12u);
   EXPECT_EQ(kafka_.sent, (std::vector<int64_t>{1})) << "sent again while unmarked";
@@ -241,7 +248,7 @@ TEST_F(RelayTest, ARelayFencedAtRenewalSendsNothing) {
   EXPECT_EQ(relay->PublishPending().code(), StatusCode::kFailedPrecondition);
   EXPECT_FALSE(relay->leading());
   EXPECT_TRUE(kafka_.sent.empty());
-  EXPECT_FALSE(stats_.leader.load());
+  EXPECT_EQ(metrics_.Gauge<MetricId::relay_leader>().Value(), 0);
 }
 
 TEST_F(RelayTest, ARelayFencedAtItsMarkStopsLeading) {
@@ -258,6 +265,7 @@ TEST_F(RelayTest, ANewLeaderWaitsOutItsPredecessorsLease) {
   auto relay = Relay();
   EXPECT_EQ(sleeper_.sleeps(), std::vector<std::chrono::milliseconds>{12s});
   EXPECT_TRUE(relay->leading());
+  EXPECT_EQ(metrics_.Gauge<MetricId::relay_leader>().Value(), 1);
 }
 
 TEST_F(RelayTest, RowsARoundHadNoTimeForAreNeitherFailedNorMarked) {
@@ -269,6 +277,20 @@ TEST_F(RelayTest, RowsARoundHadNoTimeForAreNeitherFailedNorMarked) {
   EXPECT_EQ(outbox_.At(1).attempts, 0);
   EXPECT_TRUE(outbox_.At(1).last_error.empty());
   EXPECT_TRUE(outbox_.At(1).row.on_kafka) << "Kafka's part is recorded all the same";
+}
+
+// The round's deadline is the renewed lease less its margin (5 s with a 5 s produce wait), on
+// the injected clock: a Kafka delivery that used it up leaves the webhook no time at all.
+TEST_F(RelayTest, TheRoundsDeadlineIsKeptByTheInjectedClock) {
+  outbox_.Add("acme", 1);
+  kafka_.clock = &clock_;
+  kafka_.takes = 6s;
+  auto relay = Relay();
+  ASSERT_TRUE(relay->PublishPending().ok());
+  EXPECT_EQ(kafka_.budgets, std::vector<std::chrono::milliseconds>{5s});
+  EXPECT_EQ(webhook_.budgets, std::vector<std::chrono::milliseconds>{-1s});
+  EXPECT_TRUE(webhook_.sent.empty());
+  EXPECT_FALSE(outbox_.At(1).published);
 }
 
 }  // namespace

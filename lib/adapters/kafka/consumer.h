@@ -67,8 +67,6 @@ class Consumer {
   // Commits stored offsets and leaves the group. Idempotent.
   Status Close();
 
-  rd_kafka_t* raw() { return rk_.get(); }
-
  private:
   Consumer(OwnedHandle rk, RebalanceListener* listener) : rk_(std::move(rk)), listener_(listener) {}
   static void OnRebalance(rd_kafka_t* rk, rd_kafka_resp_err_t err,

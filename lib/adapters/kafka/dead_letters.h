@@ -18,7 +18,7 @@
 #include <string_view>
 
 #include "adapters/kafka/producer.h"
-#include "ports/ingest.h"
+#include "ports/dead_letters.h"
 
 namespace ms::kafka {
 

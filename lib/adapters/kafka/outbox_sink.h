@@ -26,7 +26,7 @@ class KafkaOutboxSink final : public OutboxSink {
       : producer_(producer), topic_(std::move(topic)), wait_(wait) {}
 
   std::vector<Status> Deliver(const std::vector<OutboxRow>& rows,
-                              std::chrono::steady_clock::time_point deadline) override;
+                              std::chrono::milliseconds budget) override;
 
   // The record of `row`.
   OutMessage RecordOf(const OutboxRow& row) const;

@@ -53,8 +53,6 @@ class Producer {
   // librdkafka's reason as the message. Thread-safe.
   Status PingBrokers(std::chrono::milliseconds wait);
 
-  rd_kafka_t* raw() { return rk_.get(); }
-
   // The message.timeout.ms librdkafka applies (after ProducerOptions::properties and its alias
   // delivery.timeout.ms): how long it tries a message before reporting it failed; 0 = no limit.
   std::chrono::milliseconds message_timeout() const { return message_timeout_; }

@@ -2,7 +2,8 @@
 #pragma once
 
 #include "adapters/postgres/pg.h"
-#include "ports/ingest.h"
+#include "ports/batch_buffer.h"
+#include "ports/message_store.h"
 
 namespace ms::pg {
 

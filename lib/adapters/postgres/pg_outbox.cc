@@ -198,9 +198,4 @@ StatusOr<int64_t> CountUnpublished(Connection& conn) {
   return res.GetInt(0, 0);
 }
 
-StatusOr<int64_t> PgOutbox::Backlog() {
-  MS_ASSIGN_OR_RETURN(Connection * conn, Conn());
-  return CountUnpublished(*conn);
-}
-
 }  // namespace ms::pg

@@ -32,7 +32,6 @@ class PgOutbox final : public Outbox, public OutboxHousekeeping {
   bool WaitForRows(std::chrono::milliseconds wait) override;
 
   StatusOr<int64_t> PrunePublished(std::chrono::milliseconds retention) override;
-  StatusOr<int64_t> Backlog() override;
 
  private:
   // The connection, opened (again) when there is none or it broke.

@@ -28,7 +28,7 @@
 #include <string_view>
 
 #include "adapters/redis/redis.h"
-#include "ports/ingest.h"
+#include "ports/batch_buffer.h"
 
 namespace ms::redis {
 

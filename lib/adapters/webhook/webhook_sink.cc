@@ -45,14 +45,15 @@ Status WebhookSink::Post(const OutboxRow& row) {
 }
 
 std::vector<Status> WebhookSink::Deliver(const std::vector<OutboxRow>& rows,
-                                         std::chrono::steady_clock::time_point deadline) {
+                                         std::chrono::milliseconds budget) {
+  const std::chrono::milliseconds deadline = clock_->Monotonic() + budget;
   std::vector<Status> results;
   results.reserve(rows.size());
   std::set<std::string> failed;  // companies whose row failed in this call
   for (const OutboxRow& row : rows) {
     if (failed.count(row.company)) {
       results.push_back(Aborted("an earlier row of the company failed"));
-    } else if (std::chrono::steady_clock::now() + timeout_ > deadline) {
+    } else if (clock_->Monotonic() + timeout_ > deadline) {
       results.push_back(DeadlineExceeded("not posted: the round's time is up"));
     } else {
       results.push_back(Post(row));

@@ -24,13 +24,14 @@ std::string HmacSha256Hex(const std::string& secret, const std::string& message)
 
 class WebhookSink final : public OutboxSink {
  public:
-  // `clock` (wall clock, for the signed timestamp) must outlive the sink; null: the system's.
+  // `clock` (the wall clock signs the timestamp, the monotonic one keeps a call within its
+  // budget) must outlive the sink; null: the system's.
   WebhookSink(std::string url, std::string secret,
               std::chrono::milliseconds timeout = std::chrono::seconds(10),
               const Clock* clock = nullptr);
 
   std::vector<Status> Deliver(const std::vector<OutboxRow>& rows,
-                              std::chrono::steady_clock::time_point deadline) override;
+                              std::chrono::milliseconds budget) override;
 
   // One row; OK on a 2xx answer.
   Status Post(const OutboxRow& row);

@@ -1,7 +1,6 @@
-#include "pipeline/ingest/ingest.h"
+#include "pipeline/ingest/ingest_batch.h"
 
 #include <algorithm>
-#include <cassert>
 #include <unordered_map>
 
 namespace ms {
@@ -63,40 +62,6 @@ void DropPartitions(IngestBatch& batch, std::span<const PartitionKey> partitions
   std::erase_if(batch.dead,
                 [&](const DeadLetter& d) { return dropped(d.source_topic, d.partition); });
   for (const auto& key : partitions) batch.next_offsets.erase(key);
-}
-
-StatusOr<IngestCounts> Ingestor::Process(IngestBatch& batch, std::chrono::milliseconds now) {
-  IngestCounts counts;
-  MS_RETURN_IF_ERROR(Store(batch, &counts));
-  MS_RETURN_IF_ERROR(Buffer(batch, now, &counts));
-  return counts;
-}
-
-Status Ingestor::Store(IngestBatch& batch, IngestCounts* counts) {
-  if (!batch.dead_published && !batch.dead.empty()) {
-    MS_RETURN_IF_ERROR(dead_letters_->Publish(batch.dead).WithContext("dlq"));
-  }
-  batch.dead_published = true;
-  if (!batch.stored && !batch.messages.empty()) {
-    MS_ASSIGN_OR_RETURN(batch.refs, store_->Upsert(batch.messages));
-  }
-  batch.stored = true;
-  counts->stored = batch.refs.size();
-  return Status::Ok();
-}
-
-Status Ingestor::Buffer(IngestBatch& batch, std::chrono::milliseconds now, IngestCounts* counts) {
-  assert(batch.stored && "Ingestor::Buffer before Store");
-  std::vector<MessageRef> pending;
-  for (const MessageRef& ref : batch.refs) {
-    if (ref.pending) pending.push_back(ref);
-  }
-  counts->new_pending = pending.size();
-  if (!batch.buffered && !pending.empty()) {
-    MS_ASSIGN_OR_RETURN(counts->full_companies, buffer_->Append(pending, threshold_, now));
-  }
-  batch.buffered = true;
-  return Status::Ok();
 }
 
 }  // namespace ms

@@ -1,4 +1,6 @@
-// Ports of the ingest half of the pipeline (design §1 persist and claim).
+// The per-company pending buffer and the claims taken from it (design §1 persist and claim, §3
+// Redis): BatchBuffer holds what waits to be batched, BatchLedger turns a claim into a
+// `batches` row.
 #pragma once
 
 #include <chrono>
@@ -8,34 +10,10 @@
 #include <string>
 #include <vector>
 
-#include "core/message.h"
 #include "core/status.h"
+#include "ports/message_store.h"
 
 namespace ms {
-
-// A stored message as the batching layer sees it: a compact reference, never the text.
-struct MessageRef {
-  int64_t id = 0;  // messages.id
-  std::string company_id;
-  Source source = Source::kSlack;
-  bool pending = true;  // batch_id IS NULL: still to be batched
-};
-
-// Postgres `messages` (+ `batches` for claims). Source of truth.
-class MessageStore {
- public:
-  virtual ~MessageStore() = default;
-  // Idempotent upsert keyed by (company_id, source, source_msg_id): a redelivered message
-  // changes nothing, an edit (is_edit) replaces the text only. Returns one ref per distinct
-  // message identity in `messages`, including ones stored earlier. All-or-nothing.
-  virtual StatusOr<std::vector<MessageRef>> Upsert(std::span<const Message> messages) = 0;
-  // One page of the messages with batch_id IS NULL stored at least `min_age` ago (0 = all):
-  // at most `limit` of them with id > `after_id`, in id order. To rebuild a lost Redis, and to
-  // re-offer messages whose buffer entry was lost in a crash, a page at a time so a large
-  // backlog never sits in memory at once.
-  virtual StatusOr<std::vector<MessageRef>> Pending(std::chrono::milliseconds min_age,
-                                                    int64_t after_id, int limit) = 0;
-};
 
 // A set of pending messages taken atomically from a company's buffer.
 struct Claim {
@@ -91,24 +69,6 @@ class BatchBuffer {
   // lost during a rebuild is noticed by the next NeedsRebuild.
   virtual Status BeginRebuild() = 0;
   virtual Status MarkRebuilt() = 0;
-};
-
-// A record routed to the dead-letter topic.
-struct DeadLetter {
-  std::string source_topic;
-  int32_t partition = -1;
-  int64_t offset = -1;
-  std::string key;
-  std::string value;
-  std::string reason;  // stable code (DlqReasonCode)
-  std::string detail;  // never message content
-};
-
-class DeadLetterSink {
- public:
-  virtual ~DeadLetterSink() = default;
-  // OK only when every record is acknowledged by the broker.
-  virtual Status Publish(std::span<const DeadLetter> letters) = 0;
 };
 
 }  // namespace ms
