@@ -75,8 +75,11 @@ constexpr std::string_view kSignalPhrases[] = {"term sheet",
                                                "all recipients",
                                                "purchase order",
                                                "winding down",
-                                               "shut down",       "first time",     "first-ever",           "first ever",
-    "all-time"};
+                                               "shut down",
+                                               "first time",
+                                               "first-ever",
+                                               "first ever",
+                                               "all-time"};
 
 // ---- Not a fact: the message is about an event that has not happened -------------------------
 
