@@ -7,9 +7,12 @@
 //      daemon's own idempotent upsert path (COPY to staging + ON CONFLICT) against the unnest
 //      alternative, in chunks of one poll; the Redis append path alone;
 //   3. end to end: the real milestoned binary from start until every message is stored in
-//      Postgres and appended in Redis, and until its offsets are committed; plus its peak RSS.
+//      Postgres and appended in Redis, and until its offsets are committed; plus its peak RSS;
+//      ingest alone, then the whole pipeline, and their ratio;
+//   4. with a list of company counts, ingest alone again for each further count (the same
+//      number of messages over more companies), as a ratio of the first count's rate.
 //
-//   . <(deploy/local/stack env) && build/bench/ingest_bench [messages] [companies]
+//   . <(deploy/local/stack env) && build/bench/ingest_bench [messages] [companies[,companies...]]
 //
 // MILESTONE_BENCH_DAEMON=<path> runs step 3 with another milestoned binary (e.g. an older
 // build), so two versions are compared on the same stack and data.
@@ -180,7 +183,7 @@ FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text
 ON CONFLICT (company_id, source, source_msg_id) DO UPDATE
   SET text = CASE WHEN EXCLUDED.edited_at IS NOT NULL THEN EXCLUDED.text ELSE m.text END,
       edited_at = COALESCE(EXCLUDED.edited_at, m.edited_at)
-RETURNING id, company_id, source, batch_id IS NULL)sql";
+RETURNING id, company_id, source, xmax = 0)sql";
   auto start = Clock::now();
   for (size_t at = 0; at < msgs.size(); at += 5000) {
     std::vector<std::string> cols(12, "{");
@@ -245,6 +248,14 @@ class CommitWatcher {
   std::vector<std::pair<std::string, int>> parts_;
 };
 
+// Empties the tables of stored messages (and all that refers to them) between measurements; a
+// failure would measure upserts that conflict with the previous round's rows, so it ends the run.
+void EmptyTables(pg::Connection& conn) {
+  auto done = conn.Exec(
+      "TRUNCATE messages, pending_messages, batches, events, event_history, outbox CASCADE");
+  if (!done.ok()) Die("cannot empty the tables: " + done.status().ToString());
+}
+
 int64_t PeakRssKb(pid_t pid) {
   std::ifstream in("/proc/" + std::to_string(pid) + "/status");
   std::string line;
@@ -262,8 +273,9 @@ std::string DaemonPath() {
                                             : std::string(MS_BIN_DIR) + "/daemon/milestoned";
 }
 
-void EndToEnd(const test::StackEnv& env, const Topics& topics, const std::string& dsn,
-              const std::string& run, const std::map<std::string, std::string>& denv, int64_t n) {
+// Returns the rate to committed offsets from the first stored row (the steady rate).
+double EndToEnd(const test::StackEnv& env, const Topics& topics, const std::string& dsn,
+                const std::string& run, const std::map<std::string, std::string>& denv, int64_t n) {
   std::string log = "/tmp/" + run + "-daemon.log";
   auto start = Clock::now();
   auto daemon = test::Process::Start({DaemonPath()}, denv, log);
@@ -306,6 +318,61 @@ void EndToEnd(const test::StackEnv& env, const Topics& topics, const std::string
       "row)\n",
       n / committed_s, committed_s, n / (committed_s - (stored_s - steady_s)));
   printf("    milestoned peak RSS:               %10.1f MiB\n", rss / 1024.0);
+  return n / (committed_s - (stored_s - steady_s));
+}
+
+// The daemon's environment for one end-to-end run over `topics`.
+std::map<std::string, std::string> DaemonEnv(const test::StackEnv& env, const Topics& topics,
+                                             const std::string& dsn, const std::string& id,
+                                             const std::string& run, bool whole) {
+  std::map<std::string, std::string> denv = {
+      {"MILESTONE_KAFKA_BROKERS", env.brokers},
+      {"MILESTONE_KAFKA_TOPICS", topics.slack + "," + topics.gmail},
+      {"MILESTONE_KAFKA_DLQ_TOPIC", id + "-dlq"},
+      {"MILESTONE_KAFKA_EVENTS_TOPIC", id + "-events"},
+      {"MILESTONE_KAFKA_GROUP_ID", run},
+      {"MILESTONE_POSTGRES_DSN", dsn},
+      {"MILESTONE_REDIS_HOST", env.redis_host},
+      {"MILESTONE_REDIS_PORT", std::to_string(env.redis_port)},
+      {"MILESTONE_REDIS_KEY_PREFIX", run},
+      {"MILESTONE_HTTP_PORT", "0"},
+      // Committed every 100 ms rather than every second (the default): the end of the run is
+      // seen when the last offsets are committed, and a 1 s tick would round it up by up to
+      // a second.
+      {"MILESTONE_KAFKA_COMMIT_INTERVAL", "100ms"},
+      {"MILESTONE_LOG_LEVEL", "info"},
+      {"MILESTONE_CONFIG", std::string(MS_SOURCE_DIR) + "/config.yaml"}};
+  if (!whole) {
+    denv["MILESTONE_BATCH_THRESHOLD"] = "100000";
+    denv["MILESTONE_BATCH_MAX_AGE"] = "1h";
+  }
+  // MILESTONE_BENCH_PREFETCH_KBYTES=<n> runs the daemon with another kafka.prefetch_kbytes
+  // (e.g. librdkafka's own 65536) to see what the read-ahead costs in memory and rate.
+  if (const char* kb = std::getenv("MILESTONE_BENCH_PREFETCH_KBYTES"); kb != nullptr && *kb) {
+    denv["MILESTONE_KAFKA_PREFETCH_KBYTES"] = kb;
+  }
+  return denv;
+}
+
+// Refs as the daemon's append gets them, numbered in record order, for the Redis path alone.
+std::vector<MessageRef> RefsOf(const std::vector<ProducedRecord>& recs) {
+  std::vector<MessageRef> refs;
+  refs.reserve(recs.size());
+  int64_t id = 0;
+  for (const auto& r : recs) refs.push_back({++id, r.company_id, r.source, true});
+  return refs;
+}
+
+std::vector<int> CompanyCounts(const char* arg) {
+  std::vector<int> out;
+  std::stringstream list(arg != nullptr ? arg : "1000");
+  for (std::string item; std::getline(list, item, ',');) {
+    const int count = std::atoi(item.c_str());
+    if (count < 1) Die("companies: want a positive count or a comma-separated list, got " + item);
+    out.push_back(count);
+  }
+  if (out.empty()) Die("companies: none given");
+  return out;
 }
 
 }  // namespace
@@ -314,7 +381,8 @@ void EndToEnd(const test::StackEnv& env, const Topics& topics, const std::string
 int main(int argc, char** argv) {
   using namespace ms;
   int64_t n = argc > 1 ? std::atoll(argv[1]) : 200000;
-  int companies = argc > 2 ? std::atoi(argv[2]) : 1000;
+  const std::vector<int> counts = CompanyCounts(argc > 2 ? argv[2] : nullptr);
+  const int companies = counts.front();
   auto env = test::LoadStackEnv();
   if (!env) Die("source the local stack env first: . <(deploy/local/stack env)");
   std::string id = test::UniqueName("bench");
@@ -341,7 +409,7 @@ int main(int argc, char** argv) {
     auto lease = pool->Acquire().value();
     (void)lease->Exec("ALTER TABLE messages ALTER COLUMN sent_at TYPE bigint USING 0");
     copy_rate = CopyRate(*lease, msgs);
-    (void)lease->Exec("TRUNCATE messages");
+    EmptyTables(*lease);
     (void)lease->Exec(
         "ALTER TABLE messages ALTER COLUMN sent_at TYPE timestamptz USING "
         "to_timestamp(sent_at)");
@@ -354,51 +422,53 @@ int main(int argc, char** argv) {
   std::vector<MessageRef> refs;
   for (int round = 0; round < 3; ++round) {
     auto lease = pool->Acquire().value();
-    (void)lease->Exec("TRUNCATE messages");
+    EmptyTables(*lease);
     upsert_rate = std::max(upsert_rate, UpsertRate(*pool, msgs, &refs));
-    (void)lease->Exec("TRUNCATE messages");
+    EmptyTables(*lease);
     unnest_rate = std::max(unnest_rate, UnnestRate(*lease, msgs));
-    (void)lease->Exec("TRUNCATE messages");
+    EmptyTables(*lease);
   }
   printf("  daemon's upsert (COPY to staging + INSERT … ON CONFLICT, 5000/tx): %8.0f rows/s\n",
          upsert_rate);
   printf("  alternative: INSERT … FROM unnest(arrays) ON CONFLICT, 5000/stmt: %8.0f rows/s\n",
          unnest_rate);
-  printf("  daemon's Redis append path (Lua per company): %9.0f refs/s\n",
+  printf("  daemon's Redis append path (one script call per hash slot): %9.0f refs/s\n",
          AppendRate(*env, id + "-append", refs));
 
   // End to end twice: ingest alone (threshold above any company's count, max age longer than
   // the run: nothing is claimed meanwhile), then the whole pipeline (default batching: claims,
   // the `rules` extractor and the relay compete for the same cores).
+  double ingest_rate = 0;
   for (bool whole : {false, true}) {
     std::string run = id + (whole ? "-whole" : "-ingest");
-    std::map<std::string, std::string> denv = {
-        {"MILESTONE_KAFKA_BROKERS", env->brokers},
-        {"MILESTONE_KAFKA_TOPICS", topics.slack + "," + topics.gmail},
-        {"MILESTONE_KAFKA_DLQ_TOPIC", id + "-dlq"},
-        {"MILESTONE_KAFKA_EVENTS_TOPIC", id + "-events"},
-        {"MILESTONE_KAFKA_GROUP_ID", run},
-        {"MILESTONE_POSTGRES_DSN", dsn},
-        {"MILESTONE_REDIS_HOST", env->redis_host},
-        {"MILESTONE_REDIS_PORT", std::to_string(env->redis_port)},
-        {"MILESTONE_REDIS_KEY_PREFIX", run},
-        {"MILESTONE_HTTP_PORT", "0"},
-        // Committed every 100 ms rather than every second (the default): the end of the run is
-        // seen when the last offsets are committed, and a 1 s tick would round it up by up to
-        // a second.
-        {"MILESTONE_KAFKA_COMMIT_INTERVAL", "100ms"},
-        {"MILESTONE_LOG_LEVEL", "info"},
-        {"MILESTONE_CONFIG", std::string(MS_SOURCE_DIR) + "/config.yaml"}};
-    if (!whole) {
-      denv["MILESTONE_BATCH_THRESHOLD"] = "100000";
-      denv["MILESTONE_BATCH_MAX_AGE"] = "1h";
-    }
     printf("  end to end, %s:\n",
            whole ? "whole pipeline (batches claimed, extracted, relayed meanwhile)"
                  : "ingest only (nothing claimed meanwhile)");
-    EndToEnd(*env, topics, dsn, run, denv, n);
+    double rate = EndToEnd(*env, topics, dsn, run, DaemonEnv(*env, topics, dsn, id, run, whole), n);
+    if (whole) {
+      printf("  whole pipeline / ingest only (steady rates): %.2f\n", rate / ingest_rate);
+    } else {
+      ingest_rate = rate;
+    }
     auto lease = pool->Acquire().value();
-    (void)lease->Exec("TRUNCATE messages, batches, events, event_history, outbox CASCADE");
+    EmptyTables(*lease);
+  }
+
+  // Ingest alone again over more companies (more, smaller per-company appends per poll), each
+  // on topics of its own, compared with the first count's ingest-only rate of this run.
+  for (size_t k = 1; k < counts.size(); ++k) {
+    const std::string tag = id + "-c" + std::to_string(counts[k]);
+    Topics more{tag + "-slack", tag + "-gmail"};
+    auto more_recs = Generate(n, counts[k]);
+    Prefill(*env, more, more_recs);
+    printf("  %d companies: Redis append path alone %9.0f refs/s; ingest only:\n", counts[k],
+           AppendRate(*env, tag + "-append", RefsOf(more_recs)));
+    const std::string run = tag + "-ingest";
+    double rate = EndToEnd(*env, more, dsn, run, DaemonEnv(*env, more, dsn, id, run, false), n);
+    printf("  ingest only at %d / at %d companies (steady rates): %.2f\n", counts[k], companies,
+           rate / ingest_rate);
+    auto lease = pool->Acquire().value();
+    EmptyTables(*lease);
   }
   test::DropDatabase(*env, id);
   return 0;

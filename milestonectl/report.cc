@@ -34,9 +34,9 @@ const std::vector<Section>& Sections() {
   static const std::vector<Section> kSections = {
       {"messages",
        "Messages by source",
-       "SELECT source, count(*), count(*) FILTER (WHERE batch_id IS NULL), "
-       "count(DISTINCT company_id) FROM messages WHERE ($1 = '' OR company_id = $1) "
-       "GROUP BY source ORDER BY source",
+       "SELECT m.source, count(*), count(p.id), count(DISTINCT m.company_id) FROM messages m "
+       "LEFT JOIN pending_messages p ON p.id = m.id WHERE ($1 = '' OR m.company_id = $1) "
+       "GROUP BY m.source ORDER BY m.source",
        {{"source", "source", Kind::kText},
         {"messages", "messages", Kind::kInt},
         {"pending", "pending", Kind::kInt},

@@ -41,8 +41,9 @@ StatusOr<nlohmann::json> Collect(const Config& config) {
   nlohmann::json out;
   MS_ASSIGN_OR_RETURN(
       pg::Result msgs,
-      conn->Exec("SELECT source, count(*), count(*) FILTER (WHERE batch_id IS NULL) "
-                 "FROM messages GROUP BY source ORDER BY source"));
+      conn->Exec(
+          "SELECT m.source, count(*), count(p.id) FROM messages m "
+          "LEFT JOIN pending_messages p ON p.id = m.id GROUP BY m.source ORDER BY m.source"));
   for (int row = 0; row < msgs.rows(); ++row) {
     out["messages"][std::string(msgs.Get(row, 0))] = {{"stored", msgs.GetInt(row, 1)},
                                                       {"pending", msgs.GetInt(row, 2)}};
@@ -56,9 +57,10 @@ StatusOr<nlohmann::json> Collect(const Config& config) {
   }
   MS_ASSIGN_OR_RETURN(
       pg::Result companies,
-      conn->Exec("SELECT m.company_id, count(*), count(*) FILTER (WHERE m.batch_id IS NULL), "
-                 "count(DISTINCT m.batch_id) FROM messages m GROUP BY m.company_id "
-                 "ORDER BY m.company_id"));
+      conn->Exec("SELECT m.company_id, count(*), count(p.id), "
+                 "(SELECT count(*) FROM batches b WHERE b.company_id = m.company_id) "
+                 "FROM messages m LEFT JOIN pending_messages p ON p.id = m.id "
+                 "GROUP BY m.company_id ORDER BY m.company_id"));
   out["companies"] = nlohmann::json::array();
   for (int row = 0; row < companies.rows(); ++row) {
     out["companies"].push_back({{"company", companies.Get(row, 0)},

@@ -47,6 +47,7 @@ kafka::ConsumerOptions ConsumerOptionsFrom(const Config& config) {
   out.topics = config.kafka.topics;
   out.properties = ConsumerPropertiesFrom(config);
   out.commit_interval = config.kafka.commit_interval;
+  out.prefetch_kbytes = config.kafka.prefetch_kbytes;
   return out;
 }
 

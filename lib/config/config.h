@@ -81,6 +81,7 @@ struct KafkaConfig {
   std::string events_topic = "milestoned.events";  // empty = relay only to the webhook
   std::chrono::milliseconds poll_timeout = std::chrono::milliseconds(100);
   std::chrono::milliseconds commit_interval = std::chrono::seconds(1);
+  int prefetch_kbytes = 8192;  // librdkafka queued.max.messages.kbytes: the consumer's read-ahead
   KafkaClientConfig consumer;
   KafkaClientConfig producer;
   Secret sasl_password;            // sasl.password of every Kafka client, from a file or credential

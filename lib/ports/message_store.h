@@ -18,7 +18,7 @@ struct MessageRef {
   int64_t id = 0;  // messages.id
   std::string company_id;
   Source source = Source::kSlack;
-  bool pending = true;  // batch_id IS NULL: still to be batched
+  bool pending = true;  // still to be batched (its id is in pending_messages)
 };
 
 // Postgres `messages` (+ `batches` for claims). Source of truth.
@@ -29,7 +29,7 @@ class MessageStore {
   // changes nothing, an edit (is_edit) replaces the text only. Returns one ref per distinct
   // message identity in `messages`, including ones stored earlier. All-or-nothing.
   virtual StatusOr<std::vector<MessageRef>> Upsert(std::span<const Message> messages) = 0;
-  // One page of the messages with batch_id IS NULL stored at least `min_age` ago (0 = all):
+  // One page of the messages still in no batch, stored at least `min_age` ago (0 = all):
   // at most `limit` of them with id > `after_id`, in id order. To rebuild a lost Redis, and to
   // re-offer messages whose buffer entry was lost in a crash, a page at a time so a large
   // backlog never sits in memory at once.

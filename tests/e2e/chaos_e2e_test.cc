@@ -340,7 +340,7 @@ class ChaosRun : public PipelineTest {
     found.duplicated = std::max<int64_t>(found.stored - expected_, 0);
     found.batches = Query("SELECT count(*) FROM batches");
     found.not_done = Query("SELECT count(*) FROM batches WHERE status <> 'done'");
-    found.unbatched = Query("SELECT count(*) FROM messages WHERE batch_id IS NULL");
+    found.unbatched = Query("SELECT count(*) FROM pending_messages");
     found.events = Query("SELECT count(*) FROM events");
     CheckTopic(found);
     CheckOffsets(found);

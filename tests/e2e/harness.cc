@@ -151,10 +151,7 @@ int64_t PipelineTest::CommittedOffsets(int partitions) const {
 
 bool PipelineTest::WaitAllBatched(int64_t expected, std::chrono::milliseconds wait) {
   return WaitFor(
-      [&] {
-        return Stored() == expected &&
-               Query("SELECT count(*) FROM messages WHERE batch_id IS NULL") == 0;
-      },
+      [&] { return Stored() == expected && Query("SELECT count(*) FROM pending_messages") == 0; },
       wait);
 }
 
@@ -163,20 +160,24 @@ bool PipelineTest::WaitAllDone(int64_t expected, std::chrono::milliseconds wait)
       "SELECT CASE WHEN (SELECT count(*) FROM messages) = " + std::to_string(expected) +
       " AND EXISTS (SELECT 1 FROM batches)"
       " AND NOT EXISTS (SELECT 1 FROM batches WHERE status <> 'done')"
-      " AND NOT EXISTS (SELECT 1 FROM messages WHERE batch_id IS NULL) THEN 1 ELSE 0 END";
+      " AND NOT EXISTS (SELECT 1 FROM pending_messages) THEN 1 ELSE 0 END";
   return WaitFor([&] { return Query(sql) == 1; }, wait);
 }
 
 void PipelineTest::ExpectEveryMessageInExactlyOneBatch(int64_t expected_messages) {
   EXPECT_EQ(Stored(), expected_messages);
-  EXPECT_EQ(Query("SELECT count(*) FROM messages WHERE batch_id IS NULL"), 0);
+  EXPECT_EQ(Query("SELECT count(*) FROM pending_messages"), 0);
   EXPECT_EQ(Query("SELECT COALESCE(sum(message_count), 0) FROM batches"), expected_messages);
-  EXPECT_EQ(Query("SELECT count(*) FROM messages m JOIN batches b ON b.id = m.batch_id "
-                  "WHERE m.company_id <> b.company_id"),
+  EXPECT_EQ(Query("SELECT count(DISTINCT u.id) FROM batches b, unnest(b.message_ids) AS u(id) "
+                  "JOIN messages m ON m.id = u.id"),
+            expected_messages)
+      << "a stored message is in no batch, or in two";
+  EXPECT_EQ(Query("SELECT count(*) FROM batches b, unnest(b.message_ids) AS u(id) "
+                  "JOIN messages m ON m.id = u.id WHERE m.company_id <> b.company_id"),
             0)
       << "a batch holds another company's message";
   EXPECT_EQ(Query("SELECT count(*) FROM batches b WHERE message_count <> "
-                  "(SELECT count(*) FROM messages m WHERE m.batch_id = b.id)"),
+                  "cardinality(b.message_ids)"),
             0)
       << "a batch's message_count disagrees with its messages";
   EXPECT_EQ(Query("SELECT count(*) FROM batches WHERE message_count = 0"), 0);

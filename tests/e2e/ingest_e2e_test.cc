@@ -173,7 +173,7 @@ TEST_F(PipelineTest, RedisFlushedMidStreamIsRebuiltFromPostgres) {
   const int64_t flushed_up_to = Query("SELECT COALESCE(max(id), 0) FROM messages");
   ASSERT_TRUE(WaitFor(
       [&] {
-        return Query("SELECT count(*) FROM messages WHERE batch_id IS NULL AND id <= " +
+        return Query("SELECT count(*) FROM pending_messages WHERE id <= " +
                      std::to_string(flushed_up_to)) == 0;
       },
       45s))

@@ -301,8 +301,8 @@ TEST_F(MilestonectlTest, LedgerCommandsAgreeWithTheDatabase) {
   nlohmann::json shown = CtlJson({"batches", "show", std::to_string(failed_id)});
   EXPECT_EQ(shown["status"], "failed");
   EXPECT_EQ(shown["last_error"], "test: provider said no");
-  EXPECT_EQ(shown["messages"],
-            Query("SELECT count(*) FROM messages WHERE batch_id = " + std::to_string(failed_id)));
+  EXPECT_EQ(shown["messages"], Query("SELECT cardinality(message_ids) FROM batches WHERE id = " +
+                                     std::to_string(failed_id)));
   int code = -1;
   std::string missing = CtlOutput({"batches", "show", "987654321"}, &code);
   EXPECT_EQ(code, 3) << missing;

@@ -1,12 +1,15 @@
-// The Redis batch buffer against the real Redis of the local stack: Redis that lost its state
-// is noticed, and so is state lost while a rebuild runs; a claim cut short after its script
-// is still found by the orphan sweep, and an append landing between a claim and its due-index
-// update keeps its company due.
+// The Redis batch buffer against the real Redis of the local stack: one append call per hash
+// slot counts, indexes and reports every company of a poll, as often as it is repeated; Redis
+// that lost its state is noticed, and so is state lost while a rebuild runs; a claim cut short
+// after its script is still found by the orphan sweep, and an append landing between a claim and
+// its due-index update keeps its company due.
 #include "adapters/redis/batch_buffer.h"
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <functional>
+#include <set>
 #include <utility>
 
 #include "tests/support/stack_env.h"
@@ -14,8 +17,10 @@
 namespace ms {
 namespace {
 
-class BatchBufferRebuildTest : public ::testing::Test {
+// A buffer over its own key prefix, and a second connection to look underneath it.
+class BufferOnRedis : public ::testing::Test {
  protected:
+  explicit BufferOnRedis(std::string tag) : tag_(std::move(tag)) {}
   void SetUp() override {
     MS_REQUIRE_STACK(env);
     auto options = test::RedisOptionsFor(env);
@@ -23,9 +28,19 @@ class BatchBufferRebuildTest : public ::testing::Test {
     auto admin = redis::Connection::Open(options);
     ASSERT_TRUE(buffer_conn.ok() && admin.ok());
     admin_ = std::move(admin).value();
-    prefix_ = test::UniqueName("rebuild");
+    prefix_ = test::UniqueName(tag_);
     buffer_ = std::make_unique<redis::RedisBatchBuffer>(std::move(buffer_conn).value(), prefix_);
   }
+
+  std::string tag_;
+  std::string prefix_;
+  std::unique_ptr<redis::Connection> admin_;
+  std::unique_ptr<redis::RedisBatchBuffer> buffer_;
+};
+
+class BatchBufferRebuildTest : public BufferOnRedis {
+ protected:
+  BatchBufferRebuildTest() : BufferOnRedis("rebuild") {}
 
   // What a restart or FLUSHALL does to this buffer, without touching any other test's keys
   // (tests run in parallel on one Redis).
@@ -40,10 +55,6 @@ class BatchBufferRebuildTest : public ::testing::Test {
     EXPECT_TRUE(needs.ok()) << needs.status().ToString();
     return needs.ok() && *needs;
   }
-
-  std::string prefix_;
-  std::unique_ptr<redis::Connection> admin_;
-  std::unique_ptr<redis::RedisBatchBuffer> buffer_;
 };
 
 TEST_F(BatchBufferRebuildTest, AFinishedRebuildIsRememberedUntilRedisIsEmptied) {
@@ -143,6 +154,113 @@ TEST_F(BatchBufferInterleavingTest, AClaimThatFindsNothingDueLeavesNoIndexEntry)
   auto orphans = claimer_->Orphans(std::chrono::milliseconds(0), t0 + kMaxAge);
   ASSERT_TRUE(orphans.ok());
   EXPECT_TRUE(orphans->empty());
+}
+
+// A poll over many companies, some sharing a hash slot (so one script call serves several).
+class BatchBufferAppendTest : public BufferOnRedis {
+ protected:
+  BatchBufferAppendTest() : BufferOnRedis("append") {}
+
+  // `companies` companies, ids i = 1..per_company*companies round robin, even ids from Slack.
+  static std::vector<MessageRef> Refs(const std::vector<std::string>& companies, int per_company,
+                                      int64_t first_id = 1) {
+    std::vector<MessageRef> refs;
+    int64_t id = first_id;
+    for (int round = 0; round < per_company; ++round) {
+      for (const std::string& company : companies) {
+        MessageRef ref;
+        ref.id = id;
+        ref.company_id = company;
+        ref.source = id % 2 == 0 ? Source::kSlack : Source::kGmail;
+        refs.push_back(ref);
+        ++id;
+      }
+    }
+    return refs;
+  }
+
+  std::vector<std::string> Due() {
+    auto due = buffer_->DueCompanies(std::chrono::milliseconds(0), kLater);
+    EXPECT_TRUE(due.ok()) << due.status().ToString();
+    std::vector<std::string> out = due.ok() ? *due : std::vector<std::string>{};
+    std::sort(out.begin(), out.end());
+    return out;
+  }
+
+  // The company's pending count of one source kept in its meta hash (absent = 0).
+  int64_t Meta(const std::string& company, const std::string& field) {
+    auto r = admin_->Command({"HGET", prefix_ + ":{" + company + "}:meta", field});
+    EXPECT_TRUE(r.ok());
+    return r.ok() && !r->is_nil() ? std::stoll(r->str) : 0;
+  }
+
+  static constexpr std::chrono::milliseconds kNow{5'000'000};
+  static constexpr std::chrono::milliseconds kLater{6'000'000};
+};
+
+// 40 companies, and two more found to share the first one's slot.
+std::vector<std::string> ManyCompaniesSomeInOneSlot(const std::string& prefix) {
+  std::vector<std::string> out;
+  for (int i = 0; i < 40; ++i) out.push_back("co" + std::to_string(i));
+  const int slot = redis::KeySlot(prefix + ":{co0}:pending");
+  for (int i = 40; out.size() < 42; ++i) {
+    const std::string company = "co" + std::to_string(i);
+    if (redis::KeySlot(prefix + ":{" + company + "}:pending") == slot) out.push_back(company);
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+TEST_F(BatchBufferAppendTest, OnePollCountsIndexesAndReportsEveryCompany) {
+  const auto companies = ManyCompaniesSomeInOneSlot(prefix_);
+  auto full = buffer_->Append(Refs(companies, 3), 3, kNow);
+  ASSERT_TRUE(full.ok()) << full.status().ToString();
+  std::sort(full->begin(), full->end());
+  EXPECT_EQ(*full, companies) << "every company reached the threshold of 3";
+  EXPECT_EQ(Due(), companies) << "every company with pending messages is due";
+  for (const std::string& company : companies) {
+    auto pending = buffer_->PendingCount(company);
+    ASSERT_TRUE(pending.ok());
+    EXPECT_EQ(*pending, 3) << company;
+    EXPECT_EQ(Meta(company, "slack") + Meta(company, "gmail"), 3) << company;
+  }
+  auto below = buffer_->Append(Refs(companies, 1, 1000), 5, kNow);
+  ASSERT_TRUE(below.ok());
+  EXPECT_TRUE(below->empty()) << "4 pending is below a threshold of 5";
+}
+
+TEST_F(BatchBufferAppendTest, ARepeatedAppendChangesNoCountAndRestoresALostDueEntry) {
+  const auto companies = ManyCompaniesSomeInOneSlot(prefix_);
+  const auto refs = Refs(companies, 2);
+  ASSERT_TRUE(buffer_->Append(refs, 100, kNow).ok());
+  // The reply of the first append lost before the due index was written: the entries are
+  // missing, and the same refs come again (a retried poll or a re-offer from Postgres).
+  ASSERT_TRUE(admin_->Command({"DEL", prefix_ + ":due"}).ok());
+  ASSERT_TRUE(Due().empty());
+  auto again = buffer_->Append(refs, 100, kLater);
+  ASSERT_TRUE(again.ok()) << again.status().ToString();
+  EXPECT_EQ(Due(), companies);
+  for (const std::string& company : companies) {
+    auto pending = buffer_->PendingCount(company);
+    ASSERT_TRUE(pending.ok());
+    EXPECT_EQ(*pending, 2) << company << ": counted twice";
+    EXPECT_EQ(Meta(company, "slack") + Meta(company, "gmail"), 2);
+  }
+  // The due score is the first arrival, not the repeat's.
+  auto aged = buffer_->DueCompanies(kLater - kNow, kLater);
+  ASSERT_TRUE(aged.ok());
+  EXPECT_EQ(aged->size(), companies.size());
+}
+
+TEST(KeySlot, IsRedisClusterSlotOfTheHashTag) {
+  EXPECT_EQ(redis::KeySlot("123456789"), 0x31C3 & 16383);  // CRC-16/XMODEM's check value
+  EXPECT_EQ(redis::KeySlot("{user1000}.following"), redis::KeySlot("{user1000}.followers"));
+  EXPECT_EQ(redis::KeySlot("{user1000}.following"), redis::KeySlot("user1000"));
+  EXPECT_EQ(redis::KeySlot("somekey"), 11058);  // CLUSTER KEYSLOT's documented examples
+  EXPECT_EQ(redis::KeySlot("foo{hash_tag}"), 2515);
+  EXPECT_NE(redis::KeySlot("foo{}{bar}"), redis::KeySlot("bar"))
+      << "an empty tag hashes the whole key";
+  EXPECT_EQ(redis::KeySlot("foo{{bar}}zap"), redis::KeySlot("{bar")) << "the first { to the next }";
 }
 
 }  // namespace

@@ -59,12 +59,10 @@ class LlmPromptCacheTest : public test::MigratedDatabaseTest,
     ASSERT_NE(conn, nullptr);
     const std::string batch = std::to_string(id);
     auto res = conn->Exec(
-        "INSERT INTO batches (id, company_id, claim_id, message_count, trigger) VALUES (" + batch +
-        ", '" + company + "', 'claim-" + batch + "', 1, 'threshold')");
-    ASSERT_TRUE(res.ok()) << res.status().ToString();
-    res = conn->Exec(
-        "INSERT INTO messages (company_id, source, source_msg_id, sender, text, sent_at, "
-        "batch_id) VALUES ($1, 'slack', $2, 'ana', $3, now(), $4::bigint)",
+        "WITH m AS (INSERT INTO messages (company_id, source, source_msg_id, sender, text, "
+        "sent_at) VALUES ($1, 'slack', $2, 'ana', $3, now()) RETURNING id) "
+        "INSERT INTO batches (id, company_id, claim_id, message_count, trigger, message_ids) "
+        "SELECT $4::bigint, $1, 'claim-' || $4, 1, 'threshold', ARRAY[m.id] FROM m",
         {company, "m-" + batch, text, batch});
     ASSERT_TRUE(res.ok()) << res.status().ToString();
   }

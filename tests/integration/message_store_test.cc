@@ -107,14 +107,18 @@ TEST_F(MessageStoreTest, RedeliveryIsIdempotentAndAnEditReplacesTheText) {
   EXPECT_EQ(TextOf("b"), "hello");
 
   // A message already in a batch comes back as not pending.
-  ASSERT_EQ(test::QueryInt(dsn_,
-                           "WITH u AS (UPDATE messages SET batch_id = 7 "
-                           "WHERE source_msg_id = 'b' RETURNING 1) SELECT count(*) FROM u"),
-            1);
+  const int64_t b_id = test::QueryInt(dsn_, "SELECT id FROM messages WHERE source_msg_id = 'b'");
+  auto batch = store_->RecordClaim({"c-b", "acme", {b_id}, "manual"});
+  ASSERT_TRUE(batch.ok()) << batch.status().ToString();
+  ASSERT_EQ(batch->message_count, 1);
   auto third = store_->Upsert(std::vector<Message>{Msg("b", "hello")});
   ASSERT_TRUE(third.ok());
   ASSERT_EQ(third->size(), 1u);
   EXPECT_FALSE((*third)[0].pending);
+  EXPECT_EQ(test::QueryInt(
+                dsn_, "SELECT count(*) FROM pending_messages WHERE id = " + std::to_string(b_id)),
+            0)
+      << "a redelivered message was made pending again after its batch took it";
   // The staging table is emptied at every commit: nothing leaks into the next call.
   EXPECT_EQ(test::QueryInt(dsn_, "SELECT count(*) FROM messages"), 2);
 }
@@ -142,12 +146,10 @@ TEST_F(MessageStoreTest, PendingPagesThroughUnbatchedMessagesInIdOrder) {
   for (int idx = 0; idx < 5; ++idx) msgs.push_back(Msg("p" + std::to_string(idx), "text"));
   auto refs = store_->Upsert(msgs);
   ASSERT_TRUE(refs.ok()) << refs.status().ToString();
-  ASSERT_EQ(test::QueryInt(dsn_,
-                           "WITH b AS (INSERT INTO batches (company_id, claim_id, message_count, "
-                           "trigger) VALUES ('acme', 'c-pending', 1, 'manual') RETURNING id) "
-                           "UPDATE messages SET batch_id = (SELECT id FROM b) "
-                           "WHERE source_msg_id = 'p1' RETURNING 1"),
-            1);
+  const int64_t p1 = test::QueryInt(dsn_, "SELECT id FROM messages WHERE source_msg_id = 'p1'");
+  auto batch = store_->RecordClaim({"c-pending", "acme", {p1}, "manual"});
+  ASSERT_TRUE(batch.ok()) << batch.status().ToString();
+  ASSERT_EQ(batch->message_count, 1);
   std::vector<int64_t> seen;
   std::vector<size_t> pages;
   int64_t after = 0;
@@ -171,6 +173,43 @@ TEST_F(MessageStoreTest, PendingPagesThroughUnbatchedMessagesInIdOrder) {
   auto young = store_->Pending(std::chrono::hours(1), 0, 10);
   ASSERT_TRUE(young.ok());
   EXPECT_TRUE(young->empty()) << "messages stored less than min_age ago are not offered";
+}
+
+TEST_F(MessageStoreTest, AClaimTakesOnlyPendingMessagesOfItsCompanyAndIsRecordedOnce) {
+  std::vector<Message> msgs;
+  for (int idx = 0; idx < 4; ++idx) msgs.push_back(Msg("k" + std::to_string(idx), "text"));
+  Message other = Msg("k9", "text");
+  other.company_id = "globex";
+  msgs.push_back(other);
+  auto refs = store_->Upsert(msgs);
+  ASSERT_TRUE(refs.ok()) << refs.status().ToString();
+  std::vector<int64_t> acme, all;
+  for (const MessageRef& ref : *refs) {
+    all.push_back(ref.id);
+    if (ref.company_id == "acme") acme.push_back(ref.id);
+  }
+  std::sort(acme.begin(), acme.end());
+  auto first = store_->RecordClaim({"c-1", "acme", {acme[2], acme[0]}, "threshold"});
+  ASSERT_TRUE(first.ok()) << first.status().ToString();
+  EXPECT_EQ(first->message_count, 2);
+  auto again = store_->RecordClaim({"c-1", "acme", {acme[2], acme[0]}, "threshold"});
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(again->batch_id, first->batch_id) << "a claim recorded twice is one batch";
+  EXPECT_EQ(again->message_count, 2);
+  // Every id offered, batched or not, of either company: only acme's two still pending go in.
+  auto second = store_->RecordClaim({"c-2", "acme", all, "max_age"});
+  ASSERT_TRUE(second.ok());
+  EXPECT_EQ(second->message_count, 2);
+  auto none = store_->RecordClaim({"c-3", "acme", acme, "max_age"});
+  ASSERT_TRUE(none.ok());
+  EXPECT_EQ(none->batch_id, 0) << "no pending message left: no batch";
+  EXPECT_EQ(test::QueryInt(dsn_, "SELECT count(*) FROM batches"), 2);
+  EXPECT_EQ(test::QueryInt(dsn_, "SELECT CASE WHEN array_to_string(message_ids, ',') = '" +
+                                     std::to_string(acme[0]) + "," + std::to_string(acme[2]) +
+                                     "' THEN 1 ELSE 0 END FROM batches WHERE claim_id = 'c-1'"),
+            1)
+      << "membership is kept in id order";
+  EXPECT_EQ(test::QueryInt(dsn_, "SELECT count(*) FROM pending_messages"), 1) << "globex's";
 }
 
 }  // namespace

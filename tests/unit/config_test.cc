@@ -219,7 +219,8 @@ TEST(ConfigYaml, EmptySectionsAndCommentOnlyFilesKeepDefaults) {
 TEST(ConfigYaml, UnknownKeyListsTheSectionsKeys) {
   EXPECT_EQ(ErrorOf("kafka:\n  bogus: 1\n"),
             "config: kafka.bogus: unknown key (known keys in kafka: brokers, group_id, topics, "
-            "dlq_topic, events_topic, poll_timeout, commit_interval, consumer, producer, "
+            "dlq_topic, events_topic, poll_timeout, commit_interval, prefetch_kbytes, consumer, "
+            "producer, "
             "sasl_password, sasl_password_file, create_topics, topic_partitions) [line 2]");
   EXPECT_EQ(ErrorOf("kafka: {consumer: {props: {}}}"),
             "config: kafka.consumer.props: unknown key (known keys in kafka.consumer: "

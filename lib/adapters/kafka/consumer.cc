@@ -15,6 +15,7 @@ StatusOr<std::unique_ptr<Consumer>> Consumer::Open(const ConsumerOptions& option
       {"auto.commit.interval.ms", std::to_string(options.commit_interval.count())},
       {"auto.offset.reset", "earliest"},
       {"enable.partition.eof", "false"},
+      {"queued.max.messages.kbytes", std::to_string(options.prefetch_kbytes)},
   };
   for (const auto& [k, v] : options.properties) props[k] = v;
   MS_ASSIGN_OR_RETURN(rd_kafka_conf_t * conf, BuildConf(props));

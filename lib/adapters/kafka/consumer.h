@@ -30,6 +30,10 @@ struct ConsumerOptions {
   std::vector<std::string> topics;
   Properties properties;  // user overrides (kafka.consumer.properties)
   std::chrono::milliseconds commit_interval{1000};
+  // Read-ahead bound (queued.max.messages.kbytes). librdkafka's default, 64 MiB queued plus
+  // 50 MiB fetches, was most of the daemon's peak RSS; librdkafka caps fetch.max.bytes to it
+  // unless `properties` sets that.
+  int prefetch_kbytes = 8192;
 };
 
 class Consumer {

@@ -71,11 +71,12 @@ class PgBatchTicket final : public BatchTicket {
   int store_attempts() const override { return store_attempts_; }
 
   StatusOr<ExtractionRequest> Load() override {
-    MS_ASSIGN_OR_RETURN(Result res,
-                        lease_->Exec("SELECT id, source, sender, subject, text, "
-                                     "COALESCE((extract(epoch FROM sent_at) * 1000)::bigint, 0) "
-                                     "FROM messages WHERE batch_id = $1 ORDER BY id",
-                                     {std::to_string(batch_id_)}));
+    MS_ASSIGN_OR_RETURN(
+        Result res, lease_->Exec("SELECT m.id, m.source, m.sender, m.subject, m.text, "
+                                 "COALESCE((extract(epoch FROM m.sent_at) * 1000)::bigint, 0) "
+                                 "FROM batches b CROSS JOIN LATERAL unnest(b.message_ids) AS u(id) "
+                                 "JOIN messages m ON m.id = u.id WHERE b.id = $1 ORDER BY m.id",
+                                 {std::to_string(batch_id_)}));
     ExtractionRequest req;
     req.batch_id = batch_id_;
     req.company_id = company_id_;

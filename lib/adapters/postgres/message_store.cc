@@ -16,7 +16,10 @@ CREATE TEMP TABLE messages_in (
 
 constexpr std::string_view kCopySql = "COPY messages_in FROM STDIN WITH (FORMAT text)";
 
+// A new message's id goes into pending_messages in the same statement; a message seen before
+// (a redelivery or an edit) is pending while its id is still there.
 constexpr std::string_view kUpsertSql = R"sql(
+WITH up AS (
 INSERT INTO messages AS m (company_id, source, source_msg_id, sender, subject, text, sent_at,
                            thread_id, kafka_topic, kafka_partition, kafka_offset, edited_at)
 SELECT company_id, source, source_msg_id, sender, subject, text, to_timestamp(sent_ms::float8 / 1000),
@@ -25,7 +28,12 @@ FROM messages_in
 ON CONFLICT (company_id, source, source_msg_id) DO UPDATE
   SET text = CASE WHEN EXCLUDED.edited_at IS NOT NULL THEN EXCLUDED.text ELSE m.text END,
       edited_at = COALESCE(EXCLUDED.edited_at, m.edited_at)
-RETURNING id, company_id, source, batch_id IS NULL)sql";
+RETURNING id, company_id, source, xmax = 0 AS inserted),
+added AS (
+INSERT INTO pending_messages (id, company_id, source)
+SELECT id, company_id, source FROM up WHERE inserted)
+SELECT id, company_id, source,
+       inserted OR EXISTS (SELECT 1 FROM pending_messages p WHERE p.id = up.id) FROM up)sql";
 
 // The COPY text-format rows of kCreateStagingSql's columns, one line per message.
 std::string CopyRows(std::span<const Message> messages) {
@@ -85,8 +93,8 @@ StatusOr<std::vector<MessageRef>> PgMessageStore::Pending(std::chrono::milliseco
   MS_ASSIGN_OR_RETURN(Lease conn, pool_->Acquire());
   MS_ASSIGN_OR_RETURN(
       Result res,
-      conn->Exec("SELECT id, company_id, source, true FROM messages "
-                 "WHERE batch_id IS NULL AND id > $2 "
+      conn->Exec("SELECT id, company_id, source, true FROM pending_messages "
+                 "WHERE id > $2 "
                  "AND created_at <= now() - make_interval(secs => $1) ORDER BY id LIMIT $3",
                  {std::to_string(static_cast<double>(min_age.count()) / 1000.0),
                   std::to_string(after_id), std::to_string(limit)}));
@@ -111,23 +119,24 @@ StatusOr<ClaimedBatch> PgMessageStore::RecordClaim(const Claim& claim) {
       return Status::Ok();
     }
     out.batch_id = ins.GetInt(0, 0);
-    MS_ASSIGN_OR_RETURN(Result upd,
-                        tx.Exec("UPDATE messages SET batch_id = $1 "
-                                "WHERE id = ANY($2::bigint[]) AND company_id = $3 "
-                                "AND batch_id IS NULL",
-                                {std::to_string(out.batch_id), Int64ArrayLiteral(claim.message_ids),
-                                 claim.company_id}));
-    out.message_count = upd.affected();
+    // Each pending id is deleted by one claim only: a concurrent claim of the same id waits for
+    // this transaction and then finds it gone.
+    MS_ASSIGN_OR_RETURN(
+        Result taken,
+        tx.Exec("WITH taken AS (DELETE FROM pending_messages WHERE id = ANY($2::bigint[]) "
+                "AND company_id = $3 RETURNING id) "
+                "UPDATE batches SET message_ids = (SELECT COALESCE(array_agg(id ORDER BY id), "
+                "'{}') FROM taken), message_count = (SELECT count(*) FROM taken) "
+                "WHERE id = $1 RETURNING message_count",
+                {std::to_string(out.batch_id), Int64ArrayLiteral(claim.message_ids),
+                 claim.company_id}));
+    out.message_count = taken.GetInt(0, 0);
     if (out.message_count == 0) {
       MS_RETURN_IF_ERROR(
           tx.Exec("DELETE FROM batches WHERE id = $1", {std::to_string(out.batch_id)}).status());
       out.batch_id = 0;
-      return Status::Ok();
     }
-    return tx
-        .Exec("UPDATE batches SET message_count = $2 WHERE id = $1",
-              {std::to_string(out.batch_id), std::to_string(out.message_count)})
-        .status();
+    return Status::Ok();
   });
   MS_RETURN_IF_ERROR(st);
   return out;

@@ -220,6 +220,31 @@ ALTER TABLE batches
   ADD COLUMN decided_offline INTEGER NOT NULL DEFAULT 0;
 )sql";
 
+// 11: batch membership written once per batch, not on every message row. A claim rewrote its
+// messages' rows (whole tuples, text included, plus an index entry each) to set
+// messages.batch_id; it now deletes their ids from `pending_messages` and writes them once in
+// batches.message_ids (in id order). A message is pending while its id is in
+// `pending_messages`; each is deleted by exactly one claim (row lock), so no message is in two
+// batches.
+constexpr std::string_view k0011PendingMessages = R"sql(
+CREATE TABLE pending_messages (
+  id         BIGINT PRIMARY KEY REFERENCES messages (id) ON DELETE CASCADE,
+  company_id TEXT NOT NULL,
+  source     TEXT NOT NULL,
+  created_at TIMESTAMPTZ NOT NULL DEFAULT now()
+);
+INSERT INTO pending_messages (id, company_id, source, created_at)
+  SELECT id, company_id, source, created_at FROM messages WHERE batch_id IS NULL;
+ALTER TABLE batches ADD COLUMN message_ids BIGINT[] NOT NULL DEFAULT '{}';
+UPDATE batches b SET message_ids = m.ids
+  FROM (SELECT batch_id, array_agg(id ORDER BY id) AS ids FROM messages
+        WHERE batch_id IS NOT NULL GROUP BY batch_id) m
+  WHERE m.batch_id = b.id;
+DROP INDEX messages_pending_idx;
+DROP INDEX messages_batch_idx;
+ALTER TABLE messages DROP COLUMN batch_id;
+)sql";
+
 }  // namespace
 
 const std::vector<Migration>& AllMigrations() {
@@ -232,6 +257,7 @@ const std::vector<Migration>& AllMigrations() {
       {6, "relay_fencing", k0006RelayFencing},
       {7, "prompt_cache", k0007PromptCache},
       {10, "spending_by_mode", k0010SpendingByMode},
+      {11, "pending_messages", k0011PendingMessages},
   };
   return kMigrations;
 }

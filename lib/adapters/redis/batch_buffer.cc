@@ -9,16 +9,44 @@
 namespace ms::redis {
 namespace {
 
-// KEYS: pending, meta. ARGV: now, member... Returns {pending count, oldest score}.
+// One call per hash slot: the companies of one poll whose keys share a slot.
+// KEYS: pending_1, meta_1, ..., pending_k, meta_k. ARGV: now, threshold, then per company its
+// member count n followed by its n members. Returns, flat, {company index, oldest, full} for
+// each company whose due entry needs writing or whose count reached the threshold:
+//  - oldest = now when the company's pending set was empty before (its first pending message);
+//  - oldest = its current oldest score when some members were there already (a retried append
+//    or a re-offer: the due entry may have been lost with the first reply, so it is written
+//    again); otherwise '' (the append that made the set non-empty writes the entry);
+//  - full = 1 when the pending count is at least the threshold.
 constexpr std::string_view kAppendLua = R"lua(
-for i = 2, #ARGV do
-  if redis.call('ZADD', KEYS[1], 'NX', ARGV[1], ARGV[i]) == 1 then
-    local field = (string.sub(ARGV[i], -1) == 's') and 'slack' or 'gmail'
-    redis.call('HINCRBY', KEYS[2], field, 1)
+local now, threshold, at, out = ARGV[1], tonumber(ARGV[2]), 3, {}
+for c = 1, #KEYS / 2 do
+  local pending, meta = KEYS[2 * c - 1], KEYS[2 * c]
+  local n = tonumber(ARGV[at])
+  local before = redis.call('ZCARD', pending)
+  local slack, gmail = 0, 0
+  for i = at + 1, at + n do
+    if redis.call('ZADD', pending, 'NX', now, ARGV[i]) == 1 then
+      if string.sub(ARGV[i], -1) == 's' then slack = slack + 1 else gmail = gmail + 1 end
+    end
+  end
+  at = at + n + 1
+  if slack > 0 then redis.call('HINCRBY', meta, 'slack', slack) end
+  if gmail > 0 then redis.call('HINCRBY', meta, 'gmail', gmail) end
+  local count = before + slack + gmail
+  local oldest = ''
+  if before == 0 and count > 0 then
+    oldest = now
+  elseif slack + gmail < n then
+    oldest = redis.call('ZRANGE', pending, 0, 0, 'WITHSCORES')[2] or ''
+  end
+  if oldest ~= '' or count >= threshold then
+    out[#out + 1] = c
+    out[#out + 1] = oldest
+    out[#out + 1] = (count >= threshold) and 1 or 0
   end
 end
-local oldest = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
-return {redis.call('ZCARD', KEYS[1]), oldest[2] or ''}
+return out
 )lua";
 
 // KEYS: pending, meta, claim. ARGV: threshold, max_age ms, now ms.
@@ -117,20 +145,31 @@ Status RedisBatchBuffer::UpdateDue(const std::string& company_id, const std::str
 StatusOr<std::vector<std::string>> RedisBatchBuffer::Append(std::span<const MessageRef> refs,
                                                             int threshold,
                                                             std::chrono::milliseconds now) {
+  // Company -> members, then slot -> companies: one script call per slot, not per company.
   std::map<std::string, std::vector<std::string>> by_company;
   for (const MessageRef& ref : refs) by_company[ref.company_id].push_back(Member(ref));
+  std::map<int, std::vector<const std::string*>> by_slot;
+  for (const auto& [company, members] : by_company) {
+    by_slot[KeySlot(CompanyKey(company, "pending"))].push_back(&company);
+  }
   std::vector<std::vector<std::string>> commands;
-  std::vector<std::string> companies;
-  for (auto& [company, members] : by_company) {
-    std::vector<std::string> cmd = {"EVALSHA",
-                                    append_.sha1(),
-                                    "2",
-                                    CompanyKey(company, "pending"),
-                                    CompanyKey(company, "meta"),
-                                    std::to_string(now.count())};
-    cmd.insert(cmd.end(), members.begin(), members.end());
+  std::vector<std::vector<const std::string*>> slot_companies;
+  for (auto& [slot, companies] : by_slot) {
+    std::vector<std::string> keys, args = {std::to_string(now.count()), std::to_string(threshold)};
+    for (const std::string* company : companies) {
+      keys.push_back(CompanyKey(*company, "pending"));
+      keys.push_back(CompanyKey(*company, "meta"));
+      const auto& members = by_company[*company];
+      args.push_back(std::to_string(members.size()));
+      args.insert(args.end(), members.begin(), members.end());
+    }
+    std::vector<std::string> cmd = {"EVALSHA", append_.sha1(), std::to_string(keys.size())};
+    cmd.insert(cmd.end(), std::make_move_iterator(keys.begin()),
+               std::make_move_iterator(keys.end()));
+    cmd.insert(cmd.end(), std::make_move_iterator(args.begin()),
+               std::make_move_iterator(args.end()));
     commands.push_back(std::move(cmd));
-    companies.push_back(company);
+    slot_companies.push_back(std::move(companies));
   }
   MS_ASSIGN_OR_RETURN(std::vector<Reply> replies, conn_->Pipeline(commands));
   if (!replies.empty() && replies[0].type == Reply::Type::kError &&
@@ -143,13 +182,21 @@ StatusOr<std::vector<std::string>> RedisBatchBuffer::Append(std::span<const Mess
   std::vector<std::vector<std::string>> due_updates;
   for (size_t idx = 0; idx < replies.size(); ++idx) {
     const Reply& r = replies[idx];
-    if (r.type != Reply::Type::kArray || r.elements.size() != 2) {
+    const auto& companies = slot_companies[idx];
+    if (r.type != Reply::Type::kArray || r.elements.size() % 3 != 0) {
       return Internal("redis: append script failed: " + r.str);
     }
-    if (r.elements[0].integer >= threshold) full.push_back(companies[idx]);
-    if (!r.elements[1].str.empty()) {
-      due_updates.push_back(
-          {"ZADD", GlobalKey(kDueIndex), "NX", r.elements[1].str, companies[idx]});
+    for (size_t at = 0; at < r.elements.size(); at += 3) {
+      const int64_t index = r.elements[at].integer;
+      if (index < 1 || index > static_cast<int64_t>(companies.size())) {
+        return Internal("redis: append script answered an unknown company");
+      }
+      const std::string& company = *companies[static_cast<size_t>(index - 1)];
+      const std::string& oldest = r.elements[at + 1].str;
+      if (!oldest.empty()) {
+        due_updates.push_back({"ZADD", GlobalKey(kDueIndex), "NX", oldest, company});
+      }
+      if (r.elements[at + 2].integer == 1) full.push_back(company);
     }
   }
   if (!due_updates.empty()) MS_RETURN_IF_ERROR(ExpectOk(conn_->Pipeline(due_updates)));

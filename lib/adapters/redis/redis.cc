@@ -6,6 +6,25 @@
 #include <cstdio>
 
 namespace ms::redis {
+
+int KeySlot(std::string_view key) {
+  const size_t open = key.find('{');
+  if (open != std::string_view::npos) {
+    const size_t close = key.find('}', open + 1);
+    if (close != std::string_view::npos && close > open + 1) {
+      key = key.substr(open + 1, close - open - 1);
+    }
+  }
+  uint16_t crc = 0;  // CRC-16/XMODEM: polynomial 0x1021, initial 0, no reflection
+  for (unsigned char byte : key) {
+    crc ^= static_cast<uint16_t>(byte << 8);
+    for (int bit = 0; bit < 8; ++bit) {
+      crc = (crc & 0x8000) != 0 ? static_cast<uint16_t>((crc << 1) ^ 0x1021)
+                                : static_cast<uint16_t>(crc << 1);
+    }
+  }
+  return crc & 16383;
+}
 namespace {
 
 timeval ToTimeval(std::chrono::milliseconds ms) {

@@ -37,6 +37,11 @@ struct Reply {
   bool is_nil() const { return type == Type::kNil; }
 };
 
+// The Redis Cluster hash slot of `key` (0..16383): CRC16 (XMODEM) of its hash tag, the part
+// between the first '{' and the next '}' when that part is not empty, else of the whole key.
+// Keys of one slot may be used together in one script, on a cluster as on a single server.
+int KeySlot(std::string_view key);
+
 class Script {
  public:
   explicit Script(std::string source);
