@@ -96,7 +96,7 @@ std::vector<KeySpec> KafkaKeys() {
                minutes(10), "How often stored offsets (durable messages only) are committed."),
       Int("kafka.prefetch_kbytes", MS_FIELD(kafka.prefetch_kbytes), "8192", 1024, 2097151,
           "Most KiB the consumer fetches ahead of processing (librdkafka "
-          "queued.max.messages.kbytes; a fetch is capped to it too). The main term of the "
+          "queued.max.messages.kbytes, in fetches of a quarter of it). The main term of the "
           "daemon's memory; kafka.consumer.properties overrides it."),
       Map("kafka.consumer.properties", MS_FIELD(kafka.consumer.properties),
           "Extra librdkafka consumer properties (e.g. security.protocol, sasl.*)."),

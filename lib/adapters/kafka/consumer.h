@@ -30,11 +30,15 @@ struct ConsumerOptions {
   std::vector<std::string> topics;
   Properties properties;  // user overrides (kafka.consumer.properties)
   std::chrono::milliseconds commit_interval{1000};
-  // Read-ahead bound (queued.max.messages.kbytes). librdkafka's default, 64 MiB queued plus
-  // 50 MiB fetches, was most of the daemon's peak RSS; librdkafka caps fetch.max.bytes to it
-  // unless `properties` sets that.
+  // Read-ahead bound (queued.max.messages.kbytes), with fetch responses of a quarter of it
+  // (fetch.max.bytes, at least 1 MiB). librdkafka's defaults, 64 MiB queued and 50 MiB
+  // fetches, were most of the daemon's peak RSS. `properties` may set either.
   int prefetch_kbytes = 8192;
 };
+
+// The librdkafka properties of a consumer: milestoned's own (group, offsets stored only for
+// durable messages, the read-ahead bound), then `options.properties` over them.
+Properties ConsumerProperties(const ConsumerOptions& options);
 
 class Consumer {
  public:

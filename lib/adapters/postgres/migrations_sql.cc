@@ -225,10 +225,11 @@ ALTER TABLE batches
 // messages.batch_id; it now deletes their ids from `pending_messages` and writes them once in
 // batches.message_ids (in id order). A message is pending while its id is in
 // `pending_messages`; each is deleted by exactly one claim (row lock), so no message is in two
-// batches.
+// batches. No foreign key to messages: its check would lock every new message row once more
+// (FOR KEY SHARE) at ingest, and messages are never deleted.
 constexpr std::string_view k0011PendingMessages = R"sql(
 CREATE TABLE pending_messages (
-  id         BIGINT PRIMARY KEY REFERENCES messages (id) ON DELETE CASCADE,
+  id         BIGINT PRIMARY KEY,
   company_id TEXT NOT NULL,
   source     TEXT NOT NULL,
   created_at TIMESTAMPTZ NOT NULL DEFAULT now()
