@@ -227,27 +227,36 @@ Status UpsertEvent(Connection& tx, const std::string& batch, const std::string& 
 }
 
 // Observations whose source message is the company's; a reading already stored for the same
-// (company, metric, message) is left as it is. Returns the metrics that gained a reading.
+// (company, metric, message) is left as it is. One statement for the batch's readings. Returns
+// the metrics that gained a reading.
 StatusOr<std::set<std::string>> InsertObservations(Connection& tx, const std::string& batch,
                                                    const std::string& company,
                                                    const ExtractionResult& result,
                                                    BatchTicket::StoreOutcome* outcome) {
-  std::set<std::string> touched;
+  std::vector<std::string> metrics, values, units;
+  std::vector<int64_t> messages;
   for (const ExtractedObservation& o : result.observations) {
     if (!std::isfinite(o.value)) continue;
-    MS_ASSIGN_OR_RETURN(
-        Result res,
-        tx.Exec("INSERT INTO observations (company_id, metric, value, unit, observed_at, "
-                "source_message_id, batch_id) SELECT $1::text, $2::text, $3::float8, $4::text, "
-                "COALESCE(sent_at, created_at), id, $6::bigint FROM messages "
-                "WHERE id = $5::bigint AND company_id = $1::text "
-                "ON CONFLICT (company_id, metric, source_message_id) DO NOTHING",
-                {company, o.metric, FormatNumber(o.value), o.unit,
-                 std::to_string(o.source_message_id), batch}));
-    if (res.affected() == 0) continue;
-    touched.insert(o.metric);
-    outcome->observations++;
+    metrics.push_back(o.metric);
+    values.push_back(FormatNumber(o.value));
+    units.push_back(o.unit);
+    messages.push_back(o.source_message_id);
   }
+  std::set<std::string> touched;
+  if (metrics.empty()) return touched;
+  MS_ASSIGN_OR_RETURN(
+      Result res,
+      tx.Exec("INSERT INTO observations (company_id, metric, value, unit, observed_at, "
+              "source_message_id, batch_id) SELECT $1::text, o.metric, o.value, o.unit, "
+              "COALESCE(m.sent_at, m.created_at), m.id, $2::bigint "
+              "FROM unnest($3::text[], $4::float8[], $5::text[], $6::bigint[]) "
+              "AS o(metric, value, unit, message_id) "
+              "JOIN messages m ON m.id = o.message_id AND m.company_id = $1::text "
+              "ON CONFLICT (company_id, metric, source_message_id) DO NOTHING RETURNING metric",
+              {company, batch, QuotedArrayLiteral(metrics), QuotedArrayLiteral(values),
+               QuotedArrayLiteral(units), Int64ArrayLiteral(messages)}));
+  for (int row = 0; row < res.rows(); ++row) touched.insert(std::string(res.Get(row, 0)));
+  outcome->observations += res.rows();
   return touched;
 }
 

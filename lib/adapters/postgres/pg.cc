@@ -143,6 +143,20 @@ std::string Int64ArrayLiteral(const std::vector<int64_t>& values) {
   return literal + "}";
 }
 
+std::string QuotedArrayLiteral(const std::vector<std::string>& values) {
+  std::string literal = "{";
+  for (size_t idx = 0; idx < values.size(); ++idx) {
+    if (idx) literal += ',';
+    literal += '"';
+    for (char c : values[idx]) {
+      if (c == '"' || c == '\\') literal += '\\';
+      literal += c;
+    }
+    literal += '"';
+  }
+  return literal + "}";
+}
+
 void CopyEscape(std::string_view value, std::string* out) {
   size_t from = 0;
   while (true) {

@@ -103,6 +103,10 @@ class Connection {
 // A bigint[] parameter literal: "{1,2,3}".
 std::string Int64ArrayLiteral(const std::vector<int64_t>& values);
 
+// An array parameter literal of quoted elements ({"a","b \"c\""}), for text[] or, holding
+// numbers, float8[]: every element quoted, '"' and '\' escaped.
+std::string QuotedArrayLiteral(const std::vector<std::string>& values);
+
 // Escapes a value for COPY text format (backslash, tab, newline, carriage return).
 void CopyEscape(std::string_view value, std::string* out);
 
