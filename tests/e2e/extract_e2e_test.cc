@@ -249,6 +249,12 @@ TEST_F(ExtractTest, ProviderBatchJobsPendingAtKillNineArePolledNotResubmitted) {
   EXPECT_EQ(exit_code, 0) << report;
   EXPECT_NE(report.find("Provider batch jobs"), std::string::npos) << report;
   EXPECT_NE(report.find("model+batch"), std::string::npos) << report;
+  const std::string first_job_batch =
+      std::to_string(Query("SELECT min(id) FROM batches WHERE provider_job_id IS NOT NULL"));
+  const std::string shown = CtlOutput({"batches", "show", first_job_batch}, &exit_code);
+  EXPECT_EQ(exit_code, 0) << shown;
+  EXPECT_NE(shown.find(R"("job_state": "completed")"), std::string::npos) << shown;
+  EXPECT_NE(shown.find(R"("provider_job_id": "batch_)"), std::string::npos) << shown;
   daemon->Signal(SIGTERM);
   EXPECT_EQ(daemon->Wait(60s), 0) << daemon->Log();
 }

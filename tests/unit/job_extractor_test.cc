@@ -1,0 +1,156 @@
+// Extraction through a provider batch job over a fake batch API: in tiered mode only the
+// uncertain band goes in the job and the rules' answer joins the job's when it ended; a batch
+// the rules decide whole submits nothing; a request the job did not answer goes to the
+// synchronous extractor.
+#include "pipeline/extract/job_extractor.h"
+
+#include <gtest/gtest.h>
+
+#include <set>
+
+namespace ms {
+namespace {
+
+BatchMessage Msg(int64_t id, std::string text) {
+  BatchMessage message;
+  message.id = id;
+  message.sender = "ana";
+  message.text = std::move(text);
+  message.sent_at_ms = 1'760'000'000'000 + id;
+  return message;
+}
+
+const char* kClosedRound =
+    "Big news: we closed our $4M seed round led by Northwind Ventures, money is in the bank.";
+const char* kUncertain = "if Harcourt signs the 3-year contract we'd be at $2M ARR";
+
+// Records what is submitted; an ended job answers every request with an `other` event on its
+// first line (index 0), or with nothing when `answered` is false.
+struct FakeJobs : BatchJobClient {
+  std::vector<std::vector<JobRequest>> submitted;
+  bool answered = true;
+  StatusOr<std::string> Submit(const std::string&,
+                               const std::vector<JobRequest>& requests) override {
+    submitted.push_back(requests);
+    return std::string("job-1");
+  }
+  StatusOr<JobStatus> Poll(const std::string&) override {
+    JobStatus status;
+    status.state = JobState::kCompleted;
+    for (const JobRequest& request : submitted.back()) {
+      JobItem item;
+      item.custom_id = request.custom_id;
+      if (answered) {
+        item.response = LlmResponse{
+            R"({"events":[{"company_id":"acme","type":"other","title":"from the job",)"
+            R"("description":"","impact":"","metrics":[],"timeline":"","severity":"low",)"
+            R"("stakeholders":[],"sources":[0]}],"observations":[]})",
+            "stop",
+            {1000, 100},
+            "gpt-test"};
+      }
+      status.items.push_back(std::move(item));
+    }
+    return status;
+  }
+  std::string provider() const override { return "openai"; }
+  std::string model() const override { return "gpt-test"; }
+};
+
+// The synchronous fallback: one `other` event per message, 1000 + 100 tokens.
+struct SyncModel : Extractor {
+  std::vector<ExtractionRequest> requests;
+  Status ExtractInto(const ExtractionRequest& request, ExtractionResult* out) override {
+    requests.push_back(request);
+    out->llm_calls = 1;
+    out->usage = {1000, 100};
+    for (const BatchMessage& message : request.messages) {
+      ExtractedEvent event;
+      event.company_id = request.company_id;
+      event.type = "other";
+      event.title = "from the sync call";
+      event.severity = "low";
+      event.source_message_ids = {message.id};
+      out->events.push_back(event);
+    }
+    return Status::Ok();
+  }
+};
+
+PromptOptions NoPrefilter() {
+  PromptOptions options;
+  options.prefilter = false;
+  return options;
+}
+
+TEST(JobExtractor, TieredSendsOnlyTheUncertainBandAndJoinsTheRulesAnswer) {
+  FakeJobs jobs;
+  SyncModel sync;
+  JobExtractor extractor(&jobs, &sync, NoPrefilter(), /*tiered=*/true);
+  const ExtractionRequest request{7, "acme", {Msg(1, kClosedRound), Msg(2, kUncertain)}};
+  JobExtractor::Submission submission;
+  ASSERT_TRUE(extractor.Submit(request, &submission).ok());
+  ASSERT_EQ(submission.job_id, "job-1");
+  ASSERT_EQ(jobs.submitted.size(), 1u);
+  ASSERT_EQ(jobs.submitted[0].size(), 1u);
+  EXPECT_EQ(jobs.submitted[0][0].custom_id, "7-0");
+  EXPECT_NE(jobs.submitted[0][0].request.user.find("Harcourt"), std::string::npos);
+  EXPECT_EQ(jobs.submitted[0][0].request.user.find("Northwind"), std::string::npos);
+
+  auto status = jobs.Poll("job-1");
+  ASSERT_TRUE(status.ok());
+  ExtractionResult result;
+  int fallbacks = -1;
+  ASSERT_TRUE(extractor.Collect(request, *status, &result, &fallbacks).ok());
+  EXPECT_EQ(fallbacks, 0);
+  EXPECT_TRUE(sync.requests.empty());
+  EXPECT_EQ(result.mode, "tiered+batch");
+  EXPECT_EQ(result.decided_offline, 1);
+  EXPECT_EQ(result.batch_usage.prompt_tokens, 1000);
+  EXPECT_EQ(result.usage.prompt_tokens, 1000);
+  std::set<std::pair<std::string, int64_t>> events;
+  for (const ExtractedEvent& event : result.events) {
+    events.insert({event.type, event.source_message_ids.at(0)});
+  }
+  EXPECT_EQ(events, (std::set<std::pair<std::string, int64_t>>{{"funding", 1}, {"other", 2}}));
+  EXPECT_EQ(JobExtractor::EndState(*status, fallbacks), "completed");
+}
+
+TEST(JobExtractor, ABatchTheRulesDecideWholeSubmitsNothing) {
+  FakeJobs jobs;
+  SyncModel sync;
+  JobExtractor extractor(&jobs, &sync, NoPrefilter(), /*tiered=*/true);
+  JobExtractor::Submission submission;
+  ASSERT_TRUE(extractor.Submit({7, "acme", {Msg(1, kClosedRound)}}, &submission).ok());
+  EXPECT_FALSE(submission.job_id.has_value());
+  EXPECT_TRUE(jobs.submitted.empty());
+  EXPECT_EQ(submission.decided.mode, "tiered");
+  EXPECT_EQ(submission.decided.decided_offline, 1);
+  EXPECT_FALSE(submission.decided.events.empty());
+}
+
+TEST(JobExtractor, WhatTheJobDidNotAnswerIsSentSynchronously) {
+  FakeJobs jobs;
+  jobs.answered = false;
+  SyncModel sync;
+  JobExtractor extractor(&jobs, &sync, NoPrefilter(), /*tiered=*/false);
+  const ExtractionRequest request{7, "acme", {Msg(1, kClosedRound), Msg(2, kUncertain)}};
+  JobExtractor::Submission submission;
+  ASSERT_TRUE(extractor.Submit(request, &submission).ok());
+  auto status = jobs.Poll("job-1");
+  ASSERT_TRUE(status.ok());
+  ExtractionResult result;
+  int fallbacks = 0;
+  ASSERT_TRUE(extractor.Collect(request, *status, &result, &fallbacks).ok());
+  EXPECT_EQ(fallbacks, 1);
+  ASSERT_EQ(sync.requests.size(), 1u);
+  EXPECT_EQ(sync.requests[0].messages.size(), 2u);
+  EXPECT_EQ(result.mode, "model");
+  EXPECT_EQ(result.batch_usage.prompt_tokens, 0);
+  EXPECT_EQ(result.usage.prompt_tokens, 1000);
+  EXPECT_EQ(result.events.size(), 2u);
+  EXPECT_EQ(JobExtractor::EndState(*status, fallbacks), "partial");
+}
+
+}  // namespace
+}  // namespace ms
