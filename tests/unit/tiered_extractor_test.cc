@@ -157,7 +157,6 @@ struct FakeJobs : BatchJobClient {
   std::string model() const override { return "gpt-test"; }
 };
 
-// The synchronous fallback is a RecordingModel: one `other` event per message.
 PromptOptions NoPrefilter() {
   PromptOptions options;
   options.prefilter = false;
