@@ -150,5 +150,35 @@ TEST(BatchJobsTieredTest, OnlyTheUncertainBandGoesInTheJob) {
       << "a message the rules are sure of is decided offline, not sent";
 }
 
+// Invariant 5 over the batch wire: with redaction on, no e-mail address or phone number reaches
+// a job request body, whichever provider's batch API carries it.
+TEST(BatchJobsRedactionTest, NoPiiReachesAJobRequest) {
+  for (LlmProvider provider :
+       {LlmProvider::kOpenAi, LlmProvider::kAnthropic, LlmProvider::kGemini}) {
+    test::FakeLlmServer server;
+    ASSERT_TRUE(server.Start().ok());
+    Config config;
+    config.llm.provider = provider;
+    config.llm.submit = LlmSubmit::kBatch;
+    config.llm.base_url = server.base_url();
+    config.llm.api_key = Secret("sk-test-0123456789", "test");
+    auto set = app::MakeExtractor(config);
+    ASSERT_TRUE(set.ok()) << set.status().ToString();
+    ExtractionRequest request = Batch();
+    request.messages.push_back({3, Source::kGmail, "dana.lee@example.com", "Signed",
+                                "Signed the Harcourt deal, $420k ACV. Call me on +44 20 7946 0958 "
+                                "or write to dana.lee@example.com.",
+                                0});
+    JobExtractor::Submission submission;
+    ASSERT_TRUE((*set)->jobs->Submit(request, &submission).ok());
+    ASSERT_EQ(server.jobs().size(), 1u);
+    for (const auto& job_request : server.jobs()[0].requests) {
+      EXPECT_EQ(job_request.body.find("dana.lee@example.com"), std::string::npos);
+      EXPECT_EQ(job_request.body.find("7946 0958"), std::string::npos);
+      EXPECT_NE(job_request.body.find("Harcourt"), std::string::npos);
+    }
+  }
+}
+
 }  // namespace
 }  // namespace ms
