@@ -217,30 +217,42 @@ StatusOr<std::optional<KeptAnswer>> ExtractStage::CollectJob(BatchTicket& ticket
                                                              const ExtractionRequest& request,
                                                              const ProviderJob& job) {
   const auto poll_in = config_.llm.batch_poll_interval;
-  StatusOr<JobStatus> status = jobs_->Poll(job.id);
-  if (!status.ok()) {
+  StatusOr<JobStatus> polled = jobs_->Poll(job.id);
+  JobStatus status;
+  if (polled.ok()) {
+    status = std::move(polled).value();
+  } else if (const StatusCode code = polled.status().code();
+             code == StatusCode::kUnavailable || code == StatusCode::kDeadlineExceeded ||
+             code == StatusCode::kAborted || code == StatusCode::kResourceExhausted) {
     spdlog::warn("extract: batch {} polling job {}: {}", ticket.batch_id(), job.id,
-                 status.status().ToString());
-    MS_RETURN_IF_ERROR(ticket.AwaitJob("poll failed: " + status.status().ToString(), poll_in));
+                 polled.status().ToString());
+    MS_RETURN_IF_ERROR(ticket.AwaitJob("poll failed: " + polled.status().ToString(), poll_in));
     return std::optional<KeptAnswer>();
+  } else {
+    // The provider will not say (an unknown job, a revoked key): the job counts as failed and
+    // its requests go synchronously, which fails the batch visibly if they are refused too.
+    spdlog::warn("extract: batch {} job {} cannot be polled, taken as failed: {}",
+                 ticket.batch_id(), job.id, polled.status().ToString());
+    status.state = JobState::kFailed;
+    status.provider_state = "poll refused: " + polled.status().ToString();
   }
-  if (status->state == JobState::kPending) {
-    MS_RETURN_IF_ERROR(ticket.AwaitJob(status->provider_state, poll_in));
+  if (status.state == JobState::kPending) {
+    MS_RETURN_IF_ERROR(ticket.AwaitJob(status.provider_state, poll_in));
     return std::optional<KeptAnswer>();
   }
   const std::chrono::milliseconds started = clock_->Monotonic();
   ExtractionResult extracted;
   int fallbacks = 0;
-  Status collected = jobs_->Collect(request, *status, &extracted, &fallbacks);
+  Status collected = jobs_->Collect(request, status, &extracted, &fallbacks);
   ObserveStage(Stage::kExtract, started);
-  const std::string end_state = JobExtractor::EndState(*status, fallbacks);
+  const std::string end_state = JobExtractor::EndState(status, fallbacks);
   if (job.state == "pending") metrics_->LlmBatchJobs(end_state).Increment();
   metrics_->Counter<MetricId::llm_batch_fallbacks>().Increment(fallbacks);
   if (fallbacks > 0) {
     spdlog::warn("extract: batch {} job {} ended {} ({}): {} request(s) re-sent synchronously",
-                 ticket.batch_id(), job.id, end_state, status->provider_state, fallbacks);
+                 ticket.batch_id(), job.id, end_state, status.provider_state, fallbacks);
   }
-  MS_RETURN_IF_ERROR(ticket.EndJob(end_state, status->provider_state, fallbacks));
+  MS_RETURN_IF_ERROR(ticket.EndJob(end_state, status.provider_state, fallbacks));
   if (!collected.ok()) {
     MS_RETURN_IF_ERROR(HandleFailure(ticket, collected, extracted));
     return std::optional<KeptAnswer>();

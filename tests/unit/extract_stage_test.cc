@@ -492,6 +492,7 @@ struct FakeJobClient : BatchJobClient {
   int polls = 0;
   JobState state = JobState::kPending;
   bool answered = true;
+  Status poll_error;
   TokenUsage usage = {1'000'000, 500'000};
   StatusOr<std::string> Submit(const std::string&,
                                const std::vector<JobRequest>& requests) override {
@@ -500,6 +501,7 @@ struct FakeJobClient : BatchJobClient {
   }
   StatusOr<JobStatus> Poll(const std::string&) override {
     ++polls;
+    if (!poll_error.ok()) return poll_error;
     JobStatus status;
     status.state = state;
     status.provider_state = JobStateName(state);
@@ -638,6 +640,29 @@ TEST_F(ExtractStageJobTest, AJobIdWhoseStoringFailedIsStoredAgainWithoutASecondS
   EXPECT_EQ(client_.submitted.size(), 1u);
   ASSERT_TRUE(queue_.log.job.has_value());
   EXPECT_EQ(queue_.log.job->id, "job-1");
+}
+
+TEST_F(ExtractStageJobTest, AJobThatCannotBePolledForNowIsPolledAgainLater) {
+  queue_.log.job = ProviderJob{"job-from-before", "pending", 1};
+  client_.poll_error = Unavailable("openai: HTTP 503");
+  app::ExtractStage stage(config_, &queue_, &extractor_, &hints_, &metrics_);
+  Take(stage);
+  ASSERT_EQ(queue_.log.awaited.size(), 1u);
+  EXPECT_NE(queue_.log.awaited[0].find("HTTP 503"), std::string::npos);
+  EXPECT_TRUE(queue_.log.ended.empty());
+  EXPECT_EQ(extractor_.extractions.load(), 0);
+}
+
+TEST_F(ExtractStageJobTest, AJobTheProviderRefusesToReportIsTakenAsFailedAndSentSynchronously) {
+  queue_.log.job = ProviderJob{"job-from-before", "pending", 1};
+  client_.poll_error = FailedPrecondition("openai: HTTP 404: No batch found");
+  app::ExtractStage stage(config_, &queue_, &extractor_, &hints_, &metrics_);
+  Take(stage);
+  EXPECT_TRUE(client_.submitted.empty()) << "never submitted again";
+  EXPECT_EQ(extractor_.extractions.load(), 1);
+  EXPECT_EQ(queue_.log.ended, std::vector<std::string>{"failed"});
+  ASSERT_EQ(queue_.log.stored.size(), 1u);
+  EXPECT_EQ(queue_.log.stored_costs, std::vector<double>{4.0});
 }
 
 }  // namespace
