@@ -11,7 +11,9 @@ constexpr std::string_view kColumns =
     "SELECT id, company_id, status, message_count, trigger, attempts, COALESCE(last_error, ''), "
     "COALESCE(provider, ''), COALESCE(model, ''), prompt_tokens, completion_tokens, cost_usd, "
     "to_char(claimed_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS'), cached_prompt_tokens, "
-    "cache_write_tokens FROM batches ";
+    "cache_write_tokens, COALESCE(provider_job_id, ''), COALESCE(job_state, ''), "
+    "COALESCE(job_provider_state, ''), job_requests, job_fallbacks, COALESCE(llm_mode, '') "
+    "FROM batches ";
 
 nlohmann::json Row(const pg::Result& r, int row) {
   return {{"id", r.GetInt(row, 0)},
@@ -28,7 +30,13 @@ nlohmann::json Row(const pg::Result& r, int row) {
           {"cost_usd", std::string(r.Get(row, 11))},
           {"claimed_at", r.Get(row, 12)},
           {"cached_prompt_tokens", r.GetInt(row, 13)},
-          {"cache_write_tokens", r.GetInt(row, 14)}};
+          {"cache_write_tokens", r.GetInt(row, 14)},
+          {"provider_job_id", r.Get(row, 15)},
+          {"job_state", r.Get(row, 16)},
+          {"job_provider_state", r.Get(row, 17)},
+          {"job_requests", r.GetInt(row, 18)},
+          {"job_fallbacks", r.GetInt(row, 19)},
+          {"mode", r.Get(row, 20)}};
 }
 
 int Fail(const Status& st) {
@@ -59,14 +67,16 @@ int List(const Config& config, const Args& a) {
     std::cout << out.dump(2) << "\n";
     return 0;
   }
-  printf("%8s %-24s %-10s %6s %-9s %4s %s\n", "id", "company", "status", "msgs", "trigger", "try",
-         "error");
+  printf("%8s %-24s %-10s %6s %-9s %4s %-10s %s\n", "id", "company", "status", "msgs", "trigger",
+         "try", "job", "error");
   for (const auto& b : out) {
-    printf("%8lld %-24s %-10s %6lld %-9s %4lld %s\n", b["id"].get<long long>(),
-           b["company"].get<std::string>().c_str(), b["status"].get<std::string>().c_str(),
-           b["messages"].get<long long>(), b["trigger"].get<std::string>().c_str(),
-           b["attempts"].get<long long>(),
-           b["last_error"].get<std::string>().substr(0, 60).c_str());
+    printf(
+        "%8lld %-24s %-10s %6lld %-9s %4lld %-10s %s\n", b["id"].get<long long>(),
+        b["company"].get<std::string>().c_str(), b["status"].get<std::string>().c_str(),
+        b["messages"].get<long long>(), b["trigger"].get<std::string>().c_str(),
+        b["attempts"].get<long long>(),
+        b["job_state"].get<std::string>().empty() ? "-" : b["job_state"].get<std::string>().c_str(),
+        b["last_error"].get<std::string>().substr(0, 60).c_str());
   }
   return 0;
 }
@@ -115,7 +125,7 @@ void RegisterBatches(CLI::App& cli, Registry& registry) {
   cmd->require_subcommand(1);
   auto args = std::make_shared<Args>();
   auto* list = cmd->add_subcommand("list", "Recent batches");
-  list->add_option("--status", args->status, "claimed|extracting|done|failed");
+  list->add_option("--status", args->status, "claimed|extracting|submitted|done|failed");
   list->add_option("--company", args->company, "Only this company");
   list->add_option("--limit", args->limit, "Rows")->capture_default_str();
   list->add_flag("--json", args->json, "Print JSON");

@@ -89,6 +89,20 @@ const std::vector<Section>& Sections() {
         {"calls_per_1k", "calls per 1k", Kind::kNumber},
         {"prompt_tokens_per_message", "prompt tokens per message", Kind::kNumber},
         {"cost_usd_per_1k", "cost USD per 1k", Kind::kNumber}}},
+      {"batch_jobs",
+       "Provider batch jobs (llm.submit: batch)",
+       "SELECT job_state, COALESCE(provider, '-'), count(*), sum(job_requests), "
+       "sum(job_fallbacks), sum(message_count), "
+       "round(avg(extract(epoch FROM COALESCE(job_ended_at, now()) - submitted_at))::numeric, 0) "
+       "FROM batches WHERE provider_job_id IS NOT NULL AND ($1 = '' OR company_id = $1) "
+       "GROUP BY 1, 2 ORDER BY 1, 2",
+       {{"state", "job state", Kind::kText},
+        {"provider", "provider", Kind::kText},
+        {"jobs", "jobs", Kind::kInt},
+        {"requests", "requests", Kind::kInt},
+        {"fallbacks", "re-sent synchronously", Kind::kInt},
+        {"messages", "messages", Kind::kInt},
+        {"seconds", "seconds submitted (mean)", Kind::kNumber}}},
       {"duration",
        "Duration",
        "WITH f AS (SELECT max(finished_at) AS last FROM batches WHERE ($1 = '' OR company_id = "

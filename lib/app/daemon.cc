@@ -157,6 +157,7 @@ Status Start(const Config& config, Daemon& d) {
                                              d.claimed.get(), d.metrics.get());
   d.extract->SetSleeper(&d.extractors->sleeper);
   d.extract->SetClock(&d.clock);
+  if (d.extractors->jobs) d.extract->SetJobExtractor(d.extractors->jobs.get());
   d.outbox = std::make_unique<pg::PgOutbox>(PgOptionsFrom(config));
   const auto produce_wait = RelayProduceWait(d.producer->message_timeout());
   if (!config.kafka.events_topic.empty()) {

@@ -35,8 +35,12 @@ const ModelPrice* ExtractStage::PriceOf(const ExtractionResult& result) const {
 double ExtractStage::CostOf(const ExtractionResult& result) const {
   const ModelPrice* price = PriceOf(result);
   if (price == nullptr) return 0;
-  return EstimateCostUsd(result.usage, price->input_per_mtok, price->output_per_mtok,
-                         price->CachedInputRate());
+  auto cost = [&](const TokenUsage& usage) {
+    return EstimateCostUsd(usage, price->input_per_mtok, price->output_per_mtok,
+                           price->CachedInputRate());
+  };
+  // What a batch job answered is billed at batch_multiplier of the full price.
+  return cost(result.usage) - (1.0 - price->batch_multiplier) * cost(result.batch_usage);
 }
 
 std::chrono::milliseconds ExtractStage::RetryDelay(int attempts) const {
@@ -133,6 +137,7 @@ StatusOr<std::optional<KeptAnswer>> ExtractStage::Answer(BatchTicket& ticket) {
     return unkept;
   }
   MS_ASSIGN_OR_RETURN(ExtractionRequest request, ticket.Load());
+  if (jobs_ != nullptr) return JobAnswer(ticket, request);
   const std::chrono::milliseconds extract_started = clock_->Monotonic();
   ExtractionResult extracted;
   Status extract_status = extractor_->ExtractInto(request, &extracted);
@@ -141,6 +146,12 @@ StatusOr<std::optional<KeptAnswer>> ExtractStage::Answer(BatchTicket& ticket) {
     MS_RETURN_IF_ERROR(HandleFailure(ticket, extract_status, extracted));
     return std::optional<KeptAnswer>();
   }
+  return KeepNew(ticket, request, std::move(extracted));
+}
+
+StatusOr<std::optional<KeptAnswer>> ExtractStage::KeepNew(BatchTicket& ticket,
+                                                          const ExtractionRequest& request,
+                                                          ExtractionResult extracted) {
   KeptAnswer answer;
   answer.fingerprints = MergeByFingerprint(request.company_id, &extracted.events);
   if (int cleaned = CleanForStore(&extracted); cleaned > 0) {
@@ -157,6 +168,96 @@ StatusOr<std::optional<KeptAnswer>> ExtractStage::Answer(BatchTicket& ticket) {
     return std::optional<KeptAnswer>();
   }
   return std::optional<KeptAnswer>(std::move(answer));
+}
+
+StatusOr<std::optional<KeptAnswer>> ExtractStage::JobAnswer(BatchTicket& ticket,
+                                                            const ExtractionRequest& request) {
+  const auto poll_in = config_.llm.batch_poll_interval;
+  if (std::optional<ProviderJob> job = ticket.job()) return CollectJob(ticket, request, *job);
+  std::string job_id;
+  {
+    std::lock_guard lock(unkept_mu_);
+    if (auto it = unmarked_jobs_.find(ticket.batch_id()); it != unmarked_jobs_.end()) {
+      job_id = it->second;
+    }
+  }
+  int requests = 0;
+  if (job_id.empty()) {
+    JobExtractor::Submission submission;
+    const std::chrono::milliseconds started = clock_->Monotonic();
+    Status st = jobs_->Submit(request, &submission);
+    ObserveStage(Stage::kExtract, started);
+    ExtractionResult spent;
+    spent.provider = jobs_->provider();
+    spent.llm_calls = 1;
+    if (!st.ok()) {
+      MS_RETURN_IF_ERROR(HandleFailure(ticket, st.WithContext("submitting a batch job"), spent));
+      return std::optional<KeptAnswer>();
+    }
+    if (!submission.job_id) return KeepNew(ticket, request, std::move(submission.decided));
+    job_id = *submission.job_id;
+    requests = submission.requests;
+    metrics_->LlmBatchJobs("submitted").Increment();
+    spdlog::info("extract: batch {} company={} submitted as {} job {} ({} request(s))",
+                 ticket.batch_id(), ticket.company_id(), jobs_->provider(), job_id, requests);
+  }
+  // Between the provider's accepting the job and this statement a crash loses the id (and the
+  // job is submitted again after restart); a failed statement keeps it here to be marked again.
+  if (Status st = ticket.MarkSubmitted(jobs_->provider(), job_id, requests, poll_in); !st.ok()) {
+    std::lock_guard lock(unkept_mu_);
+    unmarked_jobs_[ticket.batch_id()] = job_id;
+    return st.WithContext("storing batch job " + job_id);
+  }
+  std::lock_guard lock(unkept_mu_);
+  unmarked_jobs_.erase(ticket.batch_id());
+  return std::optional<KeptAnswer>();
+}
+
+StatusOr<std::optional<KeptAnswer>> ExtractStage::CollectJob(BatchTicket& ticket,
+                                                             const ExtractionRequest& request,
+                                                             const ProviderJob& job) {
+  const auto poll_in = config_.llm.batch_poll_interval;
+  StatusOr<JobStatus> polled = jobs_->Poll(job.id);
+  JobStatus status;
+  if (polled.ok()) {
+    status = std::move(polled).value();
+  } else if (const StatusCode code = polled.status().code();
+             code == StatusCode::kUnavailable || code == StatusCode::kDeadlineExceeded ||
+             code == StatusCode::kAborted || code == StatusCode::kResourceExhausted) {
+    spdlog::warn("extract: batch {} polling job {}: {}", ticket.batch_id(), job.id,
+                 polled.status().ToString());
+    MS_RETURN_IF_ERROR(ticket.AwaitJob("poll failed: " + polled.status().ToString(), poll_in));
+    return std::optional<KeptAnswer>();
+  } else {
+    // The provider will not say (an unknown job, a revoked key): the job counts as failed and
+    // its requests go synchronously, which fails the batch visibly if they are refused too.
+    spdlog::warn("extract: batch {} job {} cannot be polled, taken as failed: {}",
+                 ticket.batch_id(), job.id, polled.status().ToString());
+    status.state = JobState::kFailed;
+    status.provider_state = "poll refused: " + polled.status().ToString();
+  }
+  if (status.state == JobState::kPending) {
+    MS_RETURN_IF_ERROR(ticket.AwaitJob(status.provider_state, poll_in));
+    return std::optional<KeptAnswer>();
+  }
+  const std::chrono::milliseconds started = clock_->Monotonic();
+  ExtractionResult extracted;
+  int fallbacks = 0;
+  Status collected = jobs_->Collect(request, status, &extracted, &fallbacks);
+  ObserveStage(Stage::kExtract, started);
+  const std::string end_state = JobExtractor::EndState(status, fallbacks);
+  if (job.state == "pending") metrics_->LlmBatchJobs(end_state).Increment();
+  metrics_->Counter<MetricId::llm_batch_fallbacks>().Increment(fallbacks);
+  if (fallbacks > 0) {
+    spdlog::warn("extract: batch {} job {} ended {} ({}): {} request(s) re-sent synchronously",
+                 ticket.batch_id(), job.id, end_state, status.provider_state, fallbacks);
+  }
+  MS_RETURN_IF_ERROR(ticket.EndJob(end_state, status.provider_state, fallbacks));
+  if (!collected.ok()) {
+    MS_RETURN_IF_ERROR(HandleFailure(ticket, collected, extracted));
+    return std::optional<KeptAnswer>();
+  }
+  return KeepNew(ticket, request, std::move(extracted));
 }
 
 Status ExtractStage::StoreFailed(BatchTicket& ticket, const Status& error,

@@ -19,6 +19,11 @@
 //    to 30 min, until the batch has had llm.batch_attempts attempts; then `failed`.
 //  - anything else (auth, quota, 400/context length, an answer unusable after its repair):
 //    `failed` at once. Operators retry failed batches with `milestonectl batches retry`.
+// With llm.submit: batch (SetJobExtractor) a batch is submitted as a provider batch job, the
+// job id stored with status `submitted` in one statement, and polled every
+// llm.batch_poll_interval by whichever worker or instance takes it; an ended job's answer is
+// kept and stored as above. Metrics: milestoned_llm_batch_jobs_total{state} (submitted, then
+// the final state), milestoned_llm_batch_fallback_requests_total.
 // Every attempt's tokens, calls, prefilter drops, rejected events and cost are added to the
 // batch row and to the metrics, whatever its outcome.
 // Metrics: stage_duration{stage="extract"} per extraction, successful or failed (prefilter,
@@ -39,6 +44,7 @@
 #include "core/clock.h"
 #include "core/sleeper.h"
 #include "observability/metrics.h"
+#include "pipeline/extract/job_extractor.h"
 #include "ports/batch_buffer.h"
 #include "ports/ledger.h"
 #include "runtime/bounded_queue.h"
@@ -58,6 +64,9 @@ class ExtractStage {
   // Optional, before the workers run: the clock timing the extract and store stages (default:
   // the system clock).
   void SetClock(const Clock* clock) { clock_ = clock; }
+  // Optional, before the workers run (llm.submit: batch): batches are submitted as provider
+  // batch jobs through `jobs` and polled every llm.batch_poll_interval (see JobAnswer).
+  void SetJobExtractor(JobExtractor* jobs) { jobs_ = jobs; }
 
   // One worker; run max_concurrency of them. Returns when `stop` is set (after finishing the
   // batch in hand) or the hint queue is closed.
@@ -86,6 +95,18 @@ class ExtractStage {
   // A store (or keeping the answer) failed: hand back for a later store, or fail after
   // kStoreAttempts.
   Status StoreFailed(BatchTicket& ticket, const Status& error, const KeptAnswer& answer);
+  // A newly extracted answer: merged, cleaned, priced and kept (or held, see Answer).
+  StatusOr<std::optional<KeptAnswer>> KeepNew(BatchTicket& ticket, const ExtractionRequest& request,
+                                              ExtractionResult extracted);
+  // llm.submit: batch. No job yet: submit one and mark the batch submitted (a batch the rules
+  // decided whole is answered at once). A job: poll it; pending: the batch waits for the next
+  // poll; ended: its answer (fallbacks re-sent synchronously) is kept and stored. Paid once:
+  // a job id whose marking failed is remembered and marked again, never submitted again.
+  StatusOr<std::optional<KeptAnswer>> JobAnswer(BatchTicket& ticket,
+                                                const ExtractionRequest& request);
+  StatusOr<std::optional<KeptAnswer>> CollectJob(BatchTicket& ticket,
+                                                 const ExtractionRequest& request,
+                                                 const ProviderJob& job);
   void HoldUnkept(int64_t batch_id, KeptAnswer answer);
   std::optional<KeptAnswer> TakeUnkept(int64_t batch_id);
 
@@ -112,6 +133,8 @@ class ExtractStage {
   const Clock* clock_ = &own_clock_;
   std::mutex unkept_mu_;
   std::map<int64_t, KeptAnswer> unkept_;  // guarded by unkept_mu_: paid for, not kept durably
+  JobExtractor* jobs_ = nullptr;
+  std::map<int64_t, std::string> unmarked_jobs_;  // guarded by unkept_mu_: submitted, id unstored
 };
 
 }  // namespace ms::app

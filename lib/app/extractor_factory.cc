@@ -1,5 +1,6 @@
 #include "app/extractor_factory.h"
 
+#include "adapters/llm/batch_job_client.h"
 #include "adapters/llm/llm_client_factory.h"
 #include "app/options.h"
 #include "pipeline/extract/rules_extractor.h"
@@ -44,6 +45,11 @@ StatusOr<std::unique_ptr<ExtractorSet>> MakeExtractor(const Config& config, Metr
   if (config.llm.mode == LlmMode::kTiered) {
     set->tiered = std::make_unique<TieredExtractor>(set->llm.get(), set->provider, set->model);
     set->extractor = set->tiered.get();
+  }
+  if (config.llm.submit == LlmSubmit::kBatch) {
+    MS_ASSIGN_OR_RETURN(set->job_client, llm::MakeBatchJobClient(LlmClientOptionsFrom(config)));
+    set->jobs = std::make_unique<JobExtractor>(set->job_client.get(), set->llm.get(), policy.prompt,
+                                               config.llm.mode == LlmMode::kTiered);
   }
   return set;
 }

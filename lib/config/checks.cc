@@ -150,6 +150,11 @@ Status CheckLlm(const Config& config) {
                 "is tiered but llm.provider is rules (expected an LLM provider for the messages "
                 "the rules are not sure of, or llm.mode: model)");
   }
+  if (config.llm.submit == LlmSubmit::kBatch && config.llm.provider == LlmProvider::kRules) {
+    return Fail("llm.submit",
+                "is batch but llm.provider is rules (expected an LLM provider with a batch API: "
+                "openai, gemini or anthropic, or llm.submit: sync)");
+  }
   return Status::Ok();
 }
 

@@ -43,6 +43,11 @@ inline constexpr std::array<std::string_view, 5> kLlmProviderNames = {"auto", "r
 enum class LlmMode { kModel, kTiered };
 inline constexpr std::array<std::string_view, 2> kLlmModeNames = {"model", "tiered"};
 
+// How prompts reach the provider: one call each (sync), or as provider batch jobs answered
+// within hours at a discount (pipeline/extract/job_extractor.h).
+enum class LlmSubmit { kSync, kBatch };
+inline constexpr std::array<std::string_view, 2> kLlmSubmitNames = {"sync", "batch"};
+
 inline std::string_view LogLevelName(LogLevel v) {
   return kLogLevelNames[static_cast<int>(v)];
 }
@@ -135,6 +140,8 @@ struct ModelPrice {
   // Input read from the provider's prompt cache. Unset: priced as plain input (no discount is
   // assumed unless configured).
   std::optional<double> cached_input_per_mtok = std::nullopt;
+  // What a provider batch job (llm.submit: batch) costs, as a fraction of the prices above.
+  double batch_multiplier = 0.5;
   bool operator==(const ModelPrice&) const = default;
 
   double CachedInputRate() const { return cached_input_per_mtok.value_or(input_per_mtok); }
@@ -143,6 +150,8 @@ struct ModelPrice {
 struct LlmConfig {
   LlmProvider provider = LlmProvider::kAuto;  // never kAuto after Config::Load
   LlmMode mode = LlmMode::kModel;
+  LlmSubmit submit = LlmSubmit::kSync;
+  std::chrono::milliseconds batch_poll_interval = std::chrono::seconds(60);
   std::string model;          // empty = the provider's default model
   std::string base_url;       // empty = the provider's public endpoint
   std::string base_url_file;  // a file holding base_url (it may carry a password)

@@ -60,6 +60,9 @@ std::string FormatPrices(const PriceMap& prices) {
            (price.cached_input_per_mtok
                 ? ", cached_input_per_mtok: " + FormatNumber(*price.cached_input_per_mtok)
                 : std::string()) +
+           (price.batch_multiplier != 0.5
+                ? ", batch_multiplier: " + FormatNumber(price.batch_multiplier)
+                : std::string()) +
            "}";
   }
   return out + "}";

@@ -173,6 +173,12 @@ std::vector<KeySpec> LlmKeys() {
            "What reaches the model: model = every message the prefilter keeps; tiered = only "
            "those the offline rules are not sure of (the rules decide the rest). Needs an LLM "
            "provider."),
+      Enum("llm.submit", MS_ENUM_FIELD(llm.submit, LlmSubmit), kLlmSubmitNames, "sync",
+           "How prompts reach the provider: sync = one call each; batch = as provider batch "
+           "jobs (OpenAI Batch, Anthropic Message Batches, Gemini batch mode), answered within "
+           "minutes to 24 h at batch_multiplier of the price. Needs an LLM provider."),
+      Duration("llm.batch_poll_interval", MS_FIELD(llm.batch_poll_interval), "60s", seconds(1),
+               hours(1), "With llm.submit batch: how often a submitted job is polled."),
       String("llm.model", MS_FIELD(llm.model), "", 0, "Model name; empty = provider default."),
       String("llm.base_url", MS_FIELD(llm.base_url), "", 0,
              "API base URL (vLLM, Ollama, LiteLLM, proxies); empty = provider's public API."),
@@ -211,9 +217,11 @@ std::vector<KeySpec> LlmKeys() {
       Prices("llm.prices", MS_FIELD(llm.prices),
              "USD per million tokens by model, for cost metrics: "
              "{model: {input_per_mtok: 0.15, output_per_mtok: 0.6, cached_input_per_mtok: "
-             "0.075}}. cached_input_per_mtok (input read from the provider's prompt cache) is "
-             "optional and defaults to input_per_mtok; Anthropic cache writes cost 1.25 x "
-             "input_per_mtok. Environment form: model=in/out[/cached],..."),
+             "0.075, batch_multiplier: 0.5}}. cached_input_per_mtok (input read from the "
+             "provider's prompt cache) is optional and defaults to input_per_mtok; Anthropic "
+             "cache writes cost 1.25 x input_per_mtok; batch_multiplier (0..1, default 0.5) "
+             "prices what a provider batch job answered. Environment form: "
+             "model=in/out[/cached[/batch_multiplier]],..."),
   };
 }
 

@@ -122,8 +122,9 @@ Status ApplyPriceText(const KeySpec& spec, std::string_view text, Config& config
     const size_t slash = item.find('/', eq == std::string_view::npos ? 0 : eq);
     if (eq == std::string_view::npos || eq == 0 || slash == std::string_view::npos) {
       return InvalidArgument(QuoteForError(item) +
-                             " is not a model=input/output[/cached_input] price (expected e.g. "
-                             "gpt-4o-mini=0.15/0.6/0.075,claude-sonnet-4=3/15)");
+                             " is not a model=input/output[/cached_input[/batch_multiplier]] "
+                             "price (expected e.g. gpt-4o-mini=0.15/0.6/0.075/0.5,"
+                             "claude-sonnet-4=3/15)");
     }
     // An optional third field after a second slash: the cached-input rate.
     const size_t cached_slash = item.find('/', slash + 1);
@@ -134,8 +135,20 @@ Status ApplyPriceText(const KeySpec& spec, std::string_view text, Config& config
     MS_ASSIGN_OR_RETURN(price.output_per_mtok,
                         ParsePrice(Trim(item.substr(slash + 1, output_end - slash - 1))));
     if (cached_slash != std::string_view::npos) {
-      MS_ASSIGN_OR_RETURN(price.cached_input_per_mtok,
-                          ParsePrice(Trim(item.substr(cached_slash + 1))));
+      // A fourth field after a third slash: the batch multiplier.
+      const size_t batch_slash = item.find('/', cached_slash + 1);
+      const size_t cached_end = batch_slash == std::string_view::npos ? item.size() : batch_slash;
+      MS_ASSIGN_OR_RETURN(
+          price.cached_input_per_mtok,
+          ParsePrice(Trim(item.substr(cached_slash + 1, cached_end - cached_slash - 1))));
+      if (batch_slash != std::string_view::npos) {
+        MS_ASSIGN_OR_RETURN(price.batch_multiplier, ParsePrice(Trim(item.substr(batch_slash + 1))));
+        if (price.batch_multiplier > 1) {
+          return InvalidArgument(QuoteForError(item) +
+                                 " has a batch multiplier above 1 (expected a fraction of the "
+                                 "price from 0 to 1, e.g. gpt-4o-mini=0.15/0.6/0.075/0.5)");
+        }
+      }
     }
     prices[std::string(Trim(item.substr(0, eq)))] = price;
   }

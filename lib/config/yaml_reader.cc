@@ -154,17 +154,18 @@ class YamlReader {
                        "output_per_mtok: N, cached_input_per_mtok: N})",
                    key);
     }
-    std::optional<double> input, output, cached_input;
+    std::optional<double> input, output, cached_input, batch_multiplier;
     for (auto it = value.begin(); it != value.end(); ++it) {
       const std::string name = it->first.IsScalar() ? it->first.Scalar() : "";
       std::optional<double>* slot = name == "input_per_mtok"          ? &input
                                     : name == "output_per_mtok"       ? &output
                                     : name == "cached_input_per_mtok" ? &cached_input
+                                    : name == "batch_multiplier"      ? &batch_multiplier
                                                                       : nullptr;
       if (slot == nullptr) {
         return Error(path + "." + name,
                      "unknown key (known keys: input_per_mtok, output_per_mtok, "
-                     "cached_input_per_mtok)",
+                     "cached_input_per_mtok, batch_multiplier)",
                      it->first);
       }
       StatusOr<double> number = it->second.IsScalar()
@@ -178,7 +179,17 @@ class YamlReader {
       return Error(path, std::string("missing ") + (input ? "output_per_mtok" : "input_per_mtok"),
                    key);
     }
-    return ModelPrice{*input, *output, cached_input};
+    ModelPrice price{*input, *output, cached_input};
+    if (batch_multiplier) {
+      if (*batch_multiplier > 1) {
+        return Error(path + ".batch_multiplier",
+                     "is " + std::to_string(*batch_multiplier) +
+                         " (expected a fraction of the price from 0 to 1, e.g. 0.5)",
+                     key);
+      }
+      price.batch_multiplier = *batch_multiplier;
+    }
+    return price;
   }
 
   Status Error(const std::string& path, const std::string& message, const YAML::Node& node) {

@@ -84,6 +84,12 @@
   GAUGE(cost_per_1k, "milestoned_llm_cost_per_1k_messages_usd",                                  \
         "Estimated LLM spend per 1,000 stored messages since start, by extraction mode.",       \
         "mode")                                                                                  \
+  COUNTER(llm_batch_jobs, "milestoned_llm_batch_jobs_total",                                     \
+          "Provider batch jobs (llm.submit: batch) by state: submitted, then the state each "    \
+          "ended in (completed, partial, failed, expired, cancelled).", "state")                 \
+  COUNTER(llm_batch_fallbacks, "milestoned_llm_batch_fallback_requests_total",                   \
+          "Requests of ended batch jobs re-sent synchronously at the full price (failed, "       \
+          "expired, cancelled or unusable in the job).")                                         \
   COUNTER(llm_rate_limit_waits, "milestoned_llm_rate_limit_waits_total",                         \
           "LLM requests that waited for the local rate limiter or a Retry-After.", "provider")   \
   COUNTER(llm_rate_limit_wait_seconds, "milestoned_llm_rate_limit_wait_seconds_total",           \

@@ -106,10 +106,14 @@ void Metrics::Seed(const MetricsOptions& options) {
     LlmRateLimitWaitSeconds(provider);
     SetCircuitState(provider, CircuitState::kClosed);
   }
-  for (std::string_view mode : {"model", "tiered", "rules"}) {
+  for (std::string_view mode : {"model", "tiered", "rules", "model+batch", "tiered+batch"}) {
     ModeCost(mode);
     CounterFor(MetricId::mode_messages, {mode});
     GaugeFor(MetricId::cost_per_1k, {mode});
+  }
+  for (std::string_view state :
+       {"submitted", "completed", "partial", "failed", "expired", "cancelled"}) {
+    LlmBatchJobs(state);
   }
   for (const MetricSpec& spec : AllMetricSpecs()) {
     if (!spec.labels.empty()) continue;

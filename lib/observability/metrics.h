@@ -107,6 +107,8 @@ class Metrics {
   // of each stored batch, and their ratio per 1,000 messages, updated as batches are stored.
   prometheus::Counter& ModeCost(std::string_view mode);
   void CountModeMessages(std::string_view mode, int messages);
+  // Provider batch jobs by state (submitted, completed, partial, failed, expired, cancelled).
+  prometheus::Counter& LlmBatchJobs(std::string_view state);
   prometheus::Counter& LlmRateLimitWaits(std::string_view provider);
   prometheus::Counter& LlmRateLimitWaitSeconds(std::string_view provider);
   void SetCircuitState(std::string_view provider, CircuitState state);

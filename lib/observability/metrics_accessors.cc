@@ -70,6 +70,9 @@ void Metrics::CountModeMessages(std::string_view mode, int messages) {
     GaugeFor(MetricId::cost_per_1k, {mode}).Set(1000.0 * ModeCost(mode).Value() / stored.Value());
   }
 }
+prometheus::Counter& Metrics::LlmBatchJobs(std::string_view state) {
+  return CounterFor(MetricId::llm_batch_jobs, {state});
+}
 prometheus::Counter& Metrics::LlmRateLimitWaits(std::string_view provider) {
   return CounterFor(MetricId::llm_rate_limit_waits, {provider});
 }

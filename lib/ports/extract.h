@@ -88,6 +88,9 @@ struct ExtractionResult {
   std::vector<ExtractedEvent> events;
   std::vector<ExtractedObservation> observations;  // KPI readings, one per metric per message
   TokenUsage usage;
+  // Of `usage`, what a provider batch job answered (llm.submit: batch), billed at the model's
+  // batch_multiplier of the price; the rest was billed at the full price.
+  TokenUsage batch_usage;
   std::string provider;         // "rules", "openai", "gemini", "anthropic"
   std::string model;            // as the provider reports it answered (often a dated name)
   std::string requested_model;  // as asked for: llm.model or the provider's default

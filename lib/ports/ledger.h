@@ -25,6 +25,13 @@ struct KeptAnswer {
   int messages = 0;                       // the batch's message count, for the log
 };
 
+// The provider batch job a batch was submitted as (llm.submit: batch), as stored on its row.
+struct ProviderJob {
+  std::string id;     // the provider's job id
+  std::string state;  // batches.job_state: pending, or the final state it ended in
+  int requests = 0;
+};
+
 class BatchTicket {
  public:
   virtual ~BatchTicket() = default;
@@ -76,6 +83,24 @@ class BatchTicket {
   // error, not taken before `retry_in`, one more store attempt counted and the extraction
   // attempt given back (the next attempt stores the kept answer; it calls no model).
   virtual Status RetryStore(const std::string& reason, std::chrono::milliseconds retry_in) = 0;
+
+  // ---- Provider batch jobs (llm.submit: batch) ----
+  // The job this batch was submitted as, read when it was taken; nullopt when none.
+  virtual std::optional<ProviderJob> job() const = 0;
+  // ONE statement: the job id stored and the batch -> `submitted` (job_state pending), polled
+  // again after `poll_in` by whichever worker or instance takes it; the attempt given back. A
+  // batch that already has a job id is left untouched (FailedPrecondition): a job is submitted
+  // once.
+  virtual Status MarkSubmitted(const std::string& provider, const std::string& job_id, int requests,
+                               std::chrono::milliseconds poll_in) = 0;
+  // The job has not ended: the batch stays `submitted` (provider_state recorded), polled again
+  // after `poll_in`; the attempt given back.
+  virtual Status AwaitJob(const std::string& provider_state, std::chrono::milliseconds poll_in) = 0;
+  // The job ended in `state` (completed, partial, failed, expired, cancelled); `fallbacks`
+  // requests were re-sent synchronously at the full price. The batch is then stored or handed
+  // back as any other.
+  virtual Status EndJob(const std::string& state, const std::string& provider_state,
+                        int fallbacks) = 0;
 };
 
 class BatchQueue {

@@ -190,5 +190,74 @@ TEST_F(ExtractTest, AProviderOutageHandsBatchesBackAndNoneFails) {
   EXPECT_EQ(daemon->Wait(60s), 0) << daemon->Log();
 }
 
+// llm.submit batch: every batch becomes a provider batch job (the fake's OpenAI Batch API). The
+// daemon is killed -9 with every job still pending; the restarted one polls the stored job ids,
+// submits nothing again, stores each batch once, priced at the batch multiplier.
+TEST_F(ExtractTest, ProviderBatchJobsPendingAtKillNineArePolledNotResubmitted) {
+  FakeLlmServer llm;
+  ASSERT_TRUE(llm.Start().ok());
+  llm.PushJob({JobOutcome::kCompleted, /*pending_polls=*/1000000}, 10000);
+  UseOpenAiAt(llm.base_url());
+  overrides_["MILESTONE_LLM_MODEL"] = "fake-model";
+  overrides_["MILESTONE_LLM_SUBMIT"] = "batch";
+  overrides_["MILESTONE_LLM_BATCH_POLL_INTERVAL"] = "1s";
+  // $1,000 / $2,000 per million tokens: a request of 120 + 30 tokens is $0.18, $0.09 in a job.
+  overrides_["MILESTONE_LLM_PRICES"] = "fake-model=1000/2000";
+  const int64_t rows = 300;
+  auto crashing = StartDaemon("crashing");
+  ASSERT_EQ(Ctl({"produce", Generate(rows, 3, 71)}), 0);
+  // One statement, one snapshot: every message stored and batched, every batch submitted (or
+  // done: nothing in it to send).
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        return Query("SELECT ((SELECT count(*) FROM messages) = " + std::to_string(rows) +
+                     " AND NOT EXISTS (SELECT 1 FROM pending_messages) AND NOT "
+                     "EXISTS (SELECT 1 FROM batches WHERE status NOT IN ('submitted', "
+                     "'done')))::int") == 1;
+      },
+      120s))
+      << crashing->Log();
+  const int64_t submitted = Query("SELECT count(*) FROM batches WHERE status = 'submitted'");
+  ASSERT_GT(submitted, 0) << crashing->Log();
+  // Every job the provider accepted is on a batch row.
+  ASSERT_TRUE(WaitFor([&] { return static_cast<int64_t>(llm.jobs().size()) == submitted; }, 30s));
+  crashing->Signal(SIGKILL);
+  EXPECT_EQ(crashing->Wait(30s), 128 + SIGKILL);
+  EXPECT_EQ(Query("SELECT count(*) FROM events"), 0);
+
+  llm.EndJobsAtNextPoll();
+  auto daemon = StartDaemon("restarted");
+  ASSERT_TRUE(WaitAllDone(rows, 120s)) << daemon->Log();
+  EXPECT_EQ(static_cast<int64_t>(llm.jobs().size()), submitted) << "a job was submitted again";
+  for (const RecordedRequest& request : llm.requests()) {
+    EXPECT_EQ(request.path.find("/v1/chat/completions"), std::string::npos)
+        << "a synchronous call: nothing needed a fallback";
+  }
+  ExpectEveryMessageInExactlyOneBatch(rows);
+  ExpectEachBatchStoredOnce();
+  EXPECT_GT(Query("SELECT count(*) FROM events"), 0);
+  EXPECT_EQ(Query("SELECT count(*) FROM batches WHERE provider_job_id IS NOT NULL"), submitted);
+  EXPECT_EQ(Query("SELECT count(*) FROM batches WHERE provider_job_id IS NOT NULL AND "
+                  "(job_state <> 'completed' OR llm_mode <> 'model+batch' OR job_fallbacks <> 0)"),
+            0);
+  EXPECT_EQ(Query("SELECT (abs(sum(cost_usd) - 0.09 * sum(job_requests)) < 0.000001)::int "
+                  "FROM batches WHERE provider_job_id IS NOT NULL"),
+            1)
+      << "priced at the batch multiplier (0.5 by default)";
+  int exit_code = -1;
+  const std::string report = CtlOutput({"report"}, &exit_code);
+  EXPECT_EQ(exit_code, 0) << report;
+  EXPECT_NE(report.find("Provider batch jobs"), std::string::npos) << report;
+  EXPECT_NE(report.find("model+batch"), std::string::npos) << report;
+  const std::string first_job_batch =
+      std::to_string(Query("SELECT min(id) FROM batches WHERE provider_job_id IS NOT NULL"));
+  const std::string shown = CtlOutput({"batches", "show", first_job_batch}, &exit_code);
+  EXPECT_EQ(exit_code, 0) << shown;
+  EXPECT_NE(shown.find(R"("job_state": "completed")"), std::string::npos) << shown;
+  EXPECT_NE(shown.find(R"("provider_job_id": "batch_)"), std::string::npos) << shown;
+  daemon->Signal(SIGTERM);
+  EXPECT_EQ(daemon->Wait(60s), 0) << daemon->Log();
+}
+
 }  // namespace
 }  // namespace ms::test

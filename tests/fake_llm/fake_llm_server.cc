@@ -111,6 +111,7 @@ FakeLlmServer::FakeLlmServer() : server_(std::make_unique<httplib::Server>()) {
   };
   InstallRoutes();
   InstallAdminRoutes();
+  InstallJobRoutes();
 }
 
 FakeLlmServer::~FakeLlmServer() {
@@ -211,6 +212,9 @@ void FakeLlmServer::Reset() {
   script_.clear();
   recorded_.clear();
   cached_prefixes_.clear();
+  job_script_.clear();
+  jobs_.clear();
+  files_.clear();
 }
 
 void FakeLlmServer::ApplyPromptCache(const RecordedRequest& recorded, FakeReply* reply) {

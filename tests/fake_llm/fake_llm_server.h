@@ -16,6 +16,8 @@
 //   POST /_fake/replies   {"fault": "rate_limited", "answer": "...", "delay_ms": 0,
 //                          "retry_after": "1", "count": 1}
 //   GET  /_fake/requests  the recorded requests as JSON;  POST /_fake/reset  clears both.
+// The providers' batch APIs are served too (fake_llm_jobs.h), scripted with PushJob or
+// POST /_fake/jobs; a job's creating request is recorded like a call.
 #pragma once
 
 #include <condition_variable>
@@ -30,6 +32,7 @@
 #include <vector>
 
 #include "core/status.h"
+#include "tests/fake_llm/fake_llm_jobs.h"
 #include "tests/fake_llm/fake_llm_wire.h"
 
 namespace httplib {
@@ -76,7 +79,14 @@ class FakeLlmServer {
   void SetDefaultAnswer(AnswerFn answer);
   std::vector<RecordedRequest> requests() const;
   size_t request_count() const;
-  void Reset();  // forgets the script, the recorded requests and the prompt cache
+  void Reset();  // forgets the scripts, the recorded requests, the jobs and the prompt cache
+
+  // Provider batch jobs: each submitted job takes the next scripted FakeJob (none: completed
+  // after one pending poll). jobs(): every job submitted so far, in submission order.
+  void PushJob(FakeJob job, int count = 1);
+  std::vector<FakeJobRecord> jobs() const;
+  // Every job submitted so far ends at its next poll, as scripted.
+  void EndJobsAtNextPoll();
 
  private:
   void Serve(Wire wire, const httplib::Request& request, httplib::Response* response);
@@ -86,6 +96,12 @@ class FakeLlmServer {
   bool WaitOrStop(std::chrono::milliseconds delay);  // false once stopping
   void InstallRoutes();
   void InstallAdminRoutes();
+  void InstallJobRoutes();  // fake_llm_job_routes.cc
+  // A job of `requests` (custom_id, body) answered as the sync routes would; returns its id.
+  std::string CreateJob(Wire wire, const std::string& model, const std::string& label,
+                        const std::vector<std::pair<std::string, std::string>>& requests);
+  // The job, its poll counted when `poll`; nullptr when unknown. Caller holds mu_.
+  FakeJobRecord* FindJob(const std::string& id, bool poll);
 
   std::unique_ptr<httplib::Server> server_;
   std::thread thread_;
@@ -94,11 +110,14 @@ class FakeLlmServer {
 
   mutable std::mutex mu_;
   std::condition_variable stop_cv_;
-  bool stopping_ = false;                  // guarded by mu_
-  std::deque<FakeReply> script_;           // guarded by mu_
-  std::vector<RecordedRequest> recorded_;  // guarded by mu_
-  std::set<std::string> cached_prefixes_;  // guarded by mu_; "<wire>:<prefix bytes>"
-  AnswerFn default_answer_;                // guarded by mu_
+  bool stopping_ = false;                     // guarded by mu_
+  std::deque<FakeReply> script_;              // guarded by mu_
+  std::vector<RecordedRequest> recorded_;     // guarded by mu_
+  std::set<std::string> cached_prefixes_;     // guarded by mu_; "<wire>:<prefix bytes>"
+  AnswerFn default_answer_;                   // guarded by mu_
+  std::deque<FakeJob> job_script_;            // guarded by mu_
+  std::vector<FakeJobRecord> jobs_;           // guarded by mu_; submission order
+  std::map<std::string, std::string> files_;  // guarded by mu_; OpenAI uploads by file id
 };
 
 }  // namespace ms::test

@@ -269,5 +269,45 @@ TEST_F(BatchQueueTest, ManyBatchesInOtherHandsDoNotHideTheNextOne) {
   EXPECT_EQ(ticket->batch_id(), 36);
 }
 
+// llm.submit batch: the job id and the status `submitted` are stored together, a second id is
+// refused, a submitted batch waits for its poll time and is then taken again (by any worker)
+// with its job, still `submitted`; an ended job is recorded on the row.
+TEST_F(BatchQueueTest, ASubmittedBatchIsPolledWithItsStoredJobNeverSubmittedAgain) {
+  std::unique_ptr<BatchTicket> ticket = Take();
+  ASSERT_NE(ticket, nullptr);
+  EXPECT_FALSE(ticket->job().has_value());
+  ASSERT_TRUE(ticket->MarkSubmitted("openai", "batch_abc", 2, milliseconds(60'000)).ok());
+  EXPECT_EQ(ticket->MarkSubmitted("openai", "batch_other", 2, milliseconds(0)).code(),
+            StatusCode::kFailedPrecondition);
+  ticket.reset();
+  EXPECT_EQ(Int("SELECT count(*) FROM batches WHERE id = 1 AND status = 'submitted' AND "
+                "provider_job_id = 'batch_abc' AND job_state = 'pending' AND job_requests = 2 "
+                "AND submitted_at IS NOT NULL AND attempts = 0"),
+            1);
+  EXPECT_EQ(Take(), nullptr) << "polled before llm.batch_poll_interval";
+
+  Sql("UPDATE batches SET retry_at = now() WHERE id = 1");
+  ticket = Take();
+  ASSERT_NE(ticket, nullptr);
+  ASSERT_TRUE(ticket->job().has_value());
+  EXPECT_EQ(ticket->job()->id, "batch_abc");
+  EXPECT_EQ(ticket->job()->state, "pending");
+  EXPECT_EQ(Int("SELECT count(*) FROM batches WHERE id = 1 AND status = 'submitted'"), 1);
+  ASSERT_TRUE(ticket->AwaitJob("in_progress", milliseconds(0)).ok());
+  ticket.reset();
+  EXPECT_EQ(Int("SELECT count(*) FROM batches WHERE id = 1 AND "
+                "job_provider_state = 'in_progress' AND attempts = 0"),
+            1);
+
+  ticket = Take();
+  ASSERT_NE(ticket, nullptr);
+  ASSERT_TRUE(ticket->EndJob("expired", "expired", 2).ok());
+  ASSERT_TRUE(ticket->Store(Spent(100, 2), {}, {0.5}).ok());
+  ticket.reset();
+  EXPECT_EQ(Int("SELECT count(*) FROM batches WHERE id = 1 AND status = 'done' AND "
+                "job_state = 'expired' AND job_fallbacks = 2 AND job_ended_at IS NOT NULL"),
+            1);
+}
+
 }  // namespace
 }  // namespace ms

@@ -131,6 +131,8 @@ TEST_F(PgReadApiTest, BatchCarriesItsEventIds) {
   EXPECT_EQ(batch["status"], "done");
   EXPECT_EQ(batch["prompt_tokens"], 120);
   EXPECT_EQ(batch["event_ids"], json::array({1, 2}));
+  EXPECT_TRUE(batch["provider_job_id"].is_null()) << "a synchronous batch has no provider job";
+  EXPECT_EQ(batch["job_fallbacks"], 0);
   EXPECT_EQ(api_->Batch(42).status().code(), StatusCode::kNotFound);
 }
 

@@ -296,10 +296,34 @@ TEST(ConfigYaml, PricesNeedBothNonNegativeNumbers) {
               StartsWith("config: llm.prices.m.input_per_mtok: \"-1\" is not a price"));
   EXPECT_THAT(ErrorOf("llm: {prices: {m: {input: 1}}}"),
               StartsWith("config: llm.prices.m.input: unknown key (known keys: input_per_mtok, "
-                         "output_per_mtok, cached_input_per_mtok)"));
+                         "output_per_mtok, cached_input_per_mtok, batch_multiplier)"));
   EXPECT_THAT(ErrorOf("llm: {prices: {m: {input_per_mtok: 1, output_per_mtok: 2, "
                       "cached_input_per_mtok: x}}}"),
               StartsWith("config: llm.prices.m.cached_input_per_mtok: \"x\" is not a price"));
+}
+
+TEST(ConfigYaml, ProviderBatchJobKeys) {
+  Config config = MustParse(
+      "llm: {provider: openai, base_url: \"http://127.0.0.1:1\", submit: batch, "
+      "batch_poll_interval: 5s, prices: {m: {input_per_mtok: 1, output_per_mtok: 2, "
+      "batch_multiplier: 0.4}, n: {input_per_mtok: 1, output_per_mtok: 2}}}");
+  EXPECT_EQ(config.llm.submit, LlmSubmit::kBatch);
+  EXPECT_EQ(config.llm.batch_poll_interval, std::chrono::seconds(5));
+  EXPECT_DOUBLE_EQ(config.llm.prices.at("m").batch_multiplier, 0.4);
+  EXPECT_DOUBLE_EQ(config.llm.prices.at("n").batch_multiplier, 0.5);
+  EXPECT_EQ(MustParse("").llm.submit, LlmSubmit::kSync);
+  EXPECT_EQ(MustParse("").llm.batch_poll_interval, std::chrono::seconds(60));
+  EXPECT_THAT(ErrorOf("llm: {submit: later}"), StartsWith("config: llm.submit: \"later\""));
+  EXPECT_THAT(ErrorOf("llm: {submit: later}"), HasSubstr("sync, batch"));
+  EXPECT_THAT(ErrorOf("llm: {prices: {m: {input_per_mtok: 1, output_per_mtok: 2, "
+                      "batch_multiplier: 2}}}"),
+              StartsWith("config: llm.prices.m.batch_multiplier: is 2"));
+  EXPECT_THAT(ErrorOf("llm: {submit: batch}"),
+              StartsWith("config: llm.submit: is batch but llm.provider is rules"));
+  EXPECT_DOUBLE_EQ(MustParse("", {{"MILESTONE_LLM_PRICES", "m=1/2/0.5/0.25"}})
+                       .llm.prices.at("m")
+                       .batch_multiplier,
+                   0.25);
 }
 
 // --- the environment layer -------------------------------------------------------------
@@ -326,11 +350,13 @@ TEST(ConfigEnv, ErrorsNameTheVariable) {
                          "a key=value pair"));
   EXPECT_THAT(ErrorOf("", {{"MILESTONE_LLM_PRICES", "m=1"}}),
               StartsWith("config: MILESTONE_LLM_PRICES=m=1: \"m=1\" is not a "
-                         "model=input/output[/cached_input] price"));
+                         "model=input/output[/cached_input[/batch_multiplier]] price"));
   EXPECT_THAT(ErrorOf("", {{"MILESTONE_LLM_PRICES", "m=1/2/x"}}),
               HasSubstr("\"x\" is not a price"));
-  EXPECT_THAT(ErrorOf("", {{"MILESTONE_LLM_PRICES", "m=1/2/0.5/0.1"}}),
+  EXPECT_THAT(ErrorOf("", {{"MILESTONE_LLM_PRICES", "m=1/2/0.5/0.1/7"}}),
               HasSubstr("is not a price"));
+  EXPECT_THAT(ErrorOf("", {{"MILESTONE_LLM_PRICES", "m=1/2/0.5/3"}}),
+              HasSubstr("has a batch multiplier above 1"));
 }
 
 TEST(ConfigEnv, ErrorsStayOnOneLine) {

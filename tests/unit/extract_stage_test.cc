@@ -43,6 +43,11 @@ struct TicketLog {
   std::deque<Status> keep_errors;         // the next Keep calls fail with these
   std::deque<Status> store_errors;        // the next Store calls fail with these
   int store_attempts = 0;                 // batches.store_attempts
+  std::optional<ProviderJob> job;         // provider_job_id, job_state, job_requests
+  std::deque<Status> mark_errors;         // the next MarkSubmitted calls fail with these
+  std::vector<std::string> awaited;       // AwaitJob's provider states
+  std::vector<std::string> ended;         // EndJob's states
+  int fallbacks = 0;                      // batches.job_fallbacks
 };
 
 class FakeTicket final : public BatchTicket {
@@ -99,6 +104,28 @@ class FakeTicket final : public BatchTicket {
                   std::chrono::milliseconds retry_in, bool count_attempt) override {
     log_->handed_back.push_back({reason, retry_in, count_attempt});
     log_->failed_costs.push_back(accounting.cost_usd);
+    return Status::Ok();
+  }
+  std::optional<ProviderJob> job() const override { return log_->job; }
+  Status MarkSubmitted(const std::string&, const std::string& job_id, int requests,
+                       std::chrono::milliseconds) override {
+    if (!log_->mark_errors.empty()) {
+      Status error = log_->mark_errors.front();
+      log_->mark_errors.pop_front();
+      return error;
+    }
+    if (log_->job) return FailedPrecondition("already has a provider job");
+    log_->job = ProviderJob{job_id, "pending", requests};
+    return Status::Ok();
+  }
+  Status AwaitJob(const std::string& provider_state, std::chrono::milliseconds) override {
+    log_->awaited.push_back(provider_state);
+    return Status::Ok();
+  }
+  Status EndJob(const std::string& state, const std::string&, int fallbacks) override {
+    log_->ended.push_back(state);
+    log_->job->state = state;
+    log_->fallbacks += fallbacks;
     return Status::Ok();
   }
 
@@ -454,6 +481,188 @@ TEST_F(ExtractStageTest, NulsAndIllFormedUtf8AreCleanedBeforeTheAnswerIsKept) {
   EXPECT_EQ(stored.title, "Seed round closed");
   EXPECT_EQ(stored.stakeholders, (std::vector<std::string>{"AnaLee", "Fund \xEF\xBF\xBD("}));
   EXPECT_EQ(stored.metrics.at("amount_usd"), "2000000");
+}
+
+// ---- provider batch jobs (llm.submit: batch) -------------------------------------------------
+
+// A provider's batch API: every Submit is recorded; Poll answers with `state` and, once ended,
+// `answered` items (each with `usage`), the rest errored.
+struct FakeJobClient : BatchJobClient {
+  std::vector<std::vector<JobRequest>> submitted;
+  int polls = 0;
+  JobState state = JobState::kPending;
+  bool answered = true;
+  Status poll_error;
+  TokenUsage usage = {1'000'000, 500'000};
+  StatusOr<std::string> Submit(const std::string&,
+                               const std::vector<JobRequest>& requests) override {
+    submitted.push_back(requests);
+    return "job-" + std::to_string(submitted.size());
+  }
+  StatusOr<JobStatus> Poll(const std::string&) override {
+    ++polls;
+    if (!poll_error.ok()) return poll_error;
+    JobStatus status;
+    status.state = state;
+    status.provider_state = JobStateName(state);
+    if (state == JobState::kPending || submitted.empty()) return status;
+    for (const JobRequest& request : submitted.back()) {
+      JobItem item;
+      item.custom_id = request.custom_id;
+      if (answered && state == JobState::kCompleted) {
+        item.response =
+            LlmResponse{R"({"events":[],"observations":[]})", "stop", usage, "gpt-test"};
+      } else {
+        item.error = "errored";
+      }
+      status.items.push_back(std::move(item));
+    }
+    return status;
+  }
+  std::string provider() const override { return "openai"; }
+  std::string model() const override { return "gpt-test"; }
+};
+
+class ExtractStageJobTest : public ExtractStageTest {
+ protected:
+  ExtractStageJobTest() : jobs_(&client_, &extractor_, PromptOptions{}, /*tiered=*/false) {}
+  // One take by a stage that lives across takes, as a worker's does.
+  void Take(app::ExtractStage& stage) {
+    stage.SetJobExtractor(&jobs_);
+    ASSERT_TRUE(ProcessOneWith(stage));
+  }
+  double Jobs(const char* state) { return metrics_.LlmBatchJobs(state).Value(); }
+
+  FakeJobClient client_;
+  JobExtractor jobs_;
+};
+
+TEST_F(ExtractStageJobTest, ABatchIsSubmittedOncePolledAndStoredAtTheBatchPrice) {
+  app::ExtractStage stage(config_, &queue_, &extractor_, &hints_, &metrics_);
+  Take(stage);
+  ASSERT_EQ(client_.submitted.size(), 1u);
+  ASSERT_EQ(client_.submitted[0].size(), 1u);
+  EXPECT_EQ(client_.submitted[0][0].custom_id, "7-0");
+  ASSERT_TRUE(queue_.log.job.has_value());
+  EXPECT_EQ(queue_.log.job->id, "job-1");
+  EXPECT_TRUE(queue_.log.stored.empty());
+  EXPECT_EQ(Jobs("submitted"), 1);
+
+  Take(stage);  // pending: waits for the next poll
+  EXPECT_EQ(queue_.log.awaited, std::vector<std::string>{"pending"});
+  EXPECT_TRUE(queue_.log.stored.empty());
+
+  client_.state = JobState::kCompleted;
+  Take(stage);
+  EXPECT_EQ(client_.submitted.size(), 1u) << "a job is submitted once";
+  EXPECT_EQ(extractor_.extractions.load(), 0) << "no synchronous call";
+  ASSERT_EQ(queue_.log.stored.size(), 1u);
+  EXPECT_EQ(queue_.log.stored[0].mode, "model+batch");
+  // $4 at the full price ($2/M in, $4/M out), half of it at the default batch multiplier.
+  EXPECT_EQ(queue_.log.stored_costs, std::vector<double>{2.0});
+  EXPECT_EQ(queue_.log.ended, std::vector<std::string>{"completed"});
+  EXPECT_EQ(Jobs("completed"), 1);
+  EXPECT_EQ(metrics_.Total(MetricId::llm_batch_fallbacks), 0);
+  EXPECT_DOUBLE_EQ(metrics_.ModeCost("model+batch").Value(), 2.0);
+}
+
+TEST_F(ExtractStageJobTest, TheBatchMultiplierComesFromThePriceTable) {
+  config_.llm.prices["gpt-test"].batch_multiplier = 0.25;
+  queue_.log.job = ProviderJob{"job-from-before", "pending", 1};
+  client_.submitted.push_back({JobRequest{"7-0", {}}});
+  client_.state = JobState::kCompleted;
+  app::ExtractStage stage(config_, &queue_, &extractor_, &hints_, &metrics_);
+  Take(stage);
+  EXPECT_EQ(queue_.log.stored_costs, std::vector<double>{1.0});
+}
+
+TEST_F(ExtractStageJobTest, AfterARestartTheStoredJobIsPolledNotSubmittedAgain) {
+  queue_.log.job = ProviderJob{"job-from-before", "pending", 1};
+  app::ExtractStage restarted(config_, &queue_, &extractor_, &hints_, &metrics_);
+  Take(restarted);
+  EXPECT_TRUE(client_.submitted.empty());
+  EXPECT_EQ(client_.polls, 1);
+  EXPECT_EQ(queue_.log.awaited.size(), 1u);
+}
+
+class EndedJobTest : public ExtractStageJobTest,
+                     public ::testing::WithParamInterface<std::tuple<JobState, bool, const char*>> {
+};
+
+TEST_P(EndedJobTest, WhatTheJobDidNotAnswerIsSentSynchronouslyAtTheFullPrice) {
+  const auto [state, answered, end_state] = GetParam();
+  app::ExtractStage stage(config_, &queue_, &extractor_, &hints_, &metrics_);
+  Take(stage);
+  client_.state = state;
+  client_.answered = answered;
+  Take(stage);
+  EXPECT_EQ(client_.submitted.size(), 1u);
+  EXPECT_EQ(extractor_.extractions.load(), 1);
+  ASSERT_EQ(queue_.log.stored.size(), 1u);
+  EXPECT_EQ(queue_.log.stored[0].mode, "model");
+  EXPECT_EQ(queue_.log.stored_costs, std::vector<double>{4.0});
+  EXPECT_EQ(queue_.log.ended, std::vector<std::string>{end_state});
+  EXPECT_EQ(queue_.log.fallbacks, 1);
+  EXPECT_EQ(Jobs(end_state), 1);
+  EXPECT_EQ(metrics_.Total(MetricId::llm_batch_fallbacks), 1);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    States, EndedJobTest,
+    ::testing::Values(std::make_tuple(JobState::kExpired, false, "expired"),
+                      std::make_tuple(JobState::kCancelled, false, "cancelled"),
+                      std::make_tuple(JobState::kFailed, false, "failed"),
+                      std::make_tuple(JobState::kCompleted, false, "partial")));
+
+TEST_F(ExtractStageJobTest, AFailedFallbackIsHandedBackAndTheJobPolledAgainNotResubmitted) {
+  app::ExtractStage stage(config_, &queue_, &extractor_, &hints_, &metrics_);
+  Take(stage);
+  client_.state = JobState::kExpired;
+  extractor_.error = Unavailable("provider down");
+  Take(stage);
+  ASSERT_EQ(queue_.log.handed_back.size(), 1u);
+  extractor_.error = Status::Ok();
+  Take(stage);
+  EXPECT_EQ(client_.submitted.size(), 1u);
+  EXPECT_EQ(queue_.log.stored.size(), 1u);
+  EXPECT_EQ(Jobs("expired"), 1) << "a job ends once";
+}
+
+TEST_F(ExtractStageJobTest, AJobIdWhoseStoringFailedIsStoredAgainWithoutASecondSubmission) {
+  queue_.log.mark_errors = {Unavailable("server closed the connection unexpectedly")};
+  app::ExtractStage stage(config_, &queue_, &extractor_, &hints_, &metrics_);
+  queue_.taken = false;
+  stage.SetJobExtractor(&jobs_);
+  bool found = false;
+  EXPECT_FALSE(stage.ProcessOne(&found).ok());
+  EXPECT_FALSE(queue_.log.job.has_value());
+  Take(stage);
+  EXPECT_EQ(client_.submitted.size(), 1u);
+  ASSERT_TRUE(queue_.log.job.has_value());
+  EXPECT_EQ(queue_.log.job->id, "job-1");
+}
+
+TEST_F(ExtractStageJobTest, AJobThatCannotBePolledForNowIsPolledAgainLater) {
+  queue_.log.job = ProviderJob{"job-from-before", "pending", 1};
+  client_.poll_error = Unavailable("openai: HTTP 503");
+  app::ExtractStage stage(config_, &queue_, &extractor_, &hints_, &metrics_);
+  Take(stage);
+  ASSERT_EQ(queue_.log.awaited.size(), 1u);
+  EXPECT_NE(queue_.log.awaited[0].find("HTTP 503"), std::string::npos);
+  EXPECT_TRUE(queue_.log.ended.empty());
+  EXPECT_EQ(extractor_.extractions.load(), 0);
+}
+
+TEST_F(ExtractStageJobTest, AJobTheProviderRefusesToReportIsTakenAsFailedAndSentSynchronously) {
+  queue_.log.job = ProviderJob{"job-from-before", "pending", 1};
+  client_.poll_error = FailedPrecondition("openai: HTTP 404: No batch found");
+  app::ExtractStage stage(config_, &queue_, &extractor_, &hints_, &metrics_);
+  Take(stage);
+  EXPECT_TRUE(client_.submitted.empty()) << "never submitted again";
+  EXPECT_EQ(extractor_.extractions.load(), 1);
+  EXPECT_EQ(queue_.log.ended, std::vector<std::string>{"failed"});
+  ASSERT_EQ(queue_.log.stored.size(), 1u);
+  EXPECT_EQ(queue_.log.stored_costs, std::vector<double>{4.0});
 }
 
 }  // namespace

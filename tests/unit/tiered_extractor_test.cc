@@ -1,10 +1,15 @@
 // Tiered extraction over a fake model: what the rules are sure of never reaches the model, the
-// rest does in one request, and the answer holds both.
+// rest does in one request, and the answer holds both. The same through a provider batch job
+// (JobExtractor over a fake batch API): only the uncertain band goes in the job, a batch the
+// rules decide whole submits nothing, and a request the job did not answer goes to the
+// synchronous extractor.
 #include "pipeline/extract/tiered_extractor.h"
 
 #include <gtest/gtest.h>
 
 #include <set>
+
+#include "pipeline/extract/job_extractor.h"
 
 namespace ms {
 namespace {
@@ -113,6 +118,118 @@ TEST(TieredExtractor, AModelFailureFailsTheBatchWithItsSpending) {
   EXPECT_EQ(st.code(), StatusCode::kUnavailable);
   EXPECT_EQ(out.llm_calls, 1) << "what the failed attempt spent is reported";
   EXPECT_EQ(out.usage.prompt_tokens, 1000);
+}
+
+// ---- through a provider batch job (llm.submit: batch) -----------------------------------
+
+const char* kUncertain = "if Harcourt signs the 3-year contract we'd be at $2M ARR";
+
+// Records what is submitted; an ended job answers every request with an `other` event on its
+// first line (index 0), or with nothing when `answered` is false.
+struct FakeJobs : BatchJobClient {
+  std::vector<std::vector<JobRequest>> submitted;
+  bool answered = true;
+  StatusOr<std::string> Submit(const std::string&,
+                               const std::vector<JobRequest>& requests) override {
+    submitted.push_back(requests);
+    return std::string("job-1");
+  }
+  StatusOr<JobStatus> Poll(const std::string&) override {
+    JobStatus status;
+    status.state = JobState::kCompleted;
+    for (const JobRequest& request : submitted.back()) {
+      JobItem item;
+      item.custom_id = request.custom_id;
+      if (answered) {
+        item.response = LlmResponse{
+            R"({"events":[{"company_id":"acme","type":"other","title":"from the job",)"
+            R"("description":"","impact":"","metrics":[],"timeline":"","severity":"low",)"
+            R"("stakeholders":[],"sources":[0]}],"observations":[]})",
+            "stop",
+            {1000, 100},
+            "gpt-test"};
+      }
+      status.items.push_back(std::move(item));
+    }
+    return status;
+  }
+  std::string provider() const override { return "openai"; }
+  std::string model() const override { return "gpt-test"; }
+};
+
+PromptOptions NoPrefilter() {
+  PromptOptions options;
+  options.prefilter = false;
+  return options;
+}
+
+TEST(JobExtractor, TieredSendsOnlyTheUncertainBandAndJoinsTheRulesAnswer) {
+  FakeJobs jobs;
+  RecordingModel sync;
+  JobExtractor extractor(&jobs, &sync, NoPrefilter(), /*tiered=*/true);
+  const ExtractionRequest request{7, "acme", {Msg(1, kClosedRound), Msg(2, kUncertain)}};
+  JobExtractor::Submission submission;
+  ASSERT_TRUE(extractor.Submit(request, &submission).ok());
+  ASSERT_EQ(submission.job_id, "job-1");
+  ASSERT_EQ(jobs.submitted.size(), 1u);
+  ASSERT_EQ(jobs.submitted[0].size(), 1u);
+  EXPECT_EQ(jobs.submitted[0][0].custom_id, "7-0");
+  EXPECT_NE(jobs.submitted[0][0].request.user.find("Harcourt"), std::string::npos);
+  EXPECT_EQ(jobs.submitted[0][0].request.user.find("Northwind"), std::string::npos);
+
+  auto status = jobs.Poll("job-1");
+  ASSERT_TRUE(status.ok());
+  ExtractionResult result;
+  int fallbacks = -1;
+  ASSERT_TRUE(extractor.Collect(request, *status, &result, &fallbacks).ok());
+  EXPECT_EQ(fallbacks, 0);
+  EXPECT_TRUE(sync.requests.empty());
+  EXPECT_EQ(result.mode, "tiered+batch");
+  EXPECT_EQ(result.decided_offline, 1);
+  EXPECT_EQ(result.batch_usage.prompt_tokens, 1000);
+  EXPECT_EQ(result.usage.prompt_tokens, 1000);
+  std::set<std::pair<std::string, int64_t>> events;
+  for (const ExtractedEvent& event : result.events) {
+    events.insert({event.type, event.source_message_ids.at(0)});
+  }
+  EXPECT_EQ(events, (std::set<std::pair<std::string, int64_t>>{{"funding", 1}, {"other", 2}}));
+  EXPECT_EQ(JobExtractor::EndState(*status, fallbacks), "completed");
+}
+
+TEST(JobExtractor, ABatchTheRulesDecideWholeSubmitsNothing) {
+  FakeJobs jobs;
+  RecordingModel sync;
+  JobExtractor extractor(&jobs, &sync, NoPrefilter(), /*tiered=*/true);
+  JobExtractor::Submission submission;
+  ASSERT_TRUE(extractor.Submit({7, "acme", {Msg(1, kClosedRound)}}, &submission).ok());
+  EXPECT_FALSE(submission.job_id.has_value());
+  EXPECT_TRUE(jobs.submitted.empty());
+  EXPECT_EQ(submission.decided.mode, "tiered");
+  EXPECT_EQ(submission.decided.decided_offline, 1);
+  EXPECT_FALSE(submission.decided.events.empty());
+}
+
+TEST(JobExtractor, WhatTheJobDidNotAnswerIsSentSynchronously) {
+  FakeJobs jobs;
+  jobs.answered = false;
+  RecordingModel sync;
+  JobExtractor extractor(&jobs, &sync, NoPrefilter(), /*tiered=*/false);
+  const ExtractionRequest request{7, "acme", {Msg(1, kClosedRound), Msg(2, kUncertain)}};
+  JobExtractor::Submission submission;
+  ASSERT_TRUE(extractor.Submit(request, &submission).ok());
+  auto status = jobs.Poll("job-1");
+  ASSERT_TRUE(status.ok());
+  ExtractionResult result;
+  int fallbacks = 0;
+  ASSERT_TRUE(extractor.Collect(request, *status, &result, &fallbacks).ok());
+  EXPECT_EQ(fallbacks, 1);
+  ASSERT_EQ(sync.requests.size(), 1u);
+  EXPECT_EQ(sync.requests[0].messages.size(), 2u);
+  EXPECT_EQ(result.mode, "model");
+  EXPECT_EQ(result.batch_usage.prompt_tokens, 0);
+  EXPECT_EQ(result.usage.prompt_tokens, 1000);
+  EXPECT_EQ(result.events.size(), 2u);
+  EXPECT_EQ(JobExtractor::EndState(*status, fallbacks), "partial");
 }
 
 }  // namespace

@@ -70,8 +70,9 @@ std::string Where(const std::string& url) {
   return out;
 }
 
-Status TransportError(CURLcode code, const char* detail, const std::string& url) {
-  std::string message = "POST " + Where(url) + ": " + curl_easy_strerror(code);
+Status TransportError(CURLcode code, const char* detail, const HttpRequest& request) {
+  const std::string& url = request.url;
+  std::string message = request.method + " " + Where(url) + ": " + curl_easy_strerror(code);
   if (detail != nullptr && detail[0] != '\0') message += std::string(" (") + detail + ")";
   if (code == CURLE_OPERATION_TIMEDOUT) return DeadlineExceeded(std::move(message));
   return Unavailable(std::move(message));
@@ -92,9 +93,14 @@ void SetOptions(CURL* curl, const HttpRequest& request, const HttpClientOptions&
   auto timeout = std::max<int64_t>(1, request.timeout.count());
   auto connect_timeout = std::min<int64_t>(timeout, options.connect_timeout.count());
   curl_easy_setopt(curl, CURLOPT_URL, request.url.c_str());
-  curl_easy_setopt(curl, CURLOPT_POST, 1L);
-  curl_easy_setopt(curl, CURLOPT_POSTFIELDS, request.body.data());
-  curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(request.body.size()));
+  if (request.method == "GET") {
+    curl_easy_setopt(curl, CURLOPT_HTTPGET, 1L);
+  } else {
+    curl_easy_setopt(curl, CURLOPT_POST, 1L);
+    curl_easy_setopt(curl, CURLOPT_POSTFIELDS, request.body.data());
+    curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE,
+                     static_cast<curl_off_t>(request.body.size()));
+  }
   curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
   curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, static_cast<long>(timeout));
   curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(connect_timeout));
@@ -153,10 +159,11 @@ StatusOr<HttpResponse> HttpClient::Post(const HttpRequest& request) {
   curl_slist_free_all(headers);
   ReleaseHandle(curl);
   if (exchange.too_large) {
-    return ResourceExhausted("POST " + Where(request.url) + ": response body exceeds " +
+    return ResourceExhausted(request.method + " " + Where(request.url) +
+                             ": response body exceeds " +
                              std::to_string(options_.max_response_bytes) + " bytes");
   }
-  if (code != CURLE_OK) return TransportError(code, error_buffer, request.url);
+  if (code != CURLE_OK) return TransportError(code, error_buffer, request);
   exchange.response.status = static_cast<int>(status);
   return std::move(exchange.response);
 }

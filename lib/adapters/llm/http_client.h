@@ -1,4 +1,4 @@
-// A small libcurl wrapper for the LLM providers: one POST, bounded in time and size.
+// A small libcurl wrapper for the LLM providers: one POST (or GET), bounded in time and size.
 //
 // Promises:
 //  - TLS peer and host verification are always on; proxy environment variables (https_proxy,
@@ -27,6 +27,7 @@ namespace ms::llm {
 using HttpHeaders = std::map<std::string, std::string>;
 
 struct HttpRequest {
+  std::string method = "POST";  // or "GET" (no body sent)
   std::string url;
   std::vector<std::pair<std::string, std::string>> headers;  // may hold secrets
   std::string body;
@@ -51,9 +52,10 @@ class HttpClient {
   HttpClient(const HttpClient&) = delete;
   HttpClient& operator=(const HttpClient&) = delete;
 
-  // POSTs `request`. Any HTTP status is a successful exchange (the caller classifies it).
-  // Errors: DeadlineExceeded (timed out), Unavailable (DNS, connect, TLS, reset, ...),
-  // ResourceExhausted (body larger than max_response_bytes), Internal (libcurl setup).
+  // POSTs `request` (GETs it, without a body, when request.method is "GET"). Any HTTP status is a
+  // successful exchange (the caller classifies it). Errors: DeadlineExceeded (timed out),
+  // Unavailable (DNS, connect, TLS, reset, ...), ResourceExhausted (body larger than
+  // max_response_bytes), Internal (libcurl setup).
   StatusOr<HttpResponse> Post(const HttpRequest& request);
 
  private:

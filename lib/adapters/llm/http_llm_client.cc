@@ -18,14 +18,28 @@ LlmResult HttpLlmClient::Fail(Status status) const {
   return result;
 }
 
-LlmResult HttpLlmClient::Complete(const LlmRequest& request) {
+StatusOr<json> HttpLlmClient::RequestBody(const LlmRequest& request) const {
   json schema = json::parse(request.schema_json, nullptr, /*allow_exceptions=*/false);
-  if (!schema.is_object()) return Fail(Internal(provider_ + ": schema_json is not a JSON object"));
+  if (!schema.is_object()) return Internal(provider_ + ": schema_json is not a JSON object");
+  return Body(request, schema);
+}
+
+LlmResult HttpLlmClient::ReadBody(const json& body) const {
+  try {
+    return Parse(body);
+  } catch (const json::exception& error) {
+    return {std::nullopt, MalformedResponse(provider_, error.what())};
+  }
+}
+
+LlmResult HttpLlmClient::Complete(const LlmRequest& request) {
+  auto body = RequestBody(request);
+  if (!body.ok()) return Fail(body.status());
   HttpRequest http;
   http.url = options_.base_url + Path();
   http.headers = AuthHeaders();
   http.headers.emplace_back("Content-Type", "application/json");
-  http.body = Body(request, schema).dump();
+  http.body = body->dump();
   http.timeout = request.deadline;
 
   auto response = http_.Post(http);
@@ -38,11 +52,7 @@ LlmResult HttpLlmClient::Complete(const LlmRequest& request) {
     json body = json::parse(response->body, nullptr, /*allow_exceptions=*/false);
     if (body.is_discarded())
       return {std::nullopt, MalformedResponse(provider_, "body is not JSON")};
-    try {
-      result = Parse(body);
-    } catch (const json::exception& error) {
-      result.error = MalformedResponse(provider_, error.what());
-    }
+    result = ReadBody(body);
   }
   return result;
 }

@@ -27,9 +27,15 @@ class HttpLlmClient : public LlmClient {
   std::string provider() const final { return provider_; }
   std::string model() const final { return options_.model; }
 
- protected:
+  // The body Complete POSTs for `request`, and the reading of a 2xx body: a provider batch
+  // job's requests and results carry the same shapes. Provider batch jobs use them.
+  StatusOr<nlohmann::json> RequestBody(const LlmRequest& request) const;
+  LlmResult ReadBody(const nlohmann::json& body) const;
+  const LlmClientOptions& options() const { return options_; }
   using Headers = std::vector<std::pair<std::string, std::string>>;
+  Headers Auth() const { return AuthHeaders(); }
 
+ protected:
   // `options` has base_url (no trailing slash) and model already defaulted.
   HttpLlmClient(std::string provider, LlmClientOptions options);
 
@@ -40,7 +46,6 @@ class HttpLlmClient : public LlmClient {
   // Reads a 2xx body. May throw nlohmann::json exceptions: they become a malformed response.
   virtual LlmResult Parse(const nlohmann::json& body) const = 0;
 
-  const LlmClientOptions& options() const { return options_; }
   LlmResult Fail(Status status) const;
 
   // Some OpenAI-compatible servers wrap JSON in a ```json fence; the answer is what is inside.

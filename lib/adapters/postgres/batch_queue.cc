@@ -44,6 +44,26 @@ constexpr char kRetryStoreSql[] =
     "retry_at = now() + make_interval(secs => $3::float8), attempts = attempts - 1, "
     "store_attempts = store_attempts + 1 WHERE id = $1 AND status <> 'done'";
 
+// $2 provider, $3 job id, $4 requests, $5 seconds to the first poll. One statement: the id
+// and the status together, and never over an id already stored.
+constexpr char kMarkSubmittedSql[] =
+    "UPDATE batches SET status = 'submitted', provider = $2, provider_job_id = $3, "
+    "job_state = 'pending', job_requests = $4, submitted_at = now(), last_error = NULL, "
+    "retry_at = now() + make_interval(secs => $5::float8), attempts = attempts - 1 "
+    "WHERE id = $1 AND status <> 'done' AND provider_job_id IS NULL";
+
+// $2 the provider's state, $3 seconds to the next poll.
+constexpr char kAwaitJobSql[] =
+    "UPDATE batches SET status = 'submitted', job_provider_state = $2, "
+    "retry_at = now() + make_interval(secs => $3::float8), attempts = attempts - 1 "
+    "WHERE id = $1 AND status <> 'done'";
+
+// $2 the final state, $3 the provider's, $4 fallbacks.
+constexpr char kEndJobSql[] =
+    "UPDATE batches SET job_state = $2, job_provider_state = $3, "
+    "job_ended_at = COALESCE(job_ended_at, now()), job_fallbacks = job_fallbacks + $4::int "
+    "WHERE id = $1 AND status <> 'done'";
+
 std::string Seconds(std::chrono::milliseconds wait) {
   char seconds[32];
   snprintf(seconds, sizeof seconds, "%.3f", static_cast<double>(wait.count()) / 1000.0);
@@ -53,12 +73,13 @@ std::string Seconds(std::chrono::milliseconds wait) {
 class PgBatchTicket final : public BatchTicket {
  public:
   PgBatchTicket(Lease lease, int64_t batch_id, std::string company_id, int attempts,
-                int store_attempts, const MilestoneRules* rules)
+                int store_attempts, std::optional<ProviderJob> job, const MilestoneRules* rules)
       : lease_(std::move(lease)),
         batch_id_(batch_id),
         company_id_(std::move(company_id)),
         attempts_(attempts),
         store_attempts_(store_attempts),
+        job_(std::move(job)),
         rules_(rules) {}
   ~PgBatchTicket() override {
     (void)lease_->Exec("SELECT pg_advisory_unlock($1::bigint)",
@@ -102,6 +123,36 @@ class PgBatchTicket final : public BatchTicket {
     return lease_
         ->Exec("UPDATE batches SET answer = $2::jsonb WHERE id = $1 AND status <> 'done'",
                {std::to_string(batch_id_), EncodeKeptAnswer(answer)})
+        .status();
+  }
+
+  std::optional<ProviderJob> job() const override { return job_; }
+
+  Status MarkSubmitted(const std::string& provider, const std::string& job_id, int requests,
+                       std::chrono::milliseconds poll_in) override {
+    MS_ASSIGN_OR_RETURN(
+        Result res, lease_->Exec(kMarkSubmittedSql, {std::to_string(batch_id_), provider, job_id,
+                                                     std::to_string(requests), Seconds(poll_in)}));
+    if (res.affected() == 0) {
+      return FailedPrecondition("batch " + std::to_string(batch_id_) +
+                                " is done or already has a provider job");
+    }
+    job_ = ProviderJob{job_id, "pending", requests};
+    return Status::Ok();
+  }
+
+  Status AwaitJob(const std::string& provider_state, std::chrono::milliseconds poll_in) override {
+    return lease_
+        ->Exec(kAwaitJobSql,
+               {std::to_string(batch_id_), provider_state.substr(0, 2000), Seconds(poll_in)})
+        .status();
+  }
+
+  Status EndJob(const std::string& state, const std::string& provider_state,
+                int fallbacks) override {
+    return lease_
+        ->Exec(kEndJobSql, {std::to_string(batch_id_), state, provider_state.substr(0, 200),
+                            std::to_string(fallbacks)})
         .status();
   }
 
@@ -165,6 +216,7 @@ class PgBatchTicket final : public BatchTicket {
   std::string company_id_;
   int attempts_;
   int store_attempts_;
+  std::optional<ProviderJob> job_;
   const MilestoneRules* rules_;  // the queue's, which outlives its tickets
 };
 
@@ -178,11 +230,12 @@ StatusOr<std::unique_ptr<BatchTicket>> PgBatchQueue::Take() {
   MS_ASSIGN_OR_RETURN(Lease lease, pool_->Acquire());
   // Page by page: batches in another worker's hands (locked) may fill a page, never all pages.
   for (std::string after = "0";;) {
-    MS_ASSIGN_OR_RETURN(Result candidates,
-                        lease->Exec("SELECT id FROM batches WHERE status IN ('claimed', "
-                                    "'extracting') AND (retry_at IS NULL OR retry_at <= now()) "
-                                    "AND id > $1::bigint ORDER BY id LIMIT 32",
-                                    {after}));
+    MS_ASSIGN_OR_RETURN(
+        Result candidates,
+        lease->Exec("SELECT id FROM batches WHERE status IN ('claimed', "
+                    "'extracting', 'submitted') AND (retry_at IS NULL OR retry_at <= now()) "
+                    "AND id > $1::bigint ORDER BY id LIMIT 32",
+                    {after}));
     if (candidates.rows() == 0) return std::unique_ptr<BatchTicket>();
     for (int row = 0; row < candidates.rows(); ++row) {
       const int64_t id = candidates.GetInt(row, 0);
@@ -190,7 +243,7 @@ StatusOr<std::unique_ptr<BatchTicket>> PgBatchQueue::Take() {
       if (!taken) continue;
       return std::unique_ptr<BatchTicket>(
           new PgBatchTicket(std::move(lease), id, std::move(taken->company_id), taken->attempts,
-                            taken->store_attempts, &rules_));
+                            taken->store_attempts, std::move(taken->job), &rules_));
     }
     after = std::string(candidates.Get(candidates.rows() - 1, 0));
   }
@@ -201,17 +254,24 @@ StatusOr<std::optional<PgBatchQueue::Taken>> PgBatchQueue::TryTake(Connection& c
   const std::string key = std::to_string(BatchLockKey(batch_id));
   MS_ASSIGN_OR_RETURN(Result locked, conn.Exec("SELECT pg_try_advisory_lock($1::bigint)", {key}));
   if (locked.Get(0, 0) != "t") return std::optional<Taken>();
-  // Locked: re-check under the lock, it may have been finished meanwhile.
-  MS_ASSIGN_OR_RETURN(Result taken,
-                      conn.Exec("UPDATE batches SET status = 'extracting', started_at = now(), "
-                                "attempts = attempts + 1 WHERE id = $1 AND status IN "
-                                "('claimed', 'extracting') RETURNING company_id, attempts, "
-                                "store_attempts",
-                                {std::to_string(batch_id)}));
+  // Locked: re-check under the lock, it may have been finished meanwhile. A submitted batch
+  // stays `submitted` while its job is polled.
+  MS_ASSIGN_OR_RETURN(
+      Result taken,
+      conn.Exec("UPDATE batches SET status = CASE WHEN status = 'submitted' THEN 'submitted' "
+                "ELSE 'extracting' END, started_at = now(), attempts = attempts + 1 "
+                "WHERE id = $1 AND status IN ('claimed', 'extracting', 'submitted') "
+                "RETURNING company_id, attempts, store_attempts, COALESCE(provider_job_id, ''), "
+                "COALESCE(job_state, ''), job_requests",
+                {std::to_string(batch_id)}));
   if (taken.rows() == 1) {
-    return std::optional<Taken>(Taken{std::string(taken.Get(0, 0)),
-                                      static_cast<int>(taken.GetInt(0, 1)),
-                                      static_cast<int>(taken.GetInt(0, 2))});
+    Taken out{std::string(taken.Get(0, 0)), static_cast<int>(taken.GetInt(0, 1)),
+              static_cast<int>(taken.GetInt(0, 2)), std::nullopt};
+    if (!taken.Get(0, 3).empty()) {
+      out.job = ProviderJob{std::string(taken.Get(0, 3)), std::string(taken.Get(0, 4)),
+                            static_cast<int>(taken.GetInt(0, 5))};
+    }
+    return std::optional<Taken>(std::move(out));
   }
   (void)conn.Exec("SELECT pg_advisory_unlock($1::bigint)", {key});
   return std::optional<Taken>();

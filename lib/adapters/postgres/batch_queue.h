@@ -27,6 +27,7 @@ class PgBatchQueue final : public BatchQueue {
     std::string company_id;
     int attempts = 0;
     int store_attempts = 0;
+    std::optional<ProviderJob> job;
   };
   // Locks and takes batch `batch_id` on `conn` when no other worker holds it and it is still
   // to be extracted; nullopt otherwise (the lock then released).

@@ -246,6 +246,30 @@ DROP INDEX messages_batch_idx;
 ALTER TABLE messages DROP COLUMN batch_id;
 )sql";
 
+// 12: provider batch jobs (llm.submit: batch; pipeline/extract/job_extractor.h):
+//  - status `submitted`: the batch is a provider job being polled; taken again (polled) by any
+//    worker or instance once retry_at has passed, never extracted anew;
+//  - provider_job_id: the provider's job id, stored with the status in one statement, so a
+//    restart polls the same job and never submits (or pays for) it again;
+//  - job_state: pending, then completed, partial, failed, expired or cancelled;
+//    job_provider_state: the provider's own word for it; job_requests: requests in the job;
+//    job_fallbacks: requests of the ended job re-sent synchronously at the full price;
+//  - submitted_at, job_ended_at.
+constexpr std::string_view k0012ProviderBatchJobs = R"sql(
+ALTER TABLE batches DROP CONSTRAINT batches_status_check;
+ALTER TABLE batches ADD CONSTRAINT batches_status_check
+  CHECK (status IN ('claimed', 'extracting', 'submitted', 'done', 'failed'));
+ALTER TABLE batches
+  ADD COLUMN provider_job_id    TEXT,
+  ADD COLUMN job_state          TEXT CHECK (job_state IN ('pending', 'completed', 'partial',
+                                                          'failed', 'expired', 'cancelled')),
+  ADD COLUMN job_provider_state TEXT,
+  ADD COLUMN job_requests       INTEGER NOT NULL DEFAULT 0,
+  ADD COLUMN job_fallbacks      INTEGER NOT NULL DEFAULT 0,
+  ADD COLUMN submitted_at       TIMESTAMPTZ,
+  ADD COLUMN job_ended_at       TIMESTAMPTZ;
+)sql";
+
 }  // namespace
 
 const std::vector<Migration>& AllMigrations() {
@@ -259,6 +283,7 @@ const std::vector<Migration>& AllMigrations() {
       {7, "prompt_cache", k0007PromptCache},
       {10, "spending_by_mode", k0010SpendingByMode},
       {11, "pending_messages", k0011PendingMessages},
+      {12, "provider_batch_jobs", k0012ProviderBatchJobs},
   };
   return kMigrations;
 }

@@ -16,7 +16,9 @@ constexpr std::string_view kBatchSql = R"sql(
 SELECT row_to_json(r)::text FROM (
   SELECT b.id, b.company_id, b.claim_id, b.message_count, b.trigger, b.status, b.attempts,
          b.last_error, b.provider, b.model, b.prompt_tokens, b.completion_tokens, b.cost_usd,
-         b.cached_prompt_tokens, b.cache_write_tokens,
+         b.cached_prompt_tokens, b.cache_write_tokens, b.llm_mode AS mode,
+         b.provider_job_id, b.job_state, b.job_provider_state, b.job_requests, b.job_fallbacks,
+         b.submitted_at, b.job_ended_at,
          b.claimed_at, b.started_at, b.finished_at,
          coalesce((SELECT json_agg(DISTINCT h.event_id ORDER BY h.event_id)
                    FROM event_history h WHERE h.batch_id = b.id), '[]'::json) AS event_ids

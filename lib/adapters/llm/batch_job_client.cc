@@ -1,0 +1,302 @@
+#include "adapters/llm/batch_job_client.h"
+
+#include <map>
+#include <sstream>
+
+#include "adapters/llm/http_llm_client.h"
+#include "adapters/llm/llm_errors.h"
+
+namespace ms::llm {
+namespace {
+
+using nlohmann::json;
+
+constexpr std::chrono::milliseconds kJobCallTimeout{120000};
+
+// What every provider's batch API shares: authenticated JSON (or text) exchanges classified
+// like synchronous calls, and the synchronous client that builds request bodies and reads
+// answers.
+class HttpBatchJobs : public BatchJobClient {
+ public:
+  explicit HttpBatchJobs(std::unique_ptr<HttpLlmClient> sync)
+      : sync_(std::move(sync)),
+        http_(HttpClientOptions{sync_->options().connect_timeout,
+                                // results of a whole job: far larger than one answer
+                                sync_->options().max_response_bytes * 64}) {}
+
+  std::string provider() const final { return sync_->provider(); }
+  std::string model() const final { return sync_->model(); }
+
+ protected:
+  // `target`: a path below base_url, or an absolute URL. The 2xx body, else the classified error.
+  StatusOr<std::string> Exchange(const std::string& method, const std::string& target,
+                                 std::string body = "",
+                                 const std::string& content_type = "application/json") const {
+    HttpRequest request;
+    request.method = method;
+    request.url = target.starts_with("http") ? target : sync_->options().base_url + target;
+    request.headers = sync_->Auth();
+    if (method != "GET") request.headers.emplace_back("Content-Type", content_type);
+    request.body = std::move(body);
+    request.timeout = kJobCallTimeout;
+    auto response = http_.Post(request);
+    if (!response.ok()) return ClassifyTransportError(provider(), response.status()).status;
+    if (response->status < 200 || response->status >= 300) {
+      return ClassifyHttpError(provider(), *response, clock_.Now(), sync_->options().api_key)
+          .status;
+    }
+    return std::move(response->body);
+  }
+
+  StatusOr<json> ExchangeJson(const std::string& method, const std::string& target,
+                              const json& body = json()) const {
+    MS_ASSIGN_OR_RETURN(std::string text,
+                        Exchange(method, target, body.is_null() ? "" : body.dump()));
+    json parsed = json::parse(text, nullptr, /*allow_exceptions=*/false);
+    if (!parsed.is_object())
+      return MalformedResponse(provider(), "body is not a JSON object").status;
+    return parsed;
+  }
+
+  StatusOr<json> RequestBody(const LlmRequest& request) const {
+    return sync_->RequestBody(request);
+  }
+
+  // An item from a result's answer body (a provider response of the synchronous shape).
+  JobItem ItemFrom(std::string custom_id, const json& body) const {
+    JobItem item;
+    item.custom_id = std::move(custom_id);
+    LlmResult read = sync_->ReadBody(body);
+    if (read.ok()) {
+      item.response = std::move(read.response);
+    } else {
+      item.error = read.error->status.ToString();
+    }
+    return item;
+  }
+
+  static JobItem ErrorItem(std::string custom_id, std::string error) {
+    JobItem item;
+    item.custom_id = std::move(custom_id);
+    item.error = error.empty() ? "errored" : std::move(error);
+    return item;
+  }
+
+  static std::vector<json> JsonLines(const std::string& text) {
+    std::vector<json> lines;
+    std::istringstream in(text);
+    for (std::string line; std::getline(in, line);) {
+      json parsed = json::parse(line, nullptr, /*allow_exceptions=*/false);
+      if (parsed.is_object()) lines.push_back(std::move(parsed));
+    }
+    return lines;
+  }
+
+  std::unique_ptr<HttpLlmClient> sync_;
+
+ private:
+  mutable HttpClient http_;
+  SystemClock clock_;  // for Retry-After dates only
+};
+
+class OpenAiBatchJobs final : public HttpBatchJobs {
+ public:
+  using HttpBatchJobs::HttpBatchJobs;
+
+  StatusOr<std::string> Submit(const std::string& label,
+                               const std::vector<JobRequest>& requests) override {
+    std::string jsonl;
+    for (const JobRequest& request : requests) {
+      MS_ASSIGN_OR_RETURN(json body, RequestBody(request.request));
+      jsonl += json{{"custom_id", request.custom_id},
+                    {"method", "POST"},
+                    {"url", "/v1/chat/completions"},
+                    {"body", std::move(body)}}
+                   .dump() +
+               "\n";
+    }
+    const std::string boundary = "milestoned-batch-boundary-7d1f";
+    std::string form = "--" + boundary +
+                       "\r\nContent-Disposition: form-data; name=\"purpose\"\r\n\r\nbatch\r\n--" +
+                       boundary +
+                       "\r\nContent-Disposition: form-data; name=\"file\"; "
+                       "filename=\"batch.jsonl\"\r\nContent-Type: application/jsonl\r\n\r\n" +
+                       jsonl + "\r\n--" + boundary + "--\r\n";
+    MS_ASSIGN_OR_RETURN(std::string uploaded,
+                        Exchange("POST", "/v1/files", std::move(form),
+                                 "multipart/form-data; boundary=" + boundary));
+    json file = json::parse(uploaded, nullptr, /*allow_exceptions=*/false);
+    const std::string file_id = JsonString(file, "id");
+    if (file_id.empty()) return MalformedResponse(provider(), "file upload has no id").status;
+    MS_ASSIGN_OR_RETURN(json batch, ExchangeJson("POST", "/v1/batches",
+                                                 {{"input_file_id", file_id},
+                                                  {"endpoint", "/v1/chat/completions"},
+                                                  {"completion_window", "24h"},
+                                                  {"metadata", {{"milestoned_label", label}}}}));
+    const std::string id = JsonString(batch, "id");
+    if (id.empty()) return MalformedResponse(provider(), "batch has no id").status;
+    return id;
+  }
+
+  StatusOr<JobStatus> Poll(const std::string& job_id) override {
+    MS_ASSIGN_OR_RETURN(json batch, ExchangeJson("GET", "/v1/batches/" + job_id));
+    JobStatus status;
+    status.provider_state = JsonString(batch, "status");
+    static const std::map<std::string, JobState> kStates = {{"completed", JobState::kCompleted},
+                                                            {"failed", JobState::kFailed},
+                                                            {"expired", JobState::kExpired},
+                                                            {"cancelled", JobState::kCancelled}};
+    auto it = kStates.find(status.provider_state);
+    if (it == kStates.end()) return status;  // validating, in_progress, finalizing, cancelling
+    status.state = it->second;
+    for (const char* file_key : {"output_file_id", "error_file_id"}) {
+      const std::string file_id = JsonString(batch, file_key);
+      if (file_id.empty()) continue;
+      MS_ASSIGN_OR_RETURN(std::string content,
+                          Exchange("GET", "/v1/files/" + file_id + "/content"));
+      for (const json& line : JsonLines(content)) status.items.push_back(Item(line));
+    }
+    return status;
+  }
+
+ private:
+  JobItem Item(const json& line) const {
+    std::string custom_id = JsonString(line, "custom_id");
+    const json response = line.value("response", json());
+    if (response.is_object() && JsonCount(response, "status_code") == 200 &&
+        response.contains("body")) {
+      return ItemFrom(std::move(custom_id), response["body"]);
+    }
+    const json error = line.value("error", json());
+    return ErrorItem(std::move(custom_id),
+                     error.is_object() ? JsonString(error, "message") : std::string());
+  }
+};
+
+class AnthropicBatchJobs final : public HttpBatchJobs {
+ public:
+  using HttpBatchJobs::HttpBatchJobs;
+
+  StatusOr<std::string> Submit(const std::string& /*label: none on this API*/,
+                               const std::vector<JobRequest>& requests) override {
+    json items = json::array();
+    for (const JobRequest& request : requests) {
+      MS_ASSIGN_OR_RETURN(json params, RequestBody(request.request));
+      items.push_back({{"custom_id", request.custom_id}, {"params", std::move(params)}});
+    }
+    MS_ASSIGN_OR_RETURN(json batch,
+                        ExchangeJson("POST", "/v1/messages/batches", {{"requests", items}}));
+    const std::string id = JsonString(batch, "id");
+    if (id.empty()) return MalformedResponse(provider(), "batch has no id").status;
+    return id;
+  }
+
+  StatusOr<JobStatus> Poll(const std::string& job_id) override {
+    MS_ASSIGN_OR_RETURN(json batch, ExchangeJson("GET", "/v1/messages/batches/" + job_id));
+    JobStatus status;
+    status.provider_state = JsonString(batch, "processing_status");
+    if (status.provider_state != "ended") return status;  // in_progress, canceling
+    const json counts = batch.value("request_counts", json::object());
+    // An ended job that answered anything completed (its other requests fall back); one that
+    // answered nothing ended by expiry or cancellation.
+    status.state = JobState::kCompleted;
+    if (JsonCount(counts, "succeeded") + JsonCount(counts, "errored") == 0) {
+      if (JsonCount(counts, "expired") > 0) status.state = JobState::kExpired;
+      if (JsonCount(counts, "canceled") > 0) status.state = JobState::kCancelled;
+    }
+    const std::string results_url = JsonString(batch, "results_url");
+    if (results_url.empty()) return status;
+    MS_ASSIGN_OR_RETURN(std::string content, Exchange("GET", results_url));
+    for (const json& line : JsonLines(content)) {
+      std::string custom_id = JsonString(line, "custom_id");
+      const json result = line.value("result", json::object());
+      const std::string type = JsonString(result, "type");
+      if (type == "succeeded" && result.contains("message")) {
+        status.items.push_back(ItemFrom(std::move(custom_id), result["message"]));
+      } else {
+        status.items.push_back(ErrorItem(std::move(custom_id), type));
+      }
+    }
+    return status;
+  }
+};
+
+class GeminiBatchJobs final : public HttpBatchJobs {
+ public:
+  using HttpBatchJobs::HttpBatchJobs;
+
+  StatusOr<std::string> Submit(const std::string& label,
+                               const std::vector<JobRequest>& requests) override {
+    json inlined = json::array();
+    for (const JobRequest& request : requests) {
+      MS_ASSIGN_OR_RETURN(json body, RequestBody(request.request));
+      inlined.push_back({{"request", std::move(body)}, {"metadata", {{"key", request.custom_id}}}});
+    }
+    json body = {{"batch",
+                  {{"displayName", label},
+                   {"inputConfig", {{"requests", {{"requests", std::move(inlined)}}}}}}}};
+    MS_ASSIGN_OR_RETURN(
+        json operation,
+        ExchangeJson("POST", "/v1beta/models/" + model() + ":batchGenerateContent", body));
+    std::string name = JsonString(operation, "name");
+    if (!name.starts_with("batches/"))
+      return MalformedResponse(provider(), "batch operation has no batches/ name").status;
+    return name.substr(8);
+  }
+
+  StatusOr<JobStatus> Poll(const std::string& job_id) override {
+    MS_ASSIGN_OR_RETURN(json operation, ExchangeJson("GET", "/v1beta/batches/" + job_id));
+    const json metadata = operation.value("metadata", json::object());
+    JobStatus status;
+    status.provider_state = JsonString(metadata, "state");
+    if (status.provider_state.empty()) status.provider_state = JsonString(operation, "state");
+    // JOB_STATE_... or BATCH_STATE_...: the word after the last '_' decides.
+    const std::string word = status.provider_state.substr(status.provider_state.rfind('_') + 1);
+    static const std::map<std::string, JobState> kStates = {{"SUCCEEDED", JobState::kCompleted},
+                                                            {"FAILED", JobState::kFailed},
+                                                            {"EXPIRED", JobState::kExpired},
+                                                            {"CANCELLED", JobState::kCancelled}};
+    auto it = kStates.find(word);
+    if (it == kStates.end()) return status;  // PENDING, RUNNING, ...
+    status.state = it->second;
+    const json responses = InlinedResponses(operation);
+    for (size_t idx = 0; idx < responses.size(); ++idx) {
+      const json& entry = responses[idx];
+      std::string key = JsonString(entry.value("metadata", json::object()), "key");
+      if (entry.contains("response") && entry["response"].is_object()) {
+        status.items.push_back(ItemFrom(std::move(key), entry["response"]));
+      } else {
+        status.items.push_back(
+            ErrorItem(std::move(key), JsonString(entry.value("error", json::object()), "message")));
+      }
+    }
+    return status;
+  }
+
+ private:
+  // response.inlinedResponses.inlinedResponses, else metadata.output.inlinedResponses...
+  static json InlinedResponses(const json& operation) {
+    const auto in_response = json::json_pointer("/response/inlinedResponses/inlinedResponses");
+    const auto in_metadata =
+        json::json_pointer("/metadata/output/inlinedResponses/inlinedResponses");
+    for (const auto& pointer : {in_response, in_metadata}) {
+      if (operation.contains(pointer) && operation[pointer].is_array()) return operation[pointer];
+    }
+    return json::array();
+  }
+};
+
+}  // namespace
+
+StatusOr<std::unique_ptr<BatchJobClient>> MakeBatchJobClient(const LlmClientOptions& options) {
+  MS_ASSIGN_OR_RETURN(std::unique_ptr<LlmClient> client, MakeLlmClient(options));
+  // Every provider MakeLlmClient builds is an HttpLlmClient.
+  std::unique_ptr<HttpLlmClient> sync(static_cast<HttpLlmClient*>(client.release()));
+  if (options.provider == "openai")
+    return std::unique_ptr<BatchJobClient>(new OpenAiBatchJobs(std::move(sync)));
+  if (options.provider == "anthropic")
+    return std::unique_ptr<BatchJobClient>(new AnthropicBatchJobs(std::move(sync)));
+  return std::unique_ptr<BatchJobClient>(new GeminiBatchJobs(std::move(sync)));
+}
+
+}  // namespace ms::llm

@@ -1,0 +1,69 @@
+// Extraction through a provider batch job (llm.submit: batch), in two halves run minutes or
+// hours apart, possibly by different processes: Submit sends a batch's prompts as one job,
+// Collect turns the ended job into the batch's answer. Between them only the job id is kept
+// (on the batch row): prompts are a pure function of the batch's messages, so Collect prepares
+// them again to match and validate the answers.
+//
+// Promises:
+//  - Model mode: one job request per prompt of the batch (custom_id "<batch>-<index>"). Tiered
+//    mode: the offline rules decide what they are sure of at once and only the uncertain band
+//    is sent; a batch decided whole (or dropped whole by the prefilter) submits no job.
+//  - Collect: every prompt with a usable answer contributes it, its tokens counted in both
+//    `usage` and `batch_usage` (priced at the batch multiplier). A prompt without one (the job
+//    failed, expired or was cancelled, its request errored, the answer was cut off or failed
+//    validation) is re-sent synchronously through the `sync` extractor at the full price and
+//    counted in *fallbacks. If such a call fails, Collect fails with its status (the batch is
+//    then handed back or failed by the caller's retry policy; a later Collect of the same
+//    ended job re-sends it). mode is "model+batch" or "tiered+batch" when the job answered at
+//    least one prompt, else "model" or "tiered".
+// Thread-safe when the job client and the sync extractor are.
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "pipeline/extract/prompt.h"
+#include "ports/batch_job.h"
+
+namespace ms {
+
+class JobExtractor {
+ public:
+  // `jobs` and `sync` (the model-only LlmExtractor over the same provider) must outlive this.
+  JobExtractor(BatchJobClient* jobs, Extractor* sync, PromptOptions prompt, bool tiered)
+      : jobs_(jobs), sync_(sync), prompt_(prompt), tiered_(tiered) {}
+
+  struct Submission {
+    std::optional<std::string> job_id;  // nullopt: nothing to send, `decided` is the answer
+    int requests = 0;
+    ExtractionResult decided;
+  };
+  // Submits the batch's prompts as one job. Errors: the client's (nothing was submitted).
+  Status Submit(const ExtractionRequest& request, Submission* out);
+
+  // Asks the provider where `job_id` is.
+  StatusOr<JobStatus> Poll(const std::string& job_id) { return jobs_->Poll(job_id); }
+
+  // The answer of an ended job `status` for `request` (see above). On failure *out holds what
+  // was spent, as Extractor::ExtractInto promises.
+  Status Collect(const ExtractionRequest& request, const JobStatus& status, ExtractionResult* out,
+                 int* fallbacks);
+
+  // "completed" when every prompt was answered by the job, "partial" when the job completed
+  // but some were not; else the job's own state.
+  static std::string EndState(const JobStatus& status, int fallbacks);
+
+  std::string provider() const { return jobs_->provider(); }
+  Extractor* sync() const { return sync_; }
+
+ private:
+  // The part of the batch that goes to the model, and (tiered) what the rules decided.
+  ExtractionRequest ModelPart(const ExtractionRequest& request, ExtractionResult* decided) const;
+
+  BatchJobClient* jobs_;
+  Extractor* sync_;
+  PromptOptions prompt_;
+  bool tiered_;
+};
+
+}  // namespace ms

@@ -1,0 +1,59 @@
+// Port of a provider's batch API (llm.submit: batch): OpenAI Batch, Anthropic Message Batches,
+// Gemini batch mode. A job carries many requests, answers within the provider's window (up to
+// 24 h) and is billed at a discount (llm.prices' batch_multiplier).
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/status.h"
+#include "ports/extract.h"
+
+namespace ms {
+
+// One request of a job, named so its answer can be matched: "<batch id>-<prompt index>".
+struct JobRequest {
+  std::string custom_id;
+  LlmRequest request;
+};
+
+// Where a job is. Every state but kPending is final.
+enum class JobState { kPending, kCompleted, kFailed, kExpired, kCancelled };
+
+// "pending", "completed", "failed", "expired", "cancelled" (batches.job_state).
+inline const char* JobStateName(JobState state) {
+  constexpr const char* kNames[] = {"pending", "completed", "failed", "expired", "cancelled"};
+  return kNames[static_cast<int>(state)];
+}
+
+// One request's outcome in an ended job: an answer, or why there is none ("errored", "expired",
+// "canceled", an error message). A request the provider never reported has no item.
+struct JobItem {
+  std::string custom_id;
+  std::optional<LlmResponse> response;
+  std::string error;
+};
+
+struct JobStatus {
+  JobState state = JobState::kPending;
+  std::string provider_state;  // the provider's own word, e.g. "in_progress", "JOB_STATE_RUNNING"
+  std::vector<JobItem> items;  // filled once the job ended (a final state), else empty
+};
+
+class BatchJobClient {
+ public:
+  virtual ~BatchJobClient() = default;
+  // Submits `requests` as one job, labelled `label` where the provider keeps a label (OpenAI
+  // metadata, Gemini display name, nowhere on Anthropic). Returns the provider's job id.
+  // Errors as LlmClient's: Unavailable (retry later), FailedPrecondition (configuration, auth,
+  // quota), InvalidArgument (the requests themselves).
+  virtual StatusOr<std::string> Submit(const std::string& label,
+                                       const std::vector<JobRequest>& requests) = 0;
+  // Where job `job_id` is; its items once it ended. Unavailable: ask again later.
+  virtual StatusOr<JobStatus> Poll(const std::string& job_id) = 0;
+  virtual std::string provider() const = 0;
+  virtual std::string model() const = 0;
+};
+
+}  // namespace ms

@@ -1,0 +1,184 @@
+// Provider batch jobs (llm.submit: batch) over real HTTP against the fake LLM server, for each
+// provider's batch API and each way a job ends: the daemon's extractor set (app::MakeExtractor)
+// submits a batch as one job, polls it until it ends, and collects its answer; what the job did
+// not answer is re-sent synchronously. Needs no stack: only 127.0.0.1.
+#include <gtest/gtest.h>
+
+#include "app/extractor_factory.h"
+#include "tests/fake_llm/fake_llm_server.h"
+
+namespace ms {
+namespace {
+
+ExtractionRequest Batch() {
+  ExtractionRequest request;
+  request.batch_id = 41;
+  request.company_id = "acme";
+  request.messages.push_back(
+      {1, Source::kSlack, "ana", "", "We closed our $2M seed round led by Blue Ventures.", 0});
+  request.messages.push_back(
+      {2, Source::kGmail, "bo", "Launch", "We launched the mobile app to all customers today.", 0});
+  return request;
+}
+
+struct Case {
+  LlmProvider provider;
+  test::JobOutcome outcome;
+  const char* end_state;  // JobExtractor::EndState
+  int fallbacks;
+};
+
+std::string Name(const ::testing::TestParamInfo<Case>& info) {
+  static constexpr const char* kProviders[] = {"auto", "rules", "openai", "gemini", "anthropic"};
+  return std::string(kProviders[static_cast<int>(info.param.provider)]) + "_" +
+         std::string(test::JobOutcomeName(info.param.outcome));
+}
+
+class BatchJobsTest : public ::testing::TestWithParam<Case> {
+ protected:
+  void SetUp() override {
+    ASSERT_TRUE(server_.Start().ok());
+    config_.llm.provider = GetParam().provider;
+    config_.llm.submit = LlmSubmit::kBatch;
+    config_.llm.base_url = server_.base_url();
+    config_.llm.model = "fake-model";
+    config_.llm.api_key = Secret("sk-test-0123456789", "test");
+    config_.llm.max_batch_tokens = 256;  // each message a prompt of its own: two job requests
+  }
+
+  // Requests other than the job's own: synchronous calls.
+  size_t SyncCalls() const {
+    size_t calls = 0;
+    for (const test::RecordedRequest& request : server_.requests()) {
+      const bool job = request.path.find("batch") != std::string::npos;
+      calls += job ? 0 : 1;
+    }
+    return calls;
+  }
+
+  test::FakeLlmServer server_;
+  Config config_;
+};
+
+TEST_P(BatchJobsTest, AJobIsSubmittedOncePolledAndItsAnswersCollected) {
+  const Case& c = GetParam();
+  server_.PushJob({c.outcome, /*pending_polls=*/1});
+  auto set = app::MakeExtractor(config_);
+  ASSERT_TRUE(set.ok()) << set.status().ToString();
+  JobExtractor& jobs = *(*set)->jobs;
+
+  JobExtractor::Submission submission;
+  ASSERT_TRUE(jobs.Submit(Batch(), &submission).ok());
+  ASSERT_TRUE(submission.job_id.has_value());
+  EXPECT_EQ(submission.requests, 2);
+  ASSERT_EQ(server_.jobs().size(), 1u);
+  EXPECT_EQ(server_.jobs()[0].requests.size(), 2u);
+  if (c.provider != LlmProvider::kAnthropic) {
+    EXPECT_EQ(server_.jobs()[0].label, "milestoned-batch-41");
+  }
+
+  auto pending = jobs.Poll(*submission.job_id);
+  ASSERT_TRUE(pending.ok()) << pending.status().ToString();
+  EXPECT_EQ(pending->state, JobState::kPending);
+  EXPECT_FALSE(pending->provider_state.empty());
+
+  auto ended = jobs.Poll(*submission.job_id);
+  ASSERT_TRUE(ended.ok()) << ended.status().ToString();
+  ASSERT_NE(ended->state, JobState::kPending);
+  ExtractionResult result;
+  int fallbacks = -1;
+  Status collected = jobs.Collect(Batch(), *ended, &result, &fallbacks);
+  ASSERT_TRUE(collected.ok()) << collected.ToString();
+  EXPECT_EQ(JobExtractor::EndState(*ended, fallbacks), c.end_state);
+  EXPECT_EQ(fallbacks, c.fallbacks);
+  EXPECT_EQ(SyncCalls(), static_cast<size_t>(c.fallbacks)) << "one sync call per fallback";
+  EXPECT_EQ(server_.jobs().size(), 1u) << "never submitted again";
+  // The fake answers with what the rules find: the round (the first request, which a partial
+  // job leaves to its fallback), by job or by call.
+  bool round_found = false;
+  for (const ExtractedEvent& event : result.events) {
+    round_found |= event.type == "funding" && event.source_message_ids == std::vector<int64_t>{1};
+  }
+  EXPECT_TRUE(round_found);
+  const int answered_by_job = 2 - c.fallbacks;
+  EXPECT_EQ(result.mode, answered_by_job > 0 ? "model+batch" : "model");
+  EXPECT_EQ(result.batch_usage.prompt_tokens, 120 * answered_by_job);
+  EXPECT_EQ(result.usage.prompt_tokens, 120 * 2);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Providers, BatchJobsTest,
+    ::testing::Values(Case{LlmProvider::kOpenAi, test::JobOutcome::kCompleted, "completed", 0},
+                      Case{LlmProvider::kOpenAi, test::JobOutcome::kPartial, "partial", 1},
+                      Case{LlmProvider::kOpenAi, test::JobOutcome::kExpired, "expired", 2},
+                      Case{LlmProvider::kOpenAi, test::JobOutcome::kCancelled, "cancelled", 2},
+                      Case{LlmProvider::kOpenAi, test::JobOutcome::kFailed, "failed", 2},
+                      Case{LlmProvider::kAnthropic, test::JobOutcome::kCompleted, "completed", 0},
+                      Case{LlmProvider::kAnthropic, test::JobOutcome::kPartial, "partial", 1},
+                      Case{LlmProvider::kAnthropic, test::JobOutcome::kExpired, "expired", 2},
+                      Case{LlmProvider::kAnthropic, test::JobOutcome::kCancelled, "cancelled", 2},
+                      Case{LlmProvider::kGemini, test::JobOutcome::kCompleted, "completed", 0},
+                      Case{LlmProvider::kGemini, test::JobOutcome::kPartial, "partial", 1},
+                      Case{LlmProvider::kGemini, test::JobOutcome::kExpired, "expired", 2},
+                      Case{LlmProvider::kGemini, test::JobOutcome::kCancelled, "cancelled", 2},
+                      Case{LlmProvider::kGemini, test::JobOutcome::kFailed, "failed", 2}),
+    Name);
+
+TEST(BatchJobsTieredTest, OnlyTheUncertainBandGoesInTheJob) {
+  test::FakeLlmServer server;
+  ASSERT_TRUE(server.Start().ok());
+  Config config;
+  config.llm.provider = LlmProvider::kOpenAi;
+  config.llm.mode = LlmMode::kTiered;
+  config.llm.submit = LlmSubmit::kBatch;
+  config.llm.prefilter = false;  // the uncertain message talks of a plan
+  config.llm.base_url = server.base_url();
+  config.llm.api_key = Secret("sk-test-0123456789", "test");
+  auto set = app::MakeExtractor(config);
+  ASSERT_TRUE(set.ok()) << set.status().ToString();
+  ExtractionRequest request = Batch();
+  request.messages.push_back(
+      {3, Source::kSlack, "cy", "", "Might we close the Acme deal if legal signs next week?", 0});
+  JobExtractor::Submission submission;
+  ASSERT_TRUE((*set)->jobs->Submit(request, &submission).ok());
+  ASSERT_TRUE(submission.job_id.has_value());
+  ASSERT_EQ(server.jobs().size(), 1u);
+  const auto& job = server.jobs()[0];
+  ASSERT_EQ(job.requests.size(), 1u);
+  EXPECT_NE(job.requests[0].body.find("Acme deal"), std::string::npos);
+  EXPECT_EQ(job.requests[0].body.find("seed round"), std::string::npos)
+      << "a message the rules are sure of is decided offline, not sent";
+}
+
+// Invariant 5 over the batch wire: with redaction on, no e-mail address or phone number reaches
+// a job request body, whichever provider's batch API carries it.
+TEST(BatchJobsRedactionTest, NoPiiReachesAJobRequest) {
+  for (LlmProvider provider :
+       {LlmProvider::kOpenAi, LlmProvider::kAnthropic, LlmProvider::kGemini}) {
+    test::FakeLlmServer server;
+    ASSERT_TRUE(server.Start().ok());
+    Config config;
+    config.llm.provider = provider;
+    config.llm.submit = LlmSubmit::kBatch;
+    config.llm.base_url = server.base_url();
+    config.llm.api_key = Secret("sk-test-0123456789", "test");
+    auto set = app::MakeExtractor(config);
+    ASSERT_TRUE(set.ok()) << set.status().ToString();
+    ExtractionRequest request = Batch();
+    request.messages.push_back({3, Source::kGmail, "dana.lee@example.com", "Signed",
+                                "Signed the Harcourt deal, $420k ACV. Call me on +44 20 7946 0958 "
+                                "or write to dana.lee@example.com.",
+                                0});
+    JobExtractor::Submission submission;
+    ASSERT_TRUE((*set)->jobs->Submit(request, &submission).ok());
+    ASSERT_EQ(server.jobs().size(), 1u);
+    for (const auto& job_request : server.jobs()[0].requests) {
+      EXPECT_EQ(job_request.body.find("dana.lee@example.com"), std::string::npos);
+      EXPECT_EQ(job_request.body.find("7946 0958"), std::string::npos);
+      EXPECT_NE(job_request.body.find("Harcourt"), std::string::npos);
+    }
+  }
+}
+
+}  // namespace
+}  // namespace ms
