@@ -226,8 +226,10 @@ ALTER TABLE batches
 // batches.message_ids (in id order). A message is pending while its id is in
 // `pending_messages`; each is deleted by exactly one claim (row lock), so no message is in two
 // batches. No foreign key to messages: its check would lock every new message row once more
-// (FOR KEY SHARE) at ingest, and messages are never deleted.
+// (FOR KEY SHARE) at ingest, and messages are never deleted. The lock keeps a writer of the
+// old layout from storing or claiming a message between the copy and the column's removal.
 constexpr std::string_view k0011PendingMessages = R"sql(
+LOCK TABLE messages, batches IN EXCLUSIVE MODE;
 CREATE TABLE pending_messages (
   id         BIGINT PRIMARY KEY,
   company_id TEXT NOT NULL,

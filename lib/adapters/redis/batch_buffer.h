@@ -16,9 +16,10 @@
 //               dropped by the orphan sweep (it finds no claim behind it).
 //   <p>:epoch   STRING "rebuilding" during a rebuild, then the time it finished; its absence
 //               means Redis lost its state
-// What a crash between a removal and its re-check leaves (a company with pending messages and
-// no due entry) is repaired by the periodic reconcile (Pending(min_age) re-offered), since
-// appends are idempotent.
+// What a crash or an error between a removal and its re-check leaves (a company with pending
+// messages and no due entry) is repaired by the periodic reconcile (Pending(min_age)
+// re-offered): an append writes the due entry when it makes the set non-empty or finds some of
+// its members there already (a repeat or a re-offer), not on every call.
 #pragma once
 
 #include <chrono>
