@@ -1,7 +1,9 @@
 #include <set>
 // First contact with the real servers of the local stack: Kafka round trip, migrations applied
-// twice, a Lua script on Redis (including reload after the script cache is flushed).
+// twice and one applied to data in the old layout, a Lua script on Redis (including reload after
+// the script cache is flushed).
 #include <gtest/gtest.h>
+#include <libpq-fe.h>
 
 #include "adapters/kafka/admin.h"
 #include "adapters/kafka/consumer.h"
@@ -89,6 +91,57 @@ TEST(PostgresSmoke, MigrationsApplyOnceThenAreANoOp) {
     EXPECT_EQ(sums->Get(0, 1), "ef4c6928328d594f") << "migration 1 was edited";
     EXPECT_EQ(sums->Get(1, 1), "040e486ce7e59a24") << "migration 2 was edited";
   }
+  test::DropDatabase(env, db);
+}
+
+// Migration 11 on a database holding messages in the old layout (messages.batch_id): every
+// unbatched message becomes pending, every batch gets its members in id order, none is lost.
+TEST(PostgresSmoke, BatchMembershipMovesOutOfTheMessageRows) {
+  MS_REQUIRE_STACK(env);
+  std::string db = test::UniqueName("members");
+  std::string dsn = test::CreateDatabase(env, db);
+  {
+    auto conn = pg::Connection::Open(test::PgOptionsFor(dsn));
+    ASSERT_TRUE(conn.ok()) << conn.status().ToString();
+    auto script = [&](std::string_view sql) {
+      PGresult* res = PQexec((*conn)->raw(), std::string(sql).c_str());
+      const bool ok = PQresultStatus(res) == PGRES_COMMAND_OK;
+      EXPECT_TRUE(ok) << PQresultErrorMessage(res);
+      PQclear(res);
+      return ok;
+    };
+    const pg::Migration* eleven = nullptr;
+    for (const pg::Migration& m : pg::AllMigrations()) {
+      if (m.version < 11) {
+        ASSERT_TRUE(script(m.sql)) << "migration " << m.version;
+      }
+      if (m.version == 11) eleven = &m;
+    }
+    ASSERT_NE(eleven, nullptr);
+    ASSERT_TRUE(script(
+        "INSERT INTO batches (id, company_id, claim_id, message_count, trigger) VALUES "
+        "(1, 'acme', 'c1', 2, 'threshold'), (2, 'acme', 'c2', 1, 'max_age');"
+        "INSERT INTO messages (id, company_id, source, source_msg_id, text, batch_id) VALUES "
+        "(10, 'acme', 'slack', 'a', 'x', 1), (11, 'acme', 'slack', 'b', 'x', 2), "
+        "(12, 'acme', 'gmail', 'c', 'x', 1), (13, 'acme', 'slack', 'd', 'x', NULL), "
+        "(14, 'globex', 'gmail', 'e', 'x', NULL);"));
+    ASSERT_TRUE(script("BEGIN"));
+    ASSERT_TRUE(script(eleven->sql));
+    ASSERT_TRUE(script("COMMIT"));
+  }
+  EXPECT_EQ(test::QueryInt(dsn,
+                           "SELECT count(*) FROM pending_messages WHERE (id, company_id, "
+                           "source) IN ((13, 'acme', 'slack'), (14, 'globex', 'gmail'))"),
+            2);
+  EXPECT_EQ(test::QueryInt(dsn, "SELECT count(*) FROM pending_messages"), 2);
+  EXPECT_EQ(test::QueryInt(dsn,
+                           "SELECT count(*) FROM batches WHERE (id = 1 AND message_ids = "
+                           "'{10,12}') OR (id = 2 AND message_ids = '{11}')"),
+            2);
+  EXPECT_EQ(test::QueryInt(dsn,
+                           "SELECT count(*) FROM information_schema.columns WHERE "
+                           "table_name = 'messages' AND column_name = 'batch_id'"),
+            0);
   test::DropDatabase(env, db);
 }
 
