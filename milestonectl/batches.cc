@@ -100,7 +100,10 @@ int Retry(const Config& config, const Args& a) {
   if (!conn.ok()) return Fail(conn.status());
   auto res = (*conn)->Exec(
       "UPDATE batches SET status = 'claimed', last_error = NULL, attempts = 0, store_attempts = 0, "
-      "retry_at = NULL "
+      "retry_at = NULL, "
+      // A `submitting` marker with no job id: the operator checked the provider, submit again.
+      "job_state = CASE WHEN provider_job_id IS NULL THEN NULL ELSE job_state END, "
+      "submitted_at = CASE WHEN provider_job_id IS NULL THEN NULL ELSE submitted_at END "
       "WHERE status = 'failed' AND ($1 = 0 OR id = $1) AND ($2 = '' OR company_id = $2)",
       {std::to_string(a.id), a.company});
   if (!res.ok()) return Fail(res.status());

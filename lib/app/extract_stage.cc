@@ -137,7 +137,9 @@ StatusOr<std::optional<KeptAnswer>> ExtractStage::Answer(BatchTicket& ticket) {
     return unkept;
   }
   MS_ASSIGN_OR_RETURN(ExtractionRequest request, ticket.Load());
-  if (jobs_ != nullptr) return JobAnswer(ticket, request);
+  // A batch with a job (or a submission marker) is never extracted synchronously here, whatever
+  // llm.submit says now.
+  if (jobs_ != nullptr || ticket.job()) return JobAnswer(ticket, request);
   const std::chrono::milliseconds extract_started = clock_->Monotonic();
   ExtractionResult extracted;
   Status extract_status = extractor_->ExtractInto(request, &extracted);
@@ -172,44 +174,116 @@ StatusOr<std::optional<KeptAnswer>> ExtractStage::KeepNew(BatchTicket& ticket,
 
 StatusOr<std::optional<KeptAnswer>> ExtractStage::JobAnswer(BatchTicket& ticket,
                                                             const ExtractionRequest& request) {
-  const auto poll_in = config_.llm.batch_poll_interval;
-  if (std::optional<ProviderJob> job = ticket.job()) return CollectJob(ticket, request, *job);
-  std::string job_id;
-  {
-    std::lock_guard lock(unkept_mu_);
-    if (auto it = unmarked_jobs_.find(ticket.batch_id()); it != unmarked_jobs_.end()) {
-      job_id = it->second;
+  std::optional<ProviderJob> job = ticket.job();
+  if (job && job->id.empty()) {
+    // Marked `submitting` with no id: a submission whose outcome is unknown. Only this process
+    // may know the id (its storing failed); anyone else must not submit again.
+    std::string job_id;
+    {
+      std::lock_guard lock(unkept_mu_);
+      if (auto it = unmarked_jobs_.find(ticket.batch_id()); it != unmarked_jobs_.end()) {
+        job_id = it->second;
+      }
     }
-  }
-  int requests = 0;
-  if (job_id.empty()) {
-    JobExtractor::Submission submission;
-    const std::chrono::milliseconds started = clock_->Monotonic();
-    Status st = jobs_->Submit(request, &submission);
-    ObserveStage(Stage::kExtract, started);
-    ExtractionResult spent;
-    spent.provider = jobs_->provider();
-    spent.llm_calls = 1;
-    if (!st.ok()) {
-      MS_RETURN_IF_ERROR(HandleFailure(ticket, st.WithContext("submitting a batch job"), spent));
-      return std::optional<KeptAnswer>();
+    if (job_id.empty() || jobs_ == nullptr) {
+      ExtractionResult spent;
+      spent.provider = jobs_ != nullptr ? jobs_->provider() : job->provider;
+      return FailSubmissionUnknown(ticket, "", spent);
     }
-    if (!submission.job_id) return KeepNew(ticket, request, std::move(submission.decided));
-    job_id = *submission.job_id;
-    requests = submission.requests;
-    metrics_->LlmBatchJobs("submitted").Increment();
-    spdlog::info("extract: batch {} company={} submitted as {} job {} ({} request(s))",
-                 ticket.batch_id(), ticket.company_id(), jobs_->provider(), job_id, requests);
+    return MarkJob(ticket, job_id, 0);
   }
-  // Between the provider's accepting the job and this statement a crash loses the id (and the
-  // job is submitted again after restart); a failed statement keeps it here to be marked again.
-  if (Status st = ticket.MarkSubmitted(jobs_->provider(), job_id, requests, poll_in); !st.ok()) {
-    std::lock_guard lock(unkept_mu_);
-    unmarked_jobs_[ticket.batch_id()] = job_id;
-    return st.WithContext("storing batch job " + job_id);
+  if (job) {
+    if (jobs_ == nullptr || (!job->provider.empty() && job->provider != jobs_->provider())) {
+      return LeaveJob(ticket, *job);
+    }
+    return CollectJob(ticket, request, *job);
+  }
+  return SubmitJob(ticket, request);
+}
+
+StatusOr<std::optional<KeptAnswer>> ExtractStage::SubmitJob(BatchTicket& ticket,
+                                                            const ExtractionRequest& request) {
+  JobExtractor::Submission submission;
+  jobs_->Prepare(request, &submission);
+  if (submission.requests.empty()) {
+    return KeepNew(ticket, request, std::move(submission.decided));
+  }
+  // Committed before the provider is asked: from here on, no one submits this batch again
+  // unless the marker is cleared on a definite refusal (or by `batches retry`).
+  MS_RETURN_IF_ERROR(ticket.MarkSubmitting().WithContext("marking the batch submitting"));
+  const std::chrono::milliseconds started = clock_->Monotonic();
+  StatusOr<std::string> sent = jobs_->Send(ticket.batch_id(), submission.requests);
+  ObserveStage(Stage::kExtract, started);
+  ExtractionResult spent;
+  spent.provider = jobs_->provider();
+  spent.llm_calls = 1;
+  if (!sent.ok()) {
+    if (sent.status().code() == StatusCode::kDeadlineExceeded) {
+      return FailSubmissionUnknown(ticket, sent.status().ToString(), spent);
+    }
+    // Definitely no job: the marker goes, and the retry policy decides. If even that fails,
+    // the marker stays and the next take fails the batch visibly rather than guess.
+    MS_RETURN_IF_ERROR(ticket.ClearSubmitting().WithContext("clearing the submitting marker"));
+    MS_RETURN_IF_ERROR(
+        HandleFailure(ticket, sent.status().WithContext("submitting a batch job"), spent));
+    return std::optional<KeptAnswer>();
+  }
+  const int requests = static_cast<int>(submission.requests.size());
+  metrics_->LlmBatchJobs("submitted").Increment();
+  spdlog::info("extract: batch {} company={} submitted as {} job {} ({} request(s))",
+               ticket.batch_id(), ticket.company_id(), jobs_->provider(), *sent, requests);
+  return MarkJob(ticket, *sent, requests);
+}
+
+StatusOr<std::optional<KeptAnswer>> ExtractStage::MarkJob(BatchTicket& ticket,
+                                                          const std::string& job_id, int requests) {
+  Status st;
+  for (int attempt = 1;; ++attempt) {
+    st = ticket.MarkSubmitted(jobs_->provider(), job_id, requests, config_.llm.batch_poll_interval);
+    if (st.ok() || st.code() == StatusCode::kFailedPrecondition || attempt >= kMarkAttempts) break;
+    spdlog::warn("extract: batch {} storing job {} failed, again: {}", ticket.batch_id(), job_id,
+                 st.ToString());
+    // Still holding the ticket and its lock: no one else takes the batch meanwhile.
+    if (!sleeper_->SleepFor(kFirstMarkRetryDelay * attempt)) break;
   }
   std::lock_guard lock(unkept_mu_);
-  unmarked_jobs_.erase(ticket.batch_id());
+  if (st.ok()) {
+    unmarked_jobs_.erase(ticket.batch_id());
+    return std::optional<KeptAnswer>();
+  }
+  // The batch stays marked `submitting`: this process marks it again on its next take; any
+  // other process (or this one after a restart) fails it visibly rather than submit again.
+  unmarked_jobs_[ticket.batch_id()] = job_id;
+  spdlog::error("extract: batch {} company={} submitted as {} job {} but the id is not stored: {}",
+                ticket.batch_id(), ticket.company_id(), jobs_->provider(), job_id, st.ToString());
+  return st.WithContext("storing batch job " + job_id);
+}
+
+StatusOr<std::optional<KeptAnswer>> ExtractStage::FailSubmissionUnknown(
+    BatchTicket& ticket, const std::string& cause, const ExtractionResult& spent) {
+  Account(spent, 0);
+  metrics_->Counter<MetricId::batches_failed>().Increment();
+  const std::string id = std::to_string(ticket.batch_id());
+  std::string reason =
+      cause.empty() ? "a batch job submission was interrupted" : "submitting a batch job: " + cause;
+  reason += "; a provider job may exist for this batch (label " +
+            JobExtractor::Label(ticket.batch_id()) + ", custom_ids " + id +
+            "-<n>): check the provider, then `milestonectl batches retry " + id + "` submits again";
+  spdlog::warn("extract: batch {} company={} failed: {}", id, ticket.company_id(), reason);
+  MS_RETURN_IF_ERROR(ticket.Fail(reason, spent, {0}));
+  return std::optional<KeptAnswer>();
+}
+
+StatusOr<std::optional<KeptAnswer>> ExtractStage::LeaveJob(BatchTicket& ticket,
+                                                           const ProviderJob& job) {
+  const std::string now =
+      jobs_ == nullptr ? "llm.submit is sync" : "llm.provider is " + jobs_->provider();
+  metrics_->LlmBatchJobs("poll_error").Increment();
+  spdlog::warn(
+      "extract: batch {} company={} is {} job {}, but {} here: left submitted, not extracted "
+      "again; drain submitted batches (llm.submit: batch, llm.provider: {}) before switching",
+      ticket.batch_id(), ticket.company_id(), job.provider, job.id, now, job.provider);
+  MS_RETURN_IF_ERROR(ticket.AwaitJob("not polled: " + now, config_.llm.batch_poll_interval));
   return std::optional<KeptAnswer>();
 }
 
@@ -221,20 +295,21 @@ StatusOr<std::optional<KeptAnswer>> ExtractStage::CollectJob(BatchTicket& ticket
   JobStatus status;
   if (polled.ok()) {
     status = std::move(polled).value();
-  } else if (const StatusCode code = polled.status().code();
-             code == StatusCode::kUnavailable || code == StatusCode::kDeadlineExceeded ||
-             code == StatusCode::kAborted || code == StatusCode::kResourceExhausted) {
-    spdlog::warn("extract: batch {} polling job {}: {}", ticket.batch_id(), job.id,
-                 polled.status().ToString());
+  } else if (polled.status().code() == StatusCode::kNotFound) {
+    // The provider says there is no such job: it counts as failed and its requests go
+    // synchronously, which fails the batch visibly if they are refused too.
+    spdlog::warn("extract: batch {} job {} does not exist, taken as failed: {}", ticket.batch_id(),
+                 job.id, polled.status().ToString());
+    status.state = JobState::kFailed;
+    status.provider_state = "no such job: " + polled.status().ToString();
+  } else {
+    // Down, auth, a wrong base_url, results too large: nothing is known of the job, which may
+    // still answer. It stays submitted and is polled again; nothing is re-sent at full price.
+    metrics_->LlmBatchJobs("poll_error").Increment();
+    spdlog::warn("extract: batch {} polling job {} failed, polled again later: {}",
+                 ticket.batch_id(), job.id, polled.status().ToString());
     MS_RETURN_IF_ERROR(ticket.AwaitJob("poll failed: " + polled.status().ToString(), poll_in));
     return std::optional<KeptAnswer>();
-  } else {
-    // The provider will not say (an unknown job, a revoked key): the job counts as failed and
-    // its requests go synchronously, which fails the batch visibly if they are refused too.
-    spdlog::warn("extract: batch {} job {} cannot be polled, taken as failed: {}",
-                 ticket.batch_id(), job.id, polled.status().ToString());
-    status.state = JobState::kFailed;
-    status.provider_state = "poll refused: " + polled.status().ToString();
   }
   if (status.state == JobState::kPending) {
     MS_RETURN_IF_ERROR(ticket.AwaitJob(status.provider_state, poll_in));
@@ -243,10 +318,13 @@ StatusOr<std::optional<KeptAnswer>> ExtractStage::CollectJob(BatchTicket& ticket
   const std::chrono::milliseconds started = clock_->Monotonic();
   ExtractionResult extracted;
   int fallbacks = 0;
-  Status collected = jobs_->Collect(request, status, &extracted, &fallbacks);
+  // The job's own usage is counted by the first collect of the ended job only (stored state
+  // still `pending`); a later collect, after a failed fallback, counts its own calls.
+  const bool first_collect = job.state == "pending";
+  Status collected = jobs_->Collect(request, status, &extracted, &fallbacks, first_collect);
   ObserveStage(Stage::kExtract, started);
   const std::string end_state = JobExtractor::EndState(status, fallbacks);
-  if (job.state == "pending") metrics_->LlmBatchJobs(end_state).Increment();
+  if (first_collect) metrics_->LlmBatchJobs(end_state).Increment();
   metrics_->Counter<MetricId::llm_batch_fallbacks>().Increment(fallbacks);
   if (fallbacks > 0) {
     spdlog::warn("extract: batch {} job {} ended {} ({}): {} request(s) re-sent synchronously",

@@ -19,11 +19,16 @@
 //    to 30 min, until the batch has had llm.batch_attempts attempts; then `failed`.
 //  - anything else (auth, quota, 400/context length, an answer unusable after its repair):
 //    `failed` at once. Operators retry failed batches with `milestonectl batches retry`.
-// With llm.submit: batch (SetJobExtractor) a batch is submitted as a provider batch job, the
-// job id stored with status `submitted` in one statement, and polled every
-// llm.batch_poll_interval by whichever worker or instance takes it; an ended job's answer is
-// kept and stored as above. Metrics: milestoned_llm_batch_jobs_total{state} (submitted, then
-// the final state), milestoned_llm_batch_fallback_requests_total.
+// With llm.submit: batch (SetJobExtractor) a batch is submitted as a provider batch job once:
+// the row is marked `submitting` (committed) before the provider is asked, the job id then
+// stored with status `submitted` in one statement, and polled every llm.batch_poll_interval by
+// whichever worker or instance takes it; an ended job's answer is kept and stored as above. A
+// row marked `submitting` with no id (a crash, an unstored id, an answer that may have created
+// a job) is never submitted again: it is failed visibly until an operator checks the provider
+// and runs `batches retry`. A job is polled only by a process with llm.submit: batch and the
+// job's provider; elsewhere it is left submitted. Metrics: milestoned_llm_batch_jobs_total
+// {state} (submitted, then the final state; poll_error for a poll that failed or a job left
+// unpolled), milestoned_llm_batch_fallback_requests_total.
 // Every attempt's tokens, calls, prefilter drops, rejected events and cost are added to the
 // batch row and to the metrics, whatever its outcome.
 // Metrics: stage_duration{stage="extract"} per extraction, successful or failed (prefilter,
@@ -83,6 +88,8 @@ class ExtractStage {
   static constexpr std::chrono::milliseconds kFirstStoreRetryDelay{1'000};
   static constexpr std::chrono::milliseconds kMaxStoreRetryDelay{5 * 60'000};
   static constexpr size_t kMaxUnkept = 256;
+  static constexpr int kMarkAttempts = 3;
+  static constexpr std::chrono::milliseconds kFirstMarkRetryDelay{500};
 
  public:
   // The wait after the `store_attempts`-th failed store: 1 s doubling up to 5 min.
@@ -98,12 +105,30 @@ class ExtractStage {
   // A newly extracted answer: merged, cleaned, priced and kept (or held, see Answer).
   StatusOr<std::optional<KeptAnswer>> KeepNew(BatchTicket& ticket, const ExtractionRequest& request,
                                               ExtractionResult extracted);
-  // llm.submit: batch. No job yet: submit one and mark the batch submitted (a batch the rules
-  // decided whole is answered at once). A job: poll it; pending: the batch waits for the next
-  // poll; ended: its answer (fallbacks re-sent synchronously) is kept and stored. Paid once:
-  // a job id whose marking failed is remembered and marked again, never submitted again.
+  // llm.submit: batch, or a batch that has a job whatever llm.submit says now. No job yet:
+  // SubmitJob. A job: CollectJob, or LeaveJob when this process cannot poll it. Marked
+  // `submitting` with no id: MarkJob when this process holds the id, else
+  // FailSubmissionUnknown.
   StatusOr<std::optional<KeptAnswer>> JobAnswer(BatchTicket& ticket,
                                                 const ExtractionRequest& request);
+  // Marks the batch `submitting` (committed), then submits its job and marks it submitted (a
+  // batch the rules decided whole is answered at once). A definite refusal clears the marker
+  // and goes through HandleFailure; an outcome unknown (DeadlineExceeded) keeps it and fails
+  // the batch visibly.
+  StatusOr<std::optional<KeptAnswer>> SubmitJob(BatchTicket& ticket,
+                                                const ExtractionRequest& request);
+  // Stores `job_id`, kMarkAttempts times at most with the ticket held; if that still fails the
+  // id is remembered in unmarked_jobs_ and the batch stays marked `submitting`.
+  StatusOr<std::optional<KeptAnswer>> MarkJob(BatchTicket& ticket, const std::string& job_id,
+                                              int requests);
+  // The provider may hold a job for the batch: `failed`, with the label to look for and the
+  // retry command in last_error. Never submitted again by the daemon.
+  StatusOr<std::optional<KeptAnswer>> FailSubmissionUnknown(BatchTicket& ticket,
+                                                            const std::string& cause,
+                                                            const ExtractionResult& spent);
+  // The job belongs to another provider, or llm.submit is sync: left `submitted` (logged and
+  // counted as a poll error), never extracted synchronously.
+  StatusOr<std::optional<KeptAnswer>> LeaveJob(BatchTicket& ticket, const ProviderJob& job);
   StatusOr<std::optional<KeptAnswer>> CollectJob(BatchTicket& ticket,
                                                  const ExtractionRequest& request,
                                                  const ProviderJob& job);
@@ -134,7 +159,8 @@ class ExtractStage {
   std::mutex unkept_mu_;
   std::map<int64_t, KeptAnswer> unkept_;  // guarded by unkept_mu_: paid for, not kept durably
   JobExtractor* jobs_ = nullptr;
-  std::map<int64_t, std::string> unmarked_jobs_;  // guarded by unkept_mu_: submitted, id unstored
+  // guarded by unkept_mu_: submitted, id unstored (the row stays marked `submitting`)
+  std::map<int64_t, std::string> unmarked_jobs_;
 };
 
 }  // namespace ms::app

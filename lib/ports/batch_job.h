@@ -46,11 +46,19 @@ class BatchJobClient {
   virtual ~BatchJobClient() = default;
   // Submits `requests` as one job, labelled `label` where the provider keeps a label (OpenAI
   // metadata, Gemini display name, nowhere on Anthropic). Returns the provider's job id.
-  // Errors as LlmClient's: Unavailable (retry later), FailedPrecondition (configuration, auth,
-  // quota), InvalidArgument (the requests themselves).
+  // Errors:
+  //  - DeadlineExceeded: the outcome is unknown, the provider may have created the job (the
+  //    create call timed out, answered 5xx or an unreadable reply, or the connection dropped
+  //    after the request was sent). The caller must not submit again blindly.
+  //  - any other: no job was created. As LlmClient's: Unavailable (retry later; the connection
+  //    was never made, or a step before the create call failed), FailedPrecondition
+  //    (configuration, auth, quota), InvalidArgument (the requests themselves).
+  // Every HTTP call is bounded by a timeout below the daemon's stop timeout.
   virtual StatusOr<std::string> Submit(const std::string& label,
                                        const std::vector<JobRequest>& requests) = 0;
-  // Where job `job_id` is; its items once it ended. Unavailable: ask again later.
+  // Where job `job_id` is; its items once it ended. NotFound: the provider says there is no
+  // such job (a 404 with its own error body). Any other error (down, auth, a wrong base_url,
+  // results too large) says nothing about the job: ask again later.
   virtual StatusOr<JobStatus> Poll(const std::string& job_id) = 0;
   virtual std::string provider() const = 0;
   virtual std::string model() const = 0;

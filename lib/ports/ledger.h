@@ -26,10 +26,13 @@ struct KeptAnswer {
 };
 
 // The provider batch job a batch was submitted as (llm.submit: batch), as stored on its row.
+// A row marked `submitting` with no job id is a submission whose outcome is unknown: the
+// provider may hold a job for it (id empty, state "submitting").
 struct ProviderJob {
-  std::string id;     // the provider's job id
-  std::string state;  // batches.job_state: pending, or the final state it ended in
+  std::string id;     // the provider's job id; empty while `submitting`
+  std::string state;  // batches.job_state: submitting, pending, or the final state it ended in
   int requests = 0;
+  std::string provider;  // batches.job_provider: the provider the job was submitted to
 };
 
 class BatchTicket {
@@ -87,6 +90,14 @@ class BatchTicket {
   // ---- Provider batch jobs (llm.submit: batch) ----
   // The job this batch was submitted as, read when it was taken; nullopt when none.
   virtual std::optional<ProviderJob> job() const = 0;
+  // ONE statement, committed before the provider is asked to create a job: job_state
+  // `submitting`, submitted_at now. From then on no worker or instance submits this batch
+  // again until ClearSubmitting or an operator's `batches retry` removes the marker.
+  // FailedPrecondition when the batch is done, already marked or already has a job id.
+  virtual Status MarkSubmitting() = 0;
+  // ONE statement: the marker removed (the provider definitely created no job), so the retry
+  // policy may submit again. A batch with a job id is left untouched.
+  virtual Status ClearSubmitting() = 0;
   // ONE statement: the job id stored and the batch -> `submitted` (job_state pending), polled
   // again after `poll_in` by whichever worker or instance takes it; the attempt given back. A
   // batch that already has a job id is left untouched (FailedPrecondition): a job is submitted
@@ -98,7 +109,8 @@ class BatchTicket {
   virtual Status AwaitJob(const std::string& provider_state, std::chrono::milliseconds poll_in) = 0;
   // The job ended in `state` (completed, partial, failed, expired, cancelled); `fallbacks`
   // requests were re-sent synchronously at the full price. The batch is then stored or handed
-  // back as any other.
+  // back as any other. Only the first collect of an ended job (stored state still `pending`)
+  // counts the job's own usage; a later one (after a failed fallback) counts only its calls.
   virtual Status EndJob(const std::string& state, const std::string& provider_state,
                         int fallbacks) = 0;
 };

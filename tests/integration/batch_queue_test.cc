@@ -309,5 +309,82 @@ TEST_F(BatchQueueTest, ASubmittedBatchIsPolledWithItsStoredJobNeverSubmittedAgai
             1);
 }
 
+// The `submitting` marker is committed before the provider is asked: any later taker sees it
+// (with no job id) and the batch cannot be marked twice; a definite refusal clears it.
+TEST_F(BatchQueueTest, TheSubmittingMarkerOutlivesItsTicketAndIsClearedOnlyOnRequest) {
+  std::unique_ptr<BatchTicket> ticket = Take();
+  ASSERT_NE(ticket, nullptr);
+  ASSERT_TRUE(ticket->MarkSubmitting().ok());
+  EXPECT_EQ(ticket->MarkSubmitting().code(), StatusCode::kFailedPrecondition);
+  ticket.reset();  // the process died between the marker and the job id
+  EXPECT_EQ(Int("SELECT count(*) FROM batches WHERE id = 1 AND job_state = 'submitting' AND "
+                "submitted_at IS NOT NULL AND provider_job_id IS NULL"),
+            1);
+
+  ticket = Take();
+  ASSERT_NE(ticket, nullptr);
+  ASSERT_TRUE(ticket->job().has_value());
+  EXPECT_TRUE(ticket->job()->id.empty());
+  EXPECT_EQ(ticket->job()->state, "submitting");
+  ASSERT_TRUE(ticket->ClearSubmitting().ok());
+  EXPECT_FALSE(ticket->job().has_value());
+  ASSERT_TRUE(ticket->MarkSubmitting().ok());
+  ASSERT_TRUE(ticket->MarkSubmitted("openai", "batch_abc", 1, milliseconds(0)).ok());
+  ASSERT_TRUE(ticket->ClearSubmitting().ok());
+  ticket.reset();
+  EXPECT_EQ(Int("SELECT count(*) FROM batches WHERE id = 1 AND job_state = 'pending' AND "
+                "provider_job_id = 'batch_abc' AND job_provider = 'openai'"),
+            1)
+      << "a stored job id is never cleared";
+  ticket = Take();
+  ASSERT_NE(ticket, nullptr);
+  ASSERT_TRUE(ticket->job().has_value());
+  EXPECT_EQ(ticket->job()->provider, "openai");
+}
+
+// A provider that times out on the create call: the batch is failed visibly with the job's
+// label, and neither a second stage nor a restart submits it again.
+struct TimingOutJobs : BatchJobClient {
+  int submits = 0;
+  StatusOr<std::string> Submit(const std::string&, const std::vector<JobRequest>&) override {
+    ++submits;
+    return DeadlineExceeded("openai: timed out (the provider may have created the job)");
+  }
+  StatusOr<JobStatus> Poll(const std::string&) override { return NotFound("no such job"); }
+  std::string provider() const override { return "openai"; }
+  std::string model() const override { return "gpt-test"; }
+};
+
+struct NoCallExtractor : Extractor {
+  int calls = 0;
+  Status ExtractInto(const ExtractionRequest&, ExtractionResult*) override {
+    ++calls;
+    return Unavailable("not expected");
+  }
+};
+
+TEST_F(BatchQueueTest, ASubmissionWhoseOutcomeIsUnknownIsFailedVisiblyAndNeverRepeated) {
+  Sql("INSERT INTO messages (company_id, source, source_msg_id, text) "
+      "VALUES ('acme', 'slack', 'm1', 'We closed the seed round.')");
+  Sql("UPDATE batches SET message_ids = ARRAY(SELECT id FROM messages), message_count = 1 "
+      "WHERE id = 1");
+  Config config;
+  TimingOutJobs client;
+  NoCallExtractor sync;
+  JobExtractor jobs(&client, &sync, PromptOptions{}, /*tiered=*/false);
+  Metrics metrics;
+  BoundedQueue<ClaimedBatch> hints(4);
+  for (int process = 0; process < 2; ++process) {
+    app::ExtractStage stage(config, queue_.get(), &sync, &hints, &metrics);
+    stage.SetJobExtractor(&jobs);
+    bool found = false;
+    ASSERT_TRUE(stage.ProcessOne(&found).ok());
+    EXPECT_TRUE(found);
+    Sql("UPDATE batches SET status = 'claimed' WHERE id = 1");  // as if retried naively
+  }
+  EXPECT_EQ(client.submits, 1);
+  EXPECT_EQ(sync.calls, 0);
+}
+
 }  // namespace
 }  // namespace ms

@@ -3,6 +3,9 @@
 // submits a batch as one job, polls it until it ends, and collects its answer; what the job did
 // not answer is re-sent synchronously. Needs no stack: only 127.0.0.1.
 #include <gtest/gtest.h>
+#include <httplib.h>
+
+#include <thread>
 
 #include "app/extractor_factory.h"
 #include "tests/fake_llm/fake_llm_server.h"
@@ -68,21 +71,22 @@ TEST_P(BatchJobsTest, AJobIsSubmittedOncePolledAndItsAnswersCollected) {
   JobExtractor& jobs = *(*set)->jobs;
 
   JobExtractor::Submission submission;
-  ASSERT_TRUE(jobs.Submit(Batch(), &submission).ok());
-  ASSERT_TRUE(submission.job_id.has_value());
-  EXPECT_EQ(submission.requests, 2);
+  jobs.Prepare(Batch(), &submission);
+  EXPECT_EQ(submission.requests.size(), 2u);
+  auto job_id = jobs.Send(Batch().batch_id, submission.requests);
+  ASSERT_TRUE(job_id.ok()) << job_id.status().ToString();
   ASSERT_EQ(server_.jobs().size(), 1u);
   EXPECT_EQ(server_.jobs()[0].requests.size(), 2u);
   if (c.provider != LlmProvider::kAnthropic) {
     EXPECT_EQ(server_.jobs()[0].label, "milestoned-batch-41");
   }
 
-  auto pending = jobs.Poll(*submission.job_id);
+  auto pending = jobs.Poll(*job_id);
   ASSERT_TRUE(pending.ok()) << pending.status().ToString();
   EXPECT_EQ(pending->state, JobState::kPending);
   EXPECT_FALSE(pending->provider_state.empty());
 
-  auto ended = jobs.Poll(*submission.job_id);
+  auto ended = jobs.Poll(*job_id);
   ASSERT_TRUE(ended.ok()) << ended.status().ToString();
   ASSERT_NE(ended->state, JobState::kPending);
   ExtractionResult result;
@@ -140,8 +144,8 @@ TEST(BatchJobsTieredTest, OnlyTheUncertainBandGoesInTheJob) {
   request.messages.push_back(
       {3, Source::kSlack, "cy", "", "Might we close the Acme deal if legal signs next week?", 0});
   JobExtractor::Submission submission;
-  ASSERT_TRUE((*set)->jobs->Submit(request, &submission).ok());
-  ASSERT_TRUE(submission.job_id.has_value());
+  (*set)->jobs->Prepare(request, &submission);
+  ASSERT_TRUE((*set)->jobs->Send(request.batch_id, submission.requests).ok());
   ASSERT_EQ(server.jobs().size(), 1u);
   const auto& job = server.jobs()[0];
   ASSERT_EQ(job.requests.size(), 1u);
@@ -170,13 +174,124 @@ TEST(BatchJobsRedactionTest, NoPiiReachesAJobRequest) {
                                 "or write to dana.lee@example.com.",
                                 0});
     JobExtractor::Submission submission;
-    ASSERT_TRUE((*set)->jobs->Submit(request, &submission).ok());
+    (*set)->jobs->Prepare(request, &submission);
+    ASSERT_TRUE((*set)->jobs->Send(request.batch_id, submission.requests).ok());
     ASSERT_EQ(server.jobs().size(), 1u);
     for (const auto& job_request : server.jobs()[0].requests) {
       EXPECT_EQ(job_request.body.find("dana.lee@example.com"), std::string::npos);
       EXPECT_EQ(job_request.body.find("7946 0958"), std::string::npos);
       EXPECT_NE(job_request.body.find("Harcourt"), std::string::npos);
     }
+  }
+}
+
+// An OpenAI batch API that answers the create call (POST /v1/batches) and the job lookup with a
+// given status and body; the file upload succeeds.
+class ScriptedBatchApi {
+ public:
+  ScriptedBatchApi(int create_status, std::string create_body, int lookup_status,
+                   std::string lookup_body, const char* lookup_type = "application/json") {
+    server_.Post("/v1/files", [](const httplib::Request&, httplib::Response& res) {
+      res.set_content(R"({"id":"file-1"})", "application/json");
+    });
+    server_.Post("/v1/batches", [=](const httplib::Request&, httplib::Response& res) {
+      res.status = create_status;
+      res.set_content(create_body, "application/json");
+    });
+    server_.Get(R"(/v1/batches/([^/]+))", [=](const httplib::Request&, httplib::Response& res) {
+      res.status = lookup_status;
+      res.set_content(lookup_body, lookup_type);
+    });
+    port_ = server_.bind_to_any_port("127.0.0.1");
+    thread_ = std::thread([this] { server_.listen_after_bind(); });
+  }
+  ~ScriptedBatchApi() {
+    server_.stop();
+    thread_.join();
+  }
+  std::string base_url() const { return "http://127.0.0.1:" + std::to_string(port_); }
+
+ private:
+  httplib::Server server_;
+  int port_ = 0;
+  std::thread thread_;
+};
+
+std::unique_ptr<app::ExtractorSet> OpenAiJobs(const std::string& base_url) {
+  Config config;
+  config.llm.provider = LlmProvider::kOpenAi;
+  config.llm.submit = LlmSubmit::kBatch;
+  config.llm.base_url = base_url;
+  config.llm.model = "fake-model";
+  config.llm.api_key = Secret("sk-test-0123456789", "test");
+  auto set = app::MakeExtractor(config);
+  EXPECT_TRUE(set.ok()) << set.status().ToString();
+  return set.ok() ? std::move(set).value() : nullptr;
+}
+
+StatusCode SubmitCode(JobExtractor& jobs) {
+  JobExtractor::Submission submission;
+  jobs.Prepare(Batch(), &submission);
+  return jobs.Send(Batch().batch_id, submission.requests).status().code();
+}
+
+// DeadlineExceeded is the port's "the provider may have created the job": a 5xx or an answer
+// with no job id from the create call. A refusal (4xx) says no job was created.
+TEST(BatchJobsSubmitErrorsTest, OnlyAnAnswerAfterWhichTheJobMayExistIsAnUnknownOutcome) {
+  const struct {
+    int status;
+    const char* body;
+    StatusCode expected;
+  } kCases[] = {
+      {502, R"({"error":{"message":"bad gateway"}})", StatusCode::kDeadlineExceeded},
+      {500, R"({"error":{"message":"oops"}})", StatusCode::kDeadlineExceeded},
+      {200, R"({"object":"batch"})", StatusCode::kDeadlineExceeded},
+      {200, "not json", StatusCode::kDeadlineExceeded},
+      {400, R"({"error":{"message":"bad","type":"invalid_request_error"}})",
+       StatusCode::kInvalidArgument},
+      {401, R"({"error":{"message":"bad key","type":"invalid_request_error"}})",
+       StatusCode::kFailedPrecondition},
+      {429, R"({"error":{"message":"slow down","type":"rate_limit_error"}})",
+       StatusCode::kUnavailable},
+  };
+  for (const auto& c : kCases) {
+    ScriptedBatchApi api(c.status, c.body, 200, "{}");
+    auto set = OpenAiJobs(api.base_url());
+    ASSERT_NE(set, nullptr);
+    EXPECT_EQ(SubmitCode(*set->jobs), c.expected) << c.status << " " << c.body;
+  }
+}
+
+TEST(BatchJobsSubmitErrorsTest, AConnectionNeverMadeIsADefiniteFailure) {
+  auto set = OpenAiJobs("http://127.0.0.1:1");  // a privileged port nothing listens on
+  ASSERT_NE(set, nullptr);
+  EXPECT_EQ(SubmitCode(*set->jobs), StatusCode::kUnavailable);
+}
+
+// Only the provider's own 404 on the job id says the job does not exist.
+TEST(BatchJobsSubmitErrorsTest, OnlyTheProvidersOwn404OnTheJobIsNoSuchJob) {
+  const struct {
+    int status;
+    const char* body;
+    const char* type;
+    bool not_found;
+  } kCases[] = {
+      {404, R"({"error":{"message":"No batch found","type":"invalid_request_error"}})",
+       "application/json", true},
+      {404, "<html>Not Found</html>", "text/html", false},
+      {401, R"({"error":{"message":"bad key","type":"invalid_request_error"}})", "application/json",
+       false},
+      {403, R"({"error":{"message":"forbidden","type":"invalid_request_error"}})",
+       "application/json", false},
+  };
+  for (const auto& c : kCases) {
+    ScriptedBatchApi api(200, R"({"id":"batch_1"})", c.status, c.body, c.type);
+    auto set = OpenAiJobs(api.base_url());
+    ASSERT_NE(set, nullptr);
+    auto polled = set->jobs->Poll("batch_1");
+    ASSERT_FALSE(polled.ok());
+    EXPECT_EQ(polled.status().code() == StatusCode::kNotFound, c.not_found)
+        << c.status << " " << c.body << ": " << polled.status().ToString();
   }
 }
 

@@ -107,15 +107,24 @@ class FakeTicket final : public BatchTicket {
     return Status::Ok();
   }
   std::optional<ProviderJob> job() const override { return log_->job; }
-  Status MarkSubmitted(const std::string&, const std::string& job_id, int requests,
+  Status MarkSubmitting() override {
+    if (log_->job) return FailedPrecondition("already being submitted or has a provider job");
+    log_->job = ProviderJob{"", "submitting", 0, ""};
+    return Status::Ok();
+  }
+  Status ClearSubmitting() override {
+    if (log_->job && log_->job->id.empty()) log_->job.reset();
+    return Status::Ok();
+  }
+  Status MarkSubmitted(const std::string& provider, const std::string& job_id, int requests,
                        std::chrono::milliseconds) override {
     if (!log_->mark_errors.empty()) {
       Status error = log_->mark_errors.front();
       log_->mark_errors.pop_front();
       return error;
     }
-    if (log_->job) return FailedPrecondition("already has a provider job");
-    log_->job = ProviderJob{job_id, "pending", requests};
+    if (log_->job && !log_->job->id.empty()) return FailedPrecondition("already has a job");
+    log_->job = ProviderJob{job_id, "pending", requests, provider};
     return Status::Ok();
   }
   Status AwaitJob(const std::string& provider_state, std::chrono::milliseconds) override {
@@ -493,10 +502,17 @@ struct FakeJobClient : BatchJobClient {
   JobState state = JobState::kPending;
   bool answered = true;
   Status poll_error;
+  std::deque<Status> submit_errors;  // the next Submit calls fail with these (after recording)
   TokenUsage usage = {1'000'000, 500'000};
+  std::string answer = R"({"events":[],"observations":[]})";  // each answered request's text
   StatusOr<std::string> Submit(const std::string&,
                                const std::vector<JobRequest>& requests) override {
     submitted.push_back(requests);
+    if (!submit_errors.empty()) {
+      Status error = submit_errors.front();
+      submit_errors.pop_front();
+      return error;
+    }
     return "job-" + std::to_string(submitted.size());
   }
   StatusOr<JobStatus> Poll(const std::string&) override {
@@ -510,8 +526,7 @@ struct FakeJobClient : BatchJobClient {
       JobItem item;
       item.custom_id = request.custom_id;
       if (answered && state == JobState::kCompleted) {
-        item.response =
-            LlmResponse{R"({"events":[],"observations":[]})", "stop", usage, "gpt-test"};
+        item.response = LlmResponse{answer, "stop", usage, "gpt-test"};
       } else {
         item.error = "errored";
       }
@@ -532,6 +547,16 @@ class ExtractStageJobTest : public ExtractStageTest {
     ASSERT_TRUE(ProcessOneWith(stage));
   }
   double Jobs(const char* state) { return metrics_.LlmBatchJobs(state).Value(); }
+  // One take that submits a job and fails every attempt to store its id.
+  void SubmitWithTheIdUnstored(app::ExtractStage& stage) {
+    const Status down = Unavailable("server closed the connection unexpectedly");
+    queue_.log.mark_errors = {down, down, down};
+    queue_.taken = false;
+    stage.SetJobExtractor(&jobs_);
+    stage.SetSleeper(&sleeper_);
+    bool found = false;
+    EXPECT_FALSE(stage.ProcessOne(&found).ok());
+  }
 
   FakeJobClient client_;
   JobExtractor jobs_;
@@ -568,7 +593,7 @@ TEST_F(ExtractStageJobTest, ABatchIsSubmittedOncePolledAndStoredAtTheBatchPrice)
 
 TEST_F(ExtractStageJobTest, TheBatchMultiplierComesFromThePriceTable) {
   config_.llm.prices["gpt-test"].batch_multiplier = 0.25;
-  queue_.log.job = ProviderJob{"job-from-before", "pending", 1};
+  queue_.log.job = ProviderJob{"job-from-before", "pending", 1, "openai"};
   client_.submitted.push_back({JobRequest{"7-0", {}}});
   client_.state = JobState::kCompleted;
   app::ExtractStage stage(config_, &queue_, &extractor_, &hints_, &metrics_);
@@ -577,7 +602,7 @@ TEST_F(ExtractStageJobTest, TheBatchMultiplierComesFromThePriceTable) {
 }
 
 TEST_F(ExtractStageJobTest, AfterARestartTheStoredJobIsPolledNotSubmittedAgain) {
-  queue_.log.job = ProviderJob{"job-from-before", "pending", 1};
+  queue_.log.job = ProviderJob{"job-from-before", "pending", 1, "openai"};
   app::ExtractStage restarted(config_, &queue_, &extractor_, &hints_, &metrics_);
   Take(restarted);
   EXPECT_TRUE(client_.submitted.empty());
@@ -628,22 +653,114 @@ TEST_F(ExtractStageJobTest, AFailedFallbackIsHandedBackAndTheJobPolledAgainNotRe
   EXPECT_EQ(Jobs("expired"), 1) << "a job ends once";
 }
 
-TEST_F(ExtractStageJobTest, AJobIdWhoseStoringFailedIsStoredAgainWithoutASecondSubmission) {
+TEST_F(ExtractStageJobTest, AJobIdWhoseStoringFailedOnceIsStoredAgainInPlace) {
   queue_.log.mark_errors = {Unavailable("server closed the connection unexpectedly")};
   app::ExtractStage stage(config_, &queue_, &extractor_, &hints_, &metrics_);
-  queue_.taken = false;
-  stage.SetJobExtractor(&jobs_);
-  bool found = false;
-  EXPECT_FALSE(stage.ProcessOne(&found).ok());
-  EXPECT_FALSE(queue_.log.job.has_value());
   Take(stage);
   EXPECT_EQ(client_.submitted.size(), 1u);
   ASSERT_TRUE(queue_.log.job.has_value());
   EXPECT_EQ(queue_.log.job->id, "job-1");
+  EXPECT_EQ(sleeper_.sleeps().size(), 1u);
+}
+
+TEST_F(ExtractStageJobTest, AJobIdThatCannotBeStoredKeepsTheMarkerAndIsNeverSubmittedAgain) {
+  app::ExtractStage stage(config_, &queue_, &extractor_, &hints_, &metrics_);
+  SubmitWithTheIdUnstored(stage);
+  ASSERT_TRUE(queue_.log.job.has_value());
+  EXPECT_EQ(queue_.log.job->state, "submitting") << "the marker stays";
+  EXPECT_TRUE(queue_.log.job->id.empty());
+
+  // Another instance (or a restart) takes the batch: it must not submit again.
+  app::ExtractStage other(config_, &queue_, &extractor_, &hints_, &metrics_);
+  Take(other);
+  EXPECT_EQ(client_.submitted.size(), 1u) << "a job is submitted once";
+  ASSERT_EQ(queue_.log.failures.size(), 1u);
+  EXPECT_NE(queue_.log.failures[0].find("label milestoned-batch-7"), std::string::npos);
+  EXPECT_NE(queue_.log.failures[0].find("milestonectl batches retry 7"), std::string::npos);
+  EXPECT_EQ(extractor_.extractions.load(), 0);
+}
+
+TEST_F(ExtractStageJobTest, TheProcessHoldingAnUnstoredJobIdStoresItOnItsNextTake) {
+  app::ExtractStage stage(config_, &queue_, &extractor_, &hints_, &metrics_);
+  SubmitWithTheIdUnstored(stage);
+  Take(stage);
+  EXPECT_EQ(client_.submitted.size(), 1u);
+  ASSERT_TRUE(queue_.log.job.has_value());
+  EXPECT_EQ(queue_.log.job->id, "job-1");
+  EXPECT_TRUE(queue_.log.failures.empty());
+}
+
+TEST_F(ExtractStageJobTest, ABatchMarkedSubmittingIsFailedVisiblyNotSubmitted) {
+  queue_.log.job = ProviderJob{"", "submitting", 0, ""};
+  app::ExtractStage restarted(config_, &queue_, &extractor_, &hints_, &metrics_);
+  Take(restarted);
+  EXPECT_TRUE(client_.submitted.empty());
+  ASSERT_EQ(queue_.log.failures.size(), 1u);
+  EXPECT_NE(queue_.log.failures[0].find("a provider job may exist"), std::string::npos);
+  EXPECT_EQ(metrics_.Total(MetricId::batches_failed), 1);
+}
+
+class SubmitErrorTest : public ExtractStageJobTest,
+                        public ::testing::WithParamInterface<std::tuple<Status, bool>> {};
+
+// A definite refusal clears the marker and follows the retry policy (submitted again later);
+// an outcome unknown keeps it and fails the batch visibly.
+TEST_P(SubmitErrorTest, OnlyADefiniteRefusalIsSubmittedAgain) {
+  const auto& [error, definite] = GetParam();
+  client_.submit_errors = {error};
+  app::ExtractStage stage(config_, &queue_, &extractor_, &hints_, &metrics_);
+  Take(stage);
+  ASSERT_EQ(client_.submitted.size(), 1u);
+  if (definite) {
+    EXPECT_FALSE(queue_.log.job.has_value()) << "the marker is cleared";
+    EXPECT_EQ(queue_.log.handed_back.size() + queue_.log.failures.size(), 1u);
+    if (error.code() == StatusCode::kUnavailable) {
+      Take(stage);
+      EXPECT_EQ(client_.submitted.size(), 2u) << "submitted again after a definite refusal";
+    }
+  } else {
+    ASSERT_TRUE(queue_.log.job.has_value());
+    EXPECT_EQ(queue_.log.job->state, "submitting");
+    ASSERT_EQ(queue_.log.failures.size(), 1u);
+    EXPECT_NE(queue_.log.failures[0].find("milestoned-batch-7"), std::string::npos);
+    Take(stage);
+    EXPECT_EQ(client_.submitted.size(), 1u) << "never submitted again";
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Errors, SubmitErrorTest,
+    ::testing::Values(
+        std::make_tuple(Unavailable("openai: Couldn't connect to server"), true),
+        std::make_tuple(FailedPrecondition("openai: HTTP 401"), true),
+        std::make_tuple(InvalidArgument("openai: HTTP 400"), true),
+        std::make_tuple(
+            DeadlineExceeded("openai: HTTP 502 (the provider may have created the job)"), false)));
+
+TEST_F(ExtractStageJobTest, AJobOfAnotherProviderIsLeftSubmittedNotExtractedSynchronously) {
+  queue_.log.job = ProviderJob{"msgbatch_1", "pending", 1, "anthropic"};
+  app::ExtractStage stage(config_, &queue_, &extractor_, &hints_, &metrics_);
+  Take(stage);
+  EXPECT_EQ(client_.polls, 0);
+  EXPECT_EQ(extractor_.extractions.load(), 0);
+  EXPECT_TRUE(queue_.log.stored.empty());
+  ASSERT_EQ(queue_.log.awaited.size(), 1u);
+  EXPECT_NE(queue_.log.awaited[0].find("llm.provider is openai"), std::string::npos);
+  EXPECT_EQ(Jobs("poll_error"), 1);
+}
+
+TEST_F(ExtractStageJobTest, AJobTakenWithSyncSubmitIsLeftSubmittedNotExtractedSynchronously) {
+  queue_.log.job = ProviderJob{"job-from-before", "pending", 1, "openai"};
+  app::ExtractStage sync_stage(config_, &queue_, &extractor_, &hints_, &metrics_);
+  ASSERT_TRUE(ProcessOneWith(sync_stage));  // no job extractor: llm.submit is sync
+  EXPECT_EQ(extractor_.extractions.load(), 0);
+  EXPECT_TRUE(queue_.log.stored.empty());
+  ASSERT_EQ(queue_.log.awaited.size(), 1u);
+  EXPECT_NE(queue_.log.awaited[0].find("llm.submit is sync"), std::string::npos);
 }
 
 TEST_F(ExtractStageJobTest, AJobThatCannotBePolledForNowIsPolledAgainLater) {
-  queue_.log.job = ProviderJob{"job-from-before", "pending", 1};
+  queue_.log.job = ProviderJob{"job-from-before", "pending", 1, "openai"};
   client_.poll_error = Unavailable("openai: HTTP 503");
   app::ExtractStage stage(config_, &queue_, &extractor_, &hints_, &metrics_);
   Take(stage);
@@ -653,9 +770,9 @@ TEST_F(ExtractStageJobTest, AJobThatCannotBePolledForNowIsPolledAgainLater) {
   EXPECT_EQ(extractor_.extractions.load(), 0);
 }
 
-TEST_F(ExtractStageJobTest, AJobTheProviderRefusesToReportIsTakenAsFailedAndSentSynchronously) {
-  queue_.log.job = ProviderJob{"job-from-before", "pending", 1};
-  client_.poll_error = FailedPrecondition("openai: HTTP 404: No batch found");
+TEST_F(ExtractStageJobTest, AJobTheProviderSaysDoesNotExistIsTakenAsFailedAndSentSynchronously) {
+  queue_.log.job = ProviderJob{"job-from-before", "pending", 1, "openai"};
+  client_.poll_error = NotFound("openai: HTTP 404: No batch found");
   app::ExtractStage stage(config_, &queue_, &extractor_, &hints_, &metrics_);
   Take(stage);
   EXPECT_TRUE(client_.submitted.empty()) << "never submitted again";
@@ -663,6 +780,49 @@ TEST_F(ExtractStageJobTest, AJobTheProviderRefusesToReportIsTakenAsFailedAndSent
   EXPECT_EQ(queue_.log.ended, std::vector<std::string>{"failed"});
   ASSERT_EQ(queue_.log.stored.size(), 1u);
   EXPECT_EQ(queue_.log.stored_costs, std::vector<double>{4.0});
+}
+
+class PollErrorTest : public ExtractStageJobTest, public ::testing::WithParamInterface<Status> {};
+
+// Auth, configuration or size errors say nothing about the job: it is polled again later and
+// nothing is re-sent at the full price.
+TEST_P(PollErrorTest, APollErrorOtherThanNoSuchJobLeavesTheBatchSubmitted) {
+  queue_.log.job = ProviderJob{"job-from-before", "pending", 1, "openai"};
+  client_.poll_error = GetParam();
+  app::ExtractStage stage(config_, &queue_, &extractor_, &hints_, &metrics_);
+  Take(stage);
+  EXPECT_EQ(extractor_.extractions.load(), 0);
+  EXPECT_TRUE(queue_.log.ended.empty());
+  EXPECT_TRUE(queue_.log.stored.empty());
+  EXPECT_TRUE(queue_.log.failures.empty());
+  EXPECT_EQ(queue_.log.awaited.size(), 1u);
+  EXPECT_EQ(Jobs("poll_error"), 1);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Errors, PollErrorTest,
+    ::testing::Values(FailedPrecondition("openai: HTTP 401 (check the API key)"),
+                      FailedPrecondition("openai: HTTP 403"),
+                      FailedPrecondition("openai: HTTP 404 (a wrong base_url)"),
+                      FailedPrecondition("openai: response too large (check base_url)"),
+                      Unavailable("openai: HTTP 503")));
+
+TEST_F(ExtractStageJobTest, AnEndedJobsUsageIsCountedOnceAcrossCollects) {
+  app::ExtractStage stage(config_, &queue_, &extractor_, &hints_, &metrics_);
+  Take(stage);
+  client_.state = JobState::kCompleted;
+  client_.answer = "not json";  // paid for, unusable: every prompt falls back
+  client_.usage = {1'000'000, 0};
+  extractor_.error = Unavailable("provider down");
+  Take(stage);  // first collect: the job's usage, plus a failed fallback
+  ASSERT_EQ(queue_.log.handed_back.size(), 1u);
+  extractor_.error = Status::Ok();
+  Take(stage);  // second collect of the same ended job
+  ASSERT_EQ(queue_.log.stored.size(), 1u);
+  EXPECT_EQ(queue_.log.stored[0].usage.prompt_tokens, 1'000'000) << "the fallback call only";
+  EXPECT_EQ(queue_.log.stored[0].batch_usage.prompt_tokens, 0);
+  // 1M job tokens at $2/M and half price once, plus two fallbacks of $4 each.
+  EXPECT_DOUBLE_EQ(metrics_.LlmCost("openai").Value(), 1.0 + 4.0 + 4.0);
 }
 
 }  // namespace

@@ -169,8 +169,10 @@ TEST(JobExtractor, TieredSendsOnlyTheUncertainBandAndJoinsTheRulesAnswer) {
   JobExtractor extractor(&jobs, &sync, NoPrefilter(), /*tiered=*/true);
   const ExtractionRequest request{7, "acme", {Msg(1, kClosedRound), Msg(2, kUncertain)}};
   JobExtractor::Submission submission;
-  ASSERT_TRUE(extractor.Submit(request, &submission).ok());
-  ASSERT_EQ(submission.job_id, "job-1");
+  extractor.Prepare(request, &submission);
+  auto job_id = extractor.Send(request.batch_id, submission.requests);
+  ASSERT_TRUE(job_id.ok());
+  ASSERT_EQ(*job_id, "job-1");
   ASSERT_EQ(jobs.submitted.size(), 1u);
   ASSERT_EQ(jobs.submitted[0].size(), 1u);
   EXPECT_EQ(jobs.submitted[0][0].custom_id, "7-0");
@@ -201,8 +203,8 @@ TEST(JobExtractor, ABatchTheRulesDecideWholeSubmitsNothing) {
   RecordingModel sync;
   JobExtractor extractor(&jobs, &sync, NoPrefilter(), /*tiered=*/true);
   JobExtractor::Submission submission;
-  ASSERT_TRUE(extractor.Submit({7, "acme", {Msg(1, kClosedRound)}}, &submission).ok());
-  EXPECT_FALSE(submission.job_id.has_value());
+  extractor.Prepare({7, "acme", {Msg(1, kClosedRound)}}, &submission);
+  EXPECT_TRUE(submission.requests.empty());
   EXPECT_TRUE(jobs.submitted.empty());
   EXPECT_EQ(submission.decided.mode, "tiered");
   EXPECT_EQ(submission.decided.decided_offline, 1);
@@ -216,7 +218,8 @@ TEST(JobExtractor, WhatTheJobDidNotAnswerIsSentSynchronously) {
   JobExtractor extractor(&jobs, &sync, NoPrefilter(), /*tiered=*/false);
   const ExtractionRequest request{7, "acme", {Msg(1, kClosedRound), Msg(2, kUncertain)}};
   JobExtractor::Submission submission;
-  ASSERT_TRUE(extractor.Submit(request, &submission).ok());
+  extractor.Prepare(request, &submission);
+  ASSERT_TRUE(extractor.Send(request.batch_id, submission.requests).ok());
   auto status = jobs.Poll("job-1");
   ASSERT_TRUE(status.ok());
   ExtractionResult result;

@@ -11,7 +11,37 @@ namespace {
 
 using nlohmann::json;
 
-constexpr std::chrono::milliseconds kJobCallTimeout{120000};
+// Below the daemon's stop timeout (systemd TimeoutStopSec=45): a worker in a job call still
+// finishes it, and records its outcome, before it is killed.
+constexpr std::chrono::milliseconds kJobCallTimeout{30000};
+
+// What a call is, for how its errors are read.
+enum class Call {
+  kOther,
+  kCreate,  // creates the job: an error may leave a job behind (see BatchJobClient::Submit)
+  kLookup,  // reads the job by id: a 404 from the provider means there is no such job
+};
+
+// The provider may have created the job although its create call failed.
+Status OutcomeUnknown(const Status& cause) {
+  return DeadlineExceeded(cause.message() + " (the provider may have created the job)");
+}
+
+// A transport error before anything was sent: the connection was never made.
+bool NeverConnected(const Status& transport) {
+  const std::string& message = transport.message();
+  return message.find("Couldn't connect to server") != std::string::npos ||
+         message.find("Couldn't resolve host name") != std::string::npos ||
+         message.find("Couldn't resolve proxy name") != std::string::npos;
+}
+
+// The HTTP statuses by which a provider refuses to create a job (it created none).
+bool IsRefusal(int http_status) {
+  for (int refusal : {400, 401, 403, 404, 413, 422, 429}) {
+    if (http_status == refusal) return true;
+  }
+  return false;
+}
 
 // What every provider's batch API shares: authenticated JSON (or text) exchanges classified
 // like synchronous calls, and the synchronous client that builds request bodies and reads
@@ -29,9 +59,12 @@ class HttpBatchJobs : public BatchJobClient {
 
  protected:
   // `target`: a path below base_url, or an absolute URL. The 2xx body, else the classified error.
+  // `call` kCreate: an error after which the job may exist is DeadlineExceeded (OutcomeUnknown);
+  // kLookup: a 404 with the provider's error body is NotFound (no such job).
   StatusOr<std::string> Exchange(const std::string& method, const std::string& target,
                                  std::string body = "",
-                                 const std::string& content_type = "application/json") const {
+                                 const std::string& content_type = "application/json",
+                                 Call call = Call::kOther) const {
     HttpRequest request;
     request.method = method;
     request.url = target.starts_with("http") ? target : sync_->options().base_url + target;
@@ -40,22 +73,41 @@ class HttpBatchJobs : public BatchJobClient {
     request.body = std::move(body);
     request.timeout = kJobCallTimeout;
     auto response = http_.Post(request);
-    if (!response.ok()) return ClassifyTransportError(provider(), response.status()).status;
+    if (!response.ok()) {
+      Status error = ClassifyTransportError(provider(), response.status()).status;
+      if (call == Call::kCreate && !NeverConnected(response.status())) return OutcomeUnknown(error);
+      return error;
+    }
     if (response->status < 200 || response->status >= 300) {
-      return ClassifyHttpError(provider(), *response, clock_.Now(), sync_->options().api_key)
-          .status;
+      Status error =
+          ClassifyHttpError(provider(), *response, clock_.Now(), sync_->options().api_key).status;
+      if (call == Call::kCreate && !IsRefusal(response->status)) return OutcomeUnknown(error);
+      if (call == Call::kLookup && response->status == 404) {
+        // The provider's own error body (not a proxy's or a wrong base_url's page).
+        const ProviderError said = ParseErrorBody(response->body);
+        if (!said.type.empty() || !said.status.empty()) return NotFound(error.message());
+      }
+      return error;
     }
     return std::move(response->body);
   }
 
   StatusOr<json> ExchangeJson(const std::string& method, const std::string& target,
-                              const json& body = json()) const {
-    MS_ASSIGN_OR_RETURN(std::string text,
-                        Exchange(method, target, body.is_null() ? "" : body.dump()));
+                              const json& body = json(), Call call = Call::kOther) const {
+    MS_ASSIGN_OR_RETURN(
+        std::string text,
+        Exchange(method, target, body.is_null() ? "" : body.dump(), "application/json", call));
     json parsed = json::parse(text, nullptr, /*allow_exceptions=*/false);
-    if (!parsed.is_object())
-      return MalformedResponse(provider(), "body is not a JSON object").status;
+    if (!parsed.is_object()) {
+      Status malformed = MalformedResponse(provider(), "body is not a JSON object").status;
+      return call == Call::kCreate ? OutcomeUnknown(malformed) : malformed;
+    }
     return parsed;
+  }
+
+  // The create call's reply named no job: it may exist all the same.
+  Status NoJobId(const char* what) const {
+    return OutcomeUnknown(MalformedResponse(provider(), what).status);
   }
 
   StatusOr<json> RequestBody(const LlmRequest& request) const {
@@ -132,14 +184,16 @@ class OpenAiBatchJobs final : public HttpBatchJobs {
                                                  {{"input_file_id", file_id},
                                                   {"endpoint", "/v1/chat/completions"},
                                                   {"completion_window", "24h"},
-                                                  {"metadata", {{"milestoned_label", label}}}}));
+                                                  {"metadata", {{"milestoned_label", label}}}},
+                                                 Call::kCreate));
     const std::string id = JsonString(batch, "id");
-    if (id.empty()) return MalformedResponse(provider(), "batch has no id").status;
+    if (id.empty()) return NoJobId("batch has no id");
     return id;
   }
 
   StatusOr<JobStatus> Poll(const std::string& job_id) override {
-    MS_ASSIGN_OR_RETURN(json batch, ExchangeJson("GET", "/v1/batches/" + job_id));
+    MS_ASSIGN_OR_RETURN(json batch,
+                        ExchangeJson("GET", "/v1/batches/" + job_id, json(), Call::kLookup));
     JobStatus status;
     status.provider_state = JsonString(batch, "status");
     static const std::map<std::string, JobState> kStates = {{"completed", JobState::kCompleted},
@@ -184,15 +238,16 @@ class AnthropicBatchJobs final : public HttpBatchJobs {
       MS_ASSIGN_OR_RETURN(json params, RequestBody(request.request));
       items.push_back({{"custom_id", request.custom_id}, {"params", std::move(params)}});
     }
-    MS_ASSIGN_OR_RETURN(json batch,
-                        ExchangeJson("POST", "/v1/messages/batches", {{"requests", items}}));
+    MS_ASSIGN_OR_RETURN(json batch, ExchangeJson("POST", "/v1/messages/batches",
+                                                 {{"requests", items}}, Call::kCreate));
     const std::string id = JsonString(batch, "id");
-    if (id.empty()) return MalformedResponse(provider(), "batch has no id").status;
+    if (id.empty()) return NoJobId("batch has no id");
     return id;
   }
 
   StatusOr<JobStatus> Poll(const std::string& job_id) override {
-    MS_ASSIGN_OR_RETURN(json batch, ExchangeJson("GET", "/v1/messages/batches/" + job_id));
+    MS_ASSIGN_OR_RETURN(
+        json batch, ExchangeJson("GET", "/v1/messages/batches/" + job_id, json(), Call::kLookup));
     JobStatus status;
     status.provider_state = JsonString(batch, "processing_status");
     if (status.provider_state != "ended") return status;  // in_progress, canceling
@@ -235,17 +290,17 @@ class GeminiBatchJobs final : public HttpBatchJobs {
     json body = {{"batch",
                   {{"displayName", label},
                    {"inputConfig", {{"requests", {{"requests", std::move(inlined)}}}}}}}};
-    MS_ASSIGN_OR_RETURN(
-        json operation,
-        ExchangeJson("POST", "/v1beta/models/" + model() + ":batchGenerateContent", body));
+    MS_ASSIGN_OR_RETURN(json operation,
+                        ExchangeJson("POST", "/v1beta/models/" + model() + ":batchGenerateContent",
+                                     body, Call::kCreate));
     std::string name = JsonString(operation, "name");
-    if (!name.starts_with("batches/"))
-      return MalformedResponse(provider(), "batch operation has no batches/ name").status;
+    if (!name.starts_with("batches/")) return NoJobId("batch operation has no batches/ name");
     return name.substr(8);
   }
 
   StatusOr<JobStatus> Poll(const std::string& job_id) override {
-    MS_ASSIGN_OR_RETURN(json operation, ExchangeJson("GET", "/v1beta/batches/" + job_id));
+    MS_ASSIGN_OR_RETURN(json operation,
+                        ExchangeJson("GET", "/v1beta/batches/" + job_id, json(), Call::kLookup));
     const json metadata = operation.value("metadata", json::object());
     JobStatus status;
     status.provider_state = JsonString(metadata, "state");

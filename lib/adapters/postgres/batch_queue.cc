@@ -44,11 +44,22 @@ constexpr char kRetryStoreSql[] =
     "retry_at = now() + make_interval(secs => $3::float8), attempts = attempts - 1, "
     "store_attempts = store_attempts + 1 WHERE id = $1 AND status <> 'done'";
 
+// Committed before the provider's create call: a batch marked so is never submitted again
+// unless the marker is cleared (a definite refusal, or `milestonectl batches retry`).
+constexpr char kMarkSubmittingSql[] =
+    "UPDATE batches SET job_state = 'submitting', submitted_at = now() "
+    "WHERE id = $1 AND status <> 'done' AND provider_job_id IS NULL AND job_state IS NULL";
+
+constexpr char kClearSubmittingSql[] =
+    "UPDATE batches SET job_state = NULL, submitted_at = NULL "
+    "WHERE id = $1 AND provider_job_id IS NULL AND job_state = 'submitting'";
+
 // $2 provider, $3 job id, $4 requests, $5 seconds to the first poll. One statement: the id
 // and the status together, and never over an id already stored.
 constexpr char kMarkSubmittedSql[] =
-    "UPDATE batches SET status = 'submitted', provider = $2, provider_job_id = $3, "
-    "job_state = 'pending', job_requests = $4, submitted_at = now(), last_error = NULL, "
+    "UPDATE batches SET status = 'submitted', provider = $2, job_provider = $2, "
+    "provider_job_id = $3, job_state = 'pending', job_requests = $4, "
+    "submitted_at = COALESCE(submitted_at, now()), last_error = NULL, "
     "retry_at = now() + make_interval(secs => $5::float8), attempts = attempts - 1 "
     "WHERE id = $1 AND status <> 'done' AND provider_job_id IS NULL";
 
@@ -128,6 +139,22 @@ class PgBatchTicket final : public BatchTicket {
 
   std::optional<ProviderJob> job() const override { return job_; }
 
+  Status MarkSubmitting() override {
+    MS_ASSIGN_OR_RETURN(Result res, lease_->Exec(kMarkSubmittingSql, {std::to_string(batch_id_)}));
+    if (res.affected() == 0) {
+      return FailedPrecondition("batch " + std::to_string(batch_id_) +
+                                " is done, already being submitted or has a provider job");
+    }
+    job_ = ProviderJob{"", "submitting", 0, ""};
+    return Status::Ok();
+  }
+
+  Status ClearSubmitting() override {
+    MS_RETURN_IF_ERROR(lease_->Exec(kClearSubmittingSql, {std::to_string(batch_id_)}).status());
+    if (job_ && job_->id.empty()) job_.reset();
+    return Status::Ok();
+  }
+
   Status MarkSubmitted(const std::string& provider, const std::string& job_id, int requests,
                        std::chrono::milliseconds poll_in) override {
     MS_ASSIGN_OR_RETURN(
@@ -137,7 +164,7 @@ class PgBatchTicket final : public BatchTicket {
       return FailedPrecondition("batch " + std::to_string(batch_id_) +
                                 " is done or already has a provider job");
     }
-    job_ = ProviderJob{job_id, "pending", requests};
+    job_ = ProviderJob{job_id, "pending", requests, provider};
     return Status::Ok();
   }
 
@@ -262,14 +289,15 @@ StatusOr<std::optional<PgBatchQueue::Taken>> PgBatchQueue::TryTake(Connection& c
                 "ELSE 'extracting' END, started_at = now(), attempts = attempts + 1 "
                 "WHERE id = $1 AND status IN ('claimed', 'extracting', 'submitted') "
                 "RETURNING company_id, attempts, store_attempts, COALESCE(provider_job_id, ''), "
-                "COALESCE(job_state, ''), job_requests",
+                "COALESCE(job_state, ''), job_requests, COALESCE(job_provider, '')",
                 {std::to_string(batch_id)}));
   if (taken.rows() == 1) {
     Taken out{std::string(taken.Get(0, 0)), static_cast<int>(taken.GetInt(0, 1)),
               static_cast<int>(taken.GetInt(0, 2)), std::nullopt};
-    if (!taken.Get(0, 3).empty()) {
+    // A job id, or the `submitting` marker of a submission whose outcome is unknown.
+    if (!taken.Get(0, 3).empty() || taken.Get(0, 4) == "submitting") {
       out.job = ProviderJob{std::string(taken.Get(0, 3)), std::string(taken.Get(0, 4)),
-                            static_cast<int>(taken.GetInt(0, 5))};
+                            static_cast<int>(taken.GetInt(0, 5)), std::string(taken.Get(0, 6))};
     }
     return std::optional<Taken>(std::move(out));
   }

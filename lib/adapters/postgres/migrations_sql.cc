@@ -253,6 +253,10 @@ ALTER TABLE messages DROP COLUMN batch_id;
 //    worker or instance once retry_at has passed, never extracted anew;
 //  - provider_job_id: the provider's job id, stored with the status in one statement, so a
 //    restart polls the same job and never submits (or pays for) it again;
+//  - job_state `submitting`: committed before the provider's create call, so no worker or
+//    instance submits the batch again while the outcome of that call is unknown; cleared on a
+//    definite refusal or by `milestonectl batches retry`;
+//  - job_provider: the provider the job was submitted to (a switched provider does not poll it);
 //  - job_state: pending, then completed, partial, failed, expired or cancelled;
 //    job_provider_state: the provider's own word for it; job_requests: requests in the job;
 //    job_fallbacks: requests of the ended job re-sent synchronously at the full price;
@@ -263,8 +267,10 @@ ALTER TABLE batches ADD CONSTRAINT batches_status_check
   CHECK (status IN ('claimed', 'extracting', 'submitted', 'done', 'failed'));
 ALTER TABLE batches
   ADD COLUMN provider_job_id    TEXT,
-  ADD COLUMN job_state          TEXT CHECK (job_state IN ('pending', 'completed', 'partial',
-                                                          'failed', 'expired', 'cancelled')),
+  ADD COLUMN job_state          TEXT CHECK (job_state IN ('submitting', 'pending', 'completed',
+                                                          'partial', 'failed', 'expired',
+                                                          'cancelled')),
+  ADD COLUMN job_provider       TEXT,
   ADD COLUMN job_provider_state TEXT,
   ADD COLUMN job_requests       INTEGER NOT NULL DEFAULT 0,
   ADD COLUMN job_fallbacks      INTEGER NOT NULL DEFAULT 0,

@@ -45,32 +45,27 @@ ExtractionRequest JobExtractor::ModelPart(const ExtractionRequest& request,
   return {request.batch_id, request.company_id, std::move(split.to_model)};
 }
 
-Status JobExtractor::Submit(const ExtractionRequest& request, Submission* out) {
+std::string JobExtractor::Label(int64_t batch_id) {
+  return "milestoned-batch-" + std::to_string(batch_id);
+}
+
+void JobExtractor::Prepare(const ExtractionRequest& request, Submission* out) const {
   ExtractionResult decided;
   ExtractionRequest model_part = ModelPart(request, &decided);
   decided.provider = jobs_->provider();
   decided.model = decided.requested_model = jobs_->model();
   decided.mode = tiered_ ? "tiered" : "model";
   std::vector<PreparedPrompt> prompts = PreparePrompts(model_part, prompt_);
-  if (prompts.empty()) {
-    decided.dropped_by_prefilter = static_cast<int>(model_part.messages.size());
-    out->decided = std::move(decided);
-    return Status::Ok();
-  }
-  std::vector<JobRequest> requests;
+  if (prompts.empty()) decided.dropped_by_prefilter = static_cast<int>(model_part.messages.size());
+  out->decided = std::move(decided);
+  out->requests.clear();
   for (size_t idx = 0; idx < prompts.size(); ++idx) {
-    requests.push_back({CustomId(request.batch_id, idx), prompts[idx].request});
+    out->requests.push_back({CustomId(request.batch_id, idx), prompts[idx].request});
   }
-  MS_ASSIGN_OR_RETURN(
-      std::string job_id,
-      jobs_->Submit("milestoned-batch-" + std::to_string(request.batch_id), requests));
-  out->job_id = std::move(job_id);
-  out->requests = static_cast<int>(requests.size());
-  return Status::Ok();
 }
 
 Status JobExtractor::Collect(const ExtractionRequest& request, const JobStatus& status,
-                             ExtractionResult* out, int* fallbacks) {
+                             ExtractionResult* out, int* fallbacks, bool count_job_usage) {
   *fallbacks = 0;
   ExtractionRequest model_part = ModelPart(request, out);
   const std::string base_mode = tiered_ ? "tiered" : "model";
@@ -88,11 +83,13 @@ Status JobExtractor::Collect(const ExtractionRequest& request, const JobStatus& 
     auto found = items.find(CustomId(request.batch_id, idx));
     const JobItem* item = found == items.end() ? nullptr : found->second;
     std::optional<ParsedAnswer> parsed = JobAnswer(item, prompt, request.company_id);
-    if (item != nullptr && item->response) {
-      // Paid for whether usable or not.
+    if (count_job_usage && item != nullptr && item->response) {
+      // Paid for whether usable or not; counted by the first collect of the ended job.
       out->usage += item->response->usage;
       out->batch_usage += item->response->usage;
-      if (!item->response->model.empty()) out->model = item->response->model;
+    }
+    if (item != nullptr && item->response && !item->response->model.empty()) {
+      out->model = item->response->model;
     }
     if (!parsed) {
       ++*fallbacks;

@@ -1,8 +1,11 @@
 // Extraction through a provider batch job (llm.submit: batch), in two halves run minutes or
 // hours apart, possibly by different processes: Submit sends a batch's prompts as one job,
 // Collect turns the ended job into the batch's answer. Between them only the job id is kept
-// (on the batch row): prompts are a pure function of the batch's messages, so Collect prepares
-// them again to match and validate the answers.
+// (on the batch row): prompts are a pure function of the batch's messages and the prompt
+// options, so Collect prepares them again to match and validate the answers. Known limitation:
+// which messages each custom_id carried is not stored, so an edit of a batch's message or a
+// change of the prompt options between Submit and Collect can attribute an answer to the wrong
+// messages (docs/reliability.md).
 //
 // Promises:
 //  - Model mode: one job request per prompt of the batch (custom_id "<batch>-<index>"). Tiered
@@ -21,6 +24,7 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "pipeline/extract/prompt.h"
 #include "ports/batch_job.h"
@@ -34,20 +38,28 @@ class JobExtractor {
       : jobs_(jobs), sync_(sync), prompt_(prompt), tiered_(tiered) {}
 
   struct Submission {
-    std::optional<std::string> job_id;  // nullopt: nothing to send, `decided` is the answer
-    int requests = 0;
+    std::vector<JobRequest> requests;  // empty: nothing to send, `decided` is the answer
     ExtractionResult decided;
   };
-  // Submits the batch's prompts as one job. Errors: the client's (nothing was submitted).
-  Status Submit(const ExtractionRequest& request, Submission* out);
+  // The job requests of the batch's prompts (no provider call).
+  void Prepare(const ExtractionRequest& request, Submission* out) const;
+  // Sends prepared requests as one job labelled Label(batch_id); returns the job id. Errors:
+  // the client's (BatchJobClient::Submit): DeadlineExceeded means the provider may have
+  // created the job; any other error means it did not.
+  StatusOr<std::string> Send(int64_t batch_id, const std::vector<JobRequest>& requests) {
+    return jobs_->Submit(Label(batch_id), requests);
+  }
+  // The label a batch's job carries where the provider keeps one: "milestoned-batch-<id>".
+  static std::string Label(int64_t batch_id);
 
   // Asks the provider where `job_id` is.
   StatusOr<JobStatus> Poll(const std::string& job_id) { return jobs_->Poll(job_id); }
 
   // The answer of an ended job `status` for `request` (see above). On failure *out holds what
-  // was spent, as Extractor::ExtractInto promises.
+  // was spent, as Extractor::ExtractInto promises. `count_job_usage` false leaves the job's own
+  // usage out of *out (it was counted by an earlier collect of the same ended job).
   Status Collect(const ExtractionRequest& request, const JobStatus& status, ExtractionResult* out,
-                 int* fallbacks);
+                 int* fallbacks, bool count_job_usage = true);
 
   // "completed" when every prompt was answered by the job, "partial" when the job completed
   // but some were not; else the job's own state.
