@@ -63,10 +63,11 @@ void IngestLoop::HoldBack() {
       "ingest: persisting is slow (a poll has been in flight for over {} ms) — partitions "
       "paused, polling goes on",
       kSlowPersist.count());
+  // Counted before the pause, so whoever sees the partitions paused sees the count.
+  metrics_->Counter<MetricId::ingest_holdbacks>().Increment();
   PauseAll();
   retry_at_ = clock_->Monotonic();  // nothing to back off from: submit when free
   waiting_since_.reset();
-  metrics_->Counter<MetricId::ingest_holdbacks>().Increment();
 }
 
 void IngestLoop::CountStored(const IngestBatch& batch) {

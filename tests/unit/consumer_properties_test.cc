@@ -17,12 +17,18 @@ ConsumerOptions Options(int prefetch_kbytes, Properties properties = {}) {
   return options;
 }
 
-// Creating the handle is where librdkafka checks properties against each other.
+// Creating the handle is where librdkafka checks properties against each other. librdkafka's
+// threads are not built for ThreadSanitizer and crash under it, so the TSan build checks each
+// property alone (the release and ASan builds create the handle).
 void ExpectLibrdkafkaAccepts(const Properties& props) {
   auto conf = BuildConf(props);
   ASSERT_TRUE(conf.ok()) << conf.status().ToString();
+#if defined(__SANITIZE_THREAD__)
+  rd_kafka_conf_destroy(*conf);
+#else
   auto handle = NewHandle(RD_KAFKA_CONSUMER, *conf, "kafka consumer");
   EXPECT_TRUE(handle.ok()) << handle.status().ToString();
+#endif
 }
 
 TEST(ConsumerProperties, ReadAheadIsQueuedInFetchesOfAQuarter) {
