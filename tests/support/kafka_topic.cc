@@ -1,5 +1,7 @@
 #include "tests/support/kafka_topic.h"
 
+#include <algorithm>
+
 #include "adapters/kafka/admin.h"
 #include "adapters/kafka/consumer.h"
 #include "adapters/kafka/producer.h"
@@ -22,7 +24,17 @@ std::optional<std::vector<TopicRecord>> ReadWholeTopic(const std::string& broker
                                                        const std::string& topic,
                                                        std::chrono::milliseconds wait) {
   const std::string group = UniqueName("topic_reader");
-  auto lags = kafka::GroupLags(brokers, {}, group, {topic}, wait);
+  // Right after a broker restart the watermarks may not be readable yet (no leader, the
+  // coordinator loading): asked again, in steps of at most 10 s, until `wait` has passed.
+  StatusOr<std::vector<kafka::PartitionLag>> lags = Unavailable("not asked yet");
+  WaitFor(
+      [&] {
+        lags =
+            kafka::GroupLags(brokers, {}, group, {topic},
+                             std::min<std::chrono::milliseconds>(wait, std::chrono::seconds(10)));
+        return lags.ok();
+      },
+      wait);
   if (!lags.ok()) return std::nullopt;
   size_t total = 0;
   for (const kafka::PartitionLag& lag : *lags) {
