@@ -1,6 +1,7 @@
 #include <iostream>
 #include <nlohmann/json.hpp>
 
+#include "adapters/postgres/batch_queue.h"
 #include "app/options.h"
 #include "milestonectl/commands.h"
 
@@ -98,25 +99,18 @@ int Retry(const Config& config, const Args& a) {
   }
   auto conn = pg::Connection::Open(app::PgOptionsFrom(config));
   if (!conn.ok()) return Fail(conn.status());
-  auto res = (*conn)->Exec(
-      "UPDATE batches SET status = 'claimed', last_error = NULL, attempts = 0, store_attempts = 0, "
-      "retry_at = NULL, "
-      // A `submitting` marker with no job id: the operator checked the provider, submit again.
-      "job_state = CASE WHEN provider_job_id IS NULL THEN NULL ELSE job_state END, "
-      "submitted_at = CASE WHEN provider_job_id IS NULL THEN NULL ELSE submitted_at END "
-      "WHERE status = 'failed' AND ($1 = 0 OR id = $1) AND ($2 = '' OR company_id = $2)",
-      {std::to_string(a.id), a.company});
-  if (!res.ok()) return Fail(res.status());
-  if (res->affected() == 0 && a.id != 0) {
+  auto requeued = pg::RequeueFailedBatches(**conn, a.id, a.company);
+  if (!requeued.ok()) return Fail(requeued.status());
+  if (*requeued == 0 && a.id != 0) {
     auto exists = (*conn)->Exec("SELECT status FROM batches WHERE id = $1", {std::to_string(a.id)});
     if (!exists.ok()) return Fail(exists.status());
     if (exists->rows() == 0) return Fail(NotFound("no batch " + std::to_string(a.id)));
     std::cerr << "batches retry: batch " << a.id << " is " << exists->Get(0, 0) << ", not failed\n";
   }
   if (a.json) {
-    std::cout << nlohmann::json({{"requeued", res->affected()}}).dump(2) << "\n";
+    std::cout << nlohmann::json({{"requeued", *requeued}}).dump(2) << "\n";
   } else {
-    std::cout << res->affected() << " batch(es) queued for extraction again\n";
+    std::cout << *requeued << " batch(es) queued for extraction again\n";
   }
   return kExitOk;
 }

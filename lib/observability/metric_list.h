@@ -86,7 +86,8 @@
         "mode")                                                                                  \
   COUNTER(llm_batch_jobs, "milestoned_llm_batch_jobs_total",                                     \
           "Provider batch jobs (llm.submit: batch) by state: submitted, then the state each "    \
-          "ended in (completed, partial, failed, expired, cancelled).", "state")                 \
+          "ended in (completed, partial, failed, expired, cancelled), or poll_error when a "     \
+          "poll failed or the job was left to the process that submitted it.", "state")         \
   COUNTER(llm_batch_fallbacks, "milestoned_llm_batch_fallback_requests_total",                   \
           "Requests of ended batch jobs re-sent synchronously at the full price (failed, "       \
           "expired, cancelled or unusable in the job).")                                         \

@@ -384,6 +384,44 @@ TEST_F(BatchQueueTest, ASubmissionWhoseOutcomeIsUnknownIsFailedVisiblyAndNeverRe
   }
   EXPECT_EQ(client.submits, 1);
   EXPECT_EQ(sync.calls, 0);
+
+  // The operator checked the provider and found no job: `milestonectl batches retry` clears the
+  // marker, and the batch is submitted again (once).
+  Sql("UPDATE batches SET status = 'failed' WHERE id = 1");
+  auto conn = Connect();
+  ASSERT_NE(conn, nullptr);
+  auto requeued = pg::RequeueFailedBatches(*conn, 1, "");
+  ASSERT_TRUE(requeued.ok()) << requeued.status().ToString();
+  EXPECT_EQ(*requeued, 1);
+  EXPECT_EQ(Int("SELECT count(*) FROM batches WHERE id = 1 AND status = 'claimed' AND "
+                "job_state IS NULL AND submitted_at IS NULL AND attempts = 0"),
+            1);
+  app::ExtractStage stage(config, queue_.get(), &sync, &hints, &metrics);
+  stage.SetJobExtractor(&jobs);
+  bool found = false;
+  ASSERT_TRUE(stage.ProcessOne(&found).ok());
+  EXPECT_TRUE(found);
+  EXPECT_EQ(client.submits, 2);
+  EXPECT_EQ(sync.calls, 0);
+}
+
+// A retry keeps a stored job id (the job is polled, not submitted again) and touches only
+// failed batches of the company asked for.
+TEST_F(BatchQueueTest, ARetryKeepsAStoredJobAndOnlyRequeuesWhatWasAsked) {
+  Sql("INSERT INTO batches (id, company_id, claim_id, message_count, trigger, status) "
+      "VALUES (2, 'other', 'claim-2', 0, 'threshold', 'failed')");
+  Sql("UPDATE batches SET status = 'failed', provider_job_id = 'batch_9', job_provider = 'openai', "
+      "job_state = 'pending', submitted_at = now() WHERE id = 1");
+  auto conn = Connect();
+  ASSERT_NE(conn, nullptr);
+  auto requeued = pg::RequeueFailedBatches(*conn, 0, "acme");
+  ASSERT_TRUE(requeued.ok()) << requeued.status().ToString();
+  EXPECT_EQ(*requeued, 1);
+  EXPECT_EQ(Int("SELECT count(*) FROM batches WHERE id = 1 AND status = 'claimed' AND "
+                "provider_job_id = 'batch_9' AND job_state = 'pending' AND "
+                "submitted_at IS NOT NULL"),
+            1);
+  EXPECT_EQ(Int("SELECT count(*) FROM batches WHERE id = 2 AND status = 'failed'"), 1);
 }
 
 }  // namespace

@@ -5,6 +5,8 @@
 #include <gtest/gtest.h>
 #include <httplib.h>
 
+#include <atomic>
+#include <nlohmann/json.hpp>
 #include <thread>
 
 #include "app/extractor_factory.h"
@@ -293,6 +295,73 @@ TEST(BatchJobsSubmitErrorsTest, OnlyTheProvidersOwn404OnTheJobIsNoSuchJob) {
     EXPECT_EQ(polled.status().code() == StatusCode::kNotFound, c.not_found)
         << c.status << " " << c.body << ": " << polled.status().ToString();
   }
+}
+
+// A bound server listening until the end of the scope.
+class Listening {
+ public:
+  explicit Listening(httplib::Server& server)
+      : server_(server), thread_([this] { server_.listen_after_bind(); }) {}
+  ~Listening() {
+    server_.stop();
+    thread_.join();
+  }
+
+ private:
+  httplib::Server& server_;
+  std::thread thread_;
+};
+
+// Anthropic hands back the URL of a job's results: the API key goes there only when it is on
+// llm.base_url's origin. Elsewhere the poll fails (the job stays submitted) and the other host
+// is never asked.
+TEST(BatchJobsResultsUrlTest, TheApiKeyIsSentOnlyToTheConfiguredOrigin) {
+  httplib::Server elsewhere;
+  std::atomic<int> elsewhere_hits{0};
+  elsewhere.Get(R"(/.*)", [&](const httplib::Request&, httplib::Response& res) {
+    elsewhere_hits++;
+    res.set_content("", "application/x-jsonl");
+  });
+  const int elsewhere_port = elsewhere.bind_to_any_port("127.0.0.1");
+  Listening elsewhere_listening(elsewhere);
+
+  httplib::Server api;
+  std::string results_url;
+  api.Get(R"(/v1/messages/batches/([^/]+))", [&](const httplib::Request&, httplib::Response& res) {
+    nlohmann::json batch = {{"id", "msgbatch_1"},
+                            {"type", "message_batch"},
+                            {"processing_status", "ended"},
+                            {"request_counts", {{"succeeded", 1}}},
+                            {"results_url", results_url}};
+    res.set_content(batch.dump(), "application/json");
+  });
+  api.Get(R"(/v1/messages/batches/([^/]+)/results)",
+          [&](const httplib::Request&, httplib::Response& res) {
+            res.set_content("", "application/x-jsonl");
+          });
+  const int api_port = api.bind_to_any_port("127.0.0.1");
+  Listening api_listening(api);
+  const std::string base_url = "http://127.0.0.1:" + std::to_string(api_port);
+
+  Config config;
+  config.llm.provider = LlmProvider::kAnthropic;
+  config.llm.submit = LlmSubmit::kBatch;
+  config.llm.base_url = base_url;
+  config.llm.api_key = Secret("sk-test-0123456789", "test");
+  auto set = app::MakeExtractor(config);
+  ASSERT_TRUE(set.ok()) << set.status().ToString();
+
+  results_url = base_url + "/v1/messages/batches/msgbatch_1/results";
+  auto same = (*set)->jobs->Poll("msgbatch_1");
+  EXPECT_TRUE(same.ok()) << same.status().ToString();
+
+  results_url = "http://127.0.0.1:" + std::to_string(elsewhere_port) + "/results";
+  auto other = (*set)->jobs->Poll("msgbatch_1");
+  ASSERT_FALSE(other.ok());
+  EXPECT_EQ(other.status().code(), StatusCode::kFailedPrecondition);
+  EXPECT_NE(other.status().message().find("llm.base_url"), std::string::npos);
+  EXPECT_EQ(other.status().message().find("sk-test"), std::string::npos);
+  EXPECT_EQ(elsewhere_hits.load(), 0);
 }
 
 }  // namespace

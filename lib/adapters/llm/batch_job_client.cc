@@ -5,6 +5,7 @@
 
 #include "adapters/llm/http_llm_client.h"
 #include "adapters/llm/llm_errors.h"
+#include "core/net.h"
 
 namespace ms::llm {
 namespace {
@@ -67,7 +68,18 @@ class HttpBatchJobs : public BatchJobClient {
                                  Call call = Call::kOther) const {
     HttpRequest request;
     request.method = method;
-    request.url = target.starts_with("http") ? target : sync_->options().base_url + target;
+    request.url = target;
+    if (UrlOrigin(target).empty()) {
+      request.url = sync_->options().base_url + target;
+    } else if (UrlOrigin(target) != UrlOrigin(sync_->options().base_url)) {
+      // A URL the provider handed back (Anthropic's results_url) gets the API key only on the
+      // configured server: a key is never sent to another host. The job stays submitted.
+      return FailedPrecondition(provider() + ": " + method + " " + UrlOrigin(target) +
+                                "/...: not on llm.base_url's origin " +
+                                UrlOrigin(sync_->options().base_url) +
+                                ", so the API key is not sent there; set llm.base_url to the "
+                                "provider's API origin");
+    }
     request.headers = sync_->Auth();
     if (method != "GET") request.headers.emplace_back("Content-Type", content_type);
     request.body = std::move(body);

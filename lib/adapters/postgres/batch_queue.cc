@@ -253,6 +253,19 @@ int64_t BatchLockKey(int64_t batch_id) {
   return (int64_t{0x4D53} << 44) | batch_id;
 }
 
+StatusOr<int64_t> RequeueFailedBatches(Connection& conn, int64_t batch_id,
+                                       const std::string& company_id) {
+  MS_ASSIGN_OR_RETURN(
+      Result res,
+      conn.Exec("UPDATE batches SET status = 'claimed', last_error = NULL, attempts = 0, "
+                "store_attempts = 0, retry_at = NULL, "
+                "job_state = CASE WHEN provider_job_id IS NULL THEN NULL ELSE job_state END, "
+                "submitted_at = CASE WHEN provider_job_id IS NULL THEN NULL ELSE submitted_at END "
+                "WHERE status = 'failed' AND ($1 = 0 OR id = $1) AND ($2 = '' OR company_id = $2)",
+                {std::to_string(batch_id), company_id}));
+  return res.affected();
+}
+
 StatusOr<std::unique_ptr<BatchTicket>> PgBatchQueue::Take() {
   MS_ASSIGN_OR_RETURN(Lease lease, pool_->Acquire());
   // Page by page: batches in another worker's hands (locked) may fill a page, never all pages.

@@ -40,4 +40,11 @@ class PgBatchQueue final : public BatchQueue {
 // Advisory-lock key of a batch (distinct from the migration and relay keys).
 int64_t BatchLockKey(int64_t batch_id);
 
+// An operator's retry: failed batches (`batch_id`, or all when 0; of `company_id` unless empty)
+// go back to `claimed` with their attempts forgiven. A `submitting` marker with no job id is
+// cleared (the operator checked the provider: no job exists), so the batch is submitted again; a
+// stored job id is kept and polled. Returns how many batches were requeued.
+StatusOr<int64_t> RequeueFailedBatches(Connection& conn, int64_t batch_id,
+                                       const std::string& company_id);
+
 }  // namespace ms::pg
