@@ -6,19 +6,21 @@
 // extractor writes (the fake provider's answer).
 //
 // Cost per 1,000 messages per mode, at a price given as input/output/cached-input USD per
-// million tokens (default 0.15/0.6/0.075, gpt-4o-mini's list price):
+// million tokens and the batch multiplier, the form of llm.prices' environment override
+// (default 0.15/0.6/0.075/0.5: gpt-4o-mini's list price, llm.prices' default multiplier):
 //   model-only, tiered       every call at the list price, the fixed prefix (system prompt and
 //                            schema) read from the provider's prompt cache after the first call
-//   batch, tiered+batch      the provider batch APIs' 50 % discount on input and output, no cache
+//   batch, tiered+batch      input and output at the batch multiplier, no cache
 //
 //   build/bench/prompt_bench [csv] [batch size] [price]
-//   (defaults: ../shared/data/scaleflow_full.csv, 200, 0.15/0.6/0.075)
+//   (defaults: ../shared/data/scaleflow_full.csv, 200, 0.15/0.6/0.075/0.5)
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <map>
 #include <nlohmann/json.hpp>
 
+#include "config/config.h"
 #include "pipeline/extract/prefilter.h"
 #include "pipeline/extract/prompt.h"
 #include "pipeline/extract/tiered_extractor.h"
@@ -41,12 +43,15 @@ std::map<std::string, std::vector<BatchMessage>> Load(const std::string& path) {
 
 struct Price {
   double input = 0.15, output = 0.6, cached = 0.075;  // USD per million tokens
+  double batch_multiplier = ModelPrice{}.batch_multiplier;
 };
 
 Price ParsePrice(const std::string& text) {
   Price price;
-  if (std::sscanf(text.c_str(), "%lf/%lf/%lf", &price.input, &price.output, &price.cached) < 2) {
-    std::fprintf(stderr, "prompt_bench: price must read input/output[/cached], got %s\n",
+  if (std::sscanf(text.c_str(), "%lf/%lf/%lf/%lf", &price.input, &price.output, &price.cached,
+                  &price.batch_multiplier) < 2) {
+    std::fprintf(stderr,
+                 "prompt_bench: price must read input/output[/cached[/batch multiplier]], got %s\n",
                  text.c_str());
     std::exit(2);
   }
@@ -75,7 +80,7 @@ struct Tally {
     const double output = static_cast<double>(answer_bytes) / 4;
     double usd = 0;
     if (batch) {
-      usd = 0.5 * (input * price.input + output * price.output);
+      usd = price.batch_multiplier * (input * price.input + output * price.output);
     } else {
       const double cached = calls > 1 ? static_cast<double>((calls - 1) * FixedBytes()) / 4 : 0;
       usd = (input - cached) * price.input + cached * price.cached + output * price.output;
@@ -163,9 +168,10 @@ int main(int argc, char** argv) {
       ours.dropped, total, ours.redactions,
       100.0 * (1.0 - static_cast<double>(ours.bytes) / static_cast<double>(naive_bytes)));
   printf(
-      "  cost per 1,000 messages at $%.3g/$%.3g/$%.3g per Mtok (input/output/cached input); "
-      "answers %.1f tokens/message:\n",
-      price.input, price.output, price.cached, static_cast<double>(ours.answer_bytes) / 4 / n);
+      "  cost per 1,000 messages at $%.3g/$%.3g/$%.3g per Mtok (input/output/cached input), "
+      "batch jobs at %.2gx; answers %.1f tokens/message:\n",
+      price.input, price.output, price.cached, price.batch_multiplier,
+      static_cast<double>(ours.answer_bytes) / 4 / n);
   printf("    model-only $%.4f   tiered $%.4f   batch $%.4f   tiered+batch $%.4f\n",
          ours.CostPer1k(price, n, false), tiered.CostPer1k(price, n, false),
          ours.CostPer1k(price, n, true), tiered.CostPer1k(price, n, true));

@@ -111,6 +111,33 @@ const std::string& OutboxSql() {
   return sql;
 }
 
+// A batch's new events in one statement: $2 is a JSON array of the events, in the batch's
+// order, each created with a `created` history row and an `event.created` outbox row, all
+// three in that order (ids rise with the array's order). occurred_at as kInsertEvent's.
+const std::string& CreateEventsSql() {
+  static const std::string sql = R"sql(
+WITH input AS (
+  SELECT * FROM ROWS FROM (jsonb_to_recordset($2::jsonb)
+    AS (type text, title text, description text, impact text, metrics jsonb, timeline text,
+        severity text, stakeholders jsonb, sources jsonb, fingerprint text)) WITH ORDINALITY
+    AS i(type, title, description, impact, metrics, timeline, severity, stakeholders, sources,
+         fingerprint, n)),
+ins AS (
+  INSERT INTO events (company_id, type, title, description, impact, metrics, timeline, severity,
+                      stakeholders, source_message_ids, fingerprint, origin, occurred_at)
+  SELECT $1::text, type, title, description, impact, metrics, timeline, severity, stakeholders,
+         sources, fingerprint, 'extracted',
+         COALESCE((SELECT min(sent_at) FROM messages
+                   WHERE id IN (SELECT jsonb_array_elements_text(i.sources)::bigint)), now())
+  FROM input i ORDER BY n
+  RETURNING *),
+history AS (
+  INSERT INTO event_history (event_id, batch_id, kind, diff)
+  SELECT id, $3::bigint, 'created', '{}'::jsonb FROM ins ORDER BY id)
+)sql" + OutboxRowSql("ins ORDER BY id", "'event.created'", "$3::bigint");
+  return sql;
+}
+
 // Open events unseen for $1 seconds become stale: one state_changed history row and one
 // `event.stale` outbox row each, in the same statement.
 const std::string& StaleSql() {
@@ -347,6 +374,102 @@ Status UpsertEventOrReject(Connection& tx, const std::string& batch, const std::
   return tx.Exec("RELEASE SAVEPOINT store_event").status();
 }
 
+// The batch's events stored together when each of them is new: nothing stored has its
+// fingerprint or is the same fact (SameFact), and no earlier event of the batch is either.
+// Then the per-event path would insert each in turn, and one statement does the same. Returns
+// false, having written nothing, when some event is not new (a sighting; the caller takes the
+// per-event path). A refused value fails the statement (the caller rolls it back).
+StatusOr<bool> CreateAllIfNew(Connection& tx, const std::string& batch, const std::string& company,
+                              const std::vector<ExtractedEvent>& events,
+                              const std::vector<std::string>& fingerprints,
+                              BatchTicket::StoreOutcome* outcome) {
+  MS_ASSIGN_OR_RETURN(Result by_fingerprint,
+                      tx.Exec("SELECT 1 FROM events WHERE company_id = $1 AND "
+                              "fingerprint = ANY($2::text[]) LIMIT 1",
+                              {company, QuotedArrayLiteral(fingerprints)}));
+  if (by_fingerprint.rows() > 0) return false;
+  std::vector<std::string> types;  // of the events SameFact can match at all
+  for (const ExtractedEvent& e : events) {
+    const FactView view{e.metrics, e.title};
+    if (SameFact(e.type, view, view)) types.push_back(e.type);
+  }
+  std::vector<std::pair<std::string, std::map<std::string, std::string>>> titles_metrics;
+  std::vector<std::string> candidate_types;
+  if (!types.empty()) {
+    MS_ASSIGN_OR_RETURN(
+        Result candidates,
+        tx.Exec("SELECT type, metrics::text, title FROM events WHERE company_id = $1 AND "
+                "type = ANY($2::text[]) AND origin = 'extracted' AND state <> 'closed'",
+                {company, QuotedArrayLiteral(types)}));
+    for (int row = 0; row < candidates.rows(); ++row) {
+      candidate_types.emplace_back(candidates.Get(row, 0));
+      titles_metrics.emplace_back(std::string(candidates.Get(row, 2)),
+                                  MetricsFromJson(candidates.Get(row, 1)));
+    }
+  }
+  std::set<std::string> seen_fingerprints;
+  nlohmann::json rows = nlohmann::json::array();
+  for (size_t idx = 0; idx < events.size(); ++idx) {
+    const ExtractedEvent& e = events[idx];
+    if (!seen_fingerprints.insert(fingerprints.at(idx)).second) return false;
+    const FactView view{e.metrics, e.title};
+    if (SameFact(e.type, view, view)) {
+      for (size_t c = 0; c < candidate_types.size(); ++c) {
+        if (candidate_types[c] == e.type &&
+            SameFact(e.type, view, {titles_metrics[c].second, titles_metrics[c].first})) {
+          return false;
+        }
+      }
+      for (size_t earlier = 0; earlier < idx; ++earlier) {
+        const ExtractedEvent& prior = events[earlier];
+        if (prior.type == e.type && SameFact(e.type, view, {prior.metrics, prior.title})) {
+          return false;
+        }
+      }
+    }
+    rows.push_back({{"type", e.type},
+                    {"title", e.title},
+                    {"description", e.description},
+                    {"impact", e.impact},
+                    {"metrics", MetricsJson(e)},
+                    {"timeline", e.timeline},
+                    {"severity", e.severity},
+                    {"stakeholders", e.stakeholders},
+                    {"sources", e.source_message_ids},
+                    {"fingerprint", fingerprints[idx]}});
+  }
+  std::string text;
+  try {
+    text = rows.dump();
+  } catch (const nlohmann::json::type_error&) {
+    return false;  // a string that is not UTF-8: the per-event path has the database refuse it
+  }
+  MS_RETURN_IF_ERROR(tx.Exec(CreateEventsSql(), {company, text, batch}).status());
+  outcome->created += static_cast<int>(events.size());
+  return true;
+}
+
+// The batch's events: together when all are new (CreateAllIfNew), else one by one, each in a
+// savepoint of its own so a refused one is left out alone (UpsertEventOrReject).
+Status StoreEvents(Connection& tx, const std::string& batch, const std::string& company,
+                   const ExtractionResult& result, const std::vector<std::string>& fingerprints,
+                   BatchTicket::StoreOutcome* outcome) {
+  if (result.events.empty()) return Status::Ok();
+  MS_RETURN_IF_ERROR(tx.Exec("SAVEPOINT store_events").status());
+  StatusOr<bool> together =
+      CreateAllIfNew(tx, batch, company, result.events, fingerprints, outcome);
+  if (together.ok() && *together) return tx.Exec("RELEASE SAVEPOINT store_events").status();
+  if (!together.ok() && together.status().code() != StatusCode::kInvalidArgument) {
+    return together.status();
+  }
+  MS_RETURN_IF_ERROR(tx.Exec("ROLLBACK TO SAVEPOINT store_events").status());
+  for (size_t idx = 0; idx < result.events.size(); ++idx) {
+    MS_RETURN_IF_ERROR(
+        UpsertEventOrReject(tx, batch, company, result.events[idx], fingerprints.at(idx), outcome));
+  }
+  return tx.Exec("RELEASE SAVEPOINT store_events").status();
+}
+
 }  // namespace
 
 std::map<std::string, std::string> MetricsFromJson(std::string_view text) {
@@ -378,10 +501,7 @@ Status StoreBatchEvents(Connection& tx, int64_t batch_id, const std::string& com
     outcome->already_done = true;
     return Status::Ok();
   }
-  for (size_t idx = 0; idx < result.events.size(); ++idx) {
-    MS_RETURN_IF_ERROR(UpsertEventOrReject(tx, batch, company_id, result.events[idx],
-                                           fingerprints.at(idx), outcome));
-  }
+  MS_RETURN_IF_ERROR(StoreEvents(tx, batch, company_id, result, fingerprints, outcome));
   const int before = outcome->created + outcome->changed;
   MS_RETURN_IF_ERROR(StoreSeries(tx, batch, company_id, result, rules, outcome));
   if (!result.events.empty() || outcome->created + outcome->changed > before) {

@@ -16,7 +16,9 @@ namespace ms::pg {
 // company, metric and source message), derives the milestones of every series that gained a
 // reading (pipeline/ledger/milestones.h) and upserts them, appends event_history and outbox rows,
 // wakes the relay (NOTIFY milestoned_outbox) and marks the batch done — unless it is done
-// already.
+// already. Events all new to the ledger (and to each other) are written in one statement with
+// their history and outbox rows; a batch that sights a stored event, or that the database
+// refuses, is written event by event, a refused event left out alone.
 Status StoreBatchEvents(Connection& tx, int64_t batch_id, const std::string& company_id,
                         const ExtractionResult& result,
                         const std::vector<std::string>& fingerprints, double cost_usd,
