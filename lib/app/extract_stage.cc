@@ -178,19 +178,19 @@ StatusOr<std::optional<KeptAnswer>> ExtractStage::JobAnswer(BatchTicket& ticket,
   if (job && job->id.empty()) {
     // Marked `submitting` with no id: a submission whose outcome is unknown. Only this process
     // may know the id (its storing failed); anyone else must not submit again.
-    std::string job_id;
+    std::optional<ProviderJob> unmarked;
     {
       std::lock_guard lock(unkept_mu_);
       if (auto it = unmarked_jobs_.find(ticket.batch_id()); it != unmarked_jobs_.end()) {
-        job_id = it->second;
+        unmarked = it->second;
       }
     }
-    if (job_id.empty() || jobs_ == nullptr) {
+    if (!unmarked || jobs_ == nullptr) {
       ExtractionResult spent;
       spent.provider = jobs_ != nullptr ? jobs_->provider() : job->provider;
       return FailSubmissionUnknown(ticket, "", spent);
     }
-    return MarkJob(ticket, job_id, 0);
+    return MarkJob(ticket, *unmarked);
   }
   if (job) {
     if (jobs_ == nullptr || (!job->provider.empty() && job->provider != jobs_->provider())) {
@@ -232,14 +232,19 @@ StatusOr<std::optional<KeptAnswer>> ExtractStage::SubmitJob(BatchTicket& ticket,
   metrics_->LlmBatchJobs("submitted").Increment();
   spdlog::info("extract: batch {} company={} submitted as {} job {} ({} request(s))",
                ticket.batch_id(), ticket.company_id(), jobs_->provider(), *sent, requests);
-  return MarkJob(ticket, *sent, requests);
+  ProviderJob submitted;
+  submitted.id = *sent;
+  submitted.request_hashes = JobExtractor::RequestHashes(submission.requests);
+  return MarkJob(ticket, submitted);
 }
 
 StatusOr<std::optional<KeptAnswer>> ExtractStage::MarkJob(BatchTicket& ticket,
-                                                          const std::string& job_id, int requests) {
+                                                          const ProviderJob& job) {
+  const std::string& job_id = job.id;
   Status st;
   for (int attempt = 1;; ++attempt) {
-    st = ticket.MarkSubmitted(jobs_->provider(), job_id, requests, config_.llm.batch_poll_interval);
+    st = ticket.MarkSubmitted(jobs_->provider(), job_id, job.request_hashes,
+                              config_.llm.batch_poll_interval);
     if (st.ok() || st.code() == StatusCode::kFailedPrecondition || attempt >= kMarkAttempts) break;
     spdlog::warn("extract: batch {} storing job {} failed, again: {}", ticket.batch_id(), job_id,
                  st.ToString());
@@ -253,7 +258,7 @@ StatusOr<std::optional<KeptAnswer>> ExtractStage::MarkJob(BatchTicket& ticket,
   }
   // The batch stays marked `submitting`: this process marks it again on its next take; any
   // other process (or this one after a restart) fails it visibly rather than submit again.
-  unmarked_jobs_[ticket.batch_id()] = job_id;
+  unmarked_jobs_[ticket.batch_id()] = job;
   spdlog::error("extract: batch {} company={} submitted as {} job {} but the id is not stored: {}",
                 ticket.batch_id(), ticket.company_id(), jobs_->provider(), job_id, st.ToString());
   return st.WithContext("storing batch job " + job_id);
@@ -317,18 +322,22 @@ StatusOr<std::optional<KeptAnswer>> ExtractStage::CollectJob(BatchTicket& ticket
   }
   const std::chrono::milliseconds started = clock_->Monotonic();
   ExtractionResult extracted;
-  int fallbacks = 0;
+  int fallbacks = 0, changed = 0;
   // The job's own usage is counted by the first collect of the ended job only (stored state
   // still `pending`); a later collect, after a failed fallback, counts its own calls.
   const bool first_collect = job.state == "pending";
-  Status collected = jobs_->Collect(request, status, &extracted, &fallbacks, first_collect);
+  Status collected = jobs_->Collect(request, status, &extracted, &fallbacks, first_collect,
+                                    job.request_hashes, &changed);
   ObserveStage(Stage::kExtract, started);
   const std::string end_state = JobExtractor::EndState(status, fallbacks);
   if (first_collect) metrics_->LlmBatchJobs(end_state).Increment();
   metrics_->Counter<MetricId::llm_batch_fallbacks>().Increment(fallbacks);
   if (fallbacks > 0) {
-    spdlog::warn("extract: batch {} job {} ended {} ({}): {} request(s) re-sent synchronously",
-                 ticket.batch_id(), job.id, end_state, status.provider_state, fallbacks);
+    spdlog::warn(
+        "extract: batch {} job {} ended {} ({}): {} request(s) re-sent synchronously, {} of them "
+        "because the batch's prompt changed since it was submitted (a message edited or the "
+        "prompt options changed)",
+        ticket.batch_id(), job.id, end_state, status.provider_state, fallbacks, changed);
   }
   MS_RETURN_IF_ERROR(ticket.EndJob(end_state, status.provider_state, fallbacks));
   if (!collected.ok()) {

@@ -117,10 +117,10 @@ class ExtractStage {
   // the batch visibly.
   StatusOr<std::optional<KeptAnswer>> SubmitJob(BatchTicket& ticket,
                                                 const ExtractionRequest& request);
-  // Stores `job_id`, kMarkAttempts times at most with the ticket held; if that still fails the
-  // id is remembered in unmarked_jobs_ and the batch stays marked `submitting`.
-  StatusOr<std::optional<KeptAnswer>> MarkJob(BatchTicket& ticket, const std::string& job_id,
-                                              int requests);
+  // Stores the job (its id and request hashes), kMarkAttempts times at most with the ticket
+  // held; if that still fails it is remembered in unmarked_jobs_ and the batch stays marked
+  // `submitting`.
+  StatusOr<std::optional<KeptAnswer>> MarkJob(BatchTicket& ticket, const ProviderJob& job);
   // The provider may hold a job for the batch: `failed`, with the label to look for and the
   // retry command in last_error. Never submitted again by the daemon.
   StatusOr<std::optional<KeptAnswer>> FailSubmissionUnknown(BatchTicket& ticket,
@@ -160,7 +160,7 @@ class ExtractStage {
   std::map<int64_t, KeptAnswer> unkept_;  // guarded by unkept_mu_: paid for, not kept durably
   JobExtractor* jobs_ = nullptr;
   // guarded by unkept_mu_: submitted, id unstored (the row stays marked `submitting`)
-  std::map<int64_t, std::string> unmarked_jobs_;
+  std::map<int64_t, ProviderJob> unmarked_jobs_;
 };
 
 }  // namespace ms::app

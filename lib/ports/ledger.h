@@ -33,6 +33,9 @@ struct ProviderJob {
   std::string state;  // batches.job_state: submitting, pending, or the final state it ended in
   int requests = 0;
   std::string provider;  // batches.job_provider: the provider the job was submitted to
+  // batches.job_request_hashes: JobExtractor::RequestHash of each request as submitted, by
+  // prompt index; empty for a job stored without them.
+  std::vector<std::string> request_hashes = {};
 };
 
 class BatchTicket {
@@ -101,8 +104,10 @@ class BatchTicket {
   // ONE statement: the job id stored and the batch -> `submitted` (job_state pending), polled
   // again after `poll_in` by whichever worker or instance takes it; the attempt given back. A
   // batch that already has a job id is left untouched (FailedPrecondition): a job is submitted
-  // once.
-  virtual Status MarkSubmitted(const std::string& provider, const std::string& job_id, int requests,
+  // once. `request_hashes`: one per request of the job, kept so the answers are used only for
+  // the prompts they were asked for.
+  virtual Status MarkSubmitted(const std::string& provider, const std::string& job_id,
+                               const std::vector<std::string>& request_hashes,
                                std::chrono::milliseconds poll_in) = 0;
   // The job has not ended: the batch stays `submitted` (provider_state recorded), polled again
   // after `poll_in`; the attempt given back.

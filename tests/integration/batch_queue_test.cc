@@ -276,8 +276,9 @@ TEST_F(BatchQueueTest, ASubmittedBatchIsPolledWithItsStoredJobNeverSubmittedAgai
   std::unique_ptr<BatchTicket> ticket = Take();
   ASSERT_NE(ticket, nullptr);
   EXPECT_FALSE(ticket->job().has_value());
-  ASSERT_TRUE(ticket->MarkSubmitted("openai", "batch_abc", 2, milliseconds(60'000)).ok());
-  EXPECT_EQ(ticket->MarkSubmitted("openai", "batch_other", 2, milliseconds(0)).code(),
+  ASSERT_TRUE(
+      ticket->MarkSubmitted("openai", "batch_abc", {"h0", "h1"}, milliseconds(60'000)).ok());
+  EXPECT_EQ(ticket->MarkSubmitted("openai", "batch_other", {"h0", "h1"}, milliseconds(0)).code(),
             StatusCode::kFailedPrecondition);
   ticket.reset();
   EXPECT_EQ(Int("SELECT count(*) FROM batches WHERE id = 1 AND status = 'submitted' AND "
@@ -292,6 +293,7 @@ TEST_F(BatchQueueTest, ASubmittedBatchIsPolledWithItsStoredJobNeverSubmittedAgai
   ASSERT_TRUE(ticket->job().has_value());
   EXPECT_EQ(ticket->job()->id, "batch_abc");
   EXPECT_EQ(ticket->job()->state, "pending");
+  EXPECT_EQ(ticket->job()->request_hashes, (std::vector<std::string>{"h0", "h1"}));
   EXPECT_EQ(Int("SELECT count(*) FROM batches WHERE id = 1 AND status = 'submitted'"), 1);
   ASSERT_TRUE(ticket->AwaitJob("in_progress", milliseconds(0)).ok());
   ticket.reset();
@@ -329,7 +331,7 @@ TEST_F(BatchQueueTest, TheSubmittingMarkerOutlivesItsTicketAndIsClearedOnlyOnReq
   ASSERT_TRUE(ticket->ClearSubmitting().ok());
   EXPECT_FALSE(ticket->job().has_value());
   ASSERT_TRUE(ticket->MarkSubmitting().ok());
-  ASSERT_TRUE(ticket->MarkSubmitted("openai", "batch_abc", 1, milliseconds(0)).ok());
+  ASSERT_TRUE(ticket->MarkSubmitted("openai", "batch_abc", {"h0"}, milliseconds(0)).ok());
   ASSERT_TRUE(ticket->ClearSubmitting().ok());
   ticket.reset();
   EXPECT_EQ(Int("SELECT count(*) FROM batches WHERE id = 1 AND job_state = 'pending' AND "

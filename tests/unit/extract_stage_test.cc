@@ -116,15 +116,15 @@ class FakeTicket final : public BatchTicket {
     if (log_->job && log_->job->id.empty()) log_->job.reset();
     return Status::Ok();
   }
-  Status MarkSubmitted(const std::string& provider, const std::string& job_id, int requests,
-                       std::chrono::milliseconds) override {
+  Status MarkSubmitted(const std::string& provider, const std::string& job_id,
+                       const std::vector<std::string>& hashes, std::chrono::milliseconds) override {
     if (!log_->mark_errors.empty()) {
       Status error = log_->mark_errors.front();
       log_->mark_errors.pop_front();
       return error;
     }
     if (log_->job && !log_->job->id.empty()) return FailedPrecondition("already has a job");
-    log_->job = ProviderJob{job_id, "pending", requests, provider};
+    log_->job = ProviderJob{job_id, "pending", static_cast<int>(hashes.size()), provider, hashes};
     return Status::Ok();
   }
   Status AwaitJob(const std::string& provider_state, std::chrono::milliseconds) override {

@@ -235,5 +235,44 @@ TEST(JobExtractor, WhatTheJobDidNotAnswerIsSentSynchronously) {
   EXPECT_EQ(JobExtractor::EndState(*status, fallbacks), "partial");
 }
 
+// An answer is used only for the prompt it was asked for: a message edited between submit and
+// collect changes the prompt, and that prompt is re-sent instead (the job's answer, paid for,
+// is counted and dropped).
+TEST(JobExtractor, AnAnswerToAPromptThatChangedSinceSubmitIsNotUsed) {
+  FakeJobs jobs;
+  RecordingModel sync;
+  JobExtractor extractor(&jobs, &sync, NoPrefilter(), /*tiered=*/false);
+  const ExtractionRequest request{7, "acme", {Msg(1, kClosedRound), Msg(2, kUncertain)}};
+  JobExtractor::Submission submission;
+  extractor.Prepare(request, &submission);
+  ASSERT_TRUE(extractor.Send(request.batch_id, submission.requests).ok());
+  const std::vector<std::string> hashes = JobExtractor::RequestHashes(submission.requests);
+  ASSERT_EQ(hashes.size(), 1u);
+  auto status = jobs.Poll("job-1");
+  ASSERT_TRUE(status.ok());
+
+  // Unchanged: the job's answer is used.
+  ExtractionResult same;
+  int fallbacks = -1, changed = -1;
+  ASSERT_TRUE(extractor.Collect(request, *status, &same, &fallbacks, true, hashes, &changed).ok());
+  EXPECT_EQ(fallbacks, 0);
+  EXPECT_EQ(changed, 0);
+  EXPECT_TRUE(sync.requests.empty());
+  EXPECT_EQ(same.mode, "model+batch");
+
+  // Message 2 edited since: the same custom_id now carries another prompt.
+  ExtractionRequest edited = request;
+  edited.messages[1].text = "We signed Harcourt: a 3-year contract, $2M ARR.";
+  ExtractionResult result;
+  ASSERT_TRUE(extractor.Collect(edited, *status, &result, &fallbacks, true, hashes, &changed).ok());
+  EXPECT_EQ(fallbacks, 1);
+  EXPECT_EQ(changed, 1);
+  ASSERT_EQ(sync.requests.size(), 1u);
+  EXPECT_EQ(sync.requests[0].messages.size(), 2u);
+  EXPECT_EQ(result.mode, "model");
+  EXPECT_EQ(result.batch_usage.prompt_tokens, 1000);  // the job's answer was paid for
+  for (const ExtractedEvent& event : result.events) EXPECT_NE(event.title, "from the job");
+}
+
 }  // namespace
 }  // namespace ms

@@ -1,5 +1,6 @@
 #include "adapters/postgres/batch_queue.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <nlohmann/json.hpp>
 
@@ -54,11 +55,12 @@ constexpr char kClearSubmittingSql[] =
     "UPDATE batches SET job_state = NULL, submitted_at = NULL "
     "WHERE id = $1 AND provider_job_id IS NULL AND job_state = 'submitting'";
 
-// $2 provider, $3 job id, $4 requests, $5 seconds to the first poll. One statement: the id
-// and the status together, and never over an id already stored.
+// $2 provider, $3 job id, $4 requests, $5 seconds to the first poll, $6 the requests'
+// hashes. One statement: the id and the status together, and never over an id already stored.
 constexpr char kMarkSubmittedSql[] =
     "UPDATE batches SET status = 'submitted', provider = $2, job_provider = $2, "
     "provider_job_id = $3, job_state = 'pending', job_requests = $4, "
+    "job_request_hashes = $6::text[], "
     "submitted_at = COALESCE(submitted_at, now()), last_error = NULL, "
     "retry_at = now() + make_interval(secs => $5::float8), attempts = attempts - 1 "
     "WHERE id = $1 AND status <> 'done' AND provider_job_id IS NULL";
@@ -155,16 +157,19 @@ class PgBatchTicket final : public BatchTicket {
     return Status::Ok();
   }
 
-  Status MarkSubmitted(const std::string& provider, const std::string& job_id, int requests,
+  Status MarkSubmitted(const std::string& provider, const std::string& job_id,
+                       const std::vector<std::string>& request_hashes,
                        std::chrono::milliseconds poll_in) override {
+    const int requests = static_cast<int>(request_hashes.size());
     MS_ASSIGN_OR_RETURN(
         Result res, lease_->Exec(kMarkSubmittedSql, {std::to_string(batch_id_), provider, job_id,
-                                                     std::to_string(requests), Seconds(poll_in)}));
+                                                     std::to_string(requests), Seconds(poll_in),
+                                                     QuotedArrayLiteral(request_hashes)}));
     if (res.affected() == 0) {
       return FailedPrecondition("batch " + std::to_string(batch_id_) +
                                 " is done or already has a provider job");
     }
-    job_ = ProviderJob{job_id, "pending", requests, provider};
+    job_ = ProviderJob{job_id, "pending", requests, provider, request_hashes};
     return Status::Ok();
   }
 
@@ -289,6 +294,21 @@ StatusOr<std::unique_ptr<BatchTicket>> PgBatchQueue::Take() {
   }
 }
 
+namespace {
+
+// "a,b,c" (array_to_string of batches.job_request_hashes: hex, no commas) as its elements.
+std::vector<std::string> SplitHashes(std::string_view joined) {
+  std::vector<std::string> out;
+  while (!joined.empty()) {
+    const size_t comma = std::min(joined.find(','), joined.size());
+    out.emplace_back(joined.substr(0, comma));
+    joined.remove_prefix(std::min(comma + 1, joined.size()));
+  }
+  return out;
+}
+
+}  // namespace
+
 StatusOr<std::optional<PgBatchQueue::Taken>> PgBatchQueue::TryTake(Connection& conn,
                                                                    int64_t batch_id) {
   const std::string key = std::to_string(BatchLockKey(batch_id));
@@ -302,7 +322,8 @@ StatusOr<std::optional<PgBatchQueue::Taken>> PgBatchQueue::TryTake(Connection& c
                 "ELSE 'extracting' END, started_at = now(), attempts = attempts + 1 "
                 "WHERE id = $1 AND status IN ('claimed', 'extracting', 'submitted') "
                 "RETURNING company_id, attempts, store_attempts, COALESCE(provider_job_id, ''), "
-                "COALESCE(job_state, ''), job_requests, COALESCE(job_provider, '')",
+                "COALESCE(job_state, ''), job_requests, COALESCE(job_provider, ''), "
+                "array_to_string(job_request_hashes, ',')",
                 {std::to_string(batch_id)}));
   if (taken.rows() == 1) {
     Taken out{std::string(taken.Get(0, 0)), static_cast<int>(taken.GetInt(0, 1)),
@@ -310,7 +331,8 @@ StatusOr<std::optional<PgBatchQueue::Taken>> PgBatchQueue::TryTake(Connection& c
     // A job id, or the `submitting` marker of a submission whose outcome is unknown.
     if (!taken.Get(0, 3).empty() || taken.Get(0, 4) == "submitting") {
       out.job = ProviderJob{std::string(taken.Get(0, 3)), std::string(taken.Get(0, 4)),
-                            static_cast<int>(taken.GetInt(0, 5)), std::string(taken.Get(0, 6))};
+                            static_cast<int>(taken.GetInt(0, 5)), std::string(taken.Get(0, 6)),
+                            SplitHashes(taken.Get(0, 7))};
     }
     return std::optional<Taken>(std::move(out));
   }

@@ -278,6 +278,14 @@ ALTER TABLE batches
   ADD COLUMN job_ended_at       TIMESTAMPTZ;
 )sql";
 
+// 13: job_request_hashes: JobExtractor::RequestHash of each request of a provider job as
+// submitted, by prompt index. A collect uses an answer only for the prompt it was asked for: a
+// prompt built differently (a message edited, the prompt options changed) is re-sent instead.
+// NULL for jobs submitted before it (their answers are used as before).
+constexpr std::string_view k0013JobRequestHashes = R"sql(
+ALTER TABLE batches ADD COLUMN job_request_hashes TEXT[];
+)sql";
+
 }  // namespace
 
 const std::vector<Migration>& AllMigrations() {
@@ -292,6 +300,7 @@ const std::vector<Migration>& AllMigrations() {
       {10, "spending_by_mode", k0010SpendingByMode},
       {11, "pending_messages", k0011PendingMessages},
       {12, "provider_batch_jobs", k0012ProviderBatchJobs},
+      {13, "job_request_hashes", k0013JobRequestHashes},
   };
   return kMigrations;
 }

@@ -4,6 +4,7 @@
 #include <set>
 #include <utility>
 
+#include "core/hash.h"
 #include "pipeline/extract/tiered_extractor.h"
 
 namespace ms {
@@ -45,6 +46,22 @@ ExtractionRequest JobExtractor::ModelPart(const ExtractionRequest& request,
   return {request.batch_id, request.company_id, std::move(split.to_model)};
 }
 
+std::string JobExtractor::RequestHash(const LlmRequest& request) {
+  std::string identity;
+  for (const std::string* part : {&request.system, &request.user, &request.schema_json,
+                                  &request.schema_name, &request.schema_description}) {
+    identity += std::to_string(part->size()) + ":" + *part;
+  }
+  identity += std::to_string(request.max_output_tokens);
+  return Fnv1a64Hex(identity);
+}
+
+std::vector<std::string> JobExtractor::RequestHashes(const std::vector<JobRequest>& requests) {
+  std::vector<std::string> hashes;
+  for (const JobRequest& request : requests) hashes.push_back(RequestHash(request.request));
+  return hashes;
+}
+
 std::string JobExtractor::Label(int64_t batch_id) {
   return "milestoned-batch-" + std::to_string(batch_id);
 }
@@ -65,8 +82,10 @@ void JobExtractor::Prepare(const ExtractionRequest& request, Submission* out) co
 }
 
 Status JobExtractor::Collect(const ExtractionRequest& request, const JobStatus& status,
-                             ExtractionResult* out, int* fallbacks, bool count_job_usage) {
+                             ExtractionResult* out, int* fallbacks, bool count_job_usage,
+                             const std::vector<std::string>& submitted, int* changed) {
   *fallbacks = 0;
+  if (changed != nullptr) *changed = 0;
   ExtractionRequest model_part = ModelPart(request, out);
   const std::string base_mode = tiered_ ? "tiered" : "model";
   out->provider = jobs_->provider();
@@ -83,6 +102,13 @@ Status JobExtractor::Collect(const ExtractionRequest& request, const JobStatus& 
     auto found = items.find(CustomId(request.batch_id, idx));
     const JobItem* item = found == items.end() ? nullptr : found->second;
     std::optional<ParsedAnswer> parsed = JobAnswer(item, prompt, request.company_id);
+    const bool same_request = submitted.empty() || (idx < submitted.size() &&
+                                                    submitted[idx] == RequestHash(prompt.request));
+    if (!same_request) {
+      // Answers another prompt than this one: paid for, never used.
+      parsed.reset();
+      if (changed != nullptr) ++*changed;
+    }
     if (count_job_usage && item != nullptr && item->response) {
       // Paid for whether usable or not; counted by the first collect of the ended job.
       out->usage += item->response->usage;
