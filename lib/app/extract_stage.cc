@@ -371,6 +371,18 @@ Status ExtractStage::StoreFailed(BatchTicket& ticket, const Status& error,
   return ticket.Fail(reason, answer.result, {answer.cost_usd});
 }
 
+void ExtractStage::ReleaseJob(const BatchTicket& ticket) {
+  const std::optional<ProviderJob> job = ticket.job();
+  if (jobs_ == nullptr || !job || job->id.empty()) return;
+  if (!job->provider.empty() && job->provider != jobs_->provider()) return;
+  if (Status st = jobs_->Release(job->id); !st.ok()) {
+    spdlog::warn(
+        "extract: batch {} is stored, but the provider's files of job {} were not "
+        "deleted (they stay in the provider's file storage): {}",
+        ticket.batch_id(), job->id, st.ToString());
+  }
+}
+
 Status ExtractStage::ProcessOne(bool* found) {
   MS_ASSIGN_OR_RETURN(std::unique_ptr<BatchTicket> ticket, queue_->Take());
   *found = ticket != nullptr;
@@ -394,6 +406,7 @@ Status ExtractStage::ProcessOne(bool* found) {
   if (!outcome.ok()) return StoreFailed(*ticket, outcome.status(), *answer);
   ObserveStage(Stage::kStore, store_started);
   if (outcome->already_done) return Status::Ok();
+  ReleaseJob(*ticket);
   Account(extracted, answer->cost_usd);
   if (!extracted.mode.empty()) metrics_->CountModeMessages(extracted.mode, answer->messages);
   metrics_->Counter<MetricId::batches_done>().Increment();

@@ -121,6 +121,9 @@ class ExtractStage {
   // held; if that still fails it is remembered in unmarked_jobs_ and the batch stays marked
   // `submitting`.
   StatusOr<std::optional<KeptAnswer>> MarkJob(BatchTicket& ticket, const ProviderJob& job);
+  // After the batch's answer is stored: what the provider keeps of its job is deleted (best
+  // effort; a failure is logged, the files stay).
+  void ReleaseJob(const BatchTicket& ticket);
   // The provider may hold a job for the batch: `failed`, with the label to look for and the
   // retry command in last_error. Never submitted again by the daemon.
   StatusOr<std::optional<KeptAnswer>> FailSubmissionUnknown(BatchTicket& ticket,

@@ -60,6 +60,10 @@ class BatchJobClient {
   // such job (a 404 with its own error body). Any other error (down, auth, a wrong base_url,
   // results too large) says nothing about the job: ask again later.
   virtual StatusOr<JobStatus> Poll(const std::string& job_id) = 0;
+  // Deletes what the provider keeps of an ended job whose answer is stored and no longer
+  // needed: OpenAI's input, output and error files (kept until deleted otherwise). Anthropic
+  // and Gemini drop a job's results by themselves: nothing to do. A file already gone is fine.
+  virtual Status Release(const std::string& job_id) = 0;
   virtual std::string provider() const = 0;
   virtual std::string model() const = 0;
 };

@@ -55,6 +55,13 @@ std::vector<FakeJobRecord> FakeLlmServer::jobs() const {
   return jobs_;
 }
 
+std::vector<std::string> FakeLlmServer::uploaded_files() const {
+  std::lock_guard lock(mu_);
+  std::vector<std::string> ids;
+  for (const auto& [id, content] : files_) ids.push_back(id);
+  return ids;
+}
+
 void FakeLlmServer::EndJobsAtNextPoll() {
   std::lock_guard lock(mu_);
   for (FakeJobRecord& job : jobs_)
@@ -119,7 +126,7 @@ void FakeLlmServer::InstallJobRoutes() {
       return;
     }
     std::lock_guard lock(mu_);
-    const std::string id = "file-" + std::to_string(files_.size() + 1);
+    const std::string id = "file-" + std::to_string(++uploads_);
     files_[id] = req.get_file_value("file").content;
     Reply(res, 200, json{{"id", id}, {"object", "file"}, {"purpose", "batch"}}.dump());
   });
@@ -146,7 +153,9 @@ void FakeLlmServer::InstallJobRoutes() {
         CreateJob(Wire::kOpenAi, model, Str(body, json::json_pointer("/metadata/milestoned_label")),
                   requests);
     std::lock_guard lock(mu_);
-    Reply(res, 200, OpenAiBatchObject(*FindJob(id, false)));
+    FakeJobRecord* job = FindJob(id, false);
+    job->input_file_id = Str(body, json::json_pointer("/input_file_id"));
+    Reply(res, 200, OpenAiBatchObject(*job));
   });
   server_->Get(R"(/v1/batches/([^/]+))",
                [this](const httplib::Request& req, httplib::Response& res) {
@@ -162,9 +171,25 @@ void FakeLlmServer::InstallJobRoutes() {
                  const std::string job_id = file_id.substr(9);  // after "file-out-" or "file-err-"
                  std::lock_guard lock(mu_);
                  FakeJobRecord* job = FindJob(job_id, false);
-                 if (job == nullptr || !job->ended()) return NotFound(res);
+                 if (job == nullptr || !job->ended() || job->outputs_deleted) return NotFound(res);
                  Reply(res, 200, OpenAiResultsFile(*job, errors), "application/jsonl");
                });
+  // An uploaded file, or an ended job's output or error file ("file-out-<job>",
+  // "file-err-<job>": both go together here).
+  server_->Delete(
+      R"(/v1/files/([^/]+))", [this](const httplib::Request& req, httplib::Response& res) {
+        const std::string file_id = req.matches[1];
+        std::lock_guard lock(mu_);
+        if (files_.erase(file_id) == 0) {
+          FakeJobRecord* job = file_id.size() > 9 ? FindJob(file_id.substr(9), false) : nullptr;
+          if (job == nullptr || !job->ended() || job->outputs_deleted ||
+              !(file_id.starts_with("file-out-") || file_id.starts_with("file-err-"))) {
+            return NotFound(res);
+          }
+          job->outputs_deleted = true;
+        }
+        Reply(res, 200, json{{"id", file_id}, {"object", "file"}, {"deleted", true}}.dump());
+      });
 
   // ---- Anthropic Message Batches ----
   server_->Post("/v1/messages/batches",

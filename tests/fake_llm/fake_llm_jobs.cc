@@ -67,7 +67,7 @@ std::string OpenAiBatchObject(const FakeJobRecord& job) {
               {"object", "batch"},
               {"endpoint", "/v1/chat/completions"},
               {"completion_window", "24h"},
-              {"input_file_id", "file-in-" + job.id},
+              {"input_file_id", job.input_file_id},
               {"output_file_id", nullptr},
               {"error_file_id", nullptr},
               {"metadata", {{"milestoned_label", job.label}}}};

@@ -43,7 +43,10 @@ struct FakeJobRecord {
   std::string id;
   Wire wire = Wire::kOpenAi;
   std::string model;
-  std::string label;  // OpenAI metadata.milestoned_label, Gemini displayName
+  std::string label;          // OpenAI metadata.milestoned_label, Gemini displayName
+  std::string input_file_id;  // OpenAI: the uploaded file the job was created from
+  // OpenAI: output and error files deleted (DELETE /v1/files/{id}); their content is gone.
+  bool outputs_deleted = false;
   FakeJob script;
   int polls = 0;
   struct Request {

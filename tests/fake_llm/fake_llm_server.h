@@ -87,6 +87,8 @@ class FakeLlmServer {
   std::vector<FakeJobRecord> jobs() const;
   // Every job submitted so far ends at its next poll, as scripted.
   void EndJobsAtNextPoll();
+  // OpenAI: uploaded files not deleted yet, by id.
+  std::vector<std::string> uploaded_files() const;
 
  private:
   void Serve(Wire wire, const httplib::Request& request, httplib::Response* response);
@@ -118,6 +120,7 @@ class FakeLlmServer {
   std::deque<FakeJob> job_script_;            // guarded by mu_
   std::vector<FakeJobRecord> jobs_;           // guarded by mu_; submission order
   std::map<std::string, std::string> files_;  // guarded by mu_; OpenAI uploads by file id
+  int uploads_ = 0;                           // guarded by mu_; uploads so far (file ids)
 };
 
 }  // namespace ms::test

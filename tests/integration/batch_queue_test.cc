@@ -353,6 +353,7 @@ struct TimingOutJobs : BatchJobClient {
     return DeadlineExceeded("openai: timed out (the provider may have created the job)");
   }
   StatusOr<JobStatus> Poll(const std::string&) override { return NotFound("no such job"); }
+  Status Release(const std::string&) override { return Status::Ok(); }
   std::string provider() const override { return "openai"; }
   std::string model() const override { return "gpt-test"; }
 };

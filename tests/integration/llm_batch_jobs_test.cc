@@ -110,6 +110,15 @@ TEST_P(BatchJobsTest, AJobIsSubmittedOncePolledAndItsAnswersCollected) {
   EXPECT_EQ(result.mode, answered_by_job > 0 ? "model+batch" : "model");
   EXPECT_EQ(result.batch_usage.prompt_tokens, 120 * answered_by_job);
   EXPECT_EQ(result.usage.prompt_tokens, 120 * 2);
+
+  // Once stored, what the provider keeps of the job goes: OpenAI's uploaded input file and
+  // its output files (a poll can no longer read them); a second release finds them gone.
+  ASSERT_TRUE(jobs.Release(*job_id).ok());
+  EXPECT_TRUE(server_.uploaded_files().empty());
+  if (c.provider == LlmProvider::kOpenAi && ended->state != JobState::kFailed) {
+    EXPECT_FALSE(jobs.Poll(*job_id).ok()) << "the output file is deleted";
+  }
+  EXPECT_TRUE(jobs.Release(*job_id).ok());
 }
 
 INSTANTIATE_TEST_SUITE_P(

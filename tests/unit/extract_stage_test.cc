@@ -534,6 +534,12 @@ struct FakeJobClient : BatchJobClient {
     }
     return status;
   }
+  std::vector<std::string> released;  // jobs whose provider files were deleted
+  Status release_error;
+  Status Release(const std::string& job_id) override {
+    released.push_back(job_id);
+    return release_error;
+  }
   std::string provider() const override { return "openai"; }
   std::string model() const override { return "gpt-test"; }
 };
@@ -576,6 +582,7 @@ TEST_F(ExtractStageJobTest, ABatchIsSubmittedOncePolledAndStoredAtTheBatchPrice)
   Take(stage);  // pending: waits for the next poll
   EXPECT_EQ(queue_.log.awaited, std::vector<std::string>{"pending"});
   EXPECT_TRUE(queue_.log.stored.empty());
+  EXPECT_TRUE(client_.released.empty());
 
   client_.state = JobState::kCompleted;
   Take(stage);
@@ -589,6 +596,21 @@ TEST_F(ExtractStageJobTest, ABatchIsSubmittedOncePolledAndStoredAtTheBatchPrice)
   EXPECT_EQ(Jobs("completed"), 1);
   EXPECT_EQ(metrics_.Total(MetricId::llm_batch_fallbacks), 0);
   EXPECT_DOUBLE_EQ(metrics_.ModeCost("model+batch").Value(), 2.0);
+  // Stored: the provider's files of the job are deleted.
+  EXPECT_EQ(client_.released, std::vector<std::string>{"job-1"});
+}
+
+// Deleting the provider's files is housekeeping: a failure leaves the stored batch stored.
+TEST_F(ExtractStageJobTest, FilesThatCannotBeDeletedLeaveTheBatchStored) {
+  client_.release_error = Unavailable("openai: HTTP 503");
+  app::ExtractStage stage(config_, &queue_, &extractor_, &hints_, &metrics_);
+  Take(stage);
+  client_.state = JobState::kCompleted;
+  Take(stage);
+  EXPECT_EQ(client_.released, std::vector<std::string>{"job-1"});
+  EXPECT_EQ(queue_.log.stored.size(), 1u);
+  EXPECT_TRUE(queue_.log.failures.empty());
+  EXPECT_TRUE(queue_.log.handed_back.empty());
 }
 
 TEST_F(ExtractStageJobTest, TheBatchMultiplierComesFromThePriceTable) {

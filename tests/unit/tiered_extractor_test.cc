@@ -153,6 +153,7 @@ struct FakeJobs : BatchJobClient {
     }
     return status;
   }
+  Status Release(const std::string&) override { return Status::Ok(); }
   std::string provider() const override { return "openai"; }
   std::string model() const override { return "gpt-test"; }
 };

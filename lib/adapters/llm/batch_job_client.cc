@@ -81,7 +81,9 @@ class HttpBatchJobs : public BatchJobClient {
                                 "provider's API origin");
     }
     request.headers = sync_->Auth();
-    if (method != "GET") request.headers.emplace_back("Content-Type", content_type);
+    if (method != "GET" && method != "DELETE") {
+      request.headers.emplace_back("Content-Type", content_type);
+    }
     request.body = std::move(body);
     request.timeout = kJobCallTimeout;
     auto response = http_.Post(request);
@@ -225,6 +227,22 @@ class OpenAiBatchJobs final : public HttpBatchJobs {
     return status;
   }
 
+  Status Release(const std::string& job_id) override {
+    MS_ASSIGN_OR_RETURN(json batch,
+                        ExchangeJson("GET", "/v1/batches/" + job_id, json(), Call::kLookup));
+    for (const char* file_key : {"input_file_id", "output_file_id", "error_file_id"}) {
+      const std::string file_id = JsonString(batch, file_key);
+      if (file_id.empty()) continue;
+      // kLookup: the provider's own 404 (NotFound) says the file is gone already.
+      StatusOr<std::string> deleted =
+          Exchange("DELETE", "/v1/files/" + file_id, "", "application/json", Call::kLookup);
+      if (!deleted.ok() && deleted.status().code() != StatusCode::kNotFound) {
+        return deleted.status().WithContext("deleting " + std::string(file_key) + " " + file_id);
+      }
+    }
+    return Status::Ok();
+  }
+
  private:
   JobItem Item(const json& line) const {
     std::string custom_id = JsonString(line, "custom_id");
@@ -242,6 +260,9 @@ class OpenAiBatchJobs final : public HttpBatchJobs {
 class AnthropicBatchJobs final : public HttpBatchJobs {
  public:
   using HttpBatchJobs::HttpBatchJobs;
+
+  // No files are uploaded for a job here; its results go by the provider's own retention.
+  Status Release(const std::string&) override { return Status::Ok(); }
 
   StatusOr<std::string> Submit(const std::string& /*label: none on this API*/,
                                const std::vector<JobRequest>& requests) override {
@@ -291,6 +312,9 @@ class AnthropicBatchJobs final : public HttpBatchJobs {
 class GeminiBatchJobs final : public HttpBatchJobs {
  public:
   using HttpBatchJobs::HttpBatchJobs;
+
+  // No files are uploaded for a job here; its results go by the provider's own retention.
+  Status Release(const std::string&) override { return Status::Ok(); }
 
   StatusOr<std::string> Submit(const std::string& label,
                                const std::vector<JobRequest>& requests) override {

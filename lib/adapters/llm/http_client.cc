@@ -93,7 +93,8 @@ void SetOptions(CURL* curl, const HttpRequest& request, const HttpClientOptions&
   auto timeout = std::max<int64_t>(1, request.timeout.count());
   auto connect_timeout = std::min<int64_t>(timeout, options.connect_timeout.count());
   curl_easy_setopt(curl, CURLOPT_URL, request.url.c_str());
-  if (request.method == "GET") {
+  // GET and DELETE carry no body; any other method POSTs request.body under its own name.
+  if (request.method == "GET" || request.method == "DELETE") {
     curl_easy_setopt(curl, CURLOPT_HTTPGET, 1L);
   } else {
     curl_easy_setopt(curl, CURLOPT_POST, 1L);
@@ -101,6 +102,9 @@ void SetOptions(CURL* curl, const HttpRequest& request, const HttpClientOptions&
     curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE,
                      static_cast<curl_off_t>(request.body.size()));
   }
+  curl_easy_setopt(
+      curl, CURLOPT_CUSTOMREQUEST,
+      request.method == "GET" || request.method == "POST" ? nullptr : request.method.c_str());
   curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
   curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, static_cast<long>(timeout));
   curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(connect_timeout));

@@ -27,7 +27,7 @@ namespace ms::llm {
 using HttpHeaders = std::map<std::string, std::string>;
 
 struct HttpRequest {
-  std::string method = "POST";  // or "GET" (no body sent)
+  std::string method = "POST";  // or "GET", "DELETE" (no body sent)
   std::string url;
   std::vector<std::pair<std::string, std::string>> headers;  // may hold secrets
   std::string body;
@@ -52,9 +52,9 @@ class HttpClient {
   HttpClient(const HttpClient&) = delete;
   HttpClient& operator=(const HttpClient&) = delete;
 
-  // POSTs `request` (GETs it, without a body, when request.method is "GET"). Any HTTP status is a
-  // successful exchange (the caller classifies it). Errors: DeadlineExceeded (timed out),
-  // Unavailable (DNS, connect, TLS, reset, ...), ResourceExhausted (body larger than
+  // POSTs `request` (sends it without a body when request.method is "GET" or "DELETE"). Any HTTP
+  // status is a successful exchange (the caller classifies it). Errors: DeadlineExceeded (timed
+  // out), Unavailable (DNS, connect, TLS, reset, ...), ResourceExhausted (body larger than
   // max_response_bytes), Internal (libcurl setup).
   StatusOr<HttpResponse> Post(const HttpRequest& request);
 

@@ -58,6 +58,9 @@ class JobExtractor {
 
   // Asks the provider where `job_id` is.
   StatusOr<JobStatus> Poll(const std::string& job_id) { return jobs_->Poll(job_id); }
+  // Deletes what the provider keeps of an ended job once its answer is stored
+  // (BatchJobClient::Release).
+  Status Release(const std::string& job_id) { return jobs_->Release(job_id); }
 
   // The answer of an ended job `status` for `request` (see above). On failure *out holds what
   // was spent, as Extractor::ExtractInto promises. `count_job_usage` false leaves the job's own
