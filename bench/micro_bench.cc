@@ -1,10 +1,13 @@
-// Micro-benchmarks of the per-message hot path: decode/normalize of each input shape, and the
-// batch decode of a poll. Run: build/bench/micro_bench
+// Micro-benchmarks of the per-message hot path: decode/normalize of each input shape, the
+// batch decode of a poll, the prefilter's verdict on a message and the offline rules over a
+// batch of one company's messages. Run: build/bench/micro_bench
 #include <benchmark/benchmark.h>
 
 #include <sstream>
 
 #include "pipeline/decode/decode.h"
+#include "pipeline/extract/prefilter.h"
+#include "pipeline/extract/rules_extractor.h"
 #include "pipeline/generator/generator.h"
 #include "pipeline/generator/producer_payload.h"
 #include "pipeline/ingest/ingest_batch.h"
@@ -65,6 +68,41 @@ void BM_DecodeBatchOfAPoll(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations() * static_cast<int64_t>(records.size()));
 }
 BENCHMARK(BM_DecodeBatchOfAPoll)->Arg(5000);
+
+// Generated messages of one company, as a claimed batch holds them.
+std::vector<BatchMessage> Messages(int rows) {
+  GeneratorOptions opts;
+  opts.rows = rows;
+  opts.companies = 1;
+  std::stringstream csv;
+  GenerateCsv(opts, csv);
+  std::vector<BatchMessage> out;
+  int64_t id = 0;
+  for (const CsvRow& row : ReadCsvRows(csv)) out.push_back(ToBatchMessage(row, ++id));
+  return out;
+}
+
+void BM_PrefilterVerdict(benchmark::State& state) {
+  const std::vector<BatchMessage> messages = Messages(2000);
+  size_t idx = 0;
+  for (auto _ : state) {
+    const BatchMessage& m = messages[idx++ % messages.size()];
+    benchmark::DoNotOptimize(ClassifyMessage(m.subject, m.text));
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_PrefilterVerdict);
+
+void BM_RulesExtractBatch(benchmark::State& state) {
+  const ExtractionRequest request{1, "company-0", Messages(static_cast<int>(state.range(0)))};
+  RulesExtractor rules;
+  for (auto _ : state) {
+    ExtractionResult result;
+    benchmark::DoNotOptimize(rules.ExtractInto(request, &result));
+  }
+  state.SetItemsProcessed(state.iterations() * state.range(0));
+}
+BENCHMARK(BM_RulesExtractBatch)->Arg(200);
 
 }  // namespace
 }  // namespace ms

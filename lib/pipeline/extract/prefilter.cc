@@ -1,6 +1,7 @@
 #include "pipeline/extract/prefilter.h"
 
 #include <algorithm>
+#include <array>
 #include <string>
 #include <vector>
 
@@ -53,30 +54,61 @@ std::vector<std::string_view> SplitWords(std::string_view lower) {
   return words;
 }
 
-template <size_t N>
-bool IsOneOf(std::string_view word, const std::string_view (&list)[N]) {
-  return std::find(std::begin(list), std::end(list), word) != std::end(list);
-}
+// A vocabulary list by first byte, so a word or a text position is compared only with the
+// entries that can match it. The lists hold no empty entry.
+class Vocabulary {
+ public:
+  template <size_t N>
+  explicit Vocabulary(const std::string_view (&list)[N]) {
+    for (std::string_view entry : list) {
+      if (!entry.empty()) by_first_[static_cast<unsigned char>(entry.front())].push_back(entry);
+    }
+  }
+  // Entries that could start at `first`.
+  const std::vector<std::string_view>& StartingWith(char first) const {
+    return by_first_[static_cast<unsigned char>(first)];
+  }
+  bool Has(std::string_view word) const {
+    if (word.empty()) return false;
+    const auto& entries = StartingWith(word.front());
+    return std::find(entries.begin(), entries.end(), word) != entries.end();
+  }
+  bool HasPrefixOf(std::string_view word) const {
+    if (word.empty()) return false;
+    const auto& entries = StartingWith(word.front());
+    return std::any_of(entries.begin(), entries.end(),
+                       [&](std::string_view entry) { return word.starts_with(entry); });
+  }
+
+ private:
+  std::array<std::vector<std::string_view>, 256> by_first_;
+};
+
+const Vocabulary kSignalWords(vocab::kSignalWords);
+const Vocabulary kSignalStems(vocab::kSignalStems);
+const Vocabulary kSignalPhrases(vocab::kSignalPhrases);
+const Vocabulary kNotAFactPhrases(vocab::kNotAFactPhrases);
+const Vocabulary kRoutinePhrases(vocab::kRoutinePhrases);
+const Vocabulary kChatterPhrases(vocab::kChatterPhrases);
+const Vocabulary kNegators(vocab::kNegators);
+const Vocabulary kEventWords(vocab::kEventWords);
+const Vocabulary kDoneWords(vocab::kDoneWords);
+const Vocabulary kConditionals(vocab::kConditionals);
 
 bool IsSignalWord(std::string_view word) {
-  if (IsOneOf(word, vocab::kSignalWords)) return true;
-  return std::any_of(std::begin(vocab::kSignalStems), std::end(vocab::kSignalStems),
-                     [&](std::string_view stem) { return word.starts_with(stem); });
+  return kSignalWords.Has(word) || kSignalStems.HasPrefixOf(word);
 }
 
 // Whether `lower` contains one of `phrases` starting at a word boundary ("pto" is not in
 // "crypto"). The end is open so that stems match ("reschedul" in "rescheduled") unless
-// `whole_words` ("lol" is not in "lollipop").
-template <size_t N>
-bool ContainsAny(std::string_view lower, const std::string_view (&phrases)[N],
-                 bool whole_words = false) {
-  for (std::string_view phrase : phrases) {
-    for (size_t at = lower.find(phrase); at != std::string_view::npos;
-         at = lower.find(phrase, at + 1)) {
+// `whole_words` ("lol" is not in "lollipop"). One pass over the word boundaries.
+bool ContainsAny(std::string_view lower, const Vocabulary& phrases, bool whole_words = false) {
+  for (size_t at = 0; at < lower.size(); ++at) {
+    if (at > 0 && ascii::IsAlnum(lower[at - 1])) continue;
+    for (std::string_view phrase : phrases.StartingWith(lower[at])) {
+      if (lower.compare(at, phrase.size(), phrase) != 0) continue;
       const size_t end = at + phrase.size();
-      const bool starts = at == 0 || !ascii::IsAlnum(lower[at - 1]);
-      const bool ends = !whole_words || end == lower.size() || !ascii::IsAlnum(lower[end]);
-      if (starts && ends) return true;
+      if (!whole_words || end == lower.size() || !ascii::IsAlnum(lower[end])) return true;
     }
   }
   return false;
@@ -131,11 +163,9 @@ struct Reading {
 };
 
 // Whether one of `list` is among the kNegationReach words before words[idx].
-template <size_t N>
-bool PrecededBy(const std::vector<std::string_view>& words, size_t idx,
-                const std::string_view (&list)[N]) {
+bool PrecededBy(const std::vector<std::string_view>& words, size_t idx, const Vocabulary& list) {
   for (size_t back = 1; back <= kNegationReach && back <= idx; ++back) {
-    if (IsOneOf(words[idx - back], list)) return true;
+    if (list.Has(words[idx - back])) return true;
   }
   return false;
 }
@@ -147,24 +177,23 @@ void ReadWords(std::string_view lower, Reading* reading) {
     std::string_view word = words[idx];
     reading->digits = reading->digits || std::any_of(word.begin(), word.end(), ascii::IsDigit);
     reading->signal = reading->signal || IsSignalWord(word);
-    const bool event = IsOneOf(word, vocab::kEventWords);
-    const bool done = IsOneOf(word, vocab::kDoneWords);
+    const bool event = kEventWords.Has(word);
+    const bool done = kDoneWords.Has(word);
     if (!event && !done) continue;
-    const bool negated = PrecededBy(words, idx, vocab::kNegators);
+    const bool negated = PrecededBy(words, idx, kNegators);
     reading->negated = reading->negated || (event && negated);
-    reading->done =
-        reading->done || (done && !negated && !PrecededBy(words, idx, vocab::kConditionals));
+    reading->done = reading->done || (done && !negated && !PrecededBy(words, idx, kConditionals));
   }
 }
 
 Reading Read(std::string_view lower) {
   Reading reading;
   ReadWords(lower, &reading);
-  reading.signal = reading.signal || ContainsAny(lower, vocab::kSignalPhrases);
+  reading.signal = reading.signal || ContainsAny(lower, kSignalPhrases);
   reading.figure = HasMoney(lower) || HasPercent(lower);
-  reading.not_a_fact = ContainsAny(lower, vocab::kNotAFactPhrases, /*whole_words=*/true);
-  reading.routine = ContainsAny(lower, vocab::kRoutinePhrases);
-  reading.chatter = ContainsAny(lower, vocab::kChatterPhrases);
+  reading.not_a_fact = ContainsAny(lower, kNotAFactPhrases, /*whole_words=*/true);
+  reading.routine = ContainsAny(lower, kRoutinePhrases);
+  reading.chatter = ContainsAny(lower, kChatterPhrases);
   return reading;
 }
 
