@@ -289,6 +289,13 @@ double EndToEnd(const test::StackEnv& env, const Topics& topics, const std::stri
   }
   double stored_s = Seconds(start);
   double steady_s = std::chrono::duration<double>(Clock::now() - first).count();
+  // What the rest of the pipeline did while the messages were being stored: the ratio of two
+  // runs compares their ingest rates only when they extracted about as much meanwhile.
+  auto meanwhile = (*watch)->Exec(
+      "SELECT count(*) FILTER (WHERE status = 'done'), count(*), "
+      "coalesce(sum(message_count) FILTER (WHERE status = 'done'), 0), "
+      "(SELECT count(*) FROM events) FROM batches");
+  if (!meanwhile.ok()) Die("postgres: " + meanwhile.status().ToString());
   while (commits.Committed() < n && Seconds(start) < 600) {
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
@@ -308,6 +315,11 @@ double EndToEnd(const test::StackEnv& env, const Topics& topics, const std::stri
       "row)\n",
       n / committed_s, committed_s, n / (committed_s - (stored_s - steady_s)));
   printf("    milestoned peak RSS:               %10.1f MiB\n", rss / 1024.0);
+  printf("    meanwhile: %lld of %lld claimed batches stored (%lld messages), %lld events\n",
+         static_cast<long long>(meanwhile->GetInt(0, 0)),
+         static_cast<long long>(meanwhile->GetInt(0, 1)),
+         static_cast<long long>(meanwhile->GetInt(0, 2)),
+         static_cast<long long>(meanwhile->GetInt(0, 3)));
   return n / (committed_s - (stored_s - steady_s));
 }
 
