@@ -16,12 +16,18 @@
 namespace ms {
 namespace {
 
-std::vector<ProducedRecord> Payloads(int rows) {
+// `rows` generated messages over `companies`, as CSV.
+std::stringstream GeneratedCsv(int rows, int companies) {
   GeneratorOptions opts;
   opts.rows = rows;
-  opts.companies = 100;
+  opts.companies = companies;
   std::stringstream csv;
   GenerateCsv(opts, csv);
+  return csv;
+}
+
+std::vector<ProducedRecord> Payloads(int rows) {
+  std::stringstream csv = GeneratedCsv(rows, 100);
   return PayloadsFromCsv(csv, "bench");
 }
 
@@ -71,11 +77,7 @@ BENCHMARK(BM_DecodeBatchOfAPoll)->Arg(5000);
 
 // Generated messages of one company, as a claimed batch holds them.
 std::vector<BatchMessage> Messages(int rows) {
-  GeneratorOptions opts;
-  opts.rows = rows;
-  opts.companies = 1;
-  std::stringstream csv;
-  GenerateCsv(opts, csv);
+  std::stringstream csv = GeneratedCsv(rows, 1);
   std::vector<BatchMessage> out;
   int64_t id = 0;
   for (const CsvRow& row : ReadCsvRows(csv)) out.push_back(ToBatchMessage(row, ++id));

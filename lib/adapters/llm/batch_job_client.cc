@@ -69,14 +69,15 @@ class HttpBatchJobs : public BatchJobClient {
     HttpRequest request;
     request.method = method;
     request.url = target;
-    if (UrlOrigin(target).empty()) {
+    const std::string origin = UrlOrigin(target);
+    const std::string base_origin = UrlOrigin(sync_->options().base_url);
+    if (origin.empty()) {
       request.url = sync_->options().base_url + target;
-    } else if (UrlOrigin(target) != UrlOrigin(sync_->options().base_url)) {
+    } else if (origin != base_origin) {
       // A URL the provider handed back (Anthropic's results_url) gets the API key only on the
       // configured server: a key is never sent to another host. The job stays submitted.
-      return FailedPrecondition(provider() + ": " + method + " " + UrlOrigin(target) +
-                                "/...: not on llm.base_url's origin " +
-                                UrlOrigin(sync_->options().base_url) +
+      return FailedPrecondition(provider() + ": " + method + " " + origin +
+                                "/...: not on llm.base_url's origin " + base_origin +
                                 ", so the API key is not sent there; set llm.base_url to the "
                                 "provider's API origin");
     }

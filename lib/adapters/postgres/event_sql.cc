@@ -393,18 +393,21 @@ StatusOr<bool> CreateAllIfNew(Connection& tx, const std::string& batch, const st
     const FactView view{e.metrics, e.title};
     if (SameFact(e.type, view, view)) types.push_back(e.type);
   }
-  std::vector<std::pair<std::string, std::map<std::string, std::string>>> titles_metrics;
-  std::vector<std::string> candidate_types;
+  // The facts an event could be the same as: the stored ones, then the batch's earlier events.
+  struct Fact {
+    std::string type, title;
+    std::map<std::string, std::string> metrics;
+  };
+  std::vector<Fact> facts;
   if (!types.empty()) {
     MS_ASSIGN_OR_RETURN(
-        Result candidates,
+        Result stored,
         tx.Exec("SELECT type, metrics::text, title FROM events WHERE company_id = $1 AND "
                 "type = ANY($2::text[]) AND origin = 'extracted' AND state <> 'closed'",
                 {company, QuotedArrayLiteral(types)}));
-    for (int row = 0; row < candidates.rows(); ++row) {
-      candidate_types.emplace_back(candidates.Get(row, 0));
-      titles_metrics.emplace_back(std::string(candidates.Get(row, 2)),
-                                  MetricsFromJson(candidates.Get(row, 1)));
+    for (int row = 0; row < stored.rows(); ++row) {
+      facts.push_back({std::string(stored.Get(row, 0)), std::string(stored.Get(row, 2)),
+                       MetricsFromJson(stored.Get(row, 1))});
     }
   }
   std::set<std::string> seen_fingerprints;
@@ -414,19 +417,13 @@ StatusOr<bool> CreateAllIfNew(Connection& tx, const std::string& batch, const st
     if (!seen_fingerprints.insert(fingerprints.at(idx)).second) return false;
     const FactView view{e.metrics, e.title};
     if (SameFact(e.type, view, view)) {
-      for (size_t c = 0; c < candidate_types.size(); ++c) {
-        if (candidate_types[c] == e.type &&
-            SameFact(e.type, view, {titles_metrics[c].second, titles_metrics[c].first})) {
-          return false;
-        }
-      }
-      for (size_t earlier = 0; earlier < idx; ++earlier) {
-        const ExtractedEvent& prior = events[earlier];
-        if (prior.type == e.type && SameFact(e.type, view, {prior.metrics, prior.title})) {
+      for (const Fact& fact : facts) {
+        if (fact.type == e.type && SameFact(e.type, view, {fact.metrics, fact.title})) {
           return false;
         }
       }
     }
+    facts.push_back({e.type, e.title, e.metrics});
     rows.push_back({{"type", e.type},
                     {"title", e.title},
                     {"description", e.description},
