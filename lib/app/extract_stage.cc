@@ -9,6 +9,15 @@
 #include "pipeline/ledger/record.h"
 
 namespace ms::app {
+namespace {
+
+// An answer no model call went into (the offline rules decided every message): extracting it
+// again costs nothing, so it is never kept on the batch row.
+bool MadeNoCall(const KeptAnswer& answer) {
+  return answer.result.llm_calls == 0 && answer.cost_usd == 0;
+}
+
+}  // namespace
 
 const ModelPrice* ExtractStage::PriceOf(const ExtractionResult& result) const {
   const auto& prices = config_.llm.prices;
@@ -163,6 +172,7 @@ StatusOr<std::optional<KeptAnswer>> ExtractStage::KeepNew(BatchTicket& ticket,
   answer.cost_usd = CostOf(extracted);
   answer.messages = static_cast<int>(request.messages.size());
   answer.result = std::move(extracted);
+  if (MadeNoCall(answer)) return std::optional<KeptAnswer>(std::move(answer));  // not kept
   if (Status st = ticket.Keep(answer); !st.ok()) {
     // Not kept durably: held in memory, so this process stores it without paying again.
     HoldUnkept(ticket.batch_id(), answer);
@@ -353,20 +363,25 @@ Status ExtractStage::StoreFailed(BatchTicket& ticket, const Status& error,
   const int attempt = ticket.store_attempts() + 1;
   const std::string batch =
       "batch " + std::to_string(ticket.batch_id()) + " company=" + ticket.company_id();
+  const bool free = MadeNoCall(answer);
   if (attempt < kStoreAttempts) {
     const auto delay = StoreRetryDelay(attempt);
-    std::string reason = "store attempt " + std::to_string(attempt) + "/" +
-                         std::to_string(kStoreAttempts) +
-                         " failed, the answer is kept: " + error.ToString();
+    std::string reason =
+        "store attempt " + std::to_string(attempt) + "/" + std::to_string(kStoreAttempts) +
+        " failed, " +
+        (free ? "the answer made no call and is extracted again: " : "the answer is kept: ") +
+        error.ToString();
     spdlog::warn("extract: {} {}; next store in {} ms", batch, reason, delay.count());
     return ticket.RetryStore(reason, delay);
   }
   metrics_->Counter<MetricId::batches_failed>().Increment();
   Account(answer.result, answer.cost_usd);
-  std::string reason = "store failed " + std::to_string(attempt) +
-                       " times (the answer is kept: `milestonectl batches retry` stores it "
-                       "without calling the model): " +
-                       error.ToString();
+  std::string reason = "store failed " + std::to_string(attempt) + " times (" +
+                       (free ? "the answer made no call: `milestonectl batches retry` extracts "
+                               "it again offline"
+                             : "the answer is kept: `milestonectl batches retry` stores it "
+                               "without calling the model") +
+                       "): " + error.ToString();
   spdlog::warn("extract: {} failed: {}", batch, reason);
   return ticket.Fail(reason, answer.result, {answer.cost_usd});
 }

@@ -2,6 +2,8 @@
 // claim stage's hand-over queue), run the configured Extractor, keep its answer on the batch
 // row (BatchTicket::Keep), and store the events, history and outbox rows in one transaction.
 // An answer is paid for once:
+//  - an answer that made no call (the offline rules decided every message) is not kept: were
+//    its store to fail, extracting it again is free;
 //  - a batch with a kept answer is stored from it; the model is not called again;
 //  - a store that fails (database read-only, full or gone) hands the batch back with the
 //    answer kept, waiting 1 s, 2 s, 4 s ... up to 5 min between store attempts; after
@@ -102,7 +104,8 @@ class ExtractStage {
   // A store (or keeping the answer) failed: hand back for a later store, or fail after
   // kStoreAttempts.
   Status StoreFailed(BatchTicket& ticket, const Status& error, const KeptAnswer& answer);
-  // A newly extracted answer: merged, cleaned, priced and kept (or held, see Answer).
+  // A newly extracted answer: merged, cleaned, priced and kept (or held, see Answer); one that
+  // made no call is returned without being kept.
   StatusOr<std::optional<KeptAnswer>> KeepNew(BatchTicket& ticket, const ExtractionRequest& request,
                                               ExtractionResult extracted);
   // llm.submit: batch, or a batch that has a job whatever llm.submit says now. No job yet:

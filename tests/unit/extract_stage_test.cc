@@ -430,6 +430,28 @@ TEST_F(ExtractStageTest, AFailedStoreKeepsTheAnswerAndTheNextAttemptStoresItWith
   EXPECT_EQ(metrics_.Total(MetricId::batch_store_failures), 1);
 }
 
+TEST_F(ExtractStageTest, AnAnswerThatMadeNoCallIsNotKeptAndAFailedStoreExtractsItAgain) {
+  extractor_.calls = 0;  // the offline rules decided every message
+  extractor_.usage = {};
+  extractor_.mode = "offline";
+  queue_.log.store_errors = {Unavailable("server closed the connection unexpectedly")};
+  ASSERT_TRUE(ProcessOne());
+  EXPECT_FALSE(queue_.log.kept.has_value()) << "a free answer is not written to the batch row";
+  ASSERT_EQ(queue_.log.store_retries.size(), 1u);
+  EXPECT_NE(queue_.log.store_retries[0].reason.find("made no call"), std::string::npos)
+      << queue_.log.store_retries[0].reason;
+  ASSERT_TRUE(ProcessOne());
+  EXPECT_EQ(extractor_.extractions.load(), 2) << "extracted again, for nothing";
+  EXPECT_FALSE(queue_.log.kept.has_value());
+  EXPECT_EQ(queue_.log.stored_costs, std::vector<double>{0.0});
+  EXPECT_EQ(metrics_.Total(MetricId::batches_done), 1);
+
+  extractor_.calls = 1;  // one call, even a free one (a local model), is kept
+  queue_.log.store_errors = {Unavailable("server closed the connection unexpectedly")};
+  ASSERT_TRUE(ProcessOne());
+  EXPECT_TRUE(queue_.log.kept.has_value());
+}
+
 TEST_F(ExtractStageTest, StoreAttemptsWaitLongerEachTimeUpToFiveMinutes) {
   using std::chrono::minutes;
   using std::chrono::seconds;

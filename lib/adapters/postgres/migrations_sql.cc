@@ -286,6 +286,18 @@ constexpr std::string_view k0013JobRequestHashes = R"sql(
 ALTER TABLE batches ADD COLUMN job_request_hashes TEXT[];
 )sql";
 
+// 14: the relay's due rows found by index scans that stay short. outbox_unpublished_idx is
+// (aggregate, id): ordering its rows by id took a bitmap scan, which visits every entry of a
+// row published since the last vacuum (dead to the query, but never marked so by a bitmap
+// scan) on every round. outbox_due_idx is ordered by id, so the relay reads the first `limit`
+// rows and marks dead entries as it passes them; outbox_held_idx holds only the rows waiting
+// after a failure (next_attempt_at is set), which the relay's per-company hold looks up.
+constexpr std::string_view k0014OutboxDueIndexes = R"sql(
+CREATE INDEX outbox_due_idx ON outbox (id) WHERE published_at IS NULL;
+CREATE INDEX outbox_held_idx ON outbox (aggregate, id)
+  WHERE published_at IS NULL AND next_attempt_at IS NOT NULL;
+)sql";
+
 }  // namespace
 
 const std::vector<Migration>& AllMigrations() {
@@ -301,6 +313,7 @@ const std::vector<Migration>& AllMigrations() {
       {11, "pending_messages", k0011PendingMessages},
       {12, "provider_batch_jobs", k0012ProviderBatchJobs},
       {13, "job_request_hashes", k0013JobRequestHashes},
+      {14, "outbox_due_indexes", k0014OutboxDueIndexes},
   };
   return kMigrations;
 }

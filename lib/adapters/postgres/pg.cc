@@ -93,18 +93,47 @@ Connection::~Connection() {
   PQfinish(conn_);
 }
 
-StatusOr<Result> Connection::Exec(std::string_view sql, const std::vector<Param>& params) {
-  std::string query(sql);
+namespace {
+
+std::vector<const char*> ParamValues(const std::vector<Param>& params) {
   std::vector<const char*> values;
   values.reserve(params.size());
   for (const Param& p : params) values.push_back(p ? p->c_str() : nullptr);
-  pg_result* res = PQexecParams(conn_, query.c_str(), static_cast<int>(params.size()), nullptr,
-                                values.data(), nullptr, nullptr, /*resultFormat=*/0);
+  return values;
+}
+
+// A statement's result, or its error classified (Connection::Exec).
+StatusOr<Result> Outcome(pg_conn* conn, pg_result* res) {
   ExecStatusType st = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;
   if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK) return Result(res);
-  Status err = ClassifyError(conn_, res);
+  Status err = ClassifyError(conn, res);
   if (res) PQclear(res);
   return err;
+}
+
+}  // namespace
+
+StatusOr<Result> Connection::Exec(std::string_view sql, const std::vector<Param>& params) {
+  const std::string query(sql);
+  const std::vector<const char*> values = ParamValues(params);
+  return Outcome(conn_, PQexecParams(conn_, query.c_str(), static_cast<int>(params.size()), nullptr,
+                                     values.data(), nullptr, nullptr,
+                                     /*resultFormat=*/0));
+}
+
+StatusOr<Result> Connection::ExecPrepared(std::string_view name, std::string_view sql,
+                                          const std::vector<Param>& params) {
+  const std::string statement(name);
+  if (std::find(prepared_.begin(), prepared_.end(), statement) == prepared_.end()) {
+    const std::string query(sql);
+    pg_result* res = PQprepare(conn_, statement.c_str(), query.c_str(),
+                               static_cast<int>(params.size()), nullptr);
+    MS_RETURN_IF_ERROR(Outcome(conn_, res).status());  // the Result clears it
+    prepared_.push_back(statement);
+  }
+  const std::vector<const char*> values = ParamValues(params);
+  return Outcome(conn_, PQexecPrepared(conn_, statement.c_str(), static_cast<int>(params.size()),
+                                       values.data(), nullptr, nullptr, /*resultFormat=*/0));
 }
 
 Status Connection::ExecSimple(std::string_view sql) {
@@ -185,6 +214,7 @@ Status Connection::OncePerSession(std::string_view name, std::string_view sql) {
 
 Status Connection::Reset() {
   session_setup_.clear();  // a new server session: temporary objects are gone
+  prepared_.clear();       // and so are its prepared statements
   PQreset(conn_);
   if (PQstatus(conn_) != CONNECTION_OK) {
     return Unavailable("postgres: reconnect failed: " + Trimmed(PQerrorMessage(conn_)));

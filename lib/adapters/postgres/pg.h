@@ -88,6 +88,12 @@ class Connection {
   // is again only after Reset() reconnected. `name` identifies it.
   Status OncePerSession(std::string_view name, std::string_view sql);
 
+  // Exec of a statement prepared on this server session under `name` the first time it is run
+  // (and again after Reset): parsed and planned once, not on every call. Only for a session
+  // this process owns (a statement pooler in transaction mode does not keep it).
+  StatusOr<Result> ExecPrepared(std::string_view name, std::string_view sql,
+                                const std::vector<Param>& params = {});
+
   bool healthy() const;
   // Reconnects a broken connection.
   Status Reset();
@@ -98,6 +104,7 @@ class Connection {
   Status ExecSimple(std::string_view sql);
   pg_conn* conn_;
   std::vector<std::string> session_setup_;  // run by OncePerSession since the last (re)connect
+  std::vector<std::string> prepared_;       // by ExecPrepared since the last (re)connect
 };
 
 // A bigint[] parameter literal: "{1,2,3}".

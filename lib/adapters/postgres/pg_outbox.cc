@@ -13,7 +13,9 @@ namespace {
 constexpr std::string_view kRelayLockKey = "4242770002";
 
 // A company whose earliest unpublished row is not due yet (next_attempt_at in the future) is
-// skipped entirely, so none of its later rows overtakes the one that failed.
+// skipped entirely, so none of its later rows overtakes the one that failed. Rows are read in
+// id order from outbox_due_idx; the hold is looked up in outbox_held_idx (migration 14), whose
+// predicate the `IS NOT NULL` matches.
 constexpr std::string_view kDueSql = R"sql(
 SELECT o.id, o.aggregate, o.type,
        (o.payload || jsonb_build_object('delivery_id', o.id))::text, e.event_uid,
@@ -22,7 +24,8 @@ FROM outbox o JOIN events e ON e.id = o.event_id
 WHERE o.published_at IS NULL
   AND NOT EXISTS (SELECT 1 FROM outbox held
                   WHERE held.aggregate = o.aggregate AND held.published_at IS NULL
-                    AND held.id <= o.id AND held.next_attempt_at > now())
+                    AND held.id <= o.id AND held.next_attempt_at IS NOT NULL
+                    AND held.next_attempt_at > now())
 ORDER BY o.id LIMIT $1)sql";
 
 // $2: whether Kafka is a sink (then the row is on the topic too).
@@ -111,7 +114,8 @@ void PgOutbox::Resign(int64_t epoch) {
 
 StatusOr<std::vector<OutboxRow>> PgOutbox::Due(int limit) {
   MS_ASSIGN_OR_RETURN(Connection * conn, Conn());
-  MS_ASSIGN_OR_RETURN(Result res, conn->Exec(kDueSql, {std::to_string(limit)}));
+  MS_ASSIGN_OR_RETURN(Result res,
+                      conn->ExecPrepared("relay_due", kDueSql, {std::to_string(limit)}));
   std::vector<OutboxRow> rows;
   rows.reserve(static_cast<size_t>(res.rows()));
   for (int row = 0; row < res.rows(); ++row) {
