@@ -127,6 +127,23 @@ std::pair<std::string, std::string> PipelineTest::SplitCsv(const std::string& cs
   return paths;
 }
 
+std::string PipelineTest::StoredByPartition() const {
+  auto conn = pg::Connection::Open(PgOptionsFor(dsn_));
+  if (!conn.ok()) return conn.status().ToString();
+  auto res = (*conn)->Exec(
+      "SELECT kafka_topic, kafka_partition, count(*), min(kafka_offset), max(kafka_offset) "
+      "FROM messages GROUP BY 1, 2 ORDER BY 1, 2");
+  if (!res.ok()) return res.status().ToString();
+  std::string out;
+  for (int row = 0; row < res->rows(); ++row) {
+    const int64_t rows = res->GetInt(row, 2), low = res->GetInt(row, 3), high = res->GetInt(row, 4);
+    out += std::string(res->Get(row, 0)) + "/" + std::string(res->Get(row, 1)) + ": " +
+           std::to_string(rows) + " rows, offsets " + std::to_string(low) + ".." +
+           std::to_string(high) + (high - low + 1 != rows ? " gap" : "") + "\n";
+  }
+  return out;
+}
+
 int64_t PipelineTest::CommittedOffsets(int partitions) const {
   char err[256];
   rd_kafka_conf_t* conf = rd_kafka_conf_new();

@@ -40,6 +40,9 @@ class PipelineTest : public ::testing::Test {
 
   int64_t Query(const std::string& sql) const { return QueryInt(dsn_, sql); }
   int64_t Stored() const { return Query("SELECT count(*) FROM messages"); }
+  // Per Kafka partition, what Postgres holds of it: "topic/partition: n rows, offsets a..b",
+  // with "gap" where a row between them is missing (failure messages).
+  std::string StoredByPartition() const;
   // Waits until `expected` messages are stored and none is pending.
   bool WaitAllBatched(int64_t expected, std::chrono::milliseconds wait);
   // Waits until `expected` messages are stored, every one is in a batch and every batch is

@@ -26,7 +26,8 @@ TEST_F(PipelineTest, ScaleflowDataSetBecomesThresholdBatchesPlusOneAgedRemainder
   if (!std::filesystem::exists(ScaleflowCsv())) GTEST_SKIP() << ScaleflowCsv() << " absent";
   auto daemon = StartDaemon();
   ASSERT_EQ(Ctl({"produce", ScaleflowCsv()}), 0);
-  ASSERT_TRUE(WaitAllBatched(1100, 60s)) << "stored=" << Stored() << "\n" << daemon->Log();
+  ASSERT_TRUE(WaitAllBatched(1100, 60s)) << "stored=" << Stored() << "\n"
+                                         << StoredByPartition() << daemon->Log();
   ExpectEveryMessageInExactlyOneBatch(1100);
   EXPECT_EQ(Query("SELECT count(*) FROM batches WHERE message_count = 200 AND trigger = "
                   "'threshold'"),
@@ -49,7 +50,9 @@ class StuckStoreTest : public PipelineTest {
   std::unique_ptr<pg::Connection> StallTheStoreMidStream(Process& daemon, uint64_t seed) {
     auto [before, during] = SplitCsv(Generate(20000, 50, seed), 2000);
     EXPECT_EQ(Ctl({"produce", before}), 0);
-    EXPECT_TRUE(WaitFor([&] { return Stored() == 2000; }, 60s)) << daemon.Log();
+    EXPECT_TRUE(WaitFor([&] { return Stored() == 2000; }, 60s))
+        << "stored=" << Stored() << "\n"
+        << StoredByPartition() << daemon.Log();
     auto locker = pg::Connection::Open(PgOptionsFor(dsn_));
     EXPECT_TRUE(locker.ok()) << locker.status().ToString();
     if (!locker.ok()) return nullptr;
@@ -77,7 +80,8 @@ TEST_F(StuckStoreTest, AStoreBlockedPastTheMaxPollIntervalKeepsTheMemberInTheGro
   EXPECT_EQ(Stored(), 2000) << "the lock did not hold the store back";
   EXPECT_TRUE(daemon->running()) << daemon->Log();
   ASSERT_TRUE(locker->Exec("COMMIT").ok());
-  ASSERT_TRUE(WaitAllBatched(20000, 120s)) << "stored=" << Stored() << "\n" << daemon->Log();
+  ASSERT_TRUE(WaitAllBatched(20000, 120s)) << "stored=" << Stored() << "\n"
+                                           << StoredByPartition() << daemon->Log();
   ExpectEveryMessageInExactlyOneBatch(20000);
   std::string log = daemon->Log();
   EXPECT_NE(log.find("persisting caught up, partitions resumed"), std::string::npos) << log;
@@ -102,7 +106,8 @@ TEST_F(StuckStoreTest, DrainingPastTheShutdownTimeoutExitsAndTheRestartLosesNoth
       << stuck->Log();
   ASSERT_TRUE(locker->Exec("COMMIT").ok());
   auto restarted = StartDaemon("restarted");
-  ASSERT_TRUE(WaitAllBatched(20000, 120s)) << "stored=" << Stored() << "\n" << restarted->Log();
+  ASSERT_TRUE(WaitAllBatched(20000, 120s)) << "stored=" << Stored() << "\n"
+                                           << StoredByPartition() << restarted->Log();
   ExpectEveryMessageInExactlyOneBatch(20000);
   restarted->Signal(SIGTERM);
   EXPECT_EQ(restarted->Wait(60s), 0) << restarted->Log();
@@ -148,7 +153,8 @@ TEST_F(PipelineTest, SigtermMidStreamDrainsExitsZeroAndRestartLosesNothing) {
   ASSERT_EQ(daemon->Wait(60s), 0) << daemon->Log();
   EXPECT_NE(daemon->Log().find("draining"), std::string::npos);
   auto restarted = StartDaemon("second");
-  ASSERT_TRUE(WaitAllBatched(20000, 120s)) << "stored=" << Stored() << "\n" << restarted->Log();
+  ASSERT_TRUE(WaitAllBatched(20000, 120s)) << "stored=" << Stored() << "\n"
+                                           << StoredByPartition() << restarted->Log();
   ExpectEveryMessageInExactlyOneBatch(20000);
   restarted->Signal(SIGTERM);
   EXPECT_EQ(restarted->Wait(60s), 0);
@@ -179,7 +185,8 @@ TEST_F(PipelineTest, RedisFlushedMidStreamIsRebuiltFromPostgres) {
       45s))
       << "stored=" << Stored() << "\n"
       << daemon->Log();
-  ASSERT_TRUE(WaitAllBatched(20000, 120s)) << "stored=" << Stored() << "\n" << daemon->Log();
+  ASSERT_TRUE(WaitAllBatched(20000, 120s)) << "stored=" << Stored() << "\n"
+                                           << StoredByPartition() << daemon->Log();
   ExpectEveryMessageInExactlyOneBatch(20000);
 }
 

@@ -1,5 +1,7 @@
 #include "adapters/kafka/consumer.h"
 
+#include <spdlog/spdlog.h>
+
 #include <algorithm>
 #include <cstdlib>
 #include <cstring>
@@ -73,9 +75,14 @@ void Consumer::HandleRebalance(rd_kafka_resp_err_t err, rd_kafka_topic_partition
   if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
     if (cooperative) {
       rd_kafka_error_t* error = rd_kafka_incremental_assign(rk, parts);
-      if (error) rd_kafka_error_destroy(error);
-    } else {
-      rd_kafka_assign(rk, parts);
+      if (error) {
+        spdlog::warn("kafka: assigning {} partitions failed: {}", parts->cnt,
+                     rd_kafka_error_string(error));
+        rd_kafka_error_destroy(error);
+      }
+    } else if (rd_kafka_resp_err_t assigned = rd_kafka_assign(rk, parts)) {
+      spdlog::warn("kafka: assigning {} partitions failed: {}", parts->cnt,
+                   rd_kafka_err2str(assigned));
     }
     if (listener_) listener_->OnAssigned(ToKeys(ToVector(parts)));
     return;
@@ -85,7 +92,11 @@ void Consumer::HandleRebalance(rd_kafka_resp_err_t err, rd_kafka_topic_partition
   if (!lost) rd_kafka_commit(rk, nullptr, /*async=*/0);  // what was stored before release
   if (cooperative) {
     rd_kafka_error_t* error = rd_kafka_incremental_unassign(rk, parts);
-    if (error) rd_kafka_error_destroy(error);
+    if (error) {
+      spdlog::warn("kafka: releasing {} partitions failed: {}", parts->cnt,
+                   rd_kafka_error_string(error));
+      rd_kafka_error_destroy(error);
+    }
   } else {
     rd_kafka_assign(rk, nullptr);
   }
@@ -108,9 +119,26 @@ StatusOr<std::vector<OwnedMessage>> Consumer::Poll(size_t max, std::chrono::mill
     }
     // Transient (broker down, partition EOF, unknown topic while it is being created):
     // librdkafka retries by itself; keep polling.
+    LogError(msg.get());
     if (out.empty()) timeout_ms = 0;
   }
   return out;
+}
+
+void Consumer::LogError(const rd_kafka_message_t* msg) {
+  if (msg->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) return;
+  if (msg->rkt != nullptr && msg->partition >= 0) {
+    spdlog::warn("kafka consumer: {}/{} at offset {}: {} ({})", rd_kafka_topic_name(msg->rkt),
+                 msg->partition, msg->offset, rd_kafka_message_errstr(msg),
+                 rd_kafka_err2name(msg->err));
+    return;
+  }
+  const auto now = std::chrono::steady_clock::now();
+  auto [at, first] = logged_at_.try_emplace(static_cast<int>(msg->err), now);
+  if (!first && now - at->second < kErrorLogEvery) return;
+  at->second = now;
+  spdlog::info("kafka consumer: {} ({})", rd_kafka_message_errstr(msg),
+               rd_kafka_err2name(msg->err));
 }
 
 Status Consumer::StoreOffset(const TopicPartition& tp, int64_t next_offset) {

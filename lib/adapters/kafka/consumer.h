@@ -15,6 +15,7 @@
 #pragma once
 
 #include <chrono>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -52,7 +53,10 @@ class Consumer {
 
   // Returns up to `max` messages, waiting at most `wait` for the first. Partition-EOF and
   // transient broker errors are not returned as messages; a fatal consumer error is
-  // FailedPrecondition. Rebalance callbacks run inside this call.
+  // FailedPrecondition. Rebalance callbacks run inside this call. An error of one partition
+  // (a failed offset fetch or reset, a corrupt or oversized message) is logged as a warning
+  // with its partition and offset; any other (a broker down) at most once per kErrorLogEvery
+  // per error code, at info.
   StatusOr<std::vector<OwnedMessage>> Poll(size_t max, std::chrono::milliseconds wait);
 
   // Stores `next_offset` (last processed + 1) for commit. Aborted if the partition is no
@@ -81,9 +85,13 @@ class Consumer {
                           rd_kafka_topic_partition_list_t* parts, void* opaque);
   void HandleRebalance(rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t* parts);
 
+  static constexpr std::chrono::seconds kErrorLogEvery{30};
+  void LogError(const rd_kafka_message_t* msg);
+
   OwnedHandle rk_;
   RebalanceListener* listener_;
   bool closed_ = false;
+  std::map<int, std::chrono::steady_clock::time_point> logged_at_;  // by error code (Poll)
 };
 
 }  // namespace ms::kafka
