@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cstdlib>
 
 #include "tests/support/stack_env.h"
 
@@ -139,6 +140,41 @@ TEST_F(MessageStoreTest, ASessionKilledUnderneathIsReconnectedAndItsStagingTable
   }
   ASSERT_TRUE(last.ok()) << last.ToString();
   EXPECT_EQ(TextOf("b"), "two");
+}
+
+TEST_F(MessageStoreTest, AStatementIsPreparedOncePerSessionAndAgainAfterAReconnect) {
+  const std::string sql = "SELECT $1::int + 1";
+  auto prepared_here = [](pg::Connection& conn) {
+    auto res = conn.Exec("SELECT count(*) FROM pg_prepared_statements WHERE statement = $1",
+                         {std::string("SELECT $1::int + 1")});
+    return res.ok() ? res->GetInt(0, 0) : -1;
+  };
+  {
+    auto lease = pool_->Acquire();
+    ASSERT_TRUE(lease.ok());
+    for (const char* value : {"1", "41"}) {
+      auto res = (*lease)->ExecPrepared(sql, {std::string(value)});
+      ASSERT_TRUE(res.ok()) << res.status().ToString();
+      EXPECT_EQ(res->GetInt(0, 0), std::atoi(value) + 1);
+    }
+    EXPECT_EQ(prepared_here(**lease), 1) << "prepared once for both calls";
+  }
+  ASSERT_EQ(test::QueryInt(dsn_,
+                           "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                           "WHERE datname = current_database() AND pid <> pg_backend_pid()"),
+            1);
+  // The new session has no prepared statements: the first call after the reconnect prepares.
+  StatusOr<pg::Result> again = Unavailable("not run");
+  for (int attempt = 0; attempt < 2 && !again.ok(); ++attempt) {
+    auto lease = pool_->Acquire();
+    if (!lease.ok()) continue;
+    again = (*lease)->ExecPrepared(sql, {std::string("2")});
+    if (again.ok()) {
+      EXPECT_EQ(again->GetInt(0, 0), 3);
+      EXPECT_EQ(prepared_here(**lease), 1);
+    }
+  }
+  ASSERT_TRUE(again.ok()) << again.status().ToString();
 }
 
 TEST_F(MessageStoreTest, PendingPagesThroughUnbatchedMessagesInIdOrder) {

@@ -95,8 +95,8 @@ class PgBatchTicket final : public BatchTicket {
         job_(std::move(job)),
         rules_(rules) {}
   ~PgBatchTicket() override {
-    (void)lease_->Exec("SELECT pg_advisory_unlock($1::bigint)",
-                       {std::to_string(BatchLockKey(batch_id_))});
+    (void)lease_->ExecPrepared("SELECT pg_advisory_unlock($1::bigint)",
+                               {std::to_string(BatchLockKey(batch_id_))});
   }
 
   int64_t batch_id() const override { return batch_id_; }
@@ -106,11 +106,12 @@ class PgBatchTicket final : public BatchTicket {
 
   StatusOr<ExtractionRequest> Load() override {
     MS_ASSIGN_OR_RETURN(
-        Result res, lease_->Exec("SELECT m.id, m.source, m.sender, m.subject, m.text, "
-                                 "COALESCE((extract(epoch FROM m.sent_at) * 1000)::bigint, 0) "
-                                 "FROM batches b CROSS JOIN LATERAL unnest(b.message_ids) AS u(id) "
-                                 "JOIN messages m ON m.id = u.id WHERE b.id = $1 ORDER BY m.id",
-                                 {std::to_string(batch_id_)}));
+        Result res,
+        lease_->ExecPrepared("SELECT m.id, m.source, m.sender, m.subject, m.text, "
+                             "COALESCE((extract(epoch FROM m.sent_at) * 1000)::bigint, 0) "
+                             "FROM batches b CROSS JOIN LATERAL unnest(b.message_ids) AS u(id) "
+                             "JOIN messages m ON m.id = u.id WHERE b.id = $1 ORDER BY m.id",
+                             {std::to_string(batch_id_)}));
     ExtractionRequest req;
     req.batch_id = batch_id_;
     req.company_id = company_id_;
@@ -124,9 +125,10 @@ class PgBatchTicket final : public BatchTicket {
   }
 
   StatusOr<std::optional<KeptAnswer>> LoadKept() override {
-    MS_ASSIGN_OR_RETURN(Result res, lease_->Exec("SELECT answer::text FROM batches WHERE id = $1 "
-                                                 "AND answer IS NOT NULL",
-                                                 {std::to_string(batch_id_)}));
+    MS_ASSIGN_OR_RETURN(Result res,
+                        lease_->ExecPrepared("SELECT answer::text FROM batches WHERE id = $1 "
+                                             "AND answer IS NOT NULL",
+                                             {std::to_string(batch_id_)}));
     if (res.rows() == 0) return std::optional<KeptAnswer>();
     MS_ASSIGN_OR_RETURN(KeptAnswer answer, DecodeKeptAnswer(res.Get(0, 0)));
     return std::optional<KeptAnswer>(std::move(answer));
@@ -277,10 +279,11 @@ StatusOr<std::unique_ptr<BatchTicket>> PgBatchQueue::Take() {
   for (std::string after = "0";;) {
     MS_ASSIGN_OR_RETURN(
         Result candidates,
-        lease->Exec("SELECT id FROM batches WHERE status IN ('claimed', "
-                    "'extracting', 'submitted') AND (retry_at IS NULL OR retry_at <= now()) "
-                    "AND id > $1::bigint ORDER BY id LIMIT 32",
-                    {after}));
+        lease->ExecPrepared(
+            "SELECT id FROM batches WHERE status IN ('claimed', "
+            "'extracting', 'submitted') AND (retry_at IS NULL OR retry_at <= now()) "
+            "AND id > $1::bigint ORDER BY id LIMIT 32",
+            {after}));
     if (candidates.rows() == 0) return std::unique_ptr<BatchTicket>();
     for (int row = 0; row < candidates.rows(); ++row) {
       const int64_t id = candidates.GetInt(row, 0);
@@ -312,19 +315,21 @@ std::vector<std::string> SplitHashes(std::string_view joined) {
 StatusOr<std::optional<PgBatchQueue::Taken>> PgBatchQueue::TryTake(Connection& conn,
                                                                    int64_t batch_id) {
   const std::string key = std::to_string(BatchLockKey(batch_id));
-  MS_ASSIGN_OR_RETURN(Result locked, conn.Exec("SELECT pg_try_advisory_lock($1::bigint)", {key}));
+  MS_ASSIGN_OR_RETURN(Result locked,
+                      conn.ExecPrepared("SELECT pg_try_advisory_lock($1::bigint)", {key}));
   if (locked.Get(0, 0) != "t") return std::optional<Taken>();
   // Locked: re-check under the lock, it may have been finished meanwhile. A submitted batch
   // stays `submitted` while its job is polled.
   MS_ASSIGN_OR_RETURN(
       Result taken,
-      conn.Exec("UPDATE batches SET status = CASE WHEN status = 'submitted' THEN 'submitted' "
-                "ELSE 'extracting' END, started_at = now(), attempts = attempts + 1 "
-                "WHERE id = $1 AND status IN ('claimed', 'extracting', 'submitted') "
-                "RETURNING company_id, attempts, store_attempts, COALESCE(provider_job_id, ''), "
-                "COALESCE(job_state, ''), job_requests, COALESCE(job_provider, ''), "
-                "array_to_string(job_request_hashes, ',')",
-                {std::to_string(batch_id)}));
+      conn.ExecPrepared(
+          "UPDATE batches SET status = CASE WHEN status = 'submitted' THEN 'submitted' "
+          "ELSE 'extracting' END, started_at = now(), attempts = attempts + 1 "
+          "WHERE id = $1 AND status IN ('claimed', 'extracting', 'submitted') "
+          "RETURNING company_id, attempts, store_attempts, COALESCE(provider_job_id, ''), "
+          "COALESCE(job_state, ''), job_requests, COALESCE(job_provider, ''), "
+          "array_to_string(job_request_hashes, ',')",
+          {std::to_string(batch_id)}));
   if (taken.rows() == 1) {
     Taken out{std::string(taken.Get(0, 0)), static_cast<int>(taken.GetInt(0, 1)),
               static_cast<int>(taken.GetInt(0, 2)), std::nullopt};
@@ -336,7 +341,7 @@ StatusOr<std::optional<PgBatchQueue::Taken>> PgBatchQueue::TryTake(Connection& c
     }
     return std::optional<Taken>(std::move(out));
   }
-  (void)conn.Exec("SELECT pg_advisory_unlock($1::bigint)", {key});
+  (void)conn.ExecPrepared("SELECT pg_advisory_unlock($1::bigint)", {key});
   return std::optional<Taken>();
 }
 

@@ -190,34 +190,35 @@ struct Ids {
 Status Append(Connection& tx, const Ids& ids, const char* kind, const json& diff,
               const char* outbox_type) {
   MS_RETURN_IF_ERROR(
-      tx.Exec(kHistory, {ids.event, ids.batch, std::string(kind), diff.dump()}).status());
+      tx.ExecPrepared(kHistory, {ids.event, ids.batch, std::string(kind), diff.dump()}).status());
   if (outbox_type == nullptr) return Status::Ok();
-  return tx.Exec(OutboxSql(), {ids.event, std::string(outbox_type), ids.batch}).status();
+  return tx.ExecPrepared(OutboxSql(), {ids.event, std::string(outbox_type), ids.batch}).status();
 }
 
 // The stored event `e` reports, as one row (id, metrics) or none: by fingerprint, else the
 // first of the company's extracted, not closed events of its type that SameFact matches.
 StatusOr<Result> FindStored(Connection& tx, const std::string& company, const ExtractedEvent& e,
                             const std::string& fingerprint) {
-  MS_ASSIGN_OR_RETURN(Result found, tx.Exec("SELECT id, metrics::text FROM events WHERE "
-                                            "company_id = $1 AND fingerprint = $2 FOR UPDATE",
-                                            {company, fingerprint}));
+  MS_ASSIGN_OR_RETURN(Result found,
+                      tx.ExecPrepared("SELECT id, metrics::text FROM events WHERE "
+                                      "company_id = $1 AND fingerprint = $2 FOR UPDATE",
+                                      {company, fingerprint}));
   // An event SameFact can match at all matches itself (a named round, lead or counterparty).
   const FactView view{e.metrics, e.title};
   if (found.rows() > 0 || !SameFact(e.type, view, view)) return found;
   MS_ASSIGN_OR_RETURN(
       Result candidates,
-      tx.Exec("SELECT id, metrics::text, title FROM events WHERE company_id = $1 AND "
-              "type = $2 AND origin = 'extracted' AND state <> 'closed' "
-              "ORDER BY id",
-              {company, e.type}));
+      tx.ExecPrepared("SELECT id, metrics::text, title FROM events WHERE company_id = $1 AND "
+                      "type = $2 AND origin = 'extracted' AND state <> 'closed' "
+                      "ORDER BY id",
+                      {company, e.type}));
   for (int row = 0; row < candidates.rows(); ++row) {
     if (!SameFact(e.type, view,
                   {MetricsFromJson(candidates.Get(row, 1)), candidates.Get(row, 2)})) {
       continue;
     }
-    return tx.Exec("SELECT id, metrics::text FROM events WHERE id = $1 FOR UPDATE",
-                   {std::string(candidates.Get(row, 0))});
+    return tx.ExecPrepared("SELECT id, metrics::text FROM events WHERE id = $1 FOR UPDATE",
+                           {std::string(candidates.Get(row, 0))});
   }
   return found;
 }
@@ -231,10 +232,10 @@ Status UpsertEvent(Connection& tx, const std::string& batch, const std::string& 
   if (found.rows() == 0) {
     json stakeholders = e.stakeholders;
     MS_ASSIGN_OR_RETURN(
-        Result ins,
-        tx.Exec(kInsertEvent, {company, e.type, e.title, e.description, e.impact, metrics.dump(),
-                               e.timeline, e.severity, stakeholders.dump(), sources.dump(),
-                               fingerprint, std::string("extracted"), std::nullopt}));
+        Result ins, tx.ExecPrepared(kInsertEvent, {company, e.type, e.title, e.description,
+                                                   e.impact, metrics.dump(), e.timeline, e.severity,
+                                                   stakeholders.dump(), sources.dump(), fingerprint,
+                                                   std::string("extracted"), std::nullopt}));
     outcome->created++;
     return Append(tx, {std::string(ins.Get(0, 0)), batch}, "created", json::object(),
                   "event.created");
@@ -242,8 +243,8 @@ Status UpsertEvent(Connection& tx, const std::string& batch, const std::string& 
   Ids ids{std::string(found.Get(0, 0)), batch};
   json before = json::parse(found.Get(0, 1), nullptr, false);
   MS_RETURN_IF_ERROR(
-      tx.Exec(kSightEvent, {ids.event, metrics.dump(), sources.dump(), e.description, e.severity,
-                            e.title, std::to_string(StageRank(e)), e.timeline})
+      tx.ExecPrepared(kSightEvent, {ids.event, metrics.dump(), sources.dump(), e.description,
+                                    e.severity, e.title, std::to_string(StageRank(e)), e.timeline})
           .status());
   outcome->sighted++;
   json diff = before.is_object() ? MetricsDiff(before, metrics) : json::object();
@@ -273,15 +274,16 @@ StatusOr<std::set<std::string>> InsertObservations(Connection& tx, const std::st
   if (metrics.empty()) return touched;
   MS_ASSIGN_OR_RETURN(
       Result res,
-      tx.Exec("INSERT INTO observations (company_id, metric, value, unit, observed_at, "
-              "source_message_id, batch_id) SELECT $1::text, o.metric, o.value, o.unit, "
-              "COALESCE(m.sent_at, m.created_at), m.id, $2::bigint "
-              "FROM unnest($3::text[], $4::float8[], $5::text[], $6::bigint[]) "
-              "AS o(metric, value, unit, message_id) "
-              "JOIN messages m ON m.id = o.message_id AND m.company_id = $1::text "
-              "ON CONFLICT (company_id, metric, source_message_id) DO NOTHING RETURNING metric",
-              {company, batch, QuotedArrayLiteral(metrics), QuotedArrayLiteral(values),
-               QuotedArrayLiteral(units), Int64ArrayLiteral(messages)}));
+      tx.ExecPrepared(
+          "INSERT INTO observations (company_id, metric, value, unit, observed_at, "
+          "source_message_id, batch_id) SELECT $1::text, o.metric, o.value, o.unit, "
+          "COALESCE(m.sent_at, m.created_at), m.id, $2::bigint "
+          "FROM unnest($3::text[], $4::float8[], $5::text[], $6::bigint[]) "
+          "AS o(metric, value, unit, message_id) "
+          "JOIN messages m ON m.id = o.message_id AND m.company_id = $1::text "
+          "ON CONFLICT (company_id, metric, source_message_id) DO NOTHING RETURNING metric",
+          {company, batch, QuotedArrayLiteral(metrics), QuotedArrayLiteral(values),
+           QuotedArrayLiteral(units), Int64ArrayLiteral(messages)}));
   for (int row = 0; row < res.rows(); ++row) touched.insert(std::string(res.Get(row, 0)));
   outcome->observations += res.rows();
   return touched;
@@ -290,10 +292,11 @@ StatusOr<std::set<std::string>> InsertObservations(Connection& tx, const std::st
 StatusOr<std::vector<SeriesPoint>> LoadSeries(Connection& tx, const std::string& company,
                                               const std::string& metric) {
   MS_ASSIGN_OR_RETURN(
-      Result res, tx.Exec("SELECT value, unit, (extract(epoch FROM observed_at) * 1000)::bigint,"
-                          " source_message_id FROM observations WHERE company_id = $1 AND "
-                          "metric = $2 ORDER BY observed_at, source_message_id",
-                          {company, metric}));
+      Result res,
+      tx.ExecPrepared("SELECT value, unit, (extract(epoch FROM observed_at) * 1000)::bigint,"
+                      " source_message_id FROM observations WHERE company_id = $1 AND "
+                      "metric = $2 ORDER BY observed_at, source_message_id",
+                      {company, metric}));
   std::vector<SeriesPoint> series;
   for (int row = 0; row < res.rows(); ++row) {
     series.push_back({std::strtod(std::string(res.Get(row, 0)).c_str(), nullptr),
@@ -311,16 +314,18 @@ Status UpsertSeriesMilestone(Connection& tx, const std::string& batch, const std
   const ExtractedEvent& e = m.event;
   json metrics = MetricsJson(e);
   json sources = e.source_message_ids;
-  MS_ASSIGN_OR_RETURN(Result found, tx.Exec("SELECT id, metrics::text FROM events WHERE "
-                                            "company_id = $1 AND fingerprint = $2 FOR UPDATE",
-                                            {company, fingerprint}));
+  MS_ASSIGN_OR_RETURN(Result found,
+                      tx.ExecPrepared("SELECT id, metrics::text FROM events WHERE "
+                                      "company_id = $1 AND fingerprint = $2 FOR UPDATE",
+                                      {company, fingerprint}));
   if (found.rows() == 0) {
     MS_ASSIGN_OR_RETURN(
         Result ins,
-        tx.Exec(kInsertEvent,
-                {company, e.type, e.title, e.description, e.impact, metrics.dump(), e.timeline,
-                 e.severity, std::string("[]"), sources.dump(), fingerprint, std::string("series"),
-                 std::to_string(static_cast<double>(m.occurred_at_ms) / 1000.0)}));
+        tx.ExecPrepared(
+            kInsertEvent,
+            {company, e.type, e.title, e.description, e.impact, metrics.dump(), e.timeline,
+             e.severity, std::string("[]"), sources.dump(), fingerprint, std::string("series"),
+             std::to_string(static_cast<double>(m.occurred_at_ms) / 1000.0)}));
     outcome->created++;
     return Append(tx, {std::string(ins.Get(0, 0)), batch}, "created", json::object(),
                   "event.created");
@@ -330,11 +335,11 @@ Status UpsertSeriesMilestone(Connection& tx, const std::string& batch, const std
   json diff = before.is_object() ? MetricsDiff(before, metrics) : json::object();
   if (diff.empty()) return Status::Ok();
   MS_RETURN_IF_ERROR(
-      tx.Exec("UPDATE events SET title = $2, description = $3, metrics = $4::jsonb, "
-              "source_message_ids = $5::jsonb, timeline = $6, "
-              "occurred_at = to_timestamp($7::float8), last_seen = now() WHERE id = $1",
-              {ids.event, e.title, e.description, metrics.dump(), sources.dump(), e.timeline,
-               std::to_string(static_cast<double>(m.occurred_at_ms) / 1000.0)})
+      tx.ExecPrepared("UPDATE events SET title = $2, description = $3, metrics = $4::jsonb, "
+                      "source_message_ids = $5::jsonb, timeline = $6, "
+                      "occurred_at = to_timestamp($7::float8), last_seen = now() WHERE id = $1",
+                      {ids.event, e.title, e.description, metrics.dump(), sources.dump(),
+                       e.timeline, std::to_string(static_cast<double>(m.occurred_at_ms) / 1000.0)})
           .status());
   outcome->changed++;
   return Append(tx, ids, "changed", json{{"metrics", diff}}, "event.changed");
@@ -384,9 +389,9 @@ StatusOr<bool> CreateAllIfNew(Connection& tx, const std::string& batch, const st
                               const std::vector<std::string>& fingerprints,
                               BatchTicket::StoreOutcome* outcome) {
   MS_ASSIGN_OR_RETURN(Result by_fingerprint,
-                      tx.Exec("SELECT 1 FROM events WHERE company_id = $1 AND "
-                              "fingerprint = ANY($2::text[]) LIMIT 1",
-                              {company, QuotedArrayLiteral(fingerprints)}));
+                      tx.ExecPrepared("SELECT 1 FROM events WHERE company_id = $1 AND "
+                                      "fingerprint = ANY($2::text[]) LIMIT 1",
+                                      {company, QuotedArrayLiteral(fingerprints)}));
   if (by_fingerprint.rows() > 0) return false;
   std::vector<std::string> types;  // of the events SameFact can match at all
   for (const ExtractedEvent& e : events) {
@@ -402,9 +407,9 @@ StatusOr<bool> CreateAllIfNew(Connection& tx, const std::string& batch, const st
   if (!types.empty()) {
     MS_ASSIGN_OR_RETURN(
         Result stored,
-        tx.Exec("SELECT type, metrics::text, title FROM events WHERE company_id = $1 AND "
-                "type = ANY($2::text[]) AND origin = 'extracted' AND state <> 'closed'",
-                {company, QuotedArrayLiteral(types)}));
+        tx.ExecPrepared("SELECT type, metrics::text, title FROM events WHERE company_id = $1 AND "
+                        "type = ANY($2::text[]) AND origin = 'extracted' AND state <> 'closed'",
+                        {company, QuotedArrayLiteral(types)}));
     for (int row = 0; row < stored.rows(); ++row) {
       facts.push_back({std::string(stored.Get(row, 0)), std::string(stored.Get(row, 2)),
                        MetricsFromJson(stored.Get(row, 1))});
@@ -441,7 +446,7 @@ StatusOr<bool> CreateAllIfNew(Connection& tx, const std::string& batch, const st
   } catch (const nlohmann::json::type_error&) {
     return false;  // a string that is not UTF-8: the per-event path has the database refuse it
   }
-  MS_RETURN_IF_ERROR(tx.Exec(CreateEventsSql(), {company, text, batch}).status());
+  MS_RETURN_IF_ERROR(tx.ExecPrepared(CreateEventsSql(), {company, text, batch}).status());
   outcome->created += static_cast<int>(events.size());
   return true;
 }
@@ -488,11 +493,12 @@ Status StoreBatchEvents(Connection& tx, int64_t batch_id, const std::string& com
   // a fingerprint new to them (a unique violation) or lock shared events in different orders
   // (a deadlock), and either failure costs the batch its extraction. Other companies' stores
   // go on. Held until commit; the two-int4 key space is apart from the bigint batch locks.
-  MS_RETURN_IF_ERROR(tx.Exec("SELECT pg_advisory_xact_lock($1::int4, hashtext($2::text))",
-                             {std::to_string(kCompanyStoreLockClass), company_id})
+  MS_RETURN_IF_ERROR(tx.ExecPrepared("SELECT pg_advisory_xact_lock($1::int4, hashtext($2::text))",
+                                     {std::to_string(kCompanyStoreLockClass), company_id})
                          .status());
-  MS_ASSIGN_OR_RETURN(Result status,
-                      tx.Exec("SELECT status FROM batches WHERE id = $1 FOR UPDATE", {batch}));
+  MS_ASSIGN_OR_RETURN(
+      Result status,
+      tx.ExecPrepared("SELECT status FROM batches WHERE id = $1 FOR UPDATE", {batch}));
   if (status.rows() == 0) return NotFound("batch " + batch + " does not exist");
   if (status.Get(0, 0) == "done") {
     outcome->already_done = true;
@@ -502,21 +508,22 @@ Status StoreBatchEvents(Connection& tx, int64_t batch_id, const std::string& com
   const int before = outcome->created + outcome->changed;
   MS_RETURN_IF_ERROR(StoreSeries(tx, batch, company_id, result, rules, outcome));
   if (!result.events.empty() || outcome->created + outcome->changed > before) {
-    MS_RETURN_IF_ERROR(
-        tx.Exec("SELECT pg_notify($1::text, $2::text)", {std::string(kOutboxChannel), company_id})
-            .status());
+    MS_RETURN_IF_ERROR(tx.ExecPrepared("SELECT pg_notify($1::text, $2::text)",
+                                       {std::string(kOutboxChannel), company_id})
+                           .status());
   }
   char cost[32];
   snprintf(cost, sizeof cost, "%.6f", cost_usd);
   return tx
-      .Exec(kBatchDone,
-            {batch, result.provider, result.model, std::to_string(result.usage.prompt_tokens),
-             std::to_string(result.usage.completion_tokens), std::string(cost),
-             std::to_string(result.llm_calls), std::to_string(result.dropped_by_prefilter),
-             std::to_string(result.rejected_events + outcome->rejected),
-             std::to_string(result.usage.cached_prompt_tokens),
-             std::to_string(result.usage.cache_write_tokens),
-             std::to_string(result.decided_offline), result.mode})
+      .ExecPrepared(
+          kBatchDone,
+          {batch, result.provider, result.model, std::to_string(result.usage.prompt_tokens),
+           std::to_string(result.usage.completion_tokens), std::string(cost),
+           std::to_string(result.llm_calls), std::to_string(result.dropped_by_prefilter),
+           std::to_string(result.rejected_events + outcome->rejected),
+           std::to_string(result.usage.cached_prompt_tokens),
+           std::to_string(result.usage.cache_write_tokens), std::to_string(result.decided_offline),
+           result.mode})
       .status();
 }
 

@@ -81,7 +81,7 @@ StatusOr<std::vector<MessageRef>> PgMessageStore::Upsert(std::span<const Message
   std::vector<MessageRef> refs;
   MS_RETURN_IF_ERROR(conn->InTransaction([&](Connection& tx) -> Status {
     MS_RETURN_IF_ERROR(tx.CopyIn(kCopySql, rows));
-    MS_ASSIGN_OR_RETURN(Result res, tx.Exec(kUpsertSql));
+    MS_ASSIGN_OR_RETURN(Result res, tx.ExecPrepared(kUpsertSql));
     refs = RefsFrom(res);
     return Status::Ok();
   }));
@@ -107,9 +107,10 @@ StatusOr<ClaimedBatch> PgMessageStore::RecordClaim(const Claim& claim) {
   out.company_id = claim.company_id;
   Status st = conn->InTransaction([&](Connection& tx) -> Status {
     MS_ASSIGN_OR_RETURN(
-        Result ins, tx.Exec("INSERT INTO batches (company_id, claim_id, message_count, trigger) "
-                            "VALUES ($1, $2, 0, $3) ON CONFLICT (claim_id) DO NOTHING RETURNING id",
-                            {claim.company_id, claim.claim_id, claim.trigger}));
+        Result ins,
+        tx.ExecPrepared("INSERT INTO batches (company_id, claim_id, message_count, trigger) "
+                        "VALUES ($1, $2, 0, $3) ON CONFLICT (claim_id) DO NOTHING RETURNING id",
+                        {claim.company_id, claim.claim_id, claim.trigger}));
     if (ins.rows() == 0) {  // recorded before: report what was recorded
       MS_ASSIGN_OR_RETURN(Result prev, tx.Exec("SELECT id, message_count FROM batches "
                                                "WHERE claim_id = $1",
@@ -123,13 +124,14 @@ StatusOr<ClaimedBatch> PgMessageStore::RecordClaim(const Claim& claim) {
     // this transaction and then finds it gone.
     MS_ASSIGN_OR_RETURN(
         Result taken,
-        tx.Exec("WITH taken AS (DELETE FROM pending_messages WHERE id = ANY($2::bigint[]) "
-                "AND company_id = $3 RETURNING id) "
-                "UPDATE batches SET message_ids = (SELECT COALESCE(array_agg(id ORDER BY id), "
-                "'{}') FROM taken), message_count = (SELECT count(*) FROM taken) "
-                "WHERE id = $1 RETURNING message_count",
-                {std::to_string(out.batch_id), Int64ArrayLiteral(claim.message_ids),
-                 claim.company_id}));
+        tx.ExecPrepared(
+            "WITH taken AS (DELETE FROM pending_messages WHERE id = ANY($2::bigint[]) "
+            "AND company_id = $3 RETURNING id) "
+            "UPDATE batches SET message_ids = (SELECT COALESCE(array_agg(id ORDER BY id), "
+            "'{}') FROM taken), message_count = (SELECT count(*) FROM taken) "
+            "WHERE id = $1 RETURNING message_count",
+            {std::to_string(out.batch_id), Int64ArrayLiteral(claim.message_ids),
+             claim.company_id}));
     out.message_count = taken.GetInt(0, 0);
     if (out.message_count == 0) {
       MS_RETURN_IF_ERROR(

@@ -3,7 +3,9 @@
 #include <libpq-fe.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <cstdlib>
+#include <functional>
 
 namespace ms::pg {
 namespace {
@@ -121,8 +123,10 @@ StatusOr<Result> Connection::Exec(std::string_view sql, const std::vector<Param>
                                      /*resultFormat=*/0));
 }
 
-StatusOr<Result> Connection::ExecPrepared(std::string_view name, std::string_view sql,
-                                          const std::vector<Param>& params) {
+StatusOr<Result> Connection::ExecPrepared(std::string_view sql, const std::vector<Param>& params) {
+  char name[24];
+  snprintf(name, sizeof name, "ms_%016llx",
+           static_cast<unsigned long long>(std::hash<std::string_view>{}(sql)));
   const std::string statement(name);
   if (std::find(prepared_.begin(), prepared_.end(), statement) == prepared_.end()) {
     const std::string query(sql);

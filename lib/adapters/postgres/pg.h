@@ -88,11 +88,11 @@ class Connection {
   // is again only after Reset() reconnected. `name` identifies it.
   Status OncePerSession(std::string_view name, std::string_view sql);
 
-  // Exec of a statement prepared on this server session under `name` the first time it is run
-  // (and again after Reset): parsed and planned once, not on every call. Only for a session
-  // this process owns (a statement pooler in transaction mode does not keep it).
-  StatusOr<Result> ExecPrepared(std::string_view name, std::string_view sql,
-                                const std::vector<Param>& params = {});
+  // Exec of a statement prepared on this server session the first time it is run (and again
+  // after Reset), named by a hash of its text: parsed once, and planned once when Postgres
+  // finds its generic plan as good. For the statements run on every batch; every session here
+  // is owned by this process (advisory locks need that too), so none loses it to a pooler.
+  StatusOr<Result> ExecPrepared(std::string_view sql, const std::vector<Param>& params = {});
 
   bool healthy() const;
   // Reconnects a broken connection.

@@ -114,8 +114,7 @@ void PgOutbox::Resign(int64_t epoch) {
 
 StatusOr<std::vector<OutboxRow>> PgOutbox::Due(int limit) {
   MS_ASSIGN_OR_RETURN(Connection * conn, Conn());
-  MS_ASSIGN_OR_RETURN(Result res,
-                      conn->ExecPrepared("relay_due", kDueSql, {std::to_string(limit)}));
+  MS_ASSIGN_OR_RETURN(Result res, conn->ExecPrepared(kDueSql, {std::to_string(limit)}));
   std::vector<OutboxRow> rows;
   rows.reserve(static_cast<size_t>(res.rows()));
   for (int row = 0; row < res.rows(); ++row) {
@@ -132,11 +131,11 @@ StatusOr<Result> PgOutbox::Fenced(int64_t epoch, std::string_view sql,
   std::optional<Result> out;
   Status st = conn->InTransaction([&](Connection& tx) -> Status {
     MS_ASSIGN_OR_RETURN(Result current,
-                        tx.Exec("SELECT epoch FROM relay_leader WHERE id = 1 FOR SHARE"));
+                        tx.ExecPrepared("SELECT epoch FROM relay_leader WHERE id = 1 FOR SHARE"));
     if (current.rows() != 1 || current.GetInt(0, 0) != epoch) {
       return FencedError(epoch, current.rows() == 1 ? current.Get(0, 0) : "none");
     }
-    MS_ASSIGN_OR_RETURN(Result marked, tx.Exec(sql, params));
+    MS_ASSIGN_OR_RETURN(Result marked, tx.ExecPrepared(sql, params));
     out = std::move(marked);
     return Status::Ok();
   });
