@@ -12,9 +12,11 @@ namespace ms::app {
 namespace {
 
 // An answer no model call went into (the offline rules decided every message): extracting it
-// again costs nothing, so it is never kept on the batch row.
-bool MadeNoCall(const KeptAnswer& answer) {
-  return answer.result.llm_calls == 0 && answer.cost_usd == 0;
+// again costs nothing, so it is never kept on the batch row. A provider job's answer is never
+// one, whatever it was priced at (a model with no price, a collect after the first) or counted
+// as calls (a job's requests are not).
+bool MadeNoCall(const BatchTicket& ticket, const KeptAnswer& answer) {
+  return !ticket.job() && answer.result.llm_calls == 0 && answer.cost_usd == 0;
 }
 
 }  // namespace
@@ -172,7 +174,7 @@ StatusOr<std::optional<KeptAnswer>> ExtractStage::KeepNew(BatchTicket& ticket,
   answer.cost_usd = CostOf(extracted);
   answer.messages = static_cast<int>(request.messages.size());
   answer.result = std::move(extracted);
-  if (MadeNoCall(answer)) return std::optional<KeptAnswer>(std::move(answer));  // not kept
+  if (MadeNoCall(ticket, answer)) return std::optional<KeptAnswer>(std::move(answer));  // not kept
   if (Status st = ticket.Keep(answer); !st.ok()) {
     // Not kept durably: held in memory, so this process stores it without paying again.
     HoldUnkept(ticket.batch_id(), answer);
@@ -363,7 +365,7 @@ Status ExtractStage::StoreFailed(BatchTicket& ticket, const Status& error,
   const int attempt = ticket.store_attempts() + 1;
   const std::string batch =
       "batch " + std::to_string(ticket.batch_id()) + " company=" + ticket.company_id();
-  const bool free = MadeNoCall(answer);
+  const bool free = MadeNoCall(ticket, answer);
   if (attempt < kStoreAttempts) {
     const auto delay = StoreRetryDelay(attempt);
     std::string reason =

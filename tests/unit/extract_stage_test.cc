@@ -635,6 +635,23 @@ TEST_F(ExtractStageJobTest, FilesThatCannotBeDeletedLeaveTheBatchStored) {
   EXPECT_TRUE(queue_.log.handed_back.empty());
 }
 
+// A job's answer has no call counted and, with no price for its model, costs nothing; it was
+// paid for all the same, so it is kept before its store.
+TEST_F(ExtractStageJobTest, AJobsAnswerIsKeptEvenWhenItsModelHasNoPrice) {
+  config_.llm.prices.clear();
+  queue_.log.job = ProviderJob{"job-from-before", "pending", 1, "openai"};
+  client_.submitted.push_back({JobRequest{"7-0", {}}});
+  client_.state = JobState::kCompleted;
+  queue_.log.store_errors = {Unavailable("server closed the connection unexpectedly")};
+  app::ExtractStage stage(config_, &queue_, &extractor_, &hints_, &metrics_);
+  Take(stage);
+  EXPECT_TRUE(queue_.log.stored.empty());
+  ASSERT_TRUE(queue_.log.kept.has_value()) << "a paid answer must outlive the failed store";
+  ASSERT_EQ(queue_.log.store_retries.size(), 1u);
+  EXPECT_NE(queue_.log.store_retries[0].reason.find("the answer is kept"), std::string::npos)
+      << queue_.log.store_retries[0].reason;
+}
+
 TEST_F(ExtractStageJobTest, TheBatchMultiplierComesFromThePriceTable) {
   config_.llm.prices["gpt-test"].batch_multiplier = 0.25;
   queue_.log.job = ProviderJob{"job-from-before", "pending", 1, "openai"};
