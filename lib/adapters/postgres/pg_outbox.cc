@@ -26,7 +26,7 @@ WHERE o.published_at IS NULL
                   WHERE held.aggregate = o.aggregate AND held.published_at IS NULL
                     AND held.id <= o.id AND held.next_attempt_at IS NOT NULL
                     AND held.next_attempt_at > now())
-ORDER BY o.id LIMIT $1)sql";
+ORDER BY o.id LIMIT )sql";
 
 // $2: whether Kafka is a sink (then the row is on the topic too).
 constexpr std::string_view kMarkPublishedSql = R"sql(
@@ -114,7 +114,13 @@ void PgOutbox::Resign(int64_t epoch) {
 
 StatusOr<std::vector<OutboxRow>> PgOutbox::Due(int limit) {
   MS_ASSIGN_OR_RETURN(Connection * conn, Conn());
-  MS_ASSIGN_OR_RETURN(Result res, conn->ExecPrepared(kDueSql, {std::to_string(limit)}));
+  // The limit is written into the text, so that the generic plan of the prepared statement
+  // knows it (a `LIMIT $1` is planned as a tenth of the rows).
+  if (due_limit_ != limit) {
+    due_sql_ = std::string(kDueSql) + std::to_string(limit);
+    due_limit_ = limit;
+  }
+  MS_ASSIGN_OR_RETURN(Result res, conn->ExecPrepared(due_sql_));
   std::vector<OutboxRow> rows;
   rows.reserve(static_cast<size_t>(res.rows()));
   for (int row = 0; row < res.rows(); ++row) {
