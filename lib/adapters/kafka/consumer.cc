@@ -97,8 +97,9 @@ void Consumer::HandleRebalance(rd_kafka_resp_err_t err, rd_kafka_topic_partition
                    rd_kafka_error_string(error));
       rd_kafka_error_destroy(error);
     }
-  } else {
-    rd_kafka_assign(rk, nullptr);
+  } else if (rd_kafka_resp_err_t released = rd_kafka_assign(rk, nullptr)) {
+    spdlog::warn("kafka: releasing {} partitions failed: {}", parts->cnt,
+                 rd_kafka_err2str(released));
   }
 }
 
@@ -127,18 +128,23 @@ StatusOr<std::vector<OwnedMessage>> Consumer::Poll(size_t max, std::chrono::mill
 
 void Consumer::LogError(const rd_kafka_message_t* msg) {
   if (msg->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) return;
-  if (msg->rkt != nullptr && msg->partition >= 0) {
+  const bool of_partition = msg->rkt != nullptr && msg->partition >= 0;
+  // Each error repeats on every retry: once per kErrorLogEvery per code (and partition).
+  std::string key = std::to_string(static_cast<int>(msg->err));
+  if (of_partition)
+    key += "/" + std::string(rd_kafka_topic_name(msg->rkt)) + "/" + std::to_string(msg->partition);
+  const auto now = std::chrono::steady_clock::now();
+  auto [at, first] = logged_at_.try_emplace(key, now);
+  if (!first && now - at->second < kErrorLogEvery) return;
+  at->second = now;
+  if (of_partition) {
     spdlog::warn("kafka consumer: {}/{} at offset {}: {} ({})", rd_kafka_topic_name(msg->rkt),
                  msg->partition, msg->offset, rd_kafka_message_errstr(msg),
                  rd_kafka_err2name(msg->err));
-    return;
+  } else {
+    spdlog::info("kafka consumer: {} ({})", rd_kafka_message_errstr(msg),
+                 rd_kafka_err2name(msg->err));
   }
-  const auto now = std::chrono::steady_clock::now();
-  auto [at, first] = logged_at_.try_emplace(static_cast<int>(msg->err), now);
-  if (!first && now - at->second < kErrorLogEvery) return;
-  at->second = now;
-  spdlog::info("kafka consumer: {} ({})", rd_kafka_message_errstr(msg),
-               rd_kafka_err2name(msg->err));
 }
 
 Status Consumer::StoreOffset(const TopicPartition& tp, int64_t next_offset) {

@@ -55,8 +55,8 @@ class Consumer {
   // transient broker errors are not returned as messages; a fatal consumer error is
   // FailedPrecondition. Rebalance callbacks run inside this call. An error of one partition
   // (a failed offset fetch or reset, a corrupt or oversized message) is logged as a warning
-  // with its partition and offset; any other (a broker down) at most once per kErrorLogEvery
-  // per error code, at info.
+  // with its partition and offset, any other (a broker down) at info; each at most once per
+  // kErrorLogEvery per error code and partition.
   StatusOr<std::vector<OwnedMessage>> Poll(size_t max, std::chrono::milliseconds wait);
 
   // Stores `next_offset` (last processed + 1) for commit. Aborted if the partition is no
@@ -91,7 +91,8 @@ class Consumer {
   OwnedHandle rk_;
   RebalanceListener* listener_;
   bool closed_ = false;
-  std::map<int, std::chrono::steady_clock::time_point> logged_at_;  // by error code (Poll)
+  // When an error was last logged, by code (and topic/partition); Poll's thread only.
+  std::map<std::string, std::chrono::steady_clock::time_point> logged_at_;
 };
 
 }  // namespace ms::kafka
