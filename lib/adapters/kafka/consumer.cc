@@ -22,6 +22,18 @@ std::string FetchMaxBytes(const ConsumerOptions& options) {
   return std::to_string(bytes);
 }
 
+// What a failed (incremental) assign or unassign says; empty when it succeeded.
+std::string Failure(rd_kafka_error_t* error) {
+  if (error == nullptr) return "";
+  std::string text = rd_kafka_error_string(error);
+  rd_kafka_error_destroy(error);
+  return text;
+}
+
+std::string Failure(rd_kafka_resp_err_t err) {
+  return err == RD_KAFKA_RESP_ERR_NO_ERROR ? "" : rd_kafka_err2str(err);
+}
+
 }  // namespace
 
 Properties ConsumerProperties(const ConsumerOptions& options) {
@@ -73,16 +85,10 @@ void Consumer::HandleRebalance(rd_kafka_resp_err_t err, rd_kafka_topic_partition
   rd_kafka_t* rk = rk_.get();
   const bool cooperative = std::strcmp(rd_kafka_rebalance_protocol(rk), "COOPERATIVE") == 0;
   if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
-    if (cooperative) {
-      rd_kafka_error_t* error = rd_kafka_incremental_assign(rk, parts);
-      if (error) {
-        spdlog::warn("kafka: assigning {} partitions failed: {}", parts->cnt,
-                     rd_kafka_error_string(error));
-        rd_kafka_error_destroy(error);
-      }
-    } else if (rd_kafka_resp_err_t assigned = rd_kafka_assign(rk, parts)) {
-      spdlog::warn("kafka: assigning {} partitions failed: {}", parts->cnt,
-                   rd_kafka_err2str(assigned));
+    const std::string failed = cooperative ? Failure(rd_kafka_incremental_assign(rk, parts))
+                                           : Failure(rd_kafka_assign(rk, parts));
+    if (!failed.empty()) {
+      spdlog::warn("kafka: assigning {} partitions failed: {}", parts->cnt, failed);
     }
     if (listener_) listener_->OnAssigned(ToKeys(ToVector(parts)));
     return;
@@ -90,16 +96,10 @@ void Consumer::HandleRebalance(rd_kafka_resp_err_t err, rd_kafka_topic_partition
   const bool lost = rd_kafka_assignment_lost(rk) != 0;
   if (listener_) listener_->OnRevoked(ToKeys(ToVector(parts)), lost);
   if (!lost) rd_kafka_commit(rk, nullptr, /*async=*/0);  // what was stored before release
-  if (cooperative) {
-    rd_kafka_error_t* error = rd_kafka_incremental_unassign(rk, parts);
-    if (error) {
-      spdlog::warn("kafka: releasing {} partitions failed: {}", parts->cnt,
-                   rd_kafka_error_string(error));
-      rd_kafka_error_destroy(error);
-    }
-  } else if (rd_kafka_resp_err_t released = rd_kafka_assign(rk, nullptr)) {
-    spdlog::warn("kafka: releasing {} partitions failed: {}", parts->cnt,
-                 rd_kafka_err2str(released));
+  const std::string failed = cooperative ? Failure(rd_kafka_incremental_unassign(rk, parts))
+                                         : Failure(rd_kafka_assign(rk, nullptr));
+  if (!failed.empty()) {
+    spdlog::warn("kafka: releasing {} partitions failed: {}", parts->cnt, failed);
   }
 }
 

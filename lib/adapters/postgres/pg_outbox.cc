@@ -116,11 +116,7 @@ StatusOr<std::vector<OutboxRow>> PgOutbox::Due(int limit) {
   MS_ASSIGN_OR_RETURN(Connection * conn, Conn());
   // The limit is written into the text, so that the generic plan of the prepared statement
   // knows it (a `LIMIT $1` is planned as a tenth of the rows).
-  if (due_limit_ != limit) {
-    due_sql_ = std::string(kDueSql) + std::to_string(limit);
-    due_limit_ = limit;
-  }
-  MS_ASSIGN_OR_RETURN(Result res, conn->ExecPrepared(due_sql_));
+  MS_ASSIGN_OR_RETURN(Result res, conn->ExecPrepared(std::string(kDueSql) + std::to_string(limit)));
   std::vector<OutboxRow> rows;
   rows.reserve(static_cast<size_t>(res.rows()));
   for (int row = 0; row < res.rows(); ++row) {

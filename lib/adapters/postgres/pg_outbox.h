@@ -43,8 +43,6 @@ class PgOutbox final : public Outbox, public OutboxHousekeeping {
   PgOptions options_;
   std::unique_ptr<Connection> conn_;
   bool holds_lock_ = false;  // this session holds the relay's advisory lock
-  int due_limit_ = -1;       // the limit due_sql_ was written for
-  std::string due_sql_;      // the due query with its limit
 };
 
 }  // namespace ms::pg
